@@ -1,0 +1,185 @@
+//! Extractors turn evidence files into packages. One trait, one file per format
+//! family, registered in [`all`]. Picking files is cheap and name-based; only
+//! picked entries are inflated, and they are parsed in parallel with rayon.
+
+use crate::archive::{ArchiveTree, FileEntry};
+use crate::diagnostics::{Skipped, Warning};
+use crate::package::Found;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// What an extractor made of one or more files.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Extracted {
+    pub packages: Vec<Found>,
+    /// Files (or lines) looked at that yield no pinned package, with the reason.
+    pub skipped: Vec<Skipped>,
+}
+
+impl Extracted {
+    pub fn packages(packages: Vec<Found>) -> Extracted {
+        Extracted {
+            packages,
+            skipped: Vec::new(),
+        }
+    }
+
+    pub fn skip(&mut self, path: impl Into<String>, reason: impl Into<String>) {
+        self.skipped.push(Skipped {
+            path: path.into(),
+            reason: reason.into(),
+        });
+    }
+
+    fn append(&mut self, other: Extracted) {
+        self.packages.extend(other.packages);
+        self.skipped.extend(other.skipped);
+    }
+}
+
+/// A file that could not be parsed; becomes a [`Warning`] naming artifact and path.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ExtractError(pub String);
+
+impl ExtractError {
+    pub fn new(message: impl Into<String>) -> ExtractError {
+        ExtractError(message.into())
+    }
+}
+
+macro_rules! from_parse_error {
+    ($($ty:ty => $what:literal),* $(,)?) => {$(
+        impl From<$ty> for ExtractError {
+            fn from(e: $ty) -> Self {
+                ExtractError(format!(concat!("invalid ", $what, ": {}"), e))
+            }
+        }
+    )*};
+}
+
+from_parse_error!(
+    serde_json::Error => "JSON",
+    toml::de::Error => "TOML",
+    serde_yaml::Error => "YAML",
+    quick_xml::Error => "XML",
+    std::str::Utf8Error => "UTF-8",
+);
+
+/// Decodes a manifest as UTF-8 (a BOM is tolerated).
+pub fn utf8(bytes: &[u8]) -> Result<&str, ExtractError> {
+    let text = std::str::from_utf8(bytes)?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// One family of evidence formats (npm, Python, Cargo, Maven, ...).
+pub trait Extractor: Send + Sync {
+    /// Short stable name, used in coverage output.
+    fn name(&self) -> &'static str;
+
+    /// Cheap, name-based: should this file be inflated and parsed?
+    fn wants(&self, file: &FileEntry) -> bool;
+
+    /// Parses one wanted file. `tree` gives access to sibling files
+    /// (e.g. `-r` includes of a requirements file).
+    fn extract(
+        &self,
+        file: &FileEntry,
+        bytes: &[u8],
+        tree: &ArchiveTree,
+    ) -> Result<Extracted, ExtractError>;
+
+    /// Runs once after every wanted file of the artifact was parsed, to reconcile
+    /// across files (e.g. lockfile entries against installed copies).
+    fn reconcile(&self, extracted: Extracted, _tree: &ArchiveTree) -> Extracted {
+        extracted
+    }
+}
+
+/// Every extractor lambda-audit knows, in a stable order.
+pub fn all() -> Vec<Box<dyn Extractor>> {
+    vec![]
+}
+
+/// Which files one extractor read, for the coverage report.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ExtractorCoverage {
+    pub extractor: String,
+    pub files: Vec<String>,
+}
+
+/// Everything extracted from one artifact.
+#[derive(Debug, Default)]
+pub struct ArtifactScan {
+    pub packages: Vec<Found>,
+    pub read: Vec<ExtractorCoverage>,
+    pub skipped: Vec<Skipped>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Runs `extractors` over an opened artifact: picks files by name, inflates and
+/// parses them in parallel, then lets each extractor reconcile its results.
+pub fn scan_tree(tree: &ArchiveTree, extractors: &[Box<dyn Extractor>]) -> ArtifactScan {
+    let jobs: Vec<(usize, &FileEntry)> = tree
+        .files
+        .iter()
+        .flat_map(|f| {
+            extractors
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| x.wants(f))
+                .map(move |(i, _)| (i, f))
+        })
+        .collect();
+    let results: Vec<(usize, &FileEntry, Result<Extracted, Warning>)> = jobs
+        .into_par_iter()
+        .map(|(i, file)| {
+            let warn = |message: String| Warning {
+                artifact: tree.name.clone(),
+                path: file.path.clone(),
+                message,
+            };
+            let result = tree
+                .read(file)
+                .map_err(|e| warn(format!("{}: {e}", extractors[i].name())))
+                .and_then(|bytes| {
+                    extractors[i]
+                        .extract(file, &bytes, tree)
+                        .map_err(|e| warn(format!("{}: {e}; file skipped", extractors[i].name())))
+                });
+            (i, file, result)
+        })
+        .collect();
+
+    let mut scan = ArtifactScan {
+        warnings: tree.warnings.clone(),
+        ..ArtifactScan::default()
+    };
+    let mut per_extractor: Vec<Extracted> = vec![Extracted::default(); extractors.len()];
+    let mut read: Vec<Vec<String>> = vec![Vec::new(); extractors.len()];
+    for (i, file, result) in results {
+        read[i].push(file.path.clone());
+        match result {
+            Ok(extracted) => per_extractor[i].append(extracted),
+            Err(w) => scan.warnings.push(w),
+        }
+    }
+    for (i, extracted) in per_extractor.into_iter().enumerate() {
+        let done = extractors[i].reconcile(extracted, tree);
+        scan.packages.extend(done.packages);
+        scan.skipped.extend(done.skipped);
+        if !read[i].is_empty() {
+            scan.read.push(ExtractorCoverage {
+                extractor: extractors[i].name().to_string(),
+                files: std::mem::take(&mut read[i]),
+            });
+        }
+    }
+    scan.packages.sort();
+    scan.packages.dedup();
+    scan.skipped.sort();
+    scan.skipped.dedup();
+    scan.warnings.sort();
+    scan.warnings.dedup();
+    scan
+}

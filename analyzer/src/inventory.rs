@@ -1,0 +1,227 @@
+//! An inventory: packages merged across evidence files and artifacts, with the
+//! coverage and warnings that say how complete it is.
+
+use crate::diagnostics::{Skipped, Warning};
+use crate::extract::ExtractorCoverage;
+use crate::package::{Found, Location, Package, Role};
+use crate::{purl, version};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The tool that wrote a report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+impl Default for ToolInfo {
+    fn default() -> Self {
+        ToolInfo {
+            name: "lambda-audit".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+/// A jar inside an artifact, with its SHA-1 (as Maven Central indexes jars).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct JarRecord {
+    pub path: String,
+    pub sha1: String,
+}
+
+/// One scanned artifact: a function archive, a layer, a directory, an SBOM.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtifactInfo {
+    /// How the artifact is named everywhere in the report.
+    pub name: String,
+    /// `function`, `layer`, `directory` or `sbom`.
+    pub role: String,
+    /// Layer order (1 = first merged into /opt); absent for the function.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer_index: Option<usize>,
+    /// Where Lambda mounts it (`/var/task` or `/opt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mount: Option<String>,
+    pub size_bytes: u64,
+    pub files: usize,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jars: Vec<JarRecord>,
+}
+
+/// What was read and what was skipped in one artifact.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    pub artifact: String,
+    /// Packages found in this artifact (roots excluded).
+    pub packages: usize,
+    pub read: Vec<ExtractorCoverage>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// A package sighting placed in the deployment: which artifact, and whether the
+/// runtime loads it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Sighting {
+    pub artifact: String,
+    pub found: Found,
+    pub lambda_path: Option<String>,
+    pub loaded: bool,
+    pub reason: Option<String>,
+}
+
+impl Sighting {
+    /// A sighting in a plain artifact with no Lambda placement.
+    pub fn plain(artifact: impl Into<String>, found: Found) -> Sighting {
+        Sighting {
+            artifact: artifact.into(),
+            found,
+            lambda_path: None,
+            loaded: true,
+            reason: None,
+        }
+    }
+}
+
+/// The engine's output contract: `tool`, `artifacts`, `packages`, `roots`,
+/// `coverage`, `warnings`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Inventory {
+    pub tool: ToolInfo,
+    pub artifacts: Vec<ArtifactInfo>,
+    pub packages: Vec<Package>,
+    /// The function's own package(s): not dependencies, never matched.
+    pub roots: Vec<Package>,
+    pub coverage: Vec<Coverage>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Merges sightings into packages: one package per (ecosystem, normalised name,
+/// equivalent version), carrying every location. The strongest evidence
+/// (installed metadata over lockfiles over declared pins) gives the spelling.
+/// Returns (dependencies, roots).
+pub fn merge(sightings: Vec<Sighting>) -> (Vec<Package>, Vec<Package>) {
+    type Key = (Role, crate::Ecosystem, String, String);
+    let mut groups: BTreeMap<Key, Vec<Sighting>> = BTreeMap::new();
+    for s in sightings {
+        let f = &s.found;
+        let key = (
+            f.role,
+            f.ecosystem,
+            f.ecosystem.normalize_name(&f.name),
+            version::equivalence_key(f.ecosystem, &f.version),
+        );
+        groups.entry(key).or_default().push(s);
+    }
+    let (mut deps, mut roots) = (Vec::new(), Vec::new());
+    for ((role, ecosystem, _, _), mut group) in groups {
+        group.sort_by(|a, b| {
+            (a.found.evidence, &a.artifact, &a.found.path).cmp(&(
+                b.found.evidence,
+                &b.artifact,
+                &b.found.path,
+            ))
+        });
+        let best = &group[0].found;
+        let (name, version) = (best.name.clone(), best.version.trim().to_string());
+        let mut locations: Vec<Location> = group
+            .into_iter()
+            .map(|s| Location {
+                artifact: s.artifact,
+                path: s.found.path,
+                evidence: s.found.evidence,
+                lambda_path: s.lambda_path,
+                install_path: s.found.install_path,
+                loaded: s.loaded,
+                reason: s.reason,
+                scope: s.found.scope,
+                note: s.found.note,
+            })
+            .collect();
+        locations.sort();
+        locations.dedup();
+        let package = Package {
+            purl: purl::build(ecosystem, &name, &version),
+            ecosystem,
+            name,
+            version,
+            locations,
+        };
+        match role {
+            Role::Dependency => deps.push(package),
+            Role::Root => roots.push(package),
+        }
+    }
+    (deps, roots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Ecosystem, EvidenceKind};
+
+    #[test]
+    fn installed_metadata_gives_the_spelling_and_lockfiles_merge_in() {
+        let lock = Found::new(
+            Ecosystem::PyPI,
+            "django",
+            "3.2.0",
+            "requirements.txt",
+            EvidenceKind::Declared,
+        );
+        let installed = Found::new(
+            Ecosystem::PyPI,
+            "Django",
+            "3.2",
+            "Django-3.2.dist-info/METADATA",
+            EvidenceKind::Installed,
+        );
+        let (deps, roots) = merge(vec![
+            Sighting::plain("f.zip", lock),
+            Sighting::plain("f.zip", installed),
+        ]);
+        assert!(roots.is_empty());
+        assert_eq!(deps.len(), 1);
+        assert_eq!(
+            (deps[0].name.as_str(), deps[0].version.as_str()),
+            ("Django", "3.2")
+        );
+        assert_eq!(deps[0].locations.len(), 2);
+        assert_eq!(deps[0].purl, "pkg:pypi/django@3.2");
+    }
+
+    #[test]
+    fn different_versions_stay_apart_and_roots_are_separate() {
+        let a = Found::new(
+            Ecosystem::Npm,
+            "ms",
+            "2.0.0",
+            "node_modules/debug/node_modules/ms/package.json",
+            EvidenceKind::Installed,
+        );
+        let b = Found::new(
+            Ecosystem::Npm,
+            "ms",
+            "2.1.2",
+            "node_modules/ms/package.json",
+            EvidenceKind::Installed,
+        );
+        let r = Found::new(
+            Ecosystem::Npm,
+            "fn",
+            "1.0.0",
+            "package.json",
+            EvidenceKind::Declared,
+        )
+        .root();
+        let (deps, roots) = merge(vec![
+            Sighting::plain("a", a),
+            Sighting::plain("a", b),
+            Sighting::plain("a", r),
+        ]);
+        assert_eq!(deps.len(), 2);
+        assert_eq!(roots.len(), 1);
+        assert_eq!(roots[0].name, "fn");
+    }
+}

@@ -1,0 +1,18 @@
+//! lambda-audit's engine: in-memory archives, dependency extractors, advisory
+//! matching and reports. No AWS and no command line in here.
+
+pub mod archive;
+pub mod diagnostics;
+pub mod ecosystem;
+pub mod extract;
+pub mod inventory;
+pub mod limits;
+pub mod package;
+pub mod purl;
+pub mod version;
+
+pub use archive::ArchiveTree;
+pub use diagnostics::{Skipped, Warning};
+pub use ecosystem::Ecosystem;
+pub use limits::Limits;
+pub use package::{EvidenceKind, Found, Location, Package, Role};

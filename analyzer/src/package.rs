@@ -1,0 +1,147 @@
+//! The inventory's data model: packages and the evidence for them.
+
+use crate::ecosystem::Ecosystem;
+use serde::{Deserialize, Serialize};
+
+/// What kind of file a package was seen in, strongest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvidenceKind {
+    /// Installed metadata: node_modules/**/package.json, *.dist-info/METADATA,
+    /// pom.properties in a jar.
+    Installed,
+    /// Dependency data compiled into a binary (cargo-auditable `.dep-v0`).
+    Binary,
+    /// A lockfile (package-lock.json, poetry.lock, Cargo.lock, ...).
+    Lockfile,
+    /// A declared exact pin (requirements.txt `==`, pom.xml literal version).
+    Declared,
+    /// A heuristic identification (jar MANIFEST.MF fields without pom.properties).
+    Heuristic,
+}
+
+/// Whether a package is a dependency or the function's own package.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    #[default]
+    Dependency,
+    /// The function itself (root package.json, the root crate, the jar's own pom).
+    Root,
+}
+
+/// One package as one extractor saw it in one file.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Found {
+    pub ecosystem: Ecosystem,
+    /// The name the package gives itself (`group:artifact` for Maven).
+    pub name: String,
+    pub version: String,
+    /// Path of the evidence file inside the artifact.
+    pub path: String,
+    pub evidence: EvidenceKind,
+    #[serde(default)]
+    pub role: Role,
+    /// Where the package is installed inside the artifact, when the evidence says
+    /// (`node_modules/debug/node_modules/ms`, a dist-info folder, a jar path).
+    /// Lockfile entries name the install path they describe, so that they merge
+    /// with the installed copy. Used to decide what the runtime loads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install_path: Option<String>,
+    /// `dev`, `optional`, `build`, ... as the evidence marks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Anything a reader should know (e.g. "lockfile only; not installed").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Found {
+    /// A dependency seen with the given evidence; refine with the builder methods.
+    pub fn new(
+        ecosystem: Ecosystem,
+        name: impl Into<String>,
+        version: impl Into<String>,
+        path: impl Into<String>,
+        evidence: EvidenceKind,
+    ) -> Found {
+        Found {
+            ecosystem,
+            name: name.into(),
+            version: version.into(),
+            path: path.into(),
+            evidence,
+            role: Role::Dependency,
+            install_path: None,
+            scope: None,
+            note: None,
+        }
+    }
+
+    pub fn root(mut self) -> Found {
+        self.role = Role::Root;
+        self
+    }
+
+    pub fn installed_at(mut self, install_path: impl Into<String>) -> Found {
+        self.install_path = Some(install_path.into());
+        self
+    }
+
+    pub fn scope(mut self, scope: impl Into<String>) -> Found {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Found {
+        self.note = Some(note.into());
+        self
+    }
+}
+
+/// Where a package was found: which artifact, which file, and whether Lambda loads it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Location {
+    /// The artifact's name (function archive, layer archive, directory, ARN).
+    pub artifact: String,
+    /// Path of the evidence file inside the artifact.
+    pub path: String,
+    pub evidence: EvidenceKind,
+    /// The file's path as the function sees it (`/var/task/...`, `/opt/...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install_path: Option<String>,
+    /// False when the runtime would never load this copy; `reason` says why.
+    pub loaded: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One package (ecosystem, name, version) with every place it was seen.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Package {
+    pub ecosystem: Ecosystem,
+    pub name: String,
+    pub version: String,
+    pub purl: String,
+    pub locations: Vec<Location>,
+}
+
+impl Package {
+    /// True when at least one copy is loaded by the runtime.
+    pub fn is_loaded(&self) -> bool {
+        self.locations.iter().any(|l| l.loaded)
+    }
+
+    /// The name advisories are keyed by (PEP 503 for PyPI).
+    pub fn normalized_name(&self) -> String {
+        self.ecosystem.normalize_name(&self.name)
+    }
+}

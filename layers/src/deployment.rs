@@ -1,0 +1,192 @@
+//! A function and its layers, and the inventory of what Lambda would see.
+
+use crate::runtime::{self, Runtime};
+use analyzer::archive::{ArchiveError, ArchiveTree};
+use analyzer::extract::{self, Extractor};
+use analyzer::inventory::{self, ArtifactInfo, Coverage, Inventory, JarRecord, Sighting};
+use analyzer::Limits;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// What an artifact is in the deployment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArtifactRole {
+    /// Function code, mounted at /var/task.
+    Function,
+    /// The n-th layer (1-based), merged into /opt in order.
+    Layer(usize),
+    /// A project or build folder on disk (the local developer check).
+    Directory,
+}
+
+impl ArtifactRole {
+    pub fn mount(self) -> Option<&'static str> {
+        match self {
+            ArtifactRole::Function => Some("/var/task"),
+            ArtifactRole::Layer(_) => Some("/opt"),
+            ArtifactRole::Directory => None,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            ArtifactRole::Function => "function",
+            ArtifactRole::Layer(_) => "layer",
+            ArtifactRole::Directory => "directory",
+        }
+    }
+}
+
+/// An opened artifact and its place in the deployment.
+#[derive(Debug)]
+pub struct Artifact {
+    pub role: ArtifactRole,
+    pub tree: ArchiveTree,
+}
+
+impl Artifact {
+    /// Opens a local zip/jar or directory. A directory given as the function is
+    /// scanned as a project folder (no Lambda mount).
+    pub fn open(
+        path: &Path,
+        role: ArtifactRole,
+        limits: &Limits,
+    ) -> Result<Artifact, ArchiveError> {
+        let tree = ArchiveTree::open_path(path, limits)?;
+        let role = if path.is_dir() && role == ArtifactRole::Function {
+            ArtifactRole::Directory
+        } else {
+            role
+        };
+        Ok(Artifact { role, tree })
+    }
+
+    /// The path a file of this artifact has inside the function's filesystem.
+    pub fn lambda_path(&self, path: &str) -> Option<String> {
+        self.role.mount().map(|m| format!("{m}/{path}"))
+    }
+}
+
+/// A function's code and its layers, in the order Lambda merges them.
+#[derive(Debug, Default)]
+pub struct Deployment {
+    pub function: Option<Artifact>,
+    pub layers: Vec<Artifact>,
+    /// The runtime, as configured or given; inferred from the layout when absent.
+    pub runtime: Option<Runtime>,
+}
+
+impl Deployment {
+    /// Every artifact, function first, then layers in merge order.
+    pub fn artifacts(&self) -> impl Iterator<Item = &Artifact> {
+        self.function.iter().chain(self.layers.iter())
+    }
+
+    /// The runtime given, or the one the layout suggests.
+    pub fn effective_runtime(&self) -> Option<Runtime> {
+        self.runtime.or_else(|| runtime::infer(self))
+    }
+
+    /// Lists every package in the function and its layers, with the evidence for
+    /// it and whether the runtime would load it.
+    pub fn inventory(&self, extractors: &[Box<dyn Extractor>]) -> Inventory {
+        let artifacts: Vec<&Artifact> = self.artifacts().collect();
+        let scans: Vec<_> = artifacts
+            .par_iter()
+            .map(|a| extract::scan_tree(&a.tree, extractors))
+            .collect();
+        let overwritten = self.overwritten_layer_files();
+        let runtime = self.effective_runtime();
+
+        let mut inv = Inventory::default();
+        let mut sightings = Vec::new();
+        for (artifact, scan) in artifacts.iter().zip(scans) {
+            let name = artifact.tree.name.clone();
+            inv.artifacts.push(ArtifactInfo {
+                name: name.clone(),
+                role: artifact.role.label().into(),
+                layer_index: match artifact.role {
+                    ArtifactRole::Layer(n) => Some(n),
+                    _ => None,
+                },
+                mount: artifact.role.mount().map(str::to_string),
+                size_bytes: artifact.tree.size_bytes,
+                files: artifact.tree.files.len(),
+                jars: artifact
+                    .tree
+                    .jars
+                    .iter()
+                    .map(|j| JarRecord {
+                        path: j.path.clone(),
+                        sha1: j.sha1.clone(),
+                    })
+                    .collect(),
+            });
+            let dependencies = scan
+                .packages
+                .iter()
+                .filter(|f| f.role == analyzer::Role::Dependency)
+                .count();
+            inv.coverage.push(Coverage {
+                artifact: name.clone(),
+                packages: dependencies,
+                read: scan.read,
+                skipped: scan.skipped,
+            });
+            inv.warnings.extend(scan.warnings);
+            for found in scan.packages {
+                let lambda_path = artifact.lambda_path(&found.path);
+                let mut s = Sighting {
+                    artifact: name.clone(),
+                    lambda_path,
+                    loaded: true,
+                    reason: None,
+                    found,
+                };
+                if let ArtifactRole::Layer(n) = artifact.role {
+                    let top = top_level(&s.found.path);
+                    if let Some(&winner) = overwritten.get(top) {
+                        if winner > n {
+                            s.loaded = false;
+                            s.reason = Some(format!(
+                                "overwritten in /opt by layer {winner}, which has the same file"
+                            ));
+                        }
+                    }
+                }
+                sightings.push(s);
+            }
+        }
+        if let Some(rt) = runtime {
+            runtime::mark_unloaded(rt, self, &mut sightings);
+        }
+        let (packages, roots) = inventory::merge(sightings);
+        inv.packages = packages;
+        inv.roots = roots;
+        inv.warnings.sort();
+        inv.warnings.dedup();
+        inv
+    }
+
+    /// For each top-level file path present in several layers, the last layer
+    /// that has it (its copy is the one in /opt).
+    fn overwritten_layer_files(&self) -> HashMap<&str, usize> {
+        let mut last: HashMap<&str, usize> = HashMap::new();
+        for layer in &self.layers {
+            if let ArtifactRole::Layer(n) = layer.role {
+                for f in &layer.tree.files {
+                    last.insert(top_level(&f.path), n);
+                }
+            }
+        }
+        last
+    }
+}
+
+/// The part of a path that exists in the filesystem (before any `!/`).
+fn top_level(path: &str) -> &str {
+    path.split(analyzer::archive::NESTED_SEPARATOR)
+        .next()
+        .unwrap_or(path)
+}

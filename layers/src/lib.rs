@@ -1,0 +1,9 @@
+//! lambda-audit's Lambda deployment model: a function is its code archive plus
+//! ordered layers, laid out as Lambda lays them out (code in /var/task, layers
+//! merged into /opt in order, a later layer's file winning).
+
+pub mod deployment;
+pub mod runtime;
+
+pub use deployment::{Artifact, ArtifactRole, Deployment};
+pub use runtime::Runtime;

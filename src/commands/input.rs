@@ -1,0 +1,43 @@
+//! Opening the artifacts named on the command line as a Lambda deployment.
+
+use analyzer::Limits;
+use anyhow::Context;
+use layers::{Artifact, ArtifactRole, Deployment, Runtime};
+use std::path::PathBuf;
+
+/// Arguments shared by every command that reads a function and its layers.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DeploymentArgs {
+    /// The function's deployment package (.zip or .jar) or a project/build folder.
+    pub function: Option<PathBuf>,
+    /// A layer archive; repeat in the order the function lists its layers.
+    #[arg(long = "layer", value_name = "ZIP")]
+    pub layers: Vec<PathBuf>,
+    /// The function's runtime (nodejs20.x, python3.12, java21, provided.al2023...);
+    /// inferred from the layout when absent.
+    #[arg(long)]
+    pub runtime: Option<Runtime>,
+}
+
+impl DeploymentArgs {
+    /// Opens every artifact; an unreadable one is an error naming it.
+    pub fn open(&self, limits: &Limits) -> anyhow::Result<Deployment> {
+        let function = self
+            .function
+            .as_deref()
+            .map(|p| Artifact::open(p, ArtifactRole::Function, limits))
+            .transpose()?;
+        let layers = self
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Artifact::open(p, ArtifactRole::Layer(i + 1), limits))
+            .collect::<Result<Vec<_>, _>>()
+            .context("cannot read layer")?;
+        Ok(Deployment {
+            function,
+            layers,
+            runtime: self.runtime,
+        })
+    }
+}

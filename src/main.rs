@@ -1,0 +1,44 @@
+//! The `lambda-audit` command line.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Find known vulnerabilities in AWS Lambda functions and layers, before and after deploy.
+#[derive(Parser)]
+#[command(name = "lambda-audit", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every dependency of a function and its layers (an SBOM).
+    Sbom(commands::sbom::Args),
+}
+
+/// Exit code for an unreadable artifact or wrong usage.
+pub const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Sbom(args) => commands::sbom::run(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("lambda-audit: error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
