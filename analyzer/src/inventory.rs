@@ -51,7 +51,7 @@ pub struct ArtifactInfo {
 }
 
 /// What was read and what was skipped in one artifact.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Coverage {
     pub artifact: String,
     /// Packages found in this artifact (roots excluded).
@@ -86,7 +86,7 @@ impl Sighting {
 
 /// The engine's output contract: `tool`, `artifacts`, `packages`, `roots`,
 /// `coverage`, `warnings`.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Inventory {
     pub tool: ToolInfo,
     pub artifacts: Vec<ArtifactInfo>,

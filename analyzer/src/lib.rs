@@ -5,6 +5,7 @@ pub mod archive;
 pub mod diagnostics;
 pub mod ecosystem;
 pub mod extract;
+pub mod findings;
 pub mod inventory;
 pub mod limits;
 pub mod package;

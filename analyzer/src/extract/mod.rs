@@ -6,7 +6,7 @@ use crate::archive::{ArchiveTree, FileEntry};
 use crate::diagnostics::{Skipped, Warning};
 use crate::package::Found;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What an extractor made of one or more files.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -102,7 +102,7 @@ pub fn all() -> Vec<Box<dyn Extractor>> {
 }
 
 /// Which files one extractor read, for the coverage report.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtractorCoverage {
     pub extractor: String,
     pub files: Vec<String>,

@@ -1,0 +1,138 @@
+//! The scan report's data model: findings, could-not-compare entries, the
+//! database used, and a summary. Matching produces it; reports render it.
+
+use crate::diagnostics::Warning;
+use crate::ecosystem::Ecosystem;
+use crate::inventory::Inventory;
+use crate::package::Location;
+use serde::{Deserialize, Serialize};
+
+/// Severity ratings, lowest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rating {
+    /// No score and no label in the record.
+    Unknown,
+    None,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// How bad a finding is, and where that judgement came from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Severity {
+    pub rating: Rating,
+    /// CVSS base score, when a vector was parsed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    /// The CVSS vector the score was computed from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vector: Option<String>,
+    /// `cvss_v3`, `cvss_v4`, `database_label` (the record's own label) or `none`.
+    pub source: String,
+}
+
+/// The package a finding is about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PackageRef {
+    pub ecosystem: Ecosystem,
+    pub name: String,
+    pub version: String,
+    pub purl: String,
+}
+
+/// Whether a finding counts (suppressions mark findings, never delete them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    #[default]
+    Open,
+    Suppressed,
+}
+
+/// One vulnerability affecting one package, reported once with all its ids.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The primary id (the first of the merged records' ids, in a stable order:
+    /// GHSA, then CVE, then the rest).
+    pub id: String,
+    /// Every other id of the same vulnerability (CVE, GHSA, PYSEC, RUSTSEC, NSWG...).
+    pub aliases: Vec<String>,
+    pub summary: String,
+    pub severity: Severity,
+    pub package: PackageRef,
+    pub locations: Vec<Location>,
+    /// Lowest fixed version above the installed one, when a record names one.
+    #[serde(default)]
+    pub fixed_version: Option<String>,
+    pub references: Vec<String>,
+    #[serde(default)]
+    pub status: Status,
+    /// Why it is suppressed (the suppression rule's reason).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed_reason: Option<String>,
+    /// False when no copy of the package is loaded by the runtime.
+    #[serde(default = "yes")]
+    pub loaded: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A package/advisory pair that could not be decided: the package's version or
+/// a range event does not parse under the ecosystem's rules.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Unmatched {
+    pub advisory: String,
+    pub package: PackageRef,
+    pub reason: String,
+}
+
+/// Which advisory database a scan used.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatabaseInfo {
+    /// `path` (`--db` / `LAMBDA_AUDIT_DB`), `cache` (from `db update`), or `embedded`.
+    pub source: String,
+    /// The path read, for `path` and `cache`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    pub records: usize,
+    /// Records per ecosystem.
+    pub ecosystems: std::collections::BTreeMap<String, usize>,
+    /// Newest `modified` date among the records (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newest_record: Option<String>,
+}
+
+/// Counts for the one-line summary and for thresholds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub packages: usize,
+    pub findings: usize,
+    pub suppressed: usize,
+    pub unmatched: usize,
+    /// Open findings per rating.
+    pub by_severity: std::collections::BTreeMap<String, usize>,
+}
+
+/// A full scan: the inventory contract plus findings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ScanReport {
+    #[serde(flatten)]
+    pub inventory: Inventory,
+    pub database: DatabaseInfo,
+    pub findings: Vec<Finding>,
+    /// Could-not-compare outcomes, never silently dropped.
+    pub unmatched: Vec<Unmatched>,
+    pub summary: Summary,
+}
+
+impl ScanReport {
+    /// Warnings of the inventory (kept in one place).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.inventory.warnings
+    }
+}
