@@ -73,8 +73,7 @@ fn parse_items(version: &str) -> Vec<Item> {
     let mut start = 0;
     let mut is_digit = false;
     let token = |s: usize, e: usize| chars[s..e].iter().collect::<String>();
-    for i in 0..chars.len() {
-        let c = chars[i];
+    for (i, &c) in chars.iter().enumerate() {
         let list = stack.last_mut().expect("stack never empty");
         if c == '.' || c == '-' {
             if i == start {
