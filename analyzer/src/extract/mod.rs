@@ -5,6 +5,7 @@
 use crate::archive::{ArchiveTree, FileEntry};
 use crate::diagnostics::{Skipped, Warning};
 use crate::package::Found;
+use crate::version::Version;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -177,6 +178,18 @@ pub fn scan_tree(tree: &ArchiveTree, extractors: &[Box<dyn Extractor>]) -> Artif
     }
     scan.packages.sort();
     scan.packages.dedup();
+    for found in &scan.packages {
+        if let Err(e) = Version::parse(found.ecosystem, &found.version) {
+            scan.warnings.push(Warning {
+                artifact: tree.name.clone(),
+                path: found.path.clone(),
+                message: format!(
+                    "{e}; {} is kept and its advisories are reported as could-not-compare",
+                    found.name
+                ),
+            });
+        }
+    }
     scan.skipped.sort();
     scan.skipped.dedup();
     scan.warnings.sort();
