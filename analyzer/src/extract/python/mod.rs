@@ -1,0 +1,254 @@
+//! Python evidence (ecosystem PyPI): installed distribution metadata
+//! (`*.dist-info/METADATA`, `*.egg-info/PKG-INFO`), requirements files and the
+//! lockfiles of Pipenv, Poetry, uv, PDM and PEP 751 (`pylock.toml`).
+//!
+//! Installed metadata is the strongest evidence. Declared pins and lockfile
+//! entries with an equivalent version merge into the installed package later
+//! (see [`crate::inventory::merge`]); [`Extractor::reconcile`] adds a note to
+//! those whose version differs from what is installed beside them.
+
+mod lockfile;
+pub mod metadata;
+pub mod pdm;
+pub mod pipfile;
+pub mod poetry;
+pub mod pylock;
+mod reconcile;
+pub mod requirements;
+pub mod uv;
+
+use crate::archive::{ArchiveTree, FileEntry, NESTED_SEPARATOR};
+use crate::extract::{ExtractError, Extracted, Extractor};
+
+/// The Python evidence formats, told apart by file name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `*.dist-info/METADATA`, `*.egg-info/PKG-INFO`, `*.egg/EGG-INFO/PKG-INFO`,
+    /// or a single-file `*.egg-info` written by distutils.
+    InstalledMetadata,
+    /// `requirements*.txt`, or any `.txt` in a `requirements/` directory.
+    Requirements,
+    PipfileLock,
+    PoetryLock,
+    UvLock,
+    PdmLock,
+    /// `pylock.toml` or `pylock.<name>.toml` (PEP 751).
+    Pylock,
+}
+
+/// Directories whose contents belong to installed packages (or to another
+/// ecosystem): requirements files and lockfiles found there describe some
+/// package's own development, not what the function deploys.
+const FOREIGN_DIRS: [&str; 3] = ["site-packages", "dist-packages", "node_modules"];
+
+impl Format {
+    /// Which format a file is, judged from its path inside its archive.
+    pub fn of(file: &FileEntry) -> Option<Format> {
+        Format::of_path(file.inner_path())
+    }
+
+    /// Which format the file at `inner_path` (inside its innermost archive) is.
+    pub fn of_path(inner_path: &str) -> Option<Format> {
+        let mut parts = inner_path.rsplit('/');
+        let name = parts.next()?;
+        let parent = parts.next().unwrap_or("");
+        let grandparent = parts.next().unwrap_or("");
+        if is_installed_metadata(name, parent, grandparent) {
+            return Some(Format::InstalledMetadata);
+        }
+        if inner_path
+            .split('/')
+            .any(|dir| FOREIGN_DIRS.contains(&dir) || has_suffix(dir, ".dist-info"))
+        {
+            return None;
+        }
+        let lower = name.to_ascii_lowercase();
+        match name {
+            "Pipfile.lock" => return Some(Format::PipfileLock),
+            "poetry.lock" => return Some(Format::PoetryLock),
+            "uv.lock" => return Some(Format::UvLock),
+            "pdm.lock" => return Some(Format::PdmLock),
+            _ => {}
+        }
+        if is_pylock_name(name) {
+            return Some(Format::Pylock);
+        }
+        if lower.ends_with(".txt")
+            && (lower.starts_with("requirements") || parent == "requirements")
+        {
+            return Some(Format::Requirements);
+        }
+        None
+    }
+}
+
+fn has_suffix(name: &str, suffix: &str) -> bool {
+    name.len() > suffix.len()
+        && name.is_char_boundary(name.len() - suffix.len())
+        && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+}
+
+fn is_installed_metadata(name: &str, parent: &str, grandparent: &str) -> bool {
+    match name {
+        "METADATA" => has_suffix(parent, ".dist-info"),
+        "PKG-INFO" => {
+            has_suffix(parent, ".egg-info")
+                || (parent == "EGG-INFO" && has_suffix(grandparent, ".egg"))
+        }
+        _ => has_suffix(name, ".egg-info"),
+    }
+}
+
+/// `pylock.toml`, or `pylock.<name>.toml` with a name free of dots (PEP 751).
+fn is_pylock_name(name: &str) -> bool {
+    match name
+        .strip_prefix("pylock.")
+        .and_then(|rest| rest.strip_suffix("toml"))
+    {
+        Some("") => true,
+        Some(middle) => middle
+            .strip_suffix('.')
+            .is_some_and(|n| !n.is_empty() && !n.contains('.')),
+        None => false,
+    }
+}
+
+/// The nested archive part of a path (`""` at the top level), as
+/// [`FileEntry::container_path`] gives it.
+pub(crate) fn container_of(path: &str) -> &str {
+    path.rsplit_once(NESTED_SEPARATOR).map_or("", |(c, _)| c)
+}
+
+/// The last component of a path.
+pub(crate) fn file_name_of(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Joins notes with `"; "`.
+pub(crate) fn join_notes(notes: &[String]) -> Option<String> {
+    (!notes.is_empty()).then(|| notes.join("; "))
+}
+
+/// The Python extractor: every format above, reconciled per artifact.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Python;
+
+impl Extractor for Python {
+    fn name(&self) -> &'static str {
+        "python"
+    }
+
+    fn wants(&self, file: &FileEntry) -> bool {
+        Format::of(file).is_some()
+    }
+
+    fn extract(
+        &self,
+        file: &FileEntry,
+        bytes: &[u8],
+        tree: &ArchiveTree,
+    ) -> Result<Extracted, ExtractError> {
+        let path = file.path.as_str();
+        match Format::of(file) {
+            Some(Format::InstalledMetadata) => Ok(metadata::extract(path, bytes)),
+            Some(Format::Requirements) => requirements::extract(path, bytes, tree),
+            Some(Format::PipfileLock) => pipfile::extract(path, bytes),
+            Some(Format::PoetryLock) => poetry::extract(path, bytes),
+            Some(Format::UvLock) => uv::extract(path, bytes),
+            Some(Format::PdmLock) => pdm::extract(path, bytes),
+            Some(Format::Pylock) => pylock::extract(path, bytes),
+            None => Ok(Extracted::default()),
+        }
+    }
+
+    fn reconcile(&self, extracted: Extracted, _tree: &ArchiveTree) -> Extracted {
+        reconcile::note_mismatches(extracted)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    //! In-memory archives for the extractor tests.
+
+    use crate::archive::ArchiveTree;
+    use crate::limits::Limits;
+    use std::io::{Cursor, Write};
+    use zip::write::SimpleFileOptions;
+
+    /// A zip holding `files` (path, contents), opened as a tree named `t.zip`.
+    pub fn tree(files: &[(&str, &[u8])]) -> ArchiveTree {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (path, contents) in files {
+            writer
+                .start_file(*path, SimpleFileOptions::default())
+                .expect("start entry");
+            writer.write_all(contents).expect("write entry");
+        }
+        let bytes = writer.finish().expect("finish zip").into_inner();
+        ArchiveTree::open_bytes("t.zip", bytes, &Limits::default()).expect("open zip")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_told_apart_by_name() {
+        let cases = [
+            (
+                "Jinja2-2.10.dist-info/METADATA",
+                Some(Format::InstalledMetadata),
+            ),
+            (
+                "python/lib/python3.12/site-packages/six-1.15.0.dist-info/METADATA",
+                Some(Format::InstalledMetadata),
+            ),
+            ("foo.egg-info/PKG-INFO", Some(Format::InstalledMetadata)),
+            (
+                "foo-1.0-py3.8.egg/EGG-INFO/PKG-INFO",
+                Some(Format::InstalledMetadata),
+            ),
+            ("foo-1.0-py3.8.egg-info", Some(Format::InstalledMetadata)),
+            ("six-1.15.0.dist-info/RECORD", None),
+            ("six-1.15.0.dist-info/top_level.txt", None),
+            ("setuptools-68.0.0.dist-info/entry_points.txt", None),
+            ("METADATA", None),
+            ("PKG-INFO", None),
+            ("requirements.txt", Some(Format::Requirements)),
+            ("scripts/requirements-dev.txt", Some(Format::Requirements)),
+            ("requirements/base.txt", Some(Format::Requirements)),
+            ("requirements.in", None),
+            ("site-packages/foo/requirements.txt", None),
+            ("node_modules/x/requirements.txt", None),
+            ("pkg_resources/_vendor/packaging/requirements.py", None),
+            ("Pipfile.lock", Some(Format::PipfileLock)),
+            ("Pipfile", None),
+            ("app/poetry.lock", Some(Format::PoetryLock)),
+            ("uv.lock", Some(Format::UvLock)),
+            ("pdm.lock", Some(Format::PdmLock)),
+            ("pylock.toml", Some(Format::Pylock)),
+            ("pylock.lambda.toml", Some(Format::Pylock)),
+            ("pylock.a.b.toml", None),
+            ("pylock..toml", None),
+            ("pyproject.toml", None),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(Format::of_path(path), expected, "{path}");
+        }
+    }
+
+    #[test]
+    fn path_helpers() {
+        assert_eq!(
+            container_of("outer.zip!/rsa-4.0.dist-info/METADATA"),
+            "outer.zip"
+        );
+        assert_eq!(container_of("requirements.txt"), "");
+        assert_eq!(
+            file_name_of("outer.zip!/requirements.txt"),
+            "requirements.txt"
+        );
+        assert_eq!(file_name_of("a/b/poetry.lock"), "poetry.lock");
+    }
+}
