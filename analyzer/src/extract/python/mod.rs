@@ -41,6 +41,12 @@ pub enum Format {
 /// package's own development, not what the function deploys.
 const FOREIGN_DIRS: [&str; 3] = ["site-packages", "dist-packages", "node_modules"];
 
+fn in_foreign_dir(inner_path: &str) -> bool {
+    inner_path.split('/').any(|dir| {
+        FOREIGN_DIRS.contains(&dir) || has_suffix(dir, ".dist-info") || has_suffix(dir, ".egg-info")
+    })
+}
+
 impl Format {
     /// Which format a file is, judged from its path inside its archive.
     pub fn of(file: &FileEntry) -> Option<Format> {
@@ -56,30 +62,26 @@ impl Format {
         if is_installed_metadata(name, parent, grandparent) {
             return Some(Format::InstalledMetadata);
         }
-        if inner_path
-            .split('/')
-            .any(|dir| FOREIGN_DIRS.contains(&dir) || has_suffix(dir, ".dist-info"))
-        {
-            return None;
-        }
-        let lower = name.to_ascii_lowercase();
-        match name {
-            "Pipfile.lock" => return Some(Format::PipfileLock),
-            "poetry.lock" => return Some(Format::PoetryLock),
-            "uv.lock" => return Some(Format::UvLock),
-            "pdm.lock" => return Some(Format::PdmLock),
-            _ => {}
-        }
-        if is_pylock_name(name) {
-            return Some(Format::Pylock);
-        }
-        if lower.ends_with(".txt")
-            && (lower.starts_with("requirements") || parent == "requirements")
-        {
-            return Some(Format::Requirements);
-        }
-        None
+        let format = match name {
+            "Pipfile.lock" => Format::PipfileLock,
+            "poetry.lock" => Format::PoetryLock,
+            "uv.lock" => Format::UvLock,
+            "pdm.lock" => Format::PdmLock,
+            _ if is_pylock_name(name) => Format::Pylock,
+            _ if is_requirements_name(name, parent) => Format::Requirements,
+            _ => return None,
+        };
+        (!in_foreign_dir(inner_path)).then_some(format)
     }
+}
+
+/// `requirements*.txt`, or any `.txt` in a `requirements/` directory.
+fn is_requirements_name(name: &str, parent: &str) -> bool {
+    has_suffix(name, ".txt")
+        && (parent == "requirements"
+            || name
+                .get(..12)
+                .is_some_and(|p| p.eq_ignore_ascii_case("requirements")))
 }
 
 fn has_suffix(name: &str, suffix: &str) -> bool {
@@ -129,6 +131,17 @@ pub(crate) fn join_notes(notes: &[String]) -> Option<String> {
     (!notes.is_empty()).then(|| notes.join("; "))
 }
 
+/// The directory of `path` when it is an importable Python package (holds an
+/// `__init__.py`): a requirements file or lockfile there came with an installed
+/// package, as in the function layout where site-packages is the archive root.
+fn enclosing_python_package<'p>(path: &'p str, tree: &ArchiveTree) -> Option<&'p str> {
+    let (dir, _) = path.rsplit_once('/')?;
+    if dir.ends_with(NESTED_SEPARATOR.trim_end_matches('/')) {
+        return None;
+    }
+    tree.get(&format!("{dir}/__init__.py")).map(|_| dir)
+}
+
 /// The Python extractor: every format above, reconciled per artifact.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Python;
@@ -149,7 +162,18 @@ impl Extractor for Python {
         tree: &ArchiveTree,
     ) -> Result<Extracted, ExtractError> {
         let path = file.path.as_str();
-        match Format::of(file) {
+        let format = Format::of(file);
+        if format.is_some_and(|f| f != Format::InstalledMetadata) {
+            if let Some(package) = enclosing_python_package(path, tree) {
+                let mut out = Extracted::default();
+                out.skip(
+                    path,
+                    format!("inside the Python package {package} (it has an __init__.py): describes that package, not this deployment"),
+                );
+                return Ok(out);
+            }
+        }
+        match format {
             Some(Format::InstalledMetadata) => Ok(metadata::extract(path, bytes)),
             Some(Format::Requirements) => requirements::extract(path, bytes, tree),
             Some(Format::PipfileLock) => pipfile::extract(path, bytes),
@@ -210,6 +234,10 @@ mod tests {
                 Some(Format::InstalledMetadata),
             ),
             ("foo-1.0-py3.8.egg-info", Some(Format::InstalledMetadata)),
+            ("foo.egg-info/requires.txt", None),
+            ("foo.egg-info/requirements.txt", None),
+            ("Requirements-Prod.TXT", Some(Format::Requirements)),
+            ("requirements", None),
             ("six-1.15.0.dist-info/RECORD", None),
             ("six-1.15.0.dist-info/top_level.txt", None),
             ("setuptools-68.0.0.dist-info/entry_points.txt", None),
@@ -236,6 +264,42 @@ mod tests {
         for (path, expected) in cases {
             assert_eq!(Format::of_path(path), expected, "{path}");
         }
+    }
+
+    #[test]
+    fn files_inside_installed_packages_are_not_read_as_declarations() {
+        let files: [(&str, &[u8]); 5] = [
+            ("requirements.txt", b"six==1.16.0\n"),
+            ("somepkg/__init__.py", b""),
+            ("somepkg/requirements.txt", b"pytest==7.0.0\n"),
+            (
+                "somepkg/poetry.lock",
+                b"[[package]]\nname = \"black\"\nversion = \"23.1.0\"\n",
+            ),
+            ("a.zip!/requirements.txt", b""),
+        ];
+        let tree = testutil::tree(&files);
+        let scan = crate::extract::scan_tree(&tree, &[Box::new(Python)]);
+        let found: Vec<_> = scan
+            .packages
+            .iter()
+            .map(|f| (f.name.as_str(), f.path.as_str()))
+            .collect();
+        assert_eq!(found, vec![("six", "requirements.txt")]);
+        let skipped: Vec<_> = scan.skipped.iter().map(|s| s.path.as_str()).collect();
+        assert_eq!(
+            skipped,
+            vec!["somepkg/poetry.lock", "somepkg/requirements.txt"]
+        );
+        assert_eq!(
+            scan.skipped[0].reason,
+            "inside the Python package somepkg (it has an __init__.py): describes that package, not this deployment"
+        );
+        assert_eq!(
+            enclosing_python_package("a.zip!/requirements.txt", &tree),
+            None
+        );
+        assert_eq!(enclosing_python_package("requirements.txt", &tree), None);
     }
 
     #[test]

@@ -3,11 +3,14 @@
 //! nothing here: they merge into the installed package. A pin whose version
 //! differs stays a separate package, with a note saying what is installed, and
 //! a pin of something not installed at all (where other packages are) says so.
+//! A `~=X` pin satisfied by the installed version takes that version, so that
+//! it merges: X was only a lower bound.
 
-use super::{container_of, file_name_of};
+use super::{container_of, file_name_of, requirements};
 use crate::extract::Extracted;
 use crate::{Ecosystem, EvidenceKind, Found, Role};
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::str::FromStr;
 
 fn key(f: &Found) -> (&str, String) {
     (
@@ -21,6 +24,21 @@ fn add_note(found: &mut Found, note: String) {
         Some(existing) => format!("{note}; {existing}"),
         None => note,
     });
+}
+
+/// For a `~=X` pin, the installed version that satisfies it, if any: the pin
+/// then stands for that version (X was only its lower bound).
+fn satisfied_compatible_pin(
+    found: &Found,
+    installed: &BTreeSet<(String, String)>,
+) -> Option<String> {
+    let lower = requirements::compatible_pin(found)?;
+    let spec = pep440_rs::VersionSpecifier::from_str(&format!("~={lower}")).ok()?;
+    installed
+        .iter()
+        .map(|(_, v)| v)
+        .find(|v| pep440_rs::Version::from_str(v).is_ok_and(|v| spec.contains(&v)))
+        .cloned()
 }
 
 /// Adds the mismatch notes described in the module documentation.
@@ -47,9 +65,27 @@ pub(crate) fn note_mismatches(mut extracted: Extracted) -> Extracted {
             && matches!(f.evidence, EvidenceKind::Declared | EvidenceKind::Lockfile)
     }) {
         let (container, name) = key(f);
+        let container = container.to_string();
         let file = file_name_of(&f.path).to_string();
-        let note = match installed.get(&(container.to_string(), name)) {
+        let note = match installed.get(&(container.clone(), name)) {
             Some(versions) => {
+                if let Some(version) = satisfied_compatible_pin(f, versions) {
+                    let rest = f
+                        .note
+                        .as_deref()
+                        .and_then(|n| n.split_once("; "))
+                        .map(|(_, r)| r);
+                    let pin = format!(
+                        "{file} pins ~={}, satisfied by the installed {version}",
+                        f.version
+                    );
+                    f.note = Some(match rest {
+                        Some(rest) => format!("{pin}; {rest}"),
+                        None => pin,
+                    });
+                    f.version = version;
+                    continue;
+                }
                 let wanted = crate::version::equivalence_key(Ecosystem::PyPI, &f.version);
                 if versions.iter().any(|(k, _)| *k == wanted) {
                     continue;
@@ -62,7 +98,7 @@ pub(crate) fn note_mismatches(mut extracted: Extracted) -> Extracted {
                     have.join(", ")
                 )
             }
-            None if containers_with_installed.contains(container) => {
+            None if containers_with_installed.contains(&container) => {
                 format!(
                     "{file} pins {} {} but it is not installed here",
                     f.name, f.version
@@ -165,6 +201,53 @@ mod tests {
                 ("requests", "2.31.0", 1),
                 ("rsa", "4.0", 1),
                 ("rsa", "4.1", 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn compatible_pins_take_the_installed_version_that_satisfies_them() {
+        use crate::extract::python::requirements::parse_line;
+        use crate::extract::python::requirements::Entry;
+        let pin = |line: &str| match parse_line(line).pop() {
+            Some(Entry::Pinned(pin)) => pin.found("requirements.txt"),
+            other => panic!("{other:?}"),
+        };
+        let extracted = Extracted::packages(vec![
+            found(
+                "boto3",
+                "1.26.5",
+                "boto3-1.26.5.dist-info/METADATA",
+                EvidenceKind::Installed,
+            ),
+            pin("boto3~=1.26.0 ; python_version >= \"3.8\""),
+            found(
+                "attrs",
+                "24.1.0",
+                "attrs-24.1.0.dist-info/METADATA",
+                EvidenceKind::Installed,
+            ),
+            pin("attrs~=23.1"),
+        ]);
+        let done = note_mismatches(extracted);
+        let got: Vec<_> = done
+            .packages
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .map(|f| (f.version.as_str(), f.note.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "1.26.5",
+                    Some("requirements.txt pins ~=1.26.0, satisfied by the installed 1.26.5; only installed when python_version >= \"3.8\"")
+                ),
+                (
+                    "23.1",
+                    Some("requirements.txt pins attrs 23.1 but 24.1.0 is installed; compatible-release pin ~=23.1: 23.1 is a lower bound, a newer compatible version may be installed")
+                ),
             ]
         );
     }

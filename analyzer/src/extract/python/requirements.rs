@@ -9,9 +9,9 @@
 //! - `name===X` (arbitrary equality): declared version X, literally.
 //! - `name~=X` (compatible release): lambda-audit records declared version X
 //!   with a note that a newer compatible version may be installed, since X is
-//!   only the lower bound. When the installed metadata is in the same artifact it
-//!   gives the real version and the pin merely corroborates it (or is noted as
-//!   differing).
+//!   only the lower bound. When installed metadata of the same name in the same
+//!   archive satisfies `~=X`, reconciliation gives the pin that installed version
+//!   (so it merges); otherwise the pin is noted as differing.
 //!
 //! Everything else (ranges, bare names, URLs, paths, `-e`) is reported as
 //! skipped with the reason, never silently dropped. `-r`/`--requirement`
@@ -56,7 +56,7 @@ impl Pin {
             PinKind::Exact => {}
             PinKind::Arbitrary => notes.push("arbitrary equality (===) pin".to_string()),
             PinKind::Compatible => notes.push(format!(
-                "compatible-release pin ~={}: {} is a lower bound; a newer compatible version may be installed",
+                "{COMPATIBLE_NOTE}{}: {} is a lower bound, a newer compatible version may be installed",
                 self.version, self.version
             )),
         }
@@ -73,6 +73,16 @@ impl Pin {
         found.note = super::join_notes(&notes);
         found
     }
+}
+
+/// How the note of a `~=` pin starts; see [`compatible_pin`].
+const COMPATIBLE_NOTE: &str = "compatible-release pin ~=";
+
+/// The `X` of a `~=X` pin made by this module, read back from its note, so
+/// that reconciliation can check it against the installed version.
+pub fn compatible_pin(found: &Found) -> Option<&str> {
+    let note = found.note.as_deref()?.strip_prefix(COMPATIBLE_NOTE)?;
+    note.split_once(':').map(|(version, _)| version)
 }
 
 /// What one logical line of a requirements file says.
@@ -610,7 +620,7 @@ mod tests {
         );
         assert_eq!(
             out.packages[0].note.as_deref(),
-            Some("compatible-release pin ~=1.16.0: 1.16.0 is a lower bound; a newer compatible version may be installed")
+            Some("compatible-release pin ~=1.16.0: 1.16.0 is a lower bound, a newer compatible version may be installed")
         );
         let skipped: Vec<_> = out
             .skipped
