@@ -5,7 +5,13 @@
 //! Installed metadata is the strongest evidence. Declared pins and lockfile
 //! entries with an equivalent version merge into the installed package later
 //! (see [`crate::inventory::merge`]); [`Extractor::reconcile`] adds a note to
-//! those whose version differs from what is installed beside them.
+//! those whose version differs from what is installed beside them (same
+//! artifact, same nested archive).
+//!
+//! Requirements files and lockfiles inside `site-packages`, `dist-packages`,
+//! `node_modules`, a `.dist-info`/`.egg-info` folder, or a directory holding an
+//! `__init__.py` came with some installed package and are not read as the
+//! deployment's own declarations (the last case is reported as skipped).
 
 mod lockfile;
 pub mod metadata;
@@ -216,6 +222,7 @@ pub(crate) mod testutil {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EvidenceKind;
 
     #[test]
     fn formats_are_told_apart_by_name() {
@@ -300,6 +307,93 @@ mod tests {
             None
         );
         assert_eq!(enclosing_python_package("requirements.txt", &tree), None);
+    }
+
+    #[test]
+    fn bad_files_become_warnings_and_skips_through_scan_tree() {
+        let files: [(&str, &[u8]); 5] = [
+            ("Pipfile.lock", b"{\"default\": {\"requests\": "),
+            ("uv.lock", b"version = 1\n[[package]\n"),
+            (
+                "broken-1.0.dist-info/METADATA",
+                b"Metadata-Version: 2.1\nName: broken\n",
+            ),
+            (
+                "urllib3-1.23.dist-info/METADATA",
+                b"Metadata-Version: 2.1\nName: urllib3\nVersion: 1.23\n",
+            ),
+            ("requirements.txt", b"urllib3==1.26.0\nbroken==1.0\n"),
+        ];
+        let tree = testutil::tree(&files);
+        let scan = crate::extract::scan_tree(&tree, &[Box::new(Python)]);
+        let warnings: Vec<_> = scan
+            .warnings
+            .iter()
+            .map(|w| (w.path.as_str(), w.message.as_str()))
+            .collect();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert_eq!(warnings[0].0, "Pipfile.lock");
+        assert!(
+            warnings[0].1.starts_with("python: invalid JSON: "),
+            "{}",
+            warnings[0].1
+        );
+        assert!(
+            warnings[0].1.ends_with("; file skipped"),
+            "{}",
+            warnings[0].1
+        );
+        assert_eq!(warnings[1].0, "uv.lock");
+        assert!(
+            warnings[1].1.starts_with("python: invalid TOML: "),
+            "{}",
+            warnings[1].1
+        );
+        let skipped: Vec<_> = scan
+            .skipped
+            .iter()
+            .map(|s| (s.path.as_str(), s.reason.as_str()))
+            .collect();
+        assert_eq!(
+            skipped,
+            vec![(
+                "broken-1.0.dist-info/METADATA",
+                "installed metadata without a Version header; distribution not identified"
+            )]
+        );
+        let found: Vec<_> = scan
+            .packages
+            .iter()
+            .map(|f| {
+                (
+                    f.name.as_str(),
+                    f.version.as_str(),
+                    f.evidence,
+                    f.note.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (
+                    "broken",
+                    "1.0",
+                    EvidenceKind::Declared,
+                    Some("requirements.txt pins broken 1.0 but it is not installed here")
+                ),
+                ("urllib3", "1.23", EvidenceKind::Installed, None),
+                (
+                    "urllib3",
+                    "1.26.0",
+                    EvidenceKind::Declared,
+                    Some("requirements.txt pins urllib3 1.26.0 but 1.23 is installed")
+                ),
+            ]
+        );
+        assert_eq!(scan.read.len(), 1);
+        assert_eq!(scan.read[0].extractor, "python");
+        assert_eq!(scan.read[0].files.len(), 5);
     }
 
     #[test]
