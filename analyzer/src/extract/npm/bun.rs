@@ -1,10 +1,13 @@
 //! `bun.lock`: bun's text lockfile, JSON with comments and trailing commas.
 //! `packages` maps an install key to `["name@version", registry, info, integrity]`
-//! (workspace, link, folder and git packages use other specifiers).
+//! (workspace, link, folder and git packages use other specifiers). A nested
+//! key (`debug/ms`) is a copy installed under its parent. Packages the
+//! workspaces' runtime dependencies do not reach are development-only.
 
-use super::{lock_entry, normalize_version, split_at_version};
+use super::{dev, lock_entry, normalize_version, split_at_version};
 use crate::extract::{ExtractError, Extracted};
-use serde_json::Value;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// Specifiers of packages that live inside the project.
 const LOCAL: [&str; 4] = ["workspace:", "link:", "file:", "root:"];
@@ -65,6 +68,86 @@ fn strip_jsonc(text: &str) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// The package names along a key: `@a/b/ms` gives `["@a/b", "ms"]`.
+fn key_segments(key: &str) -> Vec<&str> {
+    let mut segments = Vec::new();
+    let mut rest = key;
+    while !rest.is_empty() {
+        let skip = if rest.starts_with('@') {
+            rest.find('/').map_or(rest.len(), |i| i + 1)
+        } else {
+            0
+        };
+        let end = rest[skip..].find('/').map_or(rest.len(), |i| i + skip);
+        segments.push(&rest[..end]);
+        rest = rest.get(end + 1..).unwrap_or("");
+    }
+    segments
+}
+
+/// Runtime dependency names of a package's info object or a workspace.
+fn runtime_names(info: &Map<String, Value>) -> impl Iterator<Item = &str> {
+    let optional_peers: Vec<&str> = info
+        .get("optionalPeers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    ["dependencies", "optionalDependencies", "peerDependencies"]
+        .into_iter()
+        .filter_map(|section| info.get(section).and_then(Value::as_object))
+        .flat_map(|deps| deps.keys().map(String::as_str))
+        .filter(move |name| !optional_peers.contains(name))
+}
+
+/// Which `packages` entries (in map order) the workspaces' runtime
+/// dependencies reach; `None` when the lockfile lists no workspaces.
+fn runtime_reach(lock: &Map<String, Value>, packages: &Map<String, Value>) -> Option<Vec<bool>> {
+    let workspaces = lock.get("workspaces")?.as_object()?;
+    let index: HashMap<&str, usize> = packages
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
+    // Like node's resolution: the nearest copy, from the parent's own folder up.
+    let resolve = |parents: &[&str], name: &str| {
+        (0..=parents.len()).rev().find_map(|depth| {
+            let mut key = parents[..depth].join("/");
+            if !key.is_empty() {
+                key.push('/');
+            }
+            key.push_str(name);
+            index.get(key.as_str()).copied()
+        })
+    };
+    let edges: Vec<Vec<usize>> = packages
+        .iter()
+        .map(|(key, entry)| {
+            let parents = key_segments(key);
+            let info = entry
+                .as_array()
+                .and_then(|a| a.iter().find_map(Value::as_object));
+            info.map(|info| {
+                runtime_names(info)
+                    .filter_map(|name| resolve(&parents, name))
+                    .collect()
+            })
+            .unwrap_or_default()
+        })
+        .collect();
+    let mut roots = Vec::new();
+    for workspace in workspaces.values().filter_map(Value::as_object) {
+        let parents: Vec<&str> = workspace
+            .get("name")
+            .and_then(Value::as_str)
+            .into_iter()
+            .collect();
+        roots.extend(runtime_names(workspace).filter_map(|name| resolve(&parents, name)));
+    }
+    Some(dev::reachable(roots, &edges))
+}
+
 /// Parses `bun.lock`.
 pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
     let Value::Object(lock) = serde_json::from_str(&strip_jsonc(text))? else {
@@ -75,8 +158,9 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
         None => return Ok(Extracted::default()),
         Some(_) => return Err(ExtractError::new("\"packages\" is not an object")),
     };
+    let runtime = runtime_reach(&lock, packages);
     let mut out = Extracted::default();
-    for (key, entry) in packages {
+    for (i, (key, entry)) in packages.iter().enumerate() {
         let Some((name, spec)) = entry
             .get(0)
             .and_then(Value::as_str)
@@ -91,13 +175,18 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
         if LOCAL.iter().any(|p| spec.starts_with(p)) {
             continue;
         }
-        match normalize_version(spec) {
-            Some(version) => out.packages.push(lock_entry(name, version, path)),
-            None => out.skip(
+        let Some(version) = normalize_version(spec) else {
+            out.skip(
                 path,
                 format!("{key}: not a registry version ({spec:?}); not identified"),
-            ),
+            );
+            continue;
+        };
+        let mut found = lock_entry(name, version, path);
+        if runtime.as_ref().is_some_and(|r| !r[i]) {
+            found = found.scope("dev");
         }
+        out.packages.push(found);
     }
     out.packages.sort();
     out.packages.dedup();
@@ -141,20 +230,28 @@ mod tests {
         let got: Vec<_> = out
             .packages
             .iter()
-            .map(|f| format!("{}@{}", f.name, f.version))
+            .map(|f| (format!("{}@{}", f.name, f.version), f.scope.as_deref()))
             .collect();
         assert_eq!(
             got,
             [
-                "@xmldom/xmldom@0.7.5",
-                "debug@2.6.8",
-                "ms@2.0.0",
-                "ms@2.1.2",
-                "typescript@5.4.5"
+                ("@xmldom/xmldom@0.7.5".to_string(), None),
+                ("debug@2.6.8".to_string(), None),
+                ("ms@2.0.0".to_string(), None),
+                ("ms@2.1.2".to_string(), Some("dev")),
+                ("typescript@5.4.5".to_string(), Some("dev")),
             ]
         );
         assert_eq!(out.skipped.len(), 1);
         assert!(out.skipped[0].reason.starts_with("widget: "));
+    }
+
+    #[test]
+    fn keys_split_into_package_names() {
+        assert_eq!(key_segments("ms"), ["ms"]);
+        assert_eq!(key_segments("debug/ms"), ["debug", "ms"]);
+        assert_eq!(key_segments("@a/b/@c/d/e"), ["@a/b", "@c/d", "e"]);
+        assert_eq!(key_segments("@a"), ["@a"]);
     }
 
     #[test]

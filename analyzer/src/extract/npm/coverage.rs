@@ -4,7 +4,7 @@
 //! of letting "no packages" read as "no vulnerabilities".
 
 use super::reconcile::has_node_modules;
-use super::{package_json, paths, LOCKFILE_NAMES};
+use super::{paths, project_manifest, LOCKFILE_NAMES};
 use crate::archive::{ArchiveTree, FileEntry, NESTED_SEPARATOR};
 use crate::diagnostics::Skipped;
 use std::collections::BTreeSet;
@@ -76,10 +76,8 @@ pub(super) fn undetermined_projects(tree: &ArchiveTree) -> Vec<Skipped> {
         };
         let manifest_path = paths::under(dir, "package.json");
         match tree.get(&manifest_path) {
-            Some(manifest) => {
-                let declared = tree.read(manifest).ok().and_then(|bytes| {
-                    package_json::declared_runtime_dependencies(std::str::from_utf8(&bytes).ok()?)
-                });
+            Some(_) => {
+                let declared = project_manifest(tree, dir).map(|d| d.runtime.len());
                 let what = match declared {
                     Some(0) => continue,
                     Some(n) => format!("declares {n} dependencies"),

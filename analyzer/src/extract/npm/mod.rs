@@ -4,6 +4,7 @@
 
 mod bun;
 mod coverage;
+mod dev;
 mod package_json;
 mod package_lock;
 mod paths;
@@ -87,7 +88,7 @@ impl Extractor for NpmExtractor {
         &self,
         file: &FileEntry,
         bytes: &[u8],
-        _tree: &ArchiveTree,
+        tree: &ArchiveTree,
     ) -> Result<Extracted, ExtractError> {
         let Some(kind) = classify(file) else {
             return Ok(Extracted::default());
@@ -100,7 +101,7 @@ impl Extractor for NpmExtractor {
             Evidence::Manifest(ManifestKind::Root) => package_json::root(path, text()?),
             Evidence::PackageLock => package_lock::parse(path, dir, text()?),
             Evidence::HiddenLock => package_lock::parse(path, paths::parent_dir(dir), text()?),
-            Evidence::Yarn => yarn::parse(path, text()?),
+            Evidence::Yarn => yarn::parse(path, text()?, project_manifest(tree, dir).as_ref()),
             Evidence::Pnpm => pnpm::parse(path, text()?),
             Evidence::Bun => bun::parse(path, text()?),
             Evidence::BunBinary => {
@@ -119,6 +120,13 @@ impl Extractor for NpmExtractor {
         out.skipped.extend(coverage::undetermined_projects(tree));
         out
     }
+}
+
+/// The declarations of the `package.json` in `dir`, when it is there and readable.
+fn project_manifest(tree: &ArchiveTree, dir: &str) -> Option<package_json::Declared> {
+    let file = tree.get(&paths::under(dir, "package.json"))?;
+    let bytes = tree.read(file).ok()?;
+    package_json::declared(utf8(&bytes).ok()?)
 }
 
 /// A version as npm would accept it, with a leading `v` or `=` removed; `None`

@@ -71,17 +71,28 @@ pub(super) fn root(path: &str, text: &str) -> Result<Extracted, ExtractError> {
     Ok(out)
 }
 
-/// How many runtime dependencies a project manifest declares (`dependencies`
-/// and `optionalDependencies`); `None` when the text is not a manifest.
-pub(super) fn declared_runtime_dependencies(text: &str) -> Option<usize> {
+/// What a project manifest declares about its dependencies.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Declared {
+    /// `dependencies` and `optionalDependencies`: (name, range).
+    pub runtime: Vec<(String, String)>,
+    /// True for a workspace root (its members declare their own dependencies).
+    pub workspaces: bool,
+}
+
+/// Reads a project manifest's declarations; `None` when it is not a manifest.
+pub(super) fn declared(text: &str) -> Option<Declared> {
     let manifest = object(text).ok()?;
-    Some(
-        ["dependencies", "optionalDependencies"]
-            .iter()
-            .filter_map(|k| manifest.get(*k).and_then(Value::as_object))
-            .map(Map::len)
-            .sum(),
-    )
+    let runtime = ["dependencies", "optionalDependencies"]
+        .iter()
+        .filter_map(|k| manifest.get(*k).and_then(Value::as_object))
+        .flatten()
+        .filter_map(|(name, range)| Some((name.clone(), range.as_str()?.to_string())))
+        .collect();
+    Some(Declared {
+        runtime,
+        workspaces: manifest.contains_key("workspaces"),
+    })
 }
 
 #[cfg(test)]
@@ -165,11 +176,24 @@ mod tests {
     }
 
     #[test]
-    fn declared_dependencies_are_counted() {
+    fn declared_runtime_dependencies() {
         let text = r#"{"dependencies": {"a": "1", "b": "2"}, "optionalDependencies": {"c": "3"},
                        "devDependencies": {"d": "4"}}"#;
-        assert_eq!(declared_runtime_dependencies(text), Some(3));
-        assert_eq!(declared_runtime_dependencies("{}"), Some(0));
-        assert_eq!(declared_runtime_dependencies("nope"), None);
+        let pair = |n: &str, r: &str| (n.to_string(), r.to_string());
+        assert_eq!(
+            declared(text),
+            Some(Declared {
+                runtime: vec![pair("a", "1"), pair("b", "2"), pair("c", "3")],
+                workspaces: false,
+            })
+        );
+        assert_eq!(
+            declared(r#"{"workspaces": ["packages/*"]}"#),
+            Some(Declared {
+                runtime: vec![],
+                workspaces: true,
+            })
+        );
+        assert_eq!(declared("nope"), None);
     }
 }

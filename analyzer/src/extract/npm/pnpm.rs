@@ -1,11 +1,13 @@
 //! `pnpm-lock.yaml`. Package keys are `/name/1.0.0_peer@2.0.0` before lockfile
 //! version 6, `/name@1.0.0(peer@2.0.0)` in version 6 and `name@1.0.0` in
 //! version 9, where `packages:` holds the packages and `snapshots:` their
-//! peer-resolved variants.
+//! peer-resolved variants. Version 9 no longer flags development packages;
+//! they are those the importers' runtime dependencies do not reach.
 
-use super::{lock_entry, normalize_version, split_at_version};
+use super::{dev, lock_entry, normalize_version, split_at_version};
 use crate::extract::{ExtractError, Extracted};
 use serde_yaml::{Mapping, Value};
+use std::collections::{HashMap, HashSet};
 
 /// The lockfile's major version (`5.4` and `'6.0'` give 5 and 6).
 fn major_version(lock: &Mapping) -> Option<u64> {
@@ -35,6 +37,71 @@ fn text_field<'a>(entry: &'a Mapping, key: &str) -> Option<&'a str> {
     entry.get(key).and_then(Value::as_str)
 }
 
+/// The snapshot key a dependency reference points at: `name@1.0.0(peer@2.0.0)`,
+/// or the reference itself for aliases (`string-width@4.2.3`).
+fn snapshot_key(name: &str, reference: &str) -> String {
+    if reference.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("{name}@{reference}")
+    } else {
+        reference.to_string()
+    }
+}
+
+/// `(name, reference)` pairs of the runtime sections of an importer or snapshot.
+/// Importers give `{specifier, version}`, snapshots the version alone.
+fn runtime_references(entry: &Mapping) -> impl Iterator<Item = (&str, &str)> {
+    ["dependencies", "optionalDependencies"]
+        .into_iter()
+        .filter_map(|section| entry.get(section).and_then(Value::as_mapping))
+        .flatten()
+        .filter_map(|(name, reference)| {
+            let reference = match reference {
+                Value::Mapping(m) => text_field(m, "version")?,
+                other => other.as_str()?,
+            };
+            Some((name.as_str()?, reference))
+        })
+}
+
+/// Lockfile 9: the `packages` keys (`name@version`) that some importer's
+/// runtime dependencies reach through `snapshots`; `None` without importers.
+fn runtime_packages(lock: &Mapping) -> Option<HashSet<String>> {
+    let importers = lock.get("importers")?.as_mapping()?;
+    let empty = Mapping::new();
+    let snapshots = lock
+        .get("snapshots")
+        .and_then(Value::as_mapping)
+        .unwrap_or(&empty);
+    let keys: Vec<&str> = snapshots.keys().filter_map(Value::as_str).collect();
+    let index: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+    let resolve = |(name, reference): (&str, &str)| {
+        index.get(snapshot_key(name, reference).as_str()).copied()
+    };
+    let edges: Vec<Vec<usize>> = keys
+        .iter()
+        .map(|k| {
+            snapshots
+                .get(*k)
+                .and_then(Value::as_mapping)
+                .map(|s| runtime_references(s).filter_map(resolve).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    let roots = importers
+        .values()
+        .filter_map(Value::as_mapping)
+        .flat_map(runtime_references)
+        .filter_map(resolve);
+    let reached = dev::reachable(roots, &edges);
+    Some(
+        keys.iter()
+            .zip(reached)
+            .filter(|(_, r)| *r)
+            .map(|(k, _)| k.split('(').next().unwrap_or(k).to_string())
+            .collect(),
+    )
+}
+
 /// Parses `pnpm-lock.yaml` (lockfile versions 5 to 9).
 pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
     let Value::Mapping(lock) = serde_yaml::from_str::<Value>(text)? else {
@@ -46,6 +113,11 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
         Some(Value::Mapping(p)) => p,
         None | Some(Value::Null) => return Ok(Extracted::default()),
         Some(_) => return Err(ExtractError::new("\"packages\" is not a mapping")),
+    };
+    let runtime = if major >= 9 {
+        runtime_packages(&lock)
+    } else {
+        None
     };
     let mut out = Extracted::default();
     for (key, entry) in packages {
@@ -75,7 +147,8 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
         };
         let mut found = lock_entry(name, version, path);
         let flag = |k: &str| entry.get(k).and_then(Value::as_bool) == Some(true);
-        if flag("dev") {
+        let unreached = runtime.as_ref().is_some_and(|r| !r.contains(key));
+        if flag("dev") || unreached {
             found = found.scope("dev");
         } else if flag("optional") {
             found = found.scope("optional");
@@ -212,6 +285,13 @@ importers:
       my-lib:
         specifier: link:../my-lib
         version: link:../my-lib
+      sw:
+        specifier: npm:string-width@^4.2.0
+        version: string-width@4.2.3
+    devDependencies:
+      typescript:
+        specifier: ^5.4.0
+        version: 5.4.5
 
 packages:
 
@@ -224,9 +304,27 @@ packages:
     peerDependencies:
       react: ^18.2.0
 
+  react@18.2.0:
+    resolution: {integrity: sha512-pqr}
+
+  string-width@4.2.3:
+    resolution: {integrity: sha512-ghi}
+
+  typescript@5.4.5:
+    resolution: {integrity: sha512-jkl}
+    hasBin: true
+
 snapshots:
 
-  '@xmldom/xmldom@0.7.5': {}
+  '@xmldom/xmldom@0.7.5':
+    dependencies:
+      react-dom: 18.2.0(react@18.2.0)
+
+  react@18.2.0: {}
+
+  string-width@4.2.3: {}
+
+  typescript@5.4.5: {}
 
   react-dom@18.2.0(react@18.2.0):
     dependencies:
@@ -237,7 +335,10 @@ snapshots:
             rows(&out),
             vec![
                 row("@xmldom/xmldom", "0.7.5", None),
+                row("react", "18.2.0", None),
                 row("react-dom", "18.2.0", None),
+                row("string-width", "4.2.3", None),
+                row("typescript", "5.4.5", Some("dev")),
             ]
         );
         assert!(out.skipped.is_empty());

@@ -1,21 +1,42 @@
 //! `yarn.lock`: the classic (v1) custom format and the berry (v2+) YAML format,
 //! told apart by berry's `__metadata` block. Neither records install paths or
-//! development-only status.
+//! development-only status; the latter is worked out from the project's
+//! `package.json` and the lockfile's dependency edges.
 
-use super::{lock_entry, normalize_version, split_at_version};
+use super::package_json::Declared;
+use super::{dev, lock_entry, normalize_version, split_at_version};
 use crate::extract::{ExtractError, Extracted};
-use serde_yaml::Value;
+use serde_yaml::{Mapping, Value};
+use std::collections::HashMap;
 
 /// Protocols of packages that live inside the project rather than on a registry.
 const LOCAL_PROTOCOLS: [&str; 5] = ["workspace:", "link:", "portal:", "file:", "exec:"];
 
-/// Parses either flavour of `yarn.lock`.
-pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
-    if text.lines().any(|l| l.trim_end() == "__metadata:") {
-        berry(path, text)
+/// One package block: the descriptors (`name@range`) it satisfies, the
+/// package it resolves to, and the descriptors it depends on.
+#[derive(Debug, Default)]
+struct Entry {
+    line: usize,
+    descriptors: Vec<String>,
+    /// Berry's `resolution`, when present.
+    resolution: Option<String>,
+    version: Option<String>,
+    dependencies: Vec<(String, String)>,
+}
+
+/// Parses either flavour of `yarn.lock`. `declared` is the project's manifest,
+/// when there is one beside the lockfile.
+pub(super) fn parse(
+    path: &str,
+    text: &str,
+    declared: Option<&Declared>,
+) -> Result<Extracted, ExtractError> {
+    let entries = if text.lines().any(|l| l.trim_end() == "__metadata:") {
+        berry(text)?
     } else {
-        classic(path, text)
-    }
+        classic(text)?
+    };
+    emit(&entries, path, declared)
 }
 
 /// The package a descriptor such as `"lodash@^4.17.15"` or
@@ -32,79 +53,121 @@ fn is_local(range: &str) -> bool {
     LOCAL_PROTOCOLS.iter().any(|p| range.starts_with(p))
 }
 
-/// One package block of a lockfile: the descriptors it satisfies and its version.
-struct Block<'a> {
-    line: usize,
-    first_descriptor: &'a str,
-    version: Option<&'a str>,
-}
-
-fn finish(block: Block<'_>, path: &str, out: &mut Extracted) -> Result<(), ExtractError> {
-    let (name, range) = descriptor_target(block.first_descriptor).ok_or_else(|| {
-        ExtractError::new(format!(
-            "line {}: {:?} is not a package descriptor",
-            block.line, block.first_descriptor
-        ))
-    })?;
-    if is_local(range) {
-        return Ok(());
+/// Turns entries into packages, marking as `dev` those the project's runtime
+/// dependencies do not reach (when the project's manifest is known).
+fn emit(
+    entries: &[Entry],
+    path: &str,
+    declared: Option<&Declared>,
+) -> Result<Extracted, ExtractError> {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        for d in &entry.descriptors {
+            index.insert(d.as_str(), i);
+        }
     }
-    let raw = block.version.unwrap_or("");
-    match normalize_version(raw) {
-        Some(version) => out.packages.push(lock_entry(name, version, path)),
-        None => out.skip(
-            path,
-            format!("{name}: no version in yarn.lock entry ({raw:?}); not identified"),
-        ),
-    }
-    Ok(())
-}
+    let lookup = |name: &str, range: &str| {
+        index
+            .get(format!("{name}@{range}").as_str())
+            .or_else(|| index.get(format!("{name}@npm:{range}").as_str()))
+            .copied()
+    };
+    let edges: Vec<Vec<usize>> = entries
+        .iter()
+        .map(|e| {
+            e.dependencies
+                .iter()
+                .filter_map(|(n, r)| lookup(n, r))
+                .collect()
+        })
+        .collect();
+    let runtime = declared
+        .filter(|d| !d.workspaces)
+        .map(|d| dev::reachable(d.runtime.iter().filter_map(|(n, r)| lookup(n, r)), &edges));
 
-/// yarn v1: unindented `desc, desc:` headers, then indented `version "x"` fields.
-fn classic(path: &str, text: &str) -> Result<Extracted, ExtractError> {
     let mut out = Extracted::default();
-    let mut block: Option<Block<'_>> = None;
+    for (i, entry) in entries.iter().enumerate() {
+        let descriptor = entry
+            .resolution
+            .as_deref()
+            .or(entry.descriptors.first().map(String::as_str))
+            .unwrap_or("");
+        let (name, range) = descriptor_target(descriptor).ok_or_else(|| {
+            ExtractError::new(format!(
+                "line {}: {descriptor:?} is not a package descriptor",
+                entry.line
+            ))
+        })?;
+        if is_local(range) {
+            continue;
+        }
+        let raw = entry.version.as_deref().unwrap_or("");
+        let Some(version) = normalize_version(raw) else {
+            out.skip(
+                path,
+                format!("{name}: no version in yarn.lock entry ({raw:?}); not identified"),
+            );
+            continue;
+        };
+        let mut found = lock_entry(name, version, path);
+        if runtime.as_ref().is_some_and(|r| !r[i]) {
+            found = found.scope("dev");
+        }
+        out.packages.push(found);
+    }
+    Ok(out)
+}
+
+fn unquote(s: &str) -> &str {
+    s.trim().trim_matches('"')
+}
+
+/// yarn v1: unindented `desc, desc:` headers, indented `version "x"` fields and
+/// `dependencies:` sections listing `name "range"`.
+fn classic(text: &str) -> Result<Vec<Entry>, ExtractError> {
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut in_dependencies = false;
     for (index, line) in text.lines().enumerate() {
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        if !line.starts_with([' ', '\t']) {
+        let indent = line.len() - line.trim_start().len();
+        if indent == 0 {
             let header = trimmed.strip_suffix(':').ok_or_else(|| {
                 ExtractError::new(format!(
                     "line {}: expected a package header ending in ':'",
                     index + 1
                 ))
             })?;
-            if let Some(done) = block.take() {
-                finish(done, path, &mut out)?;
-            }
-            let first_descriptor = header.split(',').next().unwrap_or(header).trim();
-            block = Some(Block {
+            in_dependencies = false;
+            entries.push(Entry {
                 line: index + 1,
-                first_descriptor,
-                version: None,
+                descriptors: header.split(',').map(|d| unquote(d).to_string()).collect(),
+                ..Entry::default()
             });
             continue;
         }
-        let Some(current) = block.as_mut() else {
+        let Some(entry) = entries.last_mut() else {
             return Err(ExtractError::new(format!(
                 "line {}: indented field before any package header",
                 index + 1
             )));
         };
-        // Only the block's own two-space fields; deeper lines are dependency lists.
-        let own_field = line.len() - line.trim_start().len() <= 2;
-        if let Some(value) = trimmed.strip_prefix("version ") {
-            if own_field {
-                current.version = Some(value.trim().trim_matches('"'));
+        if indent <= 2 {
+            in_dependencies = matches!(trimmed, "dependencies:" | "optionalDependencies:");
+            if let Some(value) = trimmed.strip_prefix("version ") {
+                entry.version = Some(unquote(value).to_string());
+            }
+        } else if in_dependencies {
+            if let Some((name, range)) = trimmed.split_once(' ') {
+                entry
+                    .dependencies
+                    .push((unquote(name).to_string(), unquote(range).to_string()));
             }
         }
     }
-    if let Some(done) = block.take() {
-        finish(done, path, &mut out)?;
-    }
-    Ok(out)
+    Ok(entries)
 }
 
 fn scalar(value: Option<&Value>) -> Option<String> {
@@ -115,44 +178,46 @@ fn scalar(value: Option<&Value>) -> Option<String> {
     }
 }
 
-/// yarn berry: a YAML map from `"desc, desc"` to `{version, resolution, ...}`.
-fn berry(path: &str, text: &str) -> Result<Extracted, ExtractError> {
-    let Value::Mapping(entries) = serde_yaml::from_str::<Value>(text)? else {
+/// The `name: range` pairs of a berry dependency section.
+fn berry_dependencies(entry: &Mapping, section: &str) -> Vec<(String, String)> {
+    entry
+        .get(section)
+        .and_then(Value::as_mapping)
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, range)| Some((name.as_str()?.to_string(), scalar(Some(range))?)))
+        .collect()
+}
+
+/// yarn berry: a YAML map from `"desc, desc"` to `{version, resolution, ...}`;
+/// `resolution` names the package actually installed (`name@npm:1.2.3`,
+/// `name@patch:name@npm%3A1.2.3#...`, `name@workspace:.`).
+fn berry(text: &str) -> Result<Vec<Entry>, ExtractError> {
+    let Value::Mapping(map) = serde_yaml::from_str::<Value>(text)? else {
         return Err(ExtractError::new("yarn.lock is not a YAML mapping"));
     };
-    let mut out = Extracted::default();
-    for (key, entry) in &entries {
+    let mut entries = Vec::new();
+    for (number, (key, entry)) in map.iter().enumerate() {
         let Some(key) = key.as_str() else { continue };
         if key == "__metadata" {
             continue;
         }
         let Value::Mapping(entry) = entry else {
-            out.skip(path, format!("{key:?}: entry is not a mapping"));
-            continue;
+            return Err(ExtractError::new(format!(
+                "{key:?}: entry is not a mapping"
+            )));
         };
-        // `resolution` names the package actually installed (`name@npm:1.2.3`,
-        // `name@patch:name@npm%3A1.2.3#...`, `name@workspace:.`).
-        let resolution = scalar(entry.get("resolution"));
-        let descriptor = resolution
-            .as_deref()
-            .unwrap_or_else(|| key.split(',').next().unwrap_or(key));
-        let Some((name, range)) = descriptor_target(descriptor) else {
-            out.skip(path, format!("{key:?}: unreadable resolution"));
-            continue;
-        };
-        if is_local(range) {
-            continue;
-        }
-        let raw = scalar(entry.get("version")).unwrap_or_default();
-        match normalize_version(&raw) {
-            Some(version) => out.packages.push(lock_entry(name, version, path)),
-            None => out.skip(
-                path,
-                format!("{name}: no version in yarn.lock entry ({raw:?}); not identified"),
-            ),
-        }
+        let mut dependencies = berry_dependencies(entry, "dependencies");
+        dependencies.extend(berry_dependencies(entry, "optionalDependencies"));
+        entries.push(Entry {
+            line: number + 1,
+            descriptors: key.split(',').map(|d| unquote(d).to_string()).collect(),
+            resolution: scalar(entry.get("resolution")),
+            version: scalar(entry.get("version")),
+            dependencies,
+        });
     }
-    Ok(out)
+    Ok(entries)
 }
 
 #[cfg(test)]
@@ -207,7 +272,7 @@ broken@^1.0.0:
 
     #[test]
     fn classic_v1() {
-        let out = parse("yarn.lock", CLASSIC).unwrap();
+        let out = parse("yarn.lock", CLASSIC, None).unwrap();
         assert_eq!(
             pairs(&out),
             owned(&[
@@ -259,7 +324,7 @@ __metadata:
 
     #[test]
     fn berry() {
-        let out = parse("yarn.lock", BERRY).unwrap();
+        let out = parse("yarn.lock", BERRY, None).unwrap();
         assert_eq!(
             pairs(&out),
             owned(&[
@@ -272,10 +337,66 @@ __metadata:
     }
 
     #[test]
+    fn classic_dev_dependencies_are_those_the_runtime_does_not_reach() {
+        let declared = Declared {
+            runtime: vec![("debug".into(), "^2.6.0".into())],
+            workspaces: false,
+        };
+        let out = parse("yarn.lock", CLASSIC, Some(&declared)).unwrap();
+        let dev: Vec<(&str, Option<&str>)> = out
+            .packages
+            .iter()
+            .map(|f| (f.name.as_str(), f.scope.as_deref()))
+            .collect();
+        assert_eq!(
+            dev,
+            [
+                ("@babel/code-frame", Some("dev")),
+                ("debug", None),
+                ("ms", None),
+                ("string-width", Some("dev")),
+            ]
+        );
+        let workspace = Declared {
+            workspaces: true,
+            ..declared
+        };
+        let out = parse("yarn.lock", CLASSIC, Some(&workspace)).unwrap();
+        assert!(out.packages.iter().all(|f| f.scope.is_none()));
+    }
+
+    #[test]
+    fn berry_dev_dependencies() {
+        let declared = Declared {
+            runtime: vec![("@hapi/hoek".into(), "^8.5.0".into())],
+            workspaces: false,
+        };
+        let out = parse("yarn.lock", BERRY, Some(&declared)).unwrap();
+        let dev: Vec<(&str, Option<&str>)> = out
+            .packages
+            .iter()
+            .map(|f| (f.name.as_str(), f.scope.as_deref()))
+            .collect();
+        assert_eq!(
+            dev,
+            [
+                ("@hapi/hoek", None),
+                ("lodash", Some("dev")),
+                ("string-width", Some("dev")),
+            ]
+        );
+    }
+
+    #[test]
     fn bad_yarn_locks_are_errors() {
-        assert!(parse("yarn.lock", "this is not a lockfile\n").is_err());
-        assert!(parse("yarn.lock", "  version \"1.0.0\"\n").is_err());
-        assert!(parse("yarn.lock", "__metadata:\n  version: [\n").is_err());
-        assert!(parse("yarn.lock", "nameonly:\n  version \"1.0.0\"\n").is_err());
+        for text in [
+            "this is not a lockfile\n",
+            "  version \"1.0.0\"\n",
+            "__metadata:\n  version: [\n",
+            "nameonly:\n  version \"1.0.0\"\n",
+            "__metadata:\n  version: 8\n\"a@npm:1\": 3\n",
+        ] {
+            assert!(parse("yarn.lock", text, None).is_err(), "{text}");
+        }
     }
 }
