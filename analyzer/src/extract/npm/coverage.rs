@@ -86,9 +86,9 @@ pub(super) fn undetermined_projects(tree: &ArchiveTree) -> Vec<Skipped> {
                 notes.push(Skipped {
                     path: manifest_path,
                     reason: format!(
-                        "package.json {what}, but there is no node_modules and no lockfile in \
-                         this artifact: installed versions could not be determined (they may be \
-                         bundled into the .js files, which are not scanned)"
+                        "package.json {what}, but this artifact has no node_modules and no \
+                         lockfile: their versions could not be determined (they may be bundled \
+                         into the .js files, which are not scanned, or come from a layer)"
                     ),
                 });
             }

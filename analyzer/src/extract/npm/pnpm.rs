@@ -21,14 +21,18 @@ fn major_version(lock: &Mapping) -> Option<u64> {
 
 /// Name and version from a package key, peer suffixes removed.
 fn parse_key(key: &str, major: u64) -> Option<(&str, &str)> {
-    let key = key.strip_prefix('/').unwrap_or(key);
     if major < 6 {
+        // `/name/1.0.0`, or `registry.example.com/name/1.0.0` for other registries.
+        let key = match key.strip_prefix('/') {
+            Some(key) => key,
+            None => key.split_once('/')?.1,
+        };
         let parts = if key.starts_with('@') { 2 } else { 1 };
         let split = key.match_indices('/').nth(parts - 1)?.0;
         let (name, version) = (&key[..split], &key[split + 1..]);
         Some((name, version.split('_').next().unwrap_or(version)))
     } else {
-        let (name, version) = split_at_version(key)?;
+        let (name, version) = split_at_version(key.strip_prefix('/').unwrap_or(key))?;
         Some((name, version.split('(').next().unwrap_or(version)))
     }
 }
@@ -201,6 +205,10 @@ packages:
     resolution: {integrity: sha512-def}
     dev: false
 
+  npm.example.com/left-pad/1.3.0:
+    resolution: {integrity: sha512-xyz, registry: 'https://npm.example.com/'}
+    dev: false
+
   /ajv-keywords/3.5.2_ajv@6.12.6:
     resolution: {integrity: sha512-ghi}
     peerDependencies:
@@ -226,6 +234,7 @@ packages:
                 row("@hapi/topo", "3.1.6", None),
                 row("ajv-keywords", "3.5.2", Some("dev")),
                 row("fsevents", "2.3.2", Some("optional")),
+                row("left-pad", "1.3.0", None),
                 row("widget", "1.4.0", None),
             ]
         );

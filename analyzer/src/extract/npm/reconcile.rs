@@ -24,10 +24,17 @@ pub(super) fn has_node_modules(tree: &ArchiveTree, project: &str) -> bool {
         .any(|f| f.path != hidden_lockfile)
 }
 
-/// Keeps, notes or drops each lockfile entry (see the module documentation).
-pub(super) fn lockfiles_against_installed(extracted: Extracted, tree: &ArchiveTree) -> Extracted {
-    let installed: HashSet<(&str, &str, &str)> = extracted
-        .packages
+/// What becomes of one lockfile entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    Keep,
+    NotInstalled,
+    DropDev,
+}
+
+/// Judges each package; only lockfile dependencies can be noted or dropped.
+fn verdicts(packages: &[Found], tree: &ArchiveTree) -> Vec<Verdict> {
+    let installed: HashSet<(&str, &str, &str)> = packages
         .iter()
         .filter(|f| f.evidence == EvidenceKind::Installed && f.role == Role::Dependency)
         .filter_map(|f| {
@@ -35,47 +42,58 @@ pub(super) fn lockfiles_against_installed(extracted: Extracted, tree: &ArchiveTr
             Some((project, f.name.as_str(), f.version.as_str()))
         })
         .collect();
-    let mut node_modules: HashMap<String, bool> = HashMap::new();
+    let mut node_modules: HashMap<&str, bool> = HashMap::new();
+    packages
+        .iter()
+        .map(|found| {
+            if found.evidence != EvidenceKind::Lockfile || found.role != Role::Dependency {
+                return Verdict::Keep;
+            }
+            let (project, is_installed) = match found.install_path.as_deref() {
+                Some(install) => (
+                    paths::project_of(install).unwrap_or(""),
+                    tree.get(&paths::under(install, "package.json")).is_some(),
+                ),
+                // yarn, pnpm and bun do not say where a package goes: look for
+                // an installed copy of the same name and version in the project.
+                None => {
+                    let project = paths::parent_dir(&found.path);
+                    let key = (project, found.name.as_str(), found.version.as_str());
+                    (project, installed.contains(&key))
+                }
+            };
+            let project_has_node_modules = *node_modules
+                .entry(project)
+                .or_insert_with(|| has_node_modules(tree, project));
+            if is_installed || !project_has_node_modules {
+                Verdict::Keep
+            } else if found.scope.as_deref() == Some("dev") {
+                Verdict::DropDev
+            } else {
+                Verdict::NotInstalled
+            }
+        })
+        .collect()
+}
+
+/// Keeps, notes or drops each lockfile entry (see the module documentation).
+pub(super) fn lockfiles_against_installed(extracted: Extracted, tree: &ArchiveTree) -> Extracted {
+    let verdicts = verdicts(&extracted.packages, tree);
     let mut out = Extracted {
         packages: Vec::with_capacity(extracted.packages.len()),
-        skipped: extracted.skipped.clone(),
+        skipped: extracted.skipped,
     };
-    for found in &extracted.packages {
-        if found.evidence != EvidenceKind::Lockfile || found.role != Role::Dependency {
-            out.packages.push(found.clone());
-            continue;
-        }
-        let (project, is_installed) = match found.install_path.as_deref() {
-            Some(install) => (
-                paths::project_of(install).unwrap_or(""),
-                tree.get(&paths::under(install, "package.json")).is_some(),
-            ),
-            // yarn, pnpm and bun do not say where a package goes: look for an
-            // installed copy of the same name and version in the project.
-            None => {
-                let project = paths::parent_dir(&found.path);
-                let key = (project, found.name.as_str(), found.version.as_str());
-                (project, installed.contains(&key))
-            }
-        };
-        let project_has_node_modules = *node_modules
-            .entry(project.to_string())
-            .or_insert_with(|| has_node_modules(tree, project));
-        if is_installed || !project_has_node_modules {
-            out.packages.push(found.clone());
-        } else if found.scope.as_deref() == Some("dev") {
-            out.skip(
+    for (found, verdict) in extracted.packages.into_iter().zip(verdicts) {
+        match verdict {
+            Verdict::Keep => out.packages.push(found),
+            Verdict::NotInstalled => out.packages.push(found.note(NOT_INSTALLED)),
+            Verdict::DropDev => out.skip(
                 &found.path,
                 format!(
                     "{}@{}: dev dependency in lockfile, not installed",
                     found.name, found.version
                 ),
-            );
-        } else {
-            out.packages.push(Found {
-                note: Some(NOT_INSTALLED.to_string()),
-                ..found.clone()
-            });
+            ),
         }
     }
     out
