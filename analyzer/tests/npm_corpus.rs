@@ -201,3 +201,44 @@ fn nested_versions_keep_their_own_install_paths() {
     .collect();
     assert_eq!(ms, want);
 }
+
+/// `../shared`, from `LAMBDA_AUDIT_SHARED` or found by walking up from the crate.
+fn shared_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("LAMBDA_AUDIT_SHARED") {
+        return Some(PathBuf::from(dir)).filter(|d| d.is_dir());
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|a| a.join("shared"))
+        .find(|d| d.is_dir())
+}
+
+/// Python, Java and Rust packages hold no npm evidence: the npm extractor must
+/// report nothing for them (no packages, notes or warnings).
+#[test]
+fn other_ecosystems_give_no_npm_noise() {
+    let Some(shared) = shared_dir() else {
+        eprintln!("SKIPPED: ../shared not found (set LAMBDA_AUDIT_SHARED)");
+        return;
+    };
+    let only_npm: Vec<Box<dyn Extractor>> = vec![Box::new(NpmExtractor)];
+    for artifact in [
+        "python-function.zip",
+        "python-layer.zip",
+        "java-function.zip",
+        "java-shaded.jar",
+        "java-bootjar.jar",
+        "java-layer.zip",
+        "rust-bootstrap.zip",
+        "rust-bootstrap-lock.zip",
+    ] {
+        let path = shared.join("corpus/out").join(artifact);
+        let tree = ArchiveTree::open_path(&path, &Limits::default())
+            .unwrap_or_else(|e| panic!("{artifact}: {e}"));
+        let scan = extract::scan_tree(&tree, &only_npm);
+        assert_eq!(scan.packages, vec![], "{artifact}");
+        assert_eq!(scan.skipped, vec![], "{artifact}");
+        assert_eq!(scan.warnings, tree.warnings, "{artifact}");
+        assert!(scan.read.is_empty(), "{artifact}");
+    }
+}
