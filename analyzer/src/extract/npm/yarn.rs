@@ -16,7 +16,8 @@ const LOCAL_PROTOCOLS: [&str; 5] = ["workspace:", "link:", "portal:", "file:", "
 /// package it resolves to, and the descriptors it depends on.
 #[derive(Debug, Default)]
 struct Entry {
-    line: usize,
+    /// Where the entry is, for error messages (`line 12`, `entry "ms@npm:2.1.2"`).
+    origin: String,
     descriptors: Vec<String>,
     /// Berry's `resolution`, when present.
     resolution: Option<String>,
@@ -81,9 +82,12 @@ fn emit(
                 .collect()
         })
         .collect();
-    let runtime = declared
-        .filter(|d| !d.workspaces)
-        .map(|d| dev::reachable(d.runtime.iter().filter_map(|(n, r)| lookup(n, r)), &edges));
+    // A manifest whose dependencies the lockfile does not resolve is out of
+    // step with it: then nothing is marked rather than everything.
+    let runtime = declared.filter(|d| !d.workspaces).and_then(|d| {
+        let roots: Vec<usize> = d.runtime.iter().filter_map(|(n, r)| lookup(n, r)).collect();
+        (roots.len() == d.runtime.len()).then(|| dev::reachable(roots, &edges))
+    });
 
     let mut out = Extracted::default();
     for (i, entry) in entries.iter().enumerate() {
@@ -94,8 +98,8 @@ fn emit(
             .unwrap_or("");
         let (name, range) = descriptor_target(descriptor).ok_or_else(|| {
             ExtractError::new(format!(
-                "line {}: {descriptor:?} is not a package descriptor",
-                entry.line
+                "{}: {descriptor:?} is not a package descriptor",
+                entry.origin
             ))
         })?;
         if is_local(range) {
@@ -142,7 +146,7 @@ fn classic(text: &str) -> Result<Vec<Entry>, ExtractError> {
             })?;
             in_dependencies = false;
             entries.push(Entry {
-                line: index + 1,
+                origin: format!("line {}", index + 1),
                 descriptors: header.split(',').map(|d| unquote(d).to_string()).collect(),
                 ..Entry::default()
             });
@@ -197,7 +201,7 @@ fn berry(text: &str) -> Result<Vec<Entry>, ExtractError> {
         return Err(ExtractError::new("yarn.lock is not a YAML mapping"));
     };
     let mut entries = Vec::new();
-    for (number, (key, entry)) in map.iter().enumerate() {
+    for (key, entry) in &map {
         let Some(key) = key.as_str() else { continue };
         if key == "__metadata" {
             continue;
@@ -210,7 +214,7 @@ fn berry(text: &str) -> Result<Vec<Entry>, ExtractError> {
         let mut dependencies = berry_dependencies(entry, "dependencies");
         dependencies.extend(berry_dependencies(entry, "optionalDependencies"));
         entries.push(Entry {
-            line: number + 1,
+            origin: format!("entry {key:?}"),
             descriptors: key.split(',').map(|d| unquote(d).to_string()).collect(),
             resolution: scalar(entry.get("resolution")),
             version: scalar(entry.get("version")),
@@ -362,6 +366,12 @@ __metadata:
             ..declared
         };
         let out = parse("yarn.lock", CLASSIC, Some(&workspace)).unwrap();
+        assert!(out.packages.iter().all(|f| f.scope.is_none()));
+        let stale = Declared {
+            runtime: vec![("debug".into(), "^3.0.0".into())],
+            workspaces: false,
+        };
+        let out = parse("yarn.lock", CLASSIC, Some(&stale)).unwrap();
         assert!(out.packages.iter().all(|f| f.scope.is_none()));
     }
 
