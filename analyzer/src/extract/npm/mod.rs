@@ -38,7 +38,7 @@ const HIDDEN_LOCKFILE: &str = ".package-lock.json";
 
 /// Which parser a wanted file goes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Evidence {
+enum Format {
     Manifest(ManifestKind),
     PackageLock,
     HiddenLock,
@@ -48,18 +48,18 @@ enum Evidence {
     BunBinary,
 }
 
-fn classify(file: &FileEntry) -> Option<Evidence> {
+fn classify(file: &FileEntry) -> Option<Format> {
     let inner = file.inner_path();
     let name = file.file_name();
     if name == "package.json" {
-        return paths::manifest_kind(inner).map(Evidence::Manifest);
+        return paths::manifest_kind(inner).map(Format::Manifest);
     }
     if name == HIDDEN_LOCKFILE {
         let parent = paths::parent_dir(inner);
         let parent_name = parent.rsplit('/').next().unwrap_or(parent);
         return (parent_name == "node_modules"
             && !paths::in_node_modules(paths::parent_dir(parent)))
-        .then_some(Evidence::HiddenLock);
+        .then_some(Format::HiddenLock);
     }
     if !LOCKFILE_NAMES.contains(&name) || paths::in_node_modules(inner) {
         // A lockfile shipped inside an installed package describes that
@@ -67,11 +67,11 @@ fn classify(file: &FileEntry) -> Option<Evidence> {
         return None;
     }
     Some(match name {
-        "package-lock.json" | "npm-shrinkwrap.json" => Evidence::PackageLock,
-        "yarn.lock" => Evidence::Yarn,
-        "pnpm-lock.yaml" => Evidence::Pnpm,
-        "bun.lock" => Evidence::Bun,
-        _ => Evidence::BunBinary,
+        "package-lock.json" | "npm-shrinkwrap.json" => Format::PackageLock,
+        "yarn.lock" => Format::Yarn,
+        "pnpm-lock.yaml" => Format::Pnpm,
+        "bun.lock" => Format::Bun,
+        _ => Format::BunBinary,
     })
 }
 
@@ -97,14 +97,14 @@ impl Extractor for NpmExtractor {
         let dir = paths::parent_dir(path);
         let text = || utf8(bytes);
         match kind {
-            Evidence::Manifest(ManifestKind::Installed) => package_json::installed(path, text()?),
-            Evidence::Manifest(ManifestKind::Root) => package_json::root(path, text()?),
-            Evidence::PackageLock => package_lock::parse(path, dir, text()?),
-            Evidence::HiddenLock => package_lock::parse(path, paths::parent_dir(dir), text()?),
-            Evidence::Yarn => yarn::parse(path, text()?, project_manifest(tree, dir).as_ref()),
-            Evidence::Pnpm => pnpm::parse(path, text()?),
-            Evidence::Bun => bun::parse(path, text()?),
-            Evidence::BunBinary => {
+            Format::Manifest(ManifestKind::Installed) => package_json::installed(path, text()?),
+            Format::Manifest(ManifestKind::Root) => package_json::root(path, text()?),
+            Format::PackageLock => package_lock::parse(path, dir, text()?),
+            Format::HiddenLock => package_lock::parse(path, paths::parent_dir(dir), text()?),
+            Format::Yarn => yarn::parse(path, text()?, project_manifest(tree, dir).as_ref()),
+            Format::Pnpm => pnpm::parse(path, text()?),
+            Format::Bun => bun::parse(path, text()?),
+            Format::BunBinary => {
                 let mut out = Extracted::default();
                 out.skip(
                     path,

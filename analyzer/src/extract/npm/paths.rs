@@ -58,11 +58,13 @@ fn is_package_dir(name: &str) -> bool {
 /// manifests must sit at `node_modules/<pkg>(/node_modules/<pkg>)*/package.json`,
 /// where `<pkg>` is `name` or `@scope/name` (pnpm's `node_modules/.pnpm/<id>/`
 /// store is allowed). Anything else inside `node_modules` (test fixtures,
-/// `dist/package.json` markers) is `None`.
+/// `dist/package.json` markers), and anything under `META-INF`, is `None`.
 pub(super) fn manifest_kind(inner_path: &str) -> Option<ManifestKind> {
     let segments: Vec<&str> = inner_path.split('/').collect();
     let (&last, dirs) = segments.split_last()?;
-    if last != "package.json" {
+    // Jars (webjars) carry npm manifests under META-INF; those are the Maven
+    // extractor's business.
+    if last != "package.json" || dirs.contains(&"META-INF") {
         return None;
     }
     let Some(first) = dirs.iter().position(|&s| s == "node_modules") else {
@@ -119,7 +121,7 @@ mod tests {
     }
 
     #[test]
-    fn other_manifests_inside_node_modules_are_ignored() {
+    fn other_manifests_are_ignored() {
         for p in [
             "node_modules/x/dist/package.json",
             "node_modules/x/test/fixtures/node_modules/y/package.json",
@@ -128,6 +130,7 @@ mod tests {
             "node_modules/package.json",
             "node_modules/x/package.jsonx",
             "node_modules/@/x/package.json",
+            "META-INF/resources/webjars/jquery/3.4.1/package.json",
         ] {
             assert_eq!(manifest_kind(p), None, "{p}");
         }
