@@ -2,6 +2,7 @@
 //! family, registered in [`all`]. Picking files is cheap and name-based; only
 //! picked entries are inflated, and they are parsed in parallel with rayon.
 
+pub mod npm;
 pub mod python;
 
 use crate::archive::{ArchiveTree, FileEntry};
@@ -101,7 +102,7 @@ pub trait Extractor: Send + Sync {
 
 /// Every extractor lambda-audit knows, in a stable order.
 pub fn all() -> Vec<Box<dyn Extractor>> {
-    vec![Box::new(python::Python)]
+    vec![Box::new(npm::NpmExtractor), Box::new(python::Python)]
 }
 
 /// Which files one extractor read, for the coverage report.
