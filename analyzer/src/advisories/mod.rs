@@ -7,7 +7,7 @@ pub mod load;
 pub mod osv;
 pub mod source;
 pub mod starter;
-
+pub mod update;
 use crate::ecosystem::Ecosystem;
 use crate::findings::DatabaseInfo;
 use index::{Compiled, Header};
