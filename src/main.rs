@@ -17,6 +17,8 @@ struct Cli {
 enum Command {
     /// List every dependency of a function and its layers (an SBOM).
     Sbom(commands::sbom::Args),
+    /// Manage the advisory database: `db update`, `db info`.
+    Db(commands::db::Args),
 }
 
 /// Exit code for an unreadable artifact or wrong usage.
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Sbom(args) => commands::sbom::run(args),
+        Command::Db(args) => commands::db::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

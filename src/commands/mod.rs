@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod db;
 pub mod discover;
 pub mod input;
 pub mod sbom;
