@@ -2,6 +2,9 @@
 //! family, registered in [`all`]. Picking files is cheap and name-based; only
 //! picked entries are inflated, and they are parsed in parallel with rayon.
 
+pub mod cargo;
+pub mod maven;
+
 use crate::archive::{ArchiveTree, FileEntry};
 use crate::diagnostics::{Skipped, Warning};
 use crate::package::Found;
@@ -98,7 +101,10 @@ pub trait Extractor: Send + Sync {
 
 /// Every extractor lambda-audit knows, in a stable order.
 pub fn all() -> Vec<Box<dyn Extractor>> {
-    vec![]
+    vec![
+        Box::new(cargo::CargoExtractor),
+        Box::new(maven::MavenExtractor),
+    ]
 }
 
 /// Which files one extractor read, for the coverage report.

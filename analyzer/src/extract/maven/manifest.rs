@@ -1,0 +1,233 @@
+//! `META-INF/MANIFEST.MF`: the JAR manifest format (72-byte lines continued by a
+//! leading space, a main section, then per-entry sections starting `Name:`), and
+//! the heuristic that guesses Maven coordinates from it for jars that carry no
+//! pom.properties.
+//!
+//! The guess, in order:
+//! - version: `Implementation-Version`, else `Bundle-Version`;
+//! - artifactId: `Implementation-Title` when it is a single token (a title such as
+//!   "H2 Database Engine" is a display name, not an id), else the last segment of
+//!   `Bundle-SymbolicName`;
+//! - groupId: `Implementation-Vendor-Id` (Maven's archiver writes the groupId
+//!   there), else `Bundle-SymbolicName` minus a trailing `.<artifactId>` when the
+//!   rest still has a dot (the maven-bundle-plugin convention `groupId.artifactId`).
+//!
+//! Per-entry sections fall back to the main section for fields they lack. Without
+//! a groupId nothing is guessed: the jar is reported as unidentified.
+
+/// One manifest section: its attributes in file order (names as written).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Section {
+    pub attributes: Vec<(String, String)>,
+}
+
+impl Section {
+    /// The value of an attribute; names compare case-insensitively.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// A parsed manifest: the main section and the per-entry sections.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Manifest {
+    pub main: Section,
+    pub entries: Vec<Section>,
+}
+
+/// Parses manifest text. Malformed lines (no `:`) are ignored, as the JDK is
+/// lenient enough that real jars contain them.
+pub fn parse(text: &str) -> Manifest {
+    let mut sections: Vec<Section> = vec![Section::default()];
+    let mut current: Option<(String, String)> = None;
+    let flush = |sections: &mut Vec<Section>, current: &mut Option<(String, String)>| {
+        if let Some(attr) = current.take() {
+            if let Some(last) = sections.last_mut() {
+                last.attributes.push(attr);
+            }
+        }
+    };
+    let mut fresh_section = false;
+    for line in text.lines() {
+        if let Some(more) = line.strip_prefix(' ') {
+            if let Some((_, value)) = current.as_mut() {
+                value.push_str(more);
+            }
+            continue;
+        }
+        flush(&mut sections, &mut current);
+        if line.trim().is_empty() {
+            fresh_section = true;
+            continue;
+        }
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        if fresh_section {
+            sections.push(Section::default());
+            fresh_section = false;
+        }
+        current = Some((name.trim().to_string(), value.trim_start().to_string()));
+    }
+    flush(&mut sections, &mut current);
+    let mut sections = sections.into_iter();
+    let main = sections.next().unwrap_or_default();
+    Manifest {
+        main,
+        entries: sections.filter(|s| !s.attributes.is_empty()).collect(),
+    }
+}
+
+/// Coordinates guessed from a manifest, with the fields they came from.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Guess {
+    pub group_id: String,
+    pub artifact_id: String,
+    pub version: String,
+    /// e.g. `Bundle-SymbolicName, Implementation-Version (section org/apache/log4j)`.
+    pub fields: String,
+}
+
+impl Guess {
+    /// `groupId:artifactId`.
+    pub fn name(&self) -> String {
+        format!("{}:{}", self.group_id, self.artifact_id)
+    }
+}
+
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+/// `Bundle-SymbolicName` without directives such as `;singleton:=true`.
+fn symbolic_name(value: &str) -> &str {
+    value.split(';').next().unwrap_or(value).trim()
+}
+
+/// Guesses coordinates from the main section and from each per-entry section.
+/// Distinct guesses are all returned (sorted); an empty result means "unidentified".
+pub fn guess(manifest: &Manifest) -> Vec<Guess> {
+    let mut out: Vec<Guess> = std::iter::once((None, &manifest.main))
+        .chain(manifest.entries.iter().map(|s| (s.get("Name"), s)))
+        .filter_map(|(label, section)| guess_section(label, section, &manifest.main))
+        .collect();
+    out.sort();
+    out.dedup_by(|a, b| {
+        (&a.group_id, &a.artifact_id, &a.version) == (&b.group_id, &b.artifact_id, &b.version)
+    });
+    out
+}
+
+fn guess_section(label: Option<&str>, section: &Section, main: &Section) -> Option<Guess> {
+    let field = |name: &'static str| {
+        section
+            .get(name)
+            .map(|v| (v, name, label.is_some()))
+            .or_else(|| main.get(name).map(|v| (v, name, false)))
+    };
+    let mut used: Vec<String> = Vec::new();
+    let mut record = |(value, name, in_section): (&str, &'static str, bool)| {
+        used.push(if in_section {
+            format!("{name} (section {})", label.unwrap_or_default())
+        } else {
+            name.to_string()
+        });
+        value.trim().to_string()
+    };
+    let version_field = field("Implementation-Version").or_else(|| field("Bundle-Version"))?;
+    let bsn = field("Bundle-SymbolicName").map(|(v, n, s)| (symbolic_name(v), n, s));
+    let title = field("Implementation-Title").filter(|(v, _, _)| is_token(v.trim()));
+    let artifact_field = match (title, bsn) {
+        (Some(t), _) => t,
+        (None, Some((b, n, s))) => (b.rsplit('.').next().unwrap_or(b), n, s),
+        (None, None) => return None,
+    };
+    let artifact_id = artifact_field.0.trim();
+    if !is_token(artifact_id) {
+        return None;
+    }
+    let group_id = match field("Implementation-Vendor-Id").filter(|(v, _, _)| is_token(v.trim())) {
+        Some(vendor) => record(vendor),
+        None => {
+            let (b, n, s) = bsn?;
+            let prefix = b.strip_suffix(artifact_id)?.strip_suffix('.')?;
+            if !prefix.contains('.') || !is_token(prefix) {
+                return None;
+            }
+            record((prefix, n, s))
+        }
+    };
+    let artifact_id = record(artifact_field);
+    let version = record(version_field);
+    if !is_token(&version) {
+        return None;
+    }
+    used.dedup();
+    Some(Guess {
+        group_id,
+        artifact_id,
+        version,
+        fields: used.join(", "),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOG4J: &str = "Manifest-Version: 1.0\r\nBundle-SymbolicName: org.apache.lo\r\n g4j\r\n\
+        Bundle-Version: 1.2.17\r\nBundle-Name: Apache Log4j\r\n\r\n\
+        Name: org/apache/log4j\r\nImplementation-Title: log4j\r\n\
+        Implementation-Version: 1.2.17\r\n\r\n";
+
+    #[test]
+    fn parses_sections_and_continuations() {
+        let m = parse(LOG4J);
+        assert_eq!(m.main.get("bundle-symbolicname"), Some("org.apache.log4j"));
+        assert_eq!(m.entries.len(), 1);
+        assert_eq!(m.entries[0].get("Name"), Some("org/apache/log4j"));
+        assert_eq!(m.entries[0].get("Implementation-Version"), Some("1.2.17"));
+    }
+
+    #[test]
+    fn guesses_from_bundle_symbolic_name_and_sections() {
+        let g = guess(&parse(LOG4J));
+        assert_eq!(g.len(), 1, "{g:?}");
+        assert_eq!(g[0].name(), "org.apache:log4j");
+        assert_eq!(g[0].version, "1.2.17");
+        assert_eq!(g[0].fields, "Bundle-SymbolicName, Bundle-Version");
+    }
+
+    #[test]
+    fn vendor_id_gives_the_group() {
+        let m = parse(
+            "Implementation-Title: widget-core\nImplementation-Version: 2.0.1\n\
+             Implementation-Vendor-Id: org.example\n",
+        );
+        let g = guess(&m);
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].name(), "org.example:widget-core");
+        assert_eq!(
+            g[0].fields,
+            "Implementation-Vendor-Id, Implementation-Title, Implementation-Version"
+        );
+    }
+
+    #[test]
+    fn no_group_means_no_guess() {
+        // Title and version but nothing that names a group.
+        let m =
+            parse("Implementation-Title: spring-core\nImplementation-Version: 4.3.30.RELEASE\n");
+        assert_eq!(guess(&m), vec![]);
+        // A one-segment symbolic name left after stripping is not a group.
+        let m = parse("Bundle-SymbolicName: com.h2database\nBundle-Version: 2.1.214\nImplementation-Title: H2 Database Engine\n");
+        assert_eq!(guess(&m), vec![]);
+        assert_eq!(guess(&parse("")), vec![]);
+    }
+}
