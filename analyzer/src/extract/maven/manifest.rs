@@ -3,17 +3,21 @@
 //! the heuristic that guesses Maven coordinates from it for jars that carry no
 //! pom.properties.
 //!
-//! The guess, in order:
-//! - version: `Implementation-Version`, else `Bundle-Version`;
-//! - artifactId: `Implementation-Title` when it is a single token (a title such as
-//!   "H2 Database Engine" is a display name, not an id), else the last segment of
-//!   `Bundle-SymbolicName`;
-//! - groupId: `Implementation-Vendor-Id` (Maven's archiver writes the groupId
-//!   there), else `Bundle-SymbolicName` minus a trailing `.<artifactId>` when the
-//!   rest still has a dot (the maven-bundle-plugin convention `groupId.artifactId`).
+//! The guess (every result is labelled a guess, with the fields it used):
+//! - per-entry sections (`Name: org/apache/log4j`) with a single-token
+//!   `Implementation-Title`, as Ant builds write them: artifactId = that title,
+//!   version = the section's `Implementation-Version` (else the main section's),
+//!   groupId = `Implementation-Vendor-Id`, else the artifactId itself (jars of
+//!   that era were published under the Maven 1 convention `id:id`, e.g. `log4j:log4j`);
+//! - otherwise the main section: version = `Implementation-Version`, else
+//!   `Bundle-Version`; artifactId = `Implementation-Title` when it is a single
+//!   token (a title such as "H2 Database Engine" is a display name, not an id),
+//!   else the last segment of `Bundle-SymbolicName`; groupId =
+//!   `Implementation-Vendor-Id` (Maven's archiver writes the groupId there), else
+//!   `Bundle-SymbolicName` minus a trailing `.<artifactId>` when the rest still has
+//!   a dot (the maven-bundle-plugin convention `groupId.artifactId`).
 //!
-//! Per-entry sections fall back to the main section for fields they lack. Without
-//! a groupId nothing is guessed: the jar is reported as unidentified.
+//! Without a groupId nothing is guessed: the jar is reported as unidentified.
 
 /// One manifest section: its attributes in file order (names as written).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -110,13 +114,18 @@ fn symbolic_name(value: &str) -> &str {
     value.split(';').next().unwrap_or(value).trim()
 }
 
-/// Guesses coordinates from the main section and from each per-entry section.
-/// Distinct guesses are all returned (sorted); an empty result means "unidentified".
+/// Guesses coordinates: from the per-entry sections that carry a token
+/// `Implementation-Title`, or else from the main section. Distinct guesses are
+/// all returned (sorted); an empty result means "unidentified".
 pub fn guess(manifest: &Manifest) -> Vec<Guess> {
-    let mut out: Vec<Guess> = std::iter::once((None, &manifest.main))
-        .chain(manifest.entries.iter().map(|s| (s.get("Name"), s)))
-        .filter_map(|(label, section)| guess_section(label, section, &manifest.main))
+    let mut out: Vec<Guess> = manifest
+        .entries
+        .iter()
+        .filter_map(|s| guess_package_section(s, &manifest.main))
         .collect();
+    if out.is_empty() {
+        out.extend(guess_main(&manifest.main));
+    }
     out.sort();
     out.dedup_by(|a, b| {
         (&a.group_id, &a.artifact_id, &a.version) == (&b.group_id, &b.artifact_id, &b.version)
@@ -124,57 +133,82 @@ pub fn guess(manifest: &Manifest) -> Vec<Guess> {
     out
 }
 
-fn guess_section(label: Option<&str>, section: &Section, main: &Section) -> Option<Guess> {
-    let field = |name: &'static str| {
-        section
-            .get(name)
-            .map(|v| (v, name, label.is_some()))
-            .or_else(|| main.get(name).map(|v| (v, name, false)))
+/// A field value and how to cite it in a note.
+type Field<'a> = (&'a str, String);
+
+fn cite<'a>(section: &'a Section, name: &str, label: Option<&str>) -> Option<Field<'a>> {
+    let value = section.get(name)?.trim();
+    let citation = match label {
+        Some(l) => format!("{name} (section {l})"),
+        None => name.to_string(),
     };
-    let mut used: Vec<String> = Vec::new();
-    let mut record = |(value, name, in_section): (&str, &'static str, bool)| {
-        used.push(if in_section {
-            format!("{name} (section {})", label.unwrap_or_default())
-        } else {
-            name.to_string()
-        });
-        value.trim().to_string()
-    };
-    let version_field = field("Implementation-Version").or_else(|| field("Bundle-Version"))?;
-    let bsn = field("Bundle-SymbolicName").map(|(v, n, s)| (symbolic_name(v), n, s));
-    let title = field("Implementation-Title").filter(|(v, _, _)| is_token(v.trim()));
-    let artifact_field = match (title, bsn) {
+    Some((value, citation))
+}
+
+fn finish(group: Field, artifact: Field, version: Field, extra: Option<&str>) -> Option<Guess> {
+    if !is_token(group.0) || !is_token(artifact.0) || !is_token(version.0) {
+        return None;
+    }
+    let mut fields = vec![group.1, artifact.1, version.1];
+    fields.dedup();
+    let mut fields = fields.join(", ");
+    if let Some(extra) = extra {
+        fields.push_str("; ");
+        fields.push_str(extra);
+    }
+    Some(Guess {
+        group_id: group.0.to_string(),
+        artifact_id: artifact.0.to_string(),
+        version: version.0.to_string(),
+        fields,
+    })
+}
+
+/// Main section: Vendor-Id or Bundle-SymbolicName give the group.
+fn guess_main(main: &Section) -> Option<Guess> {
+    let version = cite(main, "Implementation-Version", None)
+        .or_else(|| cite(main, "Bundle-Version", None))?;
+    let bsn = cite(main, "Bundle-SymbolicName", None).map(|(v, c)| (symbolic_name(v), c));
+    let title = cite(main, "Implementation-Title", None).filter(|(v, _)| is_token(v));
+    let artifact = match (title, &bsn) {
         (Some(t), _) => t,
-        (None, Some((b, n, s))) => (b.rsplit('.').next().unwrap_or(b), n, s),
+        (None, Some((b, c))) => (b.rsplit('.').next().unwrap_or(b), c.clone()),
         (None, None) => return None,
     };
-    let artifact_id = artifact_field.0.trim();
-    if !is_token(artifact_id) {
-        return None;
-    }
-    let group_id = match field("Implementation-Vendor-Id").filter(|(v, _, _)| is_token(v.trim())) {
-        Some(vendor) => record(vendor),
+    let group = match cite(main, "Implementation-Vendor-Id", None) {
+        Some(vendor) => vendor,
         None => {
-            let (b, n, s) = bsn?;
-            let prefix = b.strip_suffix(artifact_id)?.strip_suffix('.')?;
-            if !prefix.contains('.') || !is_token(prefix) {
+            let (b, c) = bsn?;
+            let prefix = b.strip_suffix(artifact.0)?.strip_suffix('.')?;
+            if !prefix.contains('.') {
                 return None;
             }
-            record((prefix, n, s))
+            (prefix, c)
         }
     };
-    let artifact_id = record(artifact_field);
-    let version = record(version_field);
-    if !is_token(&version) {
-        return None;
+    finish(group, artifact, version, None)
+}
+
+/// A per-entry (package) section with `Implementation-Title`, as Ant builds
+/// write them. Without a Vendor-Id the group is taken equal to the artifactId:
+/// jars of that era were published under the Maven 1 convention `id:id`.
+fn guess_package_section(section: &Section, main: &Section) -> Option<Guess> {
+    let label = section.get("Name");
+    let artifact = cite(section, "Implementation-Title", label).filter(|(v, _)| is_token(v))?;
+    let version = cite(section, "Implementation-Version", label)
+        .or_else(|| cite(main, "Implementation-Version", None))
+        .or_else(|| cite(main, "Bundle-Version", None))?;
+    let vendor = cite(section, "Implementation-Vendor-Id", label)
+        .or_else(|| cite(main, "Implementation-Vendor-Id", None));
+    match vendor {
+        Some(group) => finish(group, artifact, version, None),
+        None => finish(
+            artifact.clone(),
+            artifact,
+            version,
+            Some("groupId assumed equal to artifactId (Maven 1 convention)"),
+        ),
     }
-    used.dedup();
-    Some(Guess {
-        group_id,
-        artifact_id,
-        version,
-        fields: used.join(", "),
-    })
 }
 
 #[cfg(test)]
@@ -196,11 +230,22 @@ mod tests {
     }
 
     #[test]
-    fn guesses_from_bundle_symbolic_name_and_sections() {
+    fn guesses_from_package_sections_then_symbolic_name() {
         let g = guess(&parse(LOG4J));
         assert_eq!(g.len(), 1, "{g:?}");
-        assert_eq!(g[0].name(), "org.apache:log4j");
+        assert_eq!(g[0].name(), "log4j:log4j");
         assert_eq!(g[0].version, "1.2.17");
+        assert_eq!(
+            g[0].fields,
+            "Implementation-Title (section org/apache/log4j), \
+             Implementation-Version (section org/apache/log4j); \
+             groupId assumed equal to artifactId (Maven 1 convention)"
+        );
+        // Without the package section, the main section's symbolic name is used.
+        let main_only = LOG4J.split("\r\n\r\n").next().unwrap();
+        let g = guess(&parse(main_only));
+        assert_eq!(g.len(), 1, "{g:?}");
+        assert_eq!(g[0].name(), "org.apache:log4j");
         assert_eq!(g[0].fields, "Bundle-SymbolicName, Bundle-Version");
     }
 
