@@ -107,3 +107,96 @@ impl Extractor for CargoExtractor {
         extracted
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::scan_tree;
+    use crate::limits::Limits;
+    use crate::package::Role;
+    use std::io::Write;
+
+    fn zip(entries: &[(&str, &[u8], u32)]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, bytes, mode) in entries {
+            let options = zip::write::SimpleFileOptions::default().unix_permissions(*mode);
+            w.start_file(*name, options).unwrap();
+            w.write_all(bytes).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn dep_v0(json: &str) -> Vec<u8> {
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(json.as_bytes()).unwrap();
+        elf::tests::build(true, false, &[(auditable::SECTION, &enc.finish().unwrap())])
+    }
+
+    #[test]
+    fn picks_binaries_and_notes_what_it_cannot_read() {
+        let plain_elf = elf::tests::build(true, false, &[(".text", b"\x90")]);
+        let artifact = zip(&[
+            ("bootstrap", b"#!/bin/sh\nexec ./app\n", 0o755),
+            ("app", &plain_elf, 0o755),
+            ("tool.sh", &plain_elf, 0o755),
+            ("data", &plain_elf, 0o644),
+            ("node_modules/.bin/x", &plain_elf, 0o755),
+            ("bin/script", b"#!/usr/bin/env python3\n", 0o755),
+        ]);
+        let tree = ArchiveTree::open_bytes("fn.zip", artifact, &Limits::default()).unwrap();
+        let scan = scan_tree(&tree, &[Box::new(CargoExtractor)]);
+        assert_eq!(scan.read[0].files, vec!["app", "bin/script", "bootstrap"]);
+        let skipped: Vec<_> = scan
+            .skipped
+            .iter()
+            .map(|s| (s.path.as_str(), s.reason.as_str()))
+            .collect();
+        assert_eq!(
+            skipped,
+            vec![("app", NO_AUDITABLE_DATA), ("bootstrap", BOOTSTRAP_NOT_ELF)]
+        );
+        assert_eq!(scan.packages, vec![]);
+        assert_eq!(scan.warnings, vec![]);
+    }
+
+    #[test]
+    fn lock_entries_missing_from_the_binary_are_noted() {
+        let json = r#"{"packages":[{"name":"fn","version":"1.0.0","source":"local","root":true},
+            {"name":"regex","version":"1.5.4","source":"crates.io"}]}"#;
+        let lock = "version = 3\n[[package]]\nname = \"fn\"\nversion = \"1.0.0\"\n\
+            [[package]]\nname = \"regex\"\nversion = \"1.5.4\"\n\
+            source = \"registry+https://github.com/rust-lang/crates.io-index\"\n\
+            [[package]]\nname = \"winapi\"\nversion = \"0.3.9\"\n\
+            source = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+        let artifact = zip(&[
+            ("bootstrap", &dep_v0(json), 0o755),
+            ("Cargo.lock", lock.as_bytes(), 0o644),
+        ]);
+        let tree = ArchiveTree::open_bytes("fn.zip", artifact, &Limits::default()).unwrap();
+        let scan = scan_tree(&tree, &[Box::new(CargoExtractor)]);
+        let got: Vec<_> = scan
+            .packages
+            .iter()
+            .map(|f| (f.name.as_str(), f.evidence, f.role, f.note.is_some()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("fn", EvidenceKind::Lockfile, Role::Root, false),
+                ("fn", EvidenceKind::Binary, Role::Root, false),
+                ("regex", EvidenceKind::Lockfile, Role::Dependency, false),
+                ("regex", EvidenceKind::Binary, Role::Dependency, false),
+                ("winapi", EvidenceKind::Lockfile, Role::Dependency, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_lockfile_is_a_warning() {
+        let artifact = zip(&[("Cargo.lock", b"[[package]\n", 0o644)]);
+        let tree = ArchiveTree::open_bytes("fn.zip", artifact, &Limits::default()).unwrap();
+        let scan = scan_tree(&tree, &[Box::new(CargoExtractor)]);
+        assert_eq!(scan.warnings.len(), 1);
+        assert!(scan.warnings[0].message.starts_with("cargo: invalid TOML"));
+    }
+}

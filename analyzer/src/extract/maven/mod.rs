@@ -56,9 +56,11 @@ fn kind(file: &FileEntry) -> Option<Kind> {
         Some(Kind::PomProperties)
     } else if inner == MANIFEST_PATH {
         Some(Kind::Manifest)
-    } else if name == "pom.xml" && !inner.contains("META-INF/maven/") {
-        // The copies Maven puts next to pom.properties list the jar's declared
-        // dependencies, not what is deployed.
+    } else if inside_jar(file) || inner.starts_with("META-INF/") {
+        // A jar's own pom.xml (next to its pom.properties, or in a library jar)
+        // lists what that library declares, not what is deployed.
+        None
+    } else if name == "pom.xml" {
         Some(Kind::PomXml)
     } else if name == "gradle.lockfile"
         || (name.ends_with(".lockfile") && file.path.contains("gradle/dependency-locks/"))
@@ -67,6 +69,14 @@ fn kind(file: &FileEntry) -> Option<Kind> {
     } else {
         None
     }
+}
+
+/// True when any archive enclosing the file is a jar (zips nested in zips are
+/// whole function packages and are read like the artifact itself).
+fn inside_jar(file: &FileEntry) -> bool {
+    let containers = file.path.split(NESTED_SEPARATOR);
+    let count = file.path.matches(NESTED_SEPARATOR).count();
+    containers.take(count).any(is_jar_path)
 }
 
 /// The jar a file belongs to: its container, or `"."` for the artifact itself.
@@ -118,7 +128,7 @@ impl Extractor for MavenExtractor {
             f.evidence != EvidenceKind::Heuristic
                 || f.install_path
                     .as_ref()
-                    .map_or(true, |j| !with_pom.contains(j))
+                    .is_none_or(|j| !with_pom.contains(j))
         });
         extracted
             .skipped
@@ -251,8 +261,7 @@ fn mark_root(packages: &mut [Found], tree: &ArchiveTree) {
     };
     let by_title = title.and_then(|t| {
         only(&|f| {
-            coordinates_of(f).is_some_and(|(_, a)| a == t)
-                && version.map_or(true, |v| v == f.version)
+            coordinates_of(f).is_some_and(|(_, a)| a == t) && version.is_none_or(|v| v == f.version)
         })
         .map(|i| {
             (
@@ -279,7 +288,7 @@ fn mark_root(packages: &mut [Found], tree: &ArchiveTree) {
         let contradicted = title.is_some_and(|t| {
             candidates
                 .iter()
-                .all(|&i| coordinates_of(&packages[i]).map_or(true, |(_, a)| a != t))
+                .all(|&i| coordinates_of(&packages[i]).is_none_or(|(_, a)| a != t))
         });
         (candidates.len() == 1 && !contradicted).then(|| {
             (
@@ -292,5 +301,216 @@ fn mark_root(packages: &mut [Found], tree: &ArchiveTree) {
         let f = &mut packages[i];
         f.role = Role::Root;
         f.note = Some(format!("the function's own artifact: {why}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::scan_tree;
+    use crate::limits::Limits;
+    use std::io::Write;
+
+    pub(crate) fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, bytes) in entries {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(bytes).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn scan(name: &str, bytes: Vec<u8>) -> crate::extract::ArtifactScan {
+        let tree = ArchiveTree::open_bytes(name, bytes, &Limits::default()).unwrap();
+        scan_tree(&tree, &[Box::new(MavenExtractor)])
+    }
+
+    fn summary(scan: &crate::extract::ArtifactScan) -> Vec<(&str, &str, EvidenceKind, Role)> {
+        scan.packages
+            .iter()
+            .map(|f| (f.name.as_str(), f.version.as_str(), f.evidence, f.role))
+            .collect()
+    }
+
+    const VENDOR_MANIFEST: &[u8] =
+        b"Manifest-Version: 1.0\nImplementation-Title: util\nImplementation-Version: 1.0\n\
+          Implementation-Vendor-Id: org.example\n";
+
+    #[test]
+    fn function_zip_with_project_files_and_jars() {
+        let with_pom = zip(&[
+            ("META-INF/MANIFEST.MF", VENDOR_MANIFEST),
+            (
+                "META-INF/maven/org.example/util/pom.properties",
+                b"version=1.0.1\n",
+            ),
+            ("META-INF/maven/org.example/util/pom.xml", b"<project/>"),
+            ("pom.xml", b"<project/>"),
+        ]);
+        let without_pom = zip(&[("META-INF/MANIFEST.MF", VENDOR_MANIFEST)]);
+        let artifact = zip(&[
+            ("lib/util.jar", &with_pom),
+            ("lib/other.jar", &without_pom),
+            (
+                "lib/empty.jar",
+                &zip(&[("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n")]),
+            ),
+            (
+                "pom.xml",
+                b"<project><groupId>g</groupId><artifactId>fn</artifactId><version>3</version>\
+                  <dependencies><dependency><groupId>org.example</groupId>\
+                  <artifactId>util</artifactId><version>1.0.1</version></dependency>\
+                  </dependencies></project>",
+            ),
+            (
+                "gradle.lockfile",
+                b"org.example:util:1.0.1=runtimeClasspath\n",
+            ),
+        ]);
+        let scan = scan("fn.zip", artifact);
+        assert_eq!(scan.warnings, vec![]);
+        assert_eq!(
+            summary(&scan),
+            vec![
+                ("g:fn", "3", EvidenceKind::Declared, Role::Root),
+                (
+                    "org.example:util",
+                    "1.0",
+                    EvidenceKind::Heuristic,
+                    Role::Dependency
+                ),
+                (
+                    "org.example:util",
+                    "1.0.1",
+                    EvidenceKind::Lockfile,
+                    Role::Dependency
+                ),
+                (
+                    "org.example:util",
+                    "1.0.1",
+                    EvidenceKind::Installed,
+                    Role::Dependency
+                ),
+                (
+                    "org.example:util",
+                    "1.0.1",
+                    EvidenceKind::Declared,
+                    Role::Dependency
+                ),
+            ]
+        );
+        assert_eq!(
+            scan.packages[1].install_path.as_deref(),
+            Some("lib/other.jar")
+        );
+        assert_eq!(
+            scan.packages[3].install_path.as_deref(),
+            Some("lib/util.jar")
+        );
+        assert_eq!(scan.skipped.len(), 1);
+        assert_eq!(scan.skipped[0].path, "lib/empty.jar");
+        assert_eq!(
+            scan.skipped[0].reason,
+            format!("{UNIDENTIFIED_JAR} (MANIFEST.MF names no title, symbolic name or version)")
+        );
+        let read = &scan.read[0].files;
+        assert!(!read
+            .iter()
+            .any(|p| p.contains("util.jar!/META-INF/maven/org.example/util/pom.xml")));
+        assert!(!read.iter().any(|p| p == "lib/util.jar!/pom.xml"));
+    }
+
+    #[test]
+    fn root_by_entry_point_and_by_single_pom() {
+        let shaded = zip(&[
+            ("META-INF/MANIFEST.MF", b"Main-Class: com.acme.app.Main\n"),
+            ("META-INF/maven/com.acme/app/pom.properties", b"version=2\n"),
+            (
+                "META-INF/maven/com.google.guava/guava/pom.properties",
+                b"version=31.1-jre\n",
+            ),
+        ]);
+        let scan1 = scan("app.jar", shaded);
+        assert_eq!(
+            summary(&scan1),
+            vec![
+                ("com.acme:app", "2", EvidenceKind::Installed, Role::Root),
+                (
+                    "com.google.guava:guava",
+                    "31.1-jre",
+                    EvidenceKind::Installed,
+                    Role::Dependency
+                ),
+            ]
+        );
+        assert_eq!(
+            scan1.packages[0].note.as_deref(),
+            Some("the function's own artifact: its groupId is the package of the manifest's entry point")
+        );
+
+        let thin = zip(&[("META-INF/maven/com.acme/app/pom.properties", b"version=2\n")]);
+        assert_eq!(
+            summary(&scan("app.jar", thin)),
+            vec![("com.acme:app", "2", EvidenceKind::Installed, Role::Root)]
+        );
+
+        // Two pom.properties and no manifest hint: neither is taken as the root.
+        let ambiguous = zip(&[
+            ("META-INF/maven/a/x/pom.properties", b"version=1\n"),
+            ("META-INF/maven/b/y/pom.properties", b"version=1\n"),
+        ]);
+        assert!(scan("app.jar", ambiguous)
+            .packages
+            .iter()
+            .all(|f| f.role == Role::Dependency));
+
+        // A single pom.properties contradicted by the manifest title is a dependency.
+        let shadow = zip(&[
+            ("META-INF/MANIFEST.MF", b"Implementation-Title: app\n"),
+            ("META-INF/maven/a/x/pom.properties", b"version=1\n"),
+        ]);
+        assert_eq!(
+            summary(&scan("app.jar", shadow)),
+            vec![("a:x", "1", EvidenceKind::Installed, Role::Dependency)]
+        );
+    }
+
+    #[test]
+    fn deployed_jar_without_pom_properties_is_a_heuristic_root() {
+        let jar = zip(&[("META-INF/MANIFEST.MF", VENDOR_MANIFEST)]);
+        assert_eq!(
+            summary(&scan("util.jar", jar)),
+            vec![(
+                "org.example:util",
+                "1.0",
+                EvidenceKind::Heuristic,
+                Role::Root
+            )]
+        );
+        // A zip's top-level manifest is not a jar's.
+        let zip_artifact = zip(&[("META-INF/MANIFEST.MF", VENDOR_MANIFEST)]);
+        assert_eq!(summary(&scan("fn.zip", zip_artifact)), vec![]);
+    }
+
+    #[test]
+    fn broken_files_become_warnings_or_skips() {
+        let artifact = zip(&[
+            ("pom.xml", b"<project><dependencies>"),
+            (
+                "lib/a.jar",
+                &zip(&[("META-INF/maven/g/a/pom.properties", b"groupId=g\n")]),
+            ),
+        ]);
+        let scan = scan("fn.zip", artifact);
+        assert_eq!(scan.warnings.len(), 1);
+        assert_eq!(scan.warnings[0].path, "pom.xml");
+        assert!(
+            scan.warnings[0].message.starts_with("maven: invalid XML"),
+            "{}",
+            scan.warnings[0].message
+        );
+        assert_eq!(scan.skipped.len(), 1);
+        assert_eq!(scan.skipped[0].reason, "pom.properties has no version");
     }
 }
