@@ -42,8 +42,14 @@ impl<'a> Reader<'a> {
         self.bytes.get(start..end).ok_or(ElfError::Malformed(what))
     }
 
+    fn array<const N: usize>(&self, offset: u64, what: &'static str) -> Result<[u8; N], ElfError> {
+        self.slice(offset, N as u64, what)?
+            .try_into()
+            .map_err(|_| ElfError::Malformed(what))
+    }
+
     fn u16(&self, offset: u64, what: &'static str) -> Result<u16, ElfError> {
-        let b: [u8; 2] = self.slice(offset, 2, what)?.try_into().expect("2 bytes");
+        let b = self.array(offset, what)?;
         Ok(if self.big_endian {
             u16::from_be_bytes(b)
         } else {
@@ -52,7 +58,7 @@ impl<'a> Reader<'a> {
     }
 
     fn u32(&self, offset: u64, what: &'static str) -> Result<u32, ElfError> {
-        let b: [u8; 4] = self.slice(offset, 4, what)?.try_into().expect("4 bytes");
+        let b = self.array(offset, what)?;
         Ok(if self.big_endian {
             u32::from_be_bytes(b)
         } else {
@@ -61,7 +67,7 @@ impl<'a> Reader<'a> {
     }
 
     fn u64(&self, offset: u64, what: &'static str) -> Result<u64, ElfError> {
-        let b: [u8; 8] = self.slice(offset, 8, what)?.try_into().expect("8 bytes");
+        let b = self.array(offset, what)?;
         Ok(if self.big_endian {
             u64::from_be_bytes(b)
         } else {

@@ -29,11 +29,13 @@ fn is_lockfile(file: &FileEntry) -> bool {
     file.file_name() == "Cargo.lock"
 }
 
+/// A custom runtime's entry point: `bootstrap` at the root of a function or
+/// layer package (Lambda runs `/var/task/bootstrap` or `/opt/bootstrap`).
 fn is_bootstrap(file: &FileEntry) -> bool {
-    file.file_name() == "bootstrap"
+    file.inner_path() == "bootstrap"
 }
 
-/// An executable that may be a Rust binary: extension-less, not an npm shim.
+/// An executable that may be a Rust binary: extension-less, not an npm script.
 fn may_be_binary(file: &FileEntry) -> bool {
     is_bootstrap(file)
         || (file.is_executable()
@@ -142,6 +144,7 @@ mod tests {
             ("data", &plain_elf, 0o644),
             ("node_modules/.bin/x", &plain_elf, 0o755),
             ("bin/script", b"#!/usr/bin/env python3\n", 0o755),
+            ("vendor/bootstrap", b"not a runtime entry point", 0o644),
         ]);
         let tree = ArchiveTree::open_bytes("fn.zip", artifact, &Limits::default()).unwrap();
         let scan = scan_tree(&tree, &[Box::new(CargoExtractor)]);
