@@ -219,7 +219,7 @@ fn unidentified_reason(parsed: &manifest::Manifest) -> String {
     }
 }
 
-/// The groupId and artifactId of a pom.properties found at `path`.
+/// The groupId and artifactId of a Maven package name (`g:a`).
 fn coordinates_of(found: &Found) -> Option<(&str, &str)> {
     found.name.split_once(':')
 }
