@@ -2,6 +2,7 @@
 //! matching and reports. No AWS and no command line in here.
 
 pub mod archive;
+pub mod baseline;
 pub mod diagnostics;
 pub mod ecosystem;
 pub mod extract;
@@ -10,7 +11,10 @@ pub mod inventory;
 pub mod limits;
 pub mod package;
 pub mod purl;
+pub mod report;
 pub mod sbom;
+pub mod suppress;
+pub mod threshold;
 pub mod version;
 
 pub use archive::ArchiveTree;
