@@ -4,7 +4,7 @@
 //! function of its inputs. Finding ids are `<resource>/<vulnerability>/<purl>`,
 //! stable across scans so that a re-import updates the same finding.
 
-use super::json::write_pretty;
+use super::json::write_sorted;
 use super::{location_uri, ordered, osv_url, Renderer};
 use crate::findings::{Finding, Rating, ScanReport, Status};
 use crate::suppress::Date;
@@ -254,6 +254,6 @@ impl Renderer for Asff<'_> {
             .into_iter()
             .map(|f| self.finding(&resource, f))
             .collect();
-        write_pretty(&list, out)
+        write_sorted(Value::Array(list), out)
     }
 }

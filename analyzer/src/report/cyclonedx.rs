@@ -4,7 +4,7 @@
 //! ratings, the component it affects, and, when suppressed, an analysis.
 //! No serial number and no timestamp, so the same input gives the same bytes.
 
-use super::json::write_pretty;
+use super::json::write_sorted;
 use super::{cvss_method, location_uri, osv_url, rating_name, Renderer};
 use crate::findings::{Finding, Rating, ScanReport, Status};
 use crate::inventory::Inventory;
@@ -18,14 +18,14 @@ pub(crate) struct CycloneDx;
 
 impl Renderer for CycloneDx {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
-        write_pretty(&bom(&report.inventory, &report.findings), out)
+        write_sorted(bom(&report.inventory, &report.findings), out)
     }
 }
 
 /// Writes an inventory (no findings, no `vulnerabilities`) as CycloneDX 1.5,
 /// for `sbom --format cyclonedx`.
 pub fn render_inventory(inventory: &Inventory, out: &mut dyn Write) -> io::Result<()> {
-    write_pretty(&bom(inventory, &[]), out)
+    write_sorted(bom(inventory, &[]), out)
 }
 
 /// `group` and `name` of a package as CycloneDX splits them.

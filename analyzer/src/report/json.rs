@@ -40,3 +40,21 @@ pub(crate) fn write_pretty<T: Serialize + ?Sized>(
     serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
     out.write_all(b"\n")
 }
+
+/// Writes a JSON value with every object's keys sorted, whether or not
+/// serde_json's `preserve_order` feature is on somewhere in the build.
+pub(crate) fn write_sorted(mut value: serde_json::Value, out: &mut dyn Write) -> io::Result<()> {
+    sort_keys(&mut value);
+    write_pretty(&value, out)
+}
+
+fn sort_keys(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.sort_keys();
+            map.values_mut().for_each(sort_keys);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(sort_keys),
+        _ => {}
+    }
+}

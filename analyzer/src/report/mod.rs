@@ -216,13 +216,24 @@ pub(crate) fn describe_location(inventory: &Inventory, location: &Location) -> S
     text
 }
 
-/// Findings in display order: package, then most severe first, then id.
+/// Findings in display order: packages with the most severe open finding
+/// first (then by package), and within a package the most severe first, then id.
 pub(crate) fn ordered(findings: &[Finding]) -> Vec<&Finding> {
+    use std::cmp::Reverse;
+    let mut worst: std::collections::BTreeMap<&crate::findings::PackageRef, (bool, Rating)> =
+        std::collections::BTreeMap::new();
+    for f in findings {
+        let key = (f.status == crate::findings::Status::Open, f.severity.rating);
+        let entry = worst.entry(&f.package).or_insert(key);
+        *entry = (*entry).max(key);
+    }
     let mut list: Vec<&Finding> = findings.iter().collect();
     list.sort_by(|a, b| {
-        (&a.package, std::cmp::Reverse(a.severity.rating), &a.id).cmp(&(
+        let rank = |f: &Finding| Reverse(worst.get(&f.package).copied());
+        (rank(a), &a.package, Reverse(a.severity.rating), &a.id).cmp(&(
+            rank(b),
             &b.package,
-            std::cmp::Reverse(b.severity.rating),
+            Reverse(b.severity.rating),
             &b.id,
         ))
     });

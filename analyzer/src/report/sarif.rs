@@ -4,7 +4,7 @@
 //! Suppressed findings are kept with a SARIF `suppressions` entry; with a
 //! baseline, each result carries its `baselineState`.
 
-use super::json::write_pretty;
+use super::json::write_sorted;
 use super::{location_uri, ordered, osv_url, rating_name, Renderer};
 use crate::baseline::Changes;
 use crate::findings::{Finding, Rating, ScanReport, Status};
@@ -240,7 +240,7 @@ impl Renderer for Sarif<'_> {
                 "results": results,
             }],
         });
-        write_pretty(&doc, out)
+        write_sorted(doc, out)
     }
 }
 
