@@ -15,8 +15,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Find known vulnerabilities in a function and its layers, a project folder,
+    /// or a CycloneDX SBOM.
+    Scan(commands::scan::Args),
     /// List every dependency of a function and its layers (an SBOM).
     Sbom(commands::sbom::Args),
+    /// Manage the advisory database: `db update`, `db info`.
+    Db(commands::db::Args),
 }
 
 /// Exit code for an unreadable artifact or wrong usage.
@@ -32,7 +37,9 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Scan(args) => commands::scan::run(args),
         Command::Sbom(args) => commands::sbom::run(args),
+        Command::Db(args) => commands::db::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
