@@ -169,18 +169,20 @@ pub fn diff(baseline: &Baseline, current: &ScanReport) -> Changes {
         &current.inventory.packages,
         &mut changes,
     );
+    let old_versions = versions(&baseline.packages);
+    let new_versions = versions(&current.inventory.packages);
     let before = vulnerability_index(&baseline.findings);
     let after = vulnerability_index(&current.findings);
     changes.introduced = current
         .findings
         .iter()
-        .filter(|f| !known(&before, f))
+        .filter(|f| !carried(&before, f, &new_versions))
         .map(FindingChange::of)
         .collect();
     changes.fixed = baseline
         .findings
         .iter()
-        .filter(|f| !known(&after, f))
+        .filter(|f| !carried(&after, f, &old_versions))
         .map(FindingChange::of)
         .collect();
     let order =
@@ -258,6 +260,17 @@ fn diff_packages(old: &[Package], new: &[Package], changes: &mut Changes) {
 /// (ecosystem, normalised package name, upper-cased id or alias).
 type VulnKey = (Ecosystem, String, String);
 
+/// Version equivalence keys of every package, by name.
+fn versions(packages: &[Package]) -> BTreeMap<NameKey, BTreeSet<String>> {
+    let mut map: BTreeMap<NameKey, BTreeSet<String>> = BTreeMap::new();
+    for p in packages {
+        map.entry(name_key(p.ecosystem, &p.name))
+            .or_default()
+            .insert(crate::version::equivalence_key(p.ecosystem, &p.version));
+    }
+    map
+}
+
 fn vulnerability_keys(finding: &Finding) -> impl Iterator<Item = VulnKey> + '_ {
     let (ecosystem, name) = name_key(finding.package.ecosystem, &finding.package.name);
     std::iter::once(&finding.id)
@@ -265,10 +278,33 @@ fn vulnerability_keys(finding: &Finding) -> impl Iterator<Item = VulnKey> + '_ {
         .map(move |id| (ecosystem, name.clone(), id.to_ascii_uppercase()))
 }
 
-fn vulnerability_index(findings: &[Finding]) -> BTreeSet<VulnKey> {
-    findings.iter().flat_map(vulnerability_keys).collect()
+/// For each vulnerability of each package name, the versions that have it.
+fn vulnerability_index(findings: &[Finding]) -> BTreeMap<VulnKey, BTreeSet<String>> {
+    let mut map: BTreeMap<VulnKey, BTreeSet<String>> = BTreeMap::new();
+    for f in findings {
+        let version = crate::version::equivalence_key(f.package.ecosystem, &f.package.version);
+        for key in vulnerability_keys(f) {
+            map.entry(key).or_default().insert(version.clone());
+        }
+    }
+    map
 }
 
-fn known(index: &BTreeSet<VulnKey>, finding: &Finding) -> bool {
-    vulnerability_keys(finding).any(|k| index.contains(&k))
+/// True when the other side (`other`) has the same vulnerability of the same
+/// package at the same version, or at a version this side no longer has
+/// (`this_versions`): the package changed version and the vulnerability
+/// came along, so it is neither introduced nor fixed.
+fn carried(
+    other: &BTreeMap<VulnKey, BTreeSet<String>>,
+    finding: &Finding,
+    this_versions: &BTreeMap<NameKey, BTreeSet<String>>,
+) -> bool {
+    let eco = finding.package.ecosystem;
+    let version = crate::version::equivalence_key(eco, &finding.package.version);
+    let here = this_versions.get(&name_key(eco, &finding.package.name));
+    vulnerability_keys(finding).any(|key| {
+        other.get(&key).is_some_and(|at| {
+            at.contains(&version) || at.iter().any(|v| !here.is_some_and(|h| h.contains(v)))
+        })
+    })
 }

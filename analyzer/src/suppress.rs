@@ -274,7 +274,7 @@ pub struct Rule {
 impl Rule {
     /// True while the rule applies on `today`.
     pub fn active(&self, today: Date) -> bool {
-        self.until.map_or(true, |until| today <= until)
+        self.until.is_none_or(|until| today <= until)
     }
 
     /// True when every selector of the rule matches `finding`.
@@ -306,7 +306,7 @@ impl Rule {
         if let Some(p) = &self.purl {
             let same_name = p.ecosystem == pkg.ecosystem
                 && pkg.ecosystem.normalize_name(&p.name) == pkg.ecosystem.normalize_name(&pkg.name);
-            let same_version = p.version.as_deref().map_or(true, |v| {
+            let same_version = p.version.as_deref().is_none_or(|v| {
                 crate::version::equivalence_key(pkg.ecosystem, v)
                     == crate::version::equivalence_key(pkg.ecosystem, &pkg.version)
             });

@@ -80,7 +80,7 @@ pub fn failing<'a>(
         .findings
         .iter()
         .filter(|f| f.status == Status::Open && threshold.counts(f.severity.rating))
-        .filter(|f| !fail_on_new || changes.map_or(true, |c| c.introduces(f)))
+        .filter(|f| !fail_on_new || changes.is_none_or(|c| c.introduces(f)))
         .collect()
 }
 

@@ -5,7 +5,7 @@
 //! stable across scans so that a re-import updates the same finding.
 
 use super::json::write_sorted;
-use super::{location_uri, ordered, osv_url, Renderer};
+use super::{location_uri, ordered, osv_url, primary_locations, Renderer};
 use crate::findings::{Finding, Rating, ScanReport, Status};
 use crate::suppress::Date;
 use crate::Ecosystem;
@@ -126,7 +126,7 @@ fn vulnerable_package(f: &Finding) -> Value {
     };
     m.insert("Version".into(), Value::from(version));
     m.insert("PackageManager".into(), Value::from(p.ecosystem.as_str()));
-    if let Some(l) = f.locations.first() {
+    if let Some(l) = primary_locations(&f.locations).first() {
         let path = l.lambda_path.clone().unwrap_or_else(|| location_uri(l));
         m.insert("FilePath".into(), Value::from(path));
     }

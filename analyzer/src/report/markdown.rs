@@ -3,7 +3,9 @@
 //! details of each finding in collapsed `<details>` blocks.
 
 use super::table::summary_line;
-use super::{describe_location, ordered, osv_url, rating_name, Renderer, RATINGS_DESC};
+use super::{
+    describe_location, ordered, osv_url, primary_locations, rating_name, Renderer, RATINGS_DESC,
+};
 use crate::baseline::Changes;
 use crate::findings::{Finding, Rating, ScanReport, Status};
 use std::io::{self, Write};
@@ -142,7 +144,7 @@ impl Markdown<'_> {
             let ids: Vec<String> = f.aliases.iter().map(|a| id_link(a)).collect();
             writeln!(out, "- Aliases: {}", ids.join(", "))?;
         }
-        for l in &f.locations {
+        for l in primary_locations(&f.locations) {
             writeln!(
                 out,
                 "- Found in {}",

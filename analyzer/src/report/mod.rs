@@ -216,6 +216,25 @@ pub(crate) fn describe_location(inventory: &Inventory, location: &Location) -> S
     text
 }
 
+/// The locations worth showing: per artifact, those of the strongest evidence
+/// (installed metadata over lockfiles over declarations), strongest first.
+pub(crate) fn primary_locations(locations: &[Location]) -> Vec<&Location> {
+    let mut best: std::collections::BTreeMap<&str, crate::package::EvidenceKind> =
+        std::collections::BTreeMap::new();
+    for l in locations {
+        let e = best.entry(l.artifact.as_str()).or_insert(l.evidence);
+        *e = (*e).min(l.evidence);
+    }
+    let mut list: Vec<&Location> = locations
+        .iter()
+        .filter(|l| best.get(l.artifact.as_str()) == Some(&l.evidence))
+        .collect();
+    list.sort_by(|a, b| {
+        (a.evidence, &a.artifact, &a.path).cmp(&(b.evidence, &b.artifact, &b.path))
+    });
+    list
+}
+
 /// Findings in display order: packages with the most severe open finding
 /// first (then by package), and within a package the most severe first, then id.
 pub(crate) fn ordered(findings: &[Finding]) -> Vec<&Finding> {

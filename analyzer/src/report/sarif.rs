@@ -5,7 +5,7 @@
 //! baseline, each result carries its `baselineState`.
 
 use super::json::write_sorted;
-use super::{location_uri, ordered, osv_url, rating_name, Renderer};
+use super::{location_uri, ordered, osv_url, primary_locations, rating_name, Renderer};
 use crate::baseline::Changes;
 use crate::findings::{Finding, Rating, ScanReport, Status};
 use serde_json::{json, Map, Value};
@@ -166,9 +166,8 @@ fn result(f: &Finding, rule_index: usize, changes: Option<&Changes>) -> Value {
     if !f.loaded {
         message.push_str(" No copy of this package is loaded by the runtime.");
     }
-    let locations: Vec<Value> = f
-        .locations
-        .iter()
+    let locations: Vec<Value> = primary_locations(&f.locations)
+        .into_iter()
         .map(|l| {
             json!({
                 "physicalLocation": {

@@ -3,7 +3,7 @@
 //! baseline changes when given; one summary line at the end. ANSI colour only
 //! when asked for.
 
-use super::{describe_location, ordered, rating_name, Renderer, RATINGS_DESC};
+use super::{describe_location, ordered, primary_locations, rating_name, Renderer, RATINGS_DESC};
 use crate::baseline::Changes;
 use crate::findings::{Finding, PackageRef, Rating, ScanReport, Status};
 use std::io::{self, Write};
@@ -74,7 +74,7 @@ impl Table<'_> {
         if let Some(score) = f.severity.score {
             writeln!(out, "{pad}score: {score:.1} ({})", f.severity.source)?;
         }
-        for l in &f.locations {
+        for l in primary_locations(&f.locations) {
             writeln!(
                 out,
                 "{pad}found in {}",

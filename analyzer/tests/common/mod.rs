@@ -272,6 +272,7 @@ pub fn sample_report() -> ScanReport {
                 .into_iter()
                 .collect(),
             newest_record: Some("2026-11-01T00:00:00Z".into()),
+            invalid_records: vec![],
         },
         findings,
         unmatched,
@@ -285,8 +286,13 @@ pub fn sample_report() -> ScanReport {
 
 /// The inventory of one corpus fixture, as a plain artifact (no layers).
 pub fn scan_fixture(name: &str) -> Inventory {
-    let path = corpus(name);
-    let tree = ArchiveTree::open_path(&path, &Limits::default()).expect("fixture opens");
+    scan_bytes(name, std::fs::read(corpus(name)).expect("fixture reads"))
+}
+
+/// The inventory of an in-memory function archive named `name`.
+pub fn scan_bytes(name: &str, bytes: Vec<u8>) -> Inventory {
+    let size = bytes.len() as u64;
+    let tree = ArchiveTree::open_bytes(name, bytes, &Limits::default()).expect("archive opens");
     let scan = extract::scan_tree(&tree, &extract::all());
     let sightings: Vec<Sighting> = scan
         .packages
@@ -305,7 +311,7 @@ pub fn scan_fixture(name: &str) -> Inventory {
             role: "function".into(),
             layer_index: None,
             mount: None,
-            size_bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+            size_bytes: size,
             files: tree.files.len(),
             jars: vec![],
         }],
@@ -319,6 +325,18 @@ pub fn scan_fixture(name: &str) -> Inventory {
         }],
         warnings: scan.warnings,
     }
+}
+
+/// A scan of `inventory` against the embedded starter advisory set, with the
+/// database counts blanked (they change whenever the starter set grows, and
+/// are not what these tests check).
+pub fn matched(inventory: Inventory) -> ScanReport {
+    let db = lambda_audit_analyzer::advisories::Database::embedded();
+    let mut report = lambda_audit_analyzer::matching::match_inventory(inventory, &db);
+    report.database.records = 0;
+    report.database.ecosystems.clear();
+    report.database.newest_record = None;
+    report
 }
 
 /// A report with no findings over an inventory.
