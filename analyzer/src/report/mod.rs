@@ -135,25 +135,17 @@ pub fn render(
     renderer(format, options).render(report, out)
 }
 
-/// Renders an inventory (no findings) as `format`; `json` and `cyclonedx` are
-/// the `sbom` formats, the others render an empty scan.
+/// Renders an inventory (no findings, never matched) for `sbom`: `json` is the
+/// inventory contract, `cyclonedx` a BOM without vulnerabilities. Other formats
+/// describe scans and are refused (an unmatched inventory is not "0 findings").
 pub fn render_sbom(format: Format, inventory: &Inventory, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Json => json::write_pretty(inventory, out),
         Format::Cyclonedx => render_inventory(inventory, out),
-        other => {
-            let report = ScanReport {
-                summary: crate::findings::Summary {
-                    packages: inventory.packages.len(),
-                    ..Default::default()
-                },
-                inventory: inventory.clone(),
-                database: Default::default(),
-                findings: Vec::new(),
-                unmatched: Vec::new(),
-            };
-            render(other, &report, &RenderOptions::default(), out)
-        }
+        other => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("`{other}` is a scan format; an inventory is written as json or cyclonedx"),
+        )),
     }
 }
 
