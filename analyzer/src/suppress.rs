@@ -223,16 +223,10 @@ fn glob_match(p: &[u8], t: &[u8]) -> bool {
     match p.split_first() {
         None => t.is_empty(),
         Some((b'*', rest)) if rest.first() == Some(&b'*') => {
-            let mut after = &rest[1..];
-            // `**/` also matches no directory at all.
-            if after.first() == Some(&b'/') && glob_match(&after[1..], t) {
-                return true;
-            }
-            if after.is_empty() {
-                return true;
-            }
-            after = &rest[1..];
-            (0..=t.len()).any(|i| glob_match(after, &t[i..]))
+            let after = &rest[1..];
+            // `**/` also matches no directory at all; `**` matches anything.
+            (after.first() == Some(&b'/') && glob_match(&after[1..], t))
+                || (0..=t.len()).any(|i| glob_match(after, &t[i..]))
         }
         Some((b'*', rest)) => {
             for i in 0..=t.len() {
