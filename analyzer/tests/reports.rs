@@ -463,3 +463,24 @@ fn sbom_formats_are_json_and_cyclonedx_only() {
     let err = report::render_sbom(Format::Table, &inventory, &mut Vec::new()).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }
+
+#[test]
+fn markdown_stays_within_a_pull_request_comment() {
+    let mut report = sample_report();
+    let template = report.findings[0].clone();
+    report.findings = (0..400)
+        .map(|i| {
+            let mut f = template.clone();
+            f.id = format!("GHSA-test-{i:04}");
+            f
+        })
+        .collect();
+    lambda_audit_analyzer::suppress::recount(&mut report);
+    let text = render(Format::Markdown, &report, &RenderOptions::default());
+    assert!(text.len() < 65_536, "{} characters", text.len());
+    assert!(
+        text.contains("\n250 more open findings are not listed; see the JSON or SARIF report.\n")
+    );
+    assert!(text.contains("Details of 340 more findings are left out"));
+    assert_eq!(text.matches("<details>").count(), 60);
+}

@@ -14,6 +14,11 @@ pub(crate) struct Markdown<'a> {
     pub changes: Option<&'a Changes>,
 }
 
+/// Findings-table rows and details blocks kept, so that a large report still
+/// fits in one pull-request comment (GitHub allows 65,536 characters).
+const MAX_ROWS: usize = 150;
+const MAX_DETAILS: usize = 60;
+
 /// Escapes text for a table cell or inline Markdown.
 fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -205,7 +210,7 @@ impl Renderer for Markdown<'_> {
                 "| Severity | Package | Installed | Fixed | Vulnerability | Where |"
             )?;
             writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
-            for f in &open {
+            for f in open.iter().take(MAX_ROWS) {
                 let mut places: Vec<String> =
                     f.locations.iter().map(|l| l.artifact.clone()).collect();
                 places.dedup();
@@ -224,12 +229,26 @@ impl Renderer for Markdown<'_> {
                     cell(&places.join(", "))
                 )?;
             }
+            if open.len() > MAX_ROWS {
+                writeln!(
+                    out,
+                    "\n{} more open findings are not listed; see the JSON or SARIF report.",
+                    open.len() - MAX_ROWS
+                )?;
+            }
             writeln!(out)?;
         }
         if !findings.is_empty() {
             writeln!(out, "### Details\n")?;
-            for f in &findings {
+            for f in findings.iter().take(MAX_DETAILS) {
                 self.details(report, f, out)?;
+            }
+            if findings.len() > MAX_DETAILS {
+                writeln!(
+                    out,
+                    "Details of {} more findings are left out to keep the comment within GitHub's size limit.",
+                    findings.len() - MAX_DETAILS
+                )?;
             }
         }
         Ok(())

@@ -49,6 +49,16 @@ impl Format {
         Format::Asff,
     ];
 
+    /// The format when `--format` is not given: `table` on a terminal, `json`
+    /// when the output goes to a pipe or a file.
+    pub fn default_for(is_tty: bool) -> Format {
+        if is_tty {
+            Format::Table
+        } else {
+            Format::Json
+        }
+    }
+
     /// The name used on the command line.
     pub fn name(self) -> &'static str {
         match self {
@@ -285,6 +295,12 @@ mod tests {
             "xml".parse::<Format>(),
             Err(UnknownFormat("xml".to_string()))
         );
+    }
+
+    #[test]
+    fn table_on_a_terminal_json_otherwise() {
+        assert_eq!(Format::default_for(true), Format::Table);
+        assert_eq!(Format::default_for(false), Format::Json);
     }
 
     #[test]
