@@ -70,10 +70,10 @@ const MAX_LONG_DIGITS: usize = 18;
 /// `Character.isDigit(c)` holds and `Character.digit(c, 10) == 0`. Each run is ten
 /// consecutive code points, zero to nine.
 const DIGIT_ZEROS: [u32; 37] = [
-    0x0030, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66,
-    0x0CE6, 0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946,
-    0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0,
-    0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x0030, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
+    0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80,
+    0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0,
+    0xFF10,
 ];
 
 /// The decimal value of `c` if Java counts it as a digit.
@@ -216,7 +216,11 @@ fn parse_token(in_digits: bool, token: &str) -> Item {
 /// class is chosen, and an all-zero run keeps its full length.
 fn number(digits: &str) -> Number {
     let stripped = digits.trim_start_matches('0');
-    let kept = if stripped.is_empty() { digits } else { stripped };
+    let kept = if stripped.is_empty() {
+        digits
+    } else {
+        stripped
+    };
     let width = kept.chars().count();
     let values = kept.chars().filter_map(digit_value);
     if width <= MAX_LONG_DIGITS {
@@ -231,7 +235,11 @@ fn number(digits: &str) -> Number {
             .map(|d| char::from(b'0' + d))
             .skip_while(|&d| d == '0')
             .collect();
-        Number::Big(if ascii.is_empty() { "0".into() } else { ascii.into() })
+        Number::Big(if ascii.is_empty() {
+            "0".into()
+        } else {
+            ascii.into()
+        })
     }
 }
 
@@ -400,7 +408,10 @@ mod tests {
         assert!(v("1.0.0.99999999999999999999999") > v("1.0.0.99999999999999999999998"));
         assert_eq!(v("1.\u{0661}\u{0662}"), v("1.12"));
         assert_eq!(v("1.\u{0660}\u{0662}"), v("1.2"));
-        assert!(v("1.\u{0660}\u{0660}\u{0660}\u{0660}\u{0660}\u{0660}\u{0660}\u{0660}\u{0660}1") > v("1.2"));
+        assert!(
+            v("1.\u{0660}\u{0660}\u{0660}\u{0660}\u{0660}\u{0660}\u{0660}\u{0660}\u{0660}1")
+                > v("1.2")
+        );
     }
 
     #[test]
