@@ -14,7 +14,7 @@
 //! Opt-in: set `LAMBDA_AUDIT_DIFFERENTIAL=1` and run `tools/differential/setup.sh`
 //! once. Otherwise each test prints a loud SKIPPED line and returns.
 
-use lambda_audit_analyzer::version::Version;
+use lambda_audit_analyzer::version::{equivalence_key, Version};
 use lambda_audit_analyzer::Ecosystem;
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
@@ -69,8 +69,10 @@ fn run(eco: Ecosystem) {
 
     let synthetic: Vec<String> = synthetic(eco).iter().map(|s| s.to_string()).collect();
     let advisory = advisory_versions(eco);
+    let generated = generated(eco);
     let mut all: BTreeSet<String> = advisory.iter().cloned().collect();
     all.extend(synthetic.iter().cloned());
+    all.extend(generated.iter().cloned());
     let all: Vec<String> = all.into_iter().collect();
 
     // Pass 1: acceptance, one version at a time (a pair of the version with itself).
@@ -112,7 +114,26 @@ fn run(eco: Ecosystem) {
     let pairs = ordering_pairs(eco, &accepted, &synthetic);
     let verdicts = reference.compare(&pairs);
     let (mut order_failures, mut order_documented) = (0usize, 0usize);
+    let mut key_failures = 0usize;
     for ((a, b), verdict) in pairs.iter().zip(&verdicts) {
+        let same_key = equivalence_key(eco, a) == equivalence_key(eco, b);
+        let equal = *verdict == Verdict::Order(Ordering::Equal);
+        // PyPI and npm keys are exact for equality; crates.io and Maven keys are
+        // the published spelling, so they only promise "same key => equal".
+        let exact_keys = matches!(eco, Ecosystem::PyPI | Ecosystem::Npm);
+        if (same_key && !equal) || (exact_keys && equal && !same_key) {
+            if documented_difference(eco, a, b).is_none() {
+                key_failures += 1;
+                if key_failures <= 50 {
+                    let _ = writeln!(
+                        report,
+                        "  equivalence_key {a:?} -> {:?}, {b:?} -> {:?}, reference {verdict:?}",
+                        equivalence_key(eco, a),
+                        equivalence_key(eco, b)
+                    );
+                }
+            }
+        }
         let ours = ours(eco, a, b);
         if Verdict::Order(ours) == *verdict {
             continue;
@@ -135,13 +156,16 @@ fn run(eco: Ecosystem) {
     }
 
     eprintln!(
-        "differential {eco} vs {}: {} distinct versions ({} from advisories, {} synthetic), \
+        "differential {eco} vs {}: {} distinct versions ({} from advisories, {} hand-written, \
+         {} generated), \
          {} accepted by both; acceptance mismatches {accept_failures} (+{accept_documented} documented); \
-         {} pairs compared, order mismatches {order_failures} (+{order_documented} documented)",
+         {} pairs compared, order mismatches {order_failures} (+{order_documented} documented), \
+         equivalence_key mismatches {key_failures}",
         reference.name,
         all.len(),
         advisory.len(),
         synthetic.len(),
+        generated.len(),
         accepted.len(),
         pairs.len(),
     );
@@ -149,8 +173,8 @@ fn run(eco: Ecosystem) {
         eprint!("{report}");
     }
     assert_eq!(
-        (accept_failures, order_failures),
-        (0, 0),
+        (accept_failures, order_failures, key_failures),
+        (0, 0, 0),
         "{eco}: our version rules disagree with {} (listed above)",
         reference.name
     );
@@ -476,6 +500,82 @@ fn advisory_versions(eco: Ecosystem) -> BTreeSet<String> {
     out
 }
 
+/// Combinations of release numbers, separators, qualifiers and suffixes: every
+/// version built from the parts below (these take part in the neighbour and random
+/// pairs, not in the all-pairs set).
+fn generated(eco: Ecosystem) -> BTreeSet<String> {
+    let parts: &[&[&str]] = match eco {
+        Ecosystem::Maven => &[
+            &["1", "1.0", "1.1", "2", "1.0.0"],
+            &["-", ".", ""],
+            &[
+                "alpha",
+                "a",
+                "beta",
+                "b",
+                "milestone",
+                "m",
+                "rc",
+                "cr",
+                "snapshot",
+                "ga",
+                "final",
+                "release",
+                "sp",
+                "abc",
+                "jre",
+                "",
+                "0",
+            ],
+            &["", "1", "-1", ".1", "2", "-2", ".0", "-sp", ".rc"],
+        ],
+        Ecosystem::PyPI => &[
+            &["", "1!"],
+            &["0", "1", "1.0", "1.0.0", "1.1", "2"],
+            &["", "a1", "b1", "rc1", "c2", "-alpha", ".beta.3"],
+            &["", ".post1", "-2", ".post0"],
+            &["", ".dev1", ".dev0"],
+            &["", "+abc", "+1", "+abc.1", "+1.abc"],
+        ],
+        Ecosystem::Npm | Ecosystem::CratesIo => &[
+            &[
+                "0.0.0", "0.0.1", "0.1.0", "1.0.0", "1.2.3", "1.10.0", "10.0.0",
+            ],
+            &[
+                "",
+                "-0",
+                "-1",
+                "-10",
+                "-2",
+                "-alpha",
+                "-alpha.1",
+                "-alpha.beta",
+                "-beta",
+                "-beta.2",
+                "-beta.11",
+                "-rc.1",
+                "-rc1",
+                "-RC1",
+                "-a.b.c",
+                "-0a",
+                "-x-y",
+                "-1.2.3",
+                "-alpha.1.0",
+            ],
+            &["", "+b", "+001", "+b.2"],
+        ],
+    };
+    let mut out = BTreeSet::from([String::new()]);
+    for options in parts {
+        out = out
+            .iter()
+            .flat_map(|prefix| options.iter().map(move |o| format!("{prefix}{o}")))
+            .collect();
+    }
+    out.remove("");
+    out
+}
+
 /// Hand-written edge cases per ecosystem.
 fn synthetic(eco: Ecosystem) -> &'static [&'static str] {
     match eco {
@@ -485,6 +585,7 @@ fn synthetic(eco: Ecosystem) -> &'static [&'static str] {
     }
 }
 
+#[rustfmt::skip]
 const MAVEN_SYNTHETIC: &[&str] = &[
     "1",
     "1.0",
@@ -654,6 +755,7 @@ const MAVEN_SYNTHETIC: &[&str] = &[
     "1.0c1",
 ];
 
+#[rustfmt::skip]
 const PEP440_SYNTHETIC: &[&str] = &[
     "0",
     "0.0",
@@ -766,6 +868,7 @@ const PEP440_SYNTHETIC: &[&str] = &[
     "1.0.final",
 ];
 
+#[rustfmt::skip]
 const SEMVER_SYNTHETIC: &[&str] = &[
     "0.0.0",
     "0.0.1",
