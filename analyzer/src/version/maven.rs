@@ -59,7 +59,11 @@ enum Qualifier {
 
 /// The well-known qualifiers, in order; the empty string is the release.
 const KNOWN_QUALIFIERS: [&str; 7] = ["alpha", "beta", "milestone", "rc", "snapshot", "", "sp"];
-/// Index of the release ("") in [`KNOWN_QUALIFIERS`].
+/// Indices into [`KNOWN_QUALIFIERS`] of the qualifiers that have aliases.
+const ALPHA: u8 = 0;
+const BETA: u8 = 1;
+const MILESTONE: u8 = 2;
+const RC: u8 = 3;
 const RELEASE: u8 = 5;
 /// Digits that keep a number in Java's `IntItem` / `LongItem` classes.
 const MAX_INT_DIGITS: usize = 9;
@@ -106,14 +110,12 @@ impl MavenVersion {
     }
 }
 
-/// Java's `toLowerCase(Locale.ENGLISH)`, borrowing when nothing changes.
+/// Java's `toLowerCase(Locale.ENGLISH)` for strings with non-ASCII characters
+/// (whose case rules can depend on context). ASCII strings are left as they are:
+/// their tokens are case-folded one by one, which is the same and cheaper.
 fn lowercase(version: &str) -> std::borrow::Cow<'_, str> {
     if version.is_ascii() {
-        if version.bytes().any(|b| b.is_ascii_uppercase()) {
-            version.to_ascii_lowercase().into()
-        } else {
-            version.into()
-        }
+        version.into()
     } else {
         version.to_lowercase().into()
     }
@@ -243,20 +245,30 @@ fn number(digits: &str) -> Number {
     }
 }
 
-/// A string token; `followed_by_digit` enables the `a1`/`b1`/`m1` shorthands.
+/// A string token, compared without regard to ASCII case (a non-ASCII version is
+/// lowercased as a whole beforehand); `followed_by_digit` enables the
+/// `a1`/`b1`/`m1` shorthands.
 fn qualifier(token: &str, followed_by_digit: bool) -> Qualifier {
-    let name = match (followed_by_digit, token) {
-        (true, "a") => "alpha",
-        (true, "b") => "beta",
-        (true, "m") => "milestone",
-        (_, "ga" | "final" | "release") => "",
-        (_, "cr") => "rc",
-        (_, other) => other,
+    let is = |name: &str| token.eq_ignore_ascii_case(name);
+    let known = if followed_by_digit && is("a") {
+        Some(ALPHA)
+    } else if followed_by_digit && is("b") {
+        Some(BETA)
+    } else if followed_by_digit && is("m") {
+        Some(MILESTONE)
+    } else if is("ga") || is("final") || is("release") {
+        Some(RELEASE)
+    } else if is("cr") {
+        Some(RC)
+    } else {
+        (0..KNOWN_QUALIFIERS.len())
+            .find(|&i| is(KNOWN_QUALIFIERS[i]))
+            // At most 6, so the cast is lossless.
+            .map(|i| i as u8)
     };
-    match KNOWN_QUALIFIERS.iter().position(|k| *k == name) {
-        // At most 6, so the cast is lossless.
-        Some(index) => Qualifier::Known(index as u8),
-        None => Qualifier::Other(name.into()),
+    match known {
+        Some(index) => Qualifier::Known(index),
+        None => Qualifier::Other(token.to_ascii_lowercase().into()),
     }
 }
 
