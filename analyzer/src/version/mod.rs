@@ -25,8 +25,11 @@ use std::str::FromStr;
 /// precedence (`1.0.0+a == 1.0.0+b`, `1.0 == 1.0.0` under PEP 440 and Maven).
 #[derive(Clone, Debug)]
 pub enum Version {
+    /// npm and crates.io: SemVer 2.0, ordered by precedence (build metadata ignored).
     Semver(semver::Version),
+    /// PyPI: PEP 440.
     Pep440(pep440_rs::Version),
+    /// Maven: `ComparableVersion`.
     Maven(MavenVersion),
 }
 
@@ -34,14 +37,20 @@ pub enum Version {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("`{version}` is not a valid {ecosystem} version: {reason}")]
 pub struct VersionError {
+    /// The ecosystem whose rules were applied.
     pub ecosystem: Ecosystem,
+    /// The string as given.
     pub version: String,
+    /// Why it does not parse, in the parser's words.
     pub reason: String,
 }
 
 impl Version {
-    /// Parses `text` under `ecosystem`'s rules. npm lockfile spellings such as
-    /// `v1.2.3` and `=1.2.3` are accepted; nothing is guessed beyond that.
+    /// Parses `text` under `ecosystem`'s rules, after trimming surrounding
+    /// whitespace. npm lockfile spellings such as `v1.2.3` and `=1.2.3` are
+    /// accepted; crates.io is strict SemVer; PyPI is PEP 440 with its documented
+    /// normalisations (`1.0-RC1`, `v1.0`); Maven accepts any non-empty string, as
+    /// Maven does. Nothing is guessed beyond that.
     pub fn parse(ecosystem: Ecosystem, text: &str) -> Result<Version, VersionError> {
         let err = |reason: String| VersionError {
             ecosystem,
