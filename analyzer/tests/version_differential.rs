@@ -72,7 +72,8 @@ fn run(eco: Ecosystem) {
 
     let synthetic: Vec<String> = synthetic(eco).iter().map(|s| s.to_string()).collect();
     let advisory = advisory_versions(eco);
-    let generated = generated(eco);
+    let mut generated = generated(eco);
+    generated.extend(random_versions(eco));
     let mut all: BTreeSet<String> = advisory.iter().cloned().collect();
     all.extend(synthetic.iter().cloned());
     all.extend(generated.iter().cloned());
@@ -596,6 +597,116 @@ fn generated(eco: Ecosystem) -> BTreeSet<String> {
             .collect();
     }
     out.remove("");
+    out
+}
+
+/// Pseudo-random strings built from each grammar's pieces, in shapes the
+/// combinations above do not reach (fixed seed, so every run checks the same ones).
+fn random_versions(eco: Ecosystem) -> BTreeSet<String> {
+    let mut rng = XorShift(0x2545_F491_4F6C_DD1D);
+    let mut pick = |options: &[&str]| options[rng.below(options.len())].to_string();
+    let mut out = BTreeSet::new();
+    for _ in 0..4000 {
+        let mut v = String::new();
+        match eco {
+            Ecosystem::Maven => {
+                const PIECES: &[&str] = &[
+                    "0",
+                    "1",
+                    "2",
+                    "9",
+                    "00",
+                    "10",
+                    ".",
+                    ".",
+                    ".",
+                    "-",
+                    "-",
+                    "-",
+                    "a",
+                    "b",
+                    "m",
+                    "c",
+                    "r",
+                    "s",
+                    "p",
+                    "x",
+                    "A",
+                    "B",
+                    "M",
+                    "alpha",
+                    "beta",
+                    "milestone",
+                    "rc",
+                    "cr",
+                    "snapshot",
+                    "SNAPSHOT",
+                    "ga",
+                    "final",
+                    "Final",
+                    "release",
+                    "sp",
+                    "jre",
+                    "\u{0661}",
+                    "\u{00E9}",
+                    "\u{00C9}",
+                    "1234567890",
+                    "0000000000",
+                ];
+                let len = 1 + pick(&["0", "1", "2", "3", "4", "5", "6", "7"])
+                    .parse::<usize>()
+                    .unwrap_or(0);
+                for _ in 0..len {
+                    v.push_str(&pick(PIECES));
+                }
+            }
+            Ecosystem::PyPI => {
+                v.push_str(&pick(&["", "", "", "1!", "0!", "v"]));
+                v.push_str(&pick(&["0", "1", "2", "10", "01"]));
+                for _ in 0..pick(&["0", "1", "2", "3"]).parse::<usize>().unwrap_or(0) {
+                    v.push('.');
+                    v.push_str(&pick(&["0", "1", "2", "10", "01"]));
+                }
+                for part in [
+                    &[
+                        "", "", "a", "b", "rc", "c", "alpha", "beta", "pre", "preview",
+                    ][..],
+                    &["", "", "", "post", "rev", "r"][..],
+                    &["", "", "", "dev"][..],
+                ] {
+                    let label = pick(part);
+                    if !label.is_empty() {
+                        v.push_str(&pick(&["", ".", "-", "_"]));
+                        v.push_str(&label);
+                        v.push_str(&pick(&["", "0", "1", "2", "10"]));
+                    }
+                }
+                if pick(&["", "", "+"]) == "+" {
+                    v.push('+');
+                    v.push_str(&pick(&[
+                        "abc", "1", "01", "ABC", "cu118", "a.1", "1.a", "a-b_c",
+                    ]));
+                }
+            }
+            Ecosystem::Npm | Ecosystem::CratesIo => {
+                let number = ["0", "1", "2", "10", "01"];
+                v = format!("{}.{}.{}", pick(&number), pick(&number), pick(&number));
+                const IDS: &[&str] = &[
+                    "0", "1", "2", "10", "01", "alpha", "beta", "rc", "a1", "1a", "-", "x-y", "RC",
+                    "Alpha",
+                ];
+                for sep in ["-", "+"] {
+                    if pick(&["", sep]) == sep {
+                        v.push_str(sep);
+                        let n = 1 + pick(&["0", "1", "2"]).parse::<usize>().unwrap_or(0);
+                        let ids: Vec<String> = (0..n).map(|_| pick(IDS)).collect();
+                        v.push_str(&ids.join("."));
+                    }
+                }
+            }
+        }
+        out.insert(v);
+    }
     out
 }
 
