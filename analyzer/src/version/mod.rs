@@ -133,8 +133,10 @@ pub fn compare(ecosystem: Ecosystem, a: &str, b: &str) -> Result<Ordering, Versi
 /// A string that does not parse keys to its trimmed text.
 pub fn equivalence_key(ecosystem: Ecosystem, version: &str) -> String {
     let trimmed = version.trim();
-    let parsed = Version::parse(ecosystem, trimmed);
-    match (ecosystem, parsed) {
+    if !matches!(ecosystem, Ecosystem::PyPI | Ecosystem::Npm) {
+        return trimmed.to_string();
+    }
+    match (ecosystem, Version::parse(ecosystem, trimmed)) {
         (Ecosystem::PyPI, Ok(Version::Pep440(v))) => {
             let release = v.release();
             let kept = release.len() - release.iter().rev().take_while(|&&n| n == 0).count();
