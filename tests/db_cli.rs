@@ -51,7 +51,9 @@ fn answer(stream: TcpStream, exports: &[(String, Vec<u8>)], mode: Mode) -> std::
         .iter()
         .find(|(eco, _)| path == format!("/{eco}/all.zip"));
     let Some((eco, bytes)) = found else {
-        return out.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        return out.write_all(
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
     };
     let body: Vec<u8> = match (mode, eco.as_str()) {
         (Mode::NotZip, "Maven") => b"<html>this is not a zip</html>".to_vec(),
@@ -142,7 +144,12 @@ fn update_installs_exports_and_failures_keep_the_old_database() {
     let exports: Arc<Vec<(String, Vec<u8>)>> = Arc::new(
         ECOSYSTEMS
             .iter()
-            .map(|e| (e.to_string(), std::fs::read(shared.join(e).join("all.zip")).unwrap()))
+            .map(|e| {
+                (
+                    e.to_string(),
+                    std::fs::read(shared.join(e).join("all.zip")).unwrap(),
+                )
+            })
             .collect(),
     );
     let cache = tempfile::tempdir().unwrap();
@@ -162,7 +169,10 @@ fn update_installs_exports_and_failures_keep_the_old_database() {
     }
     for (eco, bytes) in exports.iter() {
         let installed = std::fs::read(cache.path().join("db").join(eco).join("all.zip")).unwrap();
-        assert!(installed == *bytes, "{eco} export differs from what was served");
+        assert!(
+            installed == *bytes,
+            "{eco} export differs from what was served"
+        );
     }
 
     let info = run(cache.path(), &["db", "info"]);
@@ -180,7 +190,11 @@ fn update_installs_exports_and_failures_keep_the_old_database() {
         let stderr = text(&out.stderr);
         assert!(stderr.contains("/Maven/all.zip"), "{stderr}");
         assert!(stderr.contains("previous database"), "{stderr}");
-        assert_eq!(listing(&cache.path().join("db")), before, "no file added or left behind");
+        assert_eq!(
+            listing(&cache.path().join("db")),
+            before,
+            "no file added or left behind"
+        );
         for (eco, bytes) in exports.iter() {
             let kept = std::fs::read(cache.path().join("db").join(eco).join("all.zip")).unwrap();
             assert!(kept == *bytes, "{eco} export changed by a failed update");
@@ -208,14 +222,21 @@ fn failed_first_update_leaves_no_database_and_info_falls_back_to_embedded() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("4 records in"));
     let info = text(&run(cache.path(), &["db", "info"]).stdout);
-    assert!(info.contains("source: cache") && info.contains("records: 4"), "{info}");
+    assert!(
+        info.contains("source: cache") && info.contains("records: 4"),
+        "{info}"
+    );
 }
 
 #[test]
 fn unreachable_server_is_an_error_with_the_reason() {
     let cache = tempfile::tempdir().unwrap();
     // A port that was free a moment ago: nothing listens there now.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("http://127.0.0.1:{port}");
     let out = run(cache.path(), &["db", "update", "--url", &url]);
     assert_eq!(out.status.code(), Some(2));

@@ -63,6 +63,8 @@ pub fn evaluate(ecosystem: Ecosystem, affected: &Affected, installed: &str) -> O
 
 /// True when `installed` is in the enumerated list: the same string, or a
 /// version equal to it under the ecosystem's rules (`2022.12.07` == `2022.12.7`).
+/// As in PEP 440 version matching, a listed public version also covers its
+/// local builds (`2.0.1` lists `2.0.1+cu118`).
 pub fn listed(ecosystem: Ecosystem, versions: &[String], installed: &str) -> bool {
     if versions.iter().any(|v| v == installed) {
         return true;
@@ -70,8 +72,19 @@ pub fn listed(ecosystem: Ecosystem, versions: &[String], installed: &str) -> boo
     let Ok(mine) = Version::parse(ecosystem, installed) else {
         return false;
     };
+    let public = match &mine {
+        Version::Pep440(v) if v.is_local() => Some(Version::Pep440(v.clone().without_local())),
+        _ => None,
+    };
     versions.iter().any(|v| {
-        Version::parse(ecosystem, v).is_ok_and(|v| v.partial_cmp(&mine) == Some(Ordering::Equal))
+        Version::parse(ecosystem, v).is_ok_and(|v| {
+            let local_listed = matches!(&v, Version::Pep440(p) if p.is_local());
+            let candidate = match &public {
+                Some(p) if !local_listed => p,
+                _ => &mine,
+            };
+            v.partial_cmp(candidate) == Some(Ordering::Equal)
+        })
     })
 }
 
