@@ -220,6 +220,14 @@ impl Database {
         self.header.records.iter().map(|r| r.id.as_str())
     }
 
+    /// Every (ecosystem, normalised name) some record names, sorted.
+    pub fn packages(&self) -> impl Iterator<Item = (Ecosystem, &str)> {
+        let mut keys: Vec<(Ecosystem, &str)> =
+            self.keys.keys().map(|(e, n)| (*e, n.as_str())).collect();
+        keys.sort_unstable();
+        keys.into_iter()
+    }
+
     /// True when some record names this package (`name` is normalised here).
     pub fn has_package(&self, ecosystem: Ecosystem, name: &str) -> bool {
         self.keys
