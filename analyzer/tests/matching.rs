@@ -127,6 +127,40 @@ fn introduced_fixed_last_affected_and_limit() {
 }
 
 #[test]
+fn overlapping_and_unordered_pairs_mean_what_they_say() {
+    // As PYSEC-2021-114 (wagtail) writes them: [2.11, 2.11.7), [0, 2.11.6), [2.12, 2.12.4).
+    assert_eq!(
+        affected_versions(
+            Ecosystem::PyPI,
+            "ECOSYSTEM",
+            r#"{"introduced":"2.11"},{"fixed":"2.11.7"},{"introduced":"0"},{"fixed":"2.11.6"},{"introduced":"2.12"},{"fixed":"2.12.4"}"#,
+            &["2.10", "2.11.6", "2.11.7", "2.12.3", "2.12.4"]
+        ),
+        ["2.10", "2.11.6", "2.12.3"]
+    );
+    // Adjacent intervals written out of order, as PYSEC-2022-236 (pyspark) has them.
+    assert_eq!(
+        affected_versions(
+            Ecosystem::PyPI,
+            "ECOSYSTEM",
+            r#"{"introduced":"0"},{"fixed":"3.1.1"},{"introduced":"3.2.0"},{"fixed":"3.2.2"},{"introduced":"3.1.1"},{"fixed":"3.1.3"}"#,
+            &["3.1.1", "3.1.2", "3.1.3", "3.2.1", "3.2.2"]
+        ),
+        ["3.1.1", "3.1.2", "3.2.1"]
+    );
+    // Unpaired events fall back to the sorted walk; adjacent intervals join.
+    assert_eq!(
+        affected_versions(
+            Ecosystem::Npm,
+            "SEMVER",
+            r#"{"introduced":"0"},{"introduced":"1.0.0"},{"fixed":"1.0.0"},{"fixed":"2.0.0"}"#,
+            &["0.5.0", "1.0.0", "1.5.0", "2.0.0"]
+        ),
+        ["0.5.0", "1.0.0", "1.5.0"]
+    );
+}
+
+#[test]
 fn certifi_calendar_versions_compare_numerically() {
     let report = scan(
         &[record(

@@ -194,6 +194,141 @@ const NAMED: &[(&str, &[(&str, &str)])] = &[
     ),
 ];
 
+/// One disagreement between a record's enumerated versions and its ranges.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Disagreement {
+    record: String,
+    version: String,
+    listed: bool,
+    ranges_say: String,
+}
+
+#[test]
+fn pypi_enumerated_versions_agree_with_the_ranges() {
+    use lambda_audit_analyzer::advisories::osv::Affected;
+    use lambda_audit_analyzer::matching::ranges::{evaluate, listed, Outcome};
+    let Some(path) = full_db_path() else {
+        eprintln!("SKIPPED: ../shared not found (no ../shared/advisories, LAMBDA_AUDIT_DB unset)");
+        return;
+    };
+    let db =
+        Database::open_with(&path.join("PyPI/all.zip"), "path", None).expect("PyPI export opens");
+    let records: Vec<_> = db.ids().map(|id| db.record(id).unwrap().unwrap()).collect();
+    // Every version any record lists, per package.
+    let mut known: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let pypi = |a: &&Affected| a.package.as_ref().is_some_and(|p| p.ecosystem == "PyPI");
+    for r in &records {
+        for a in r.affected.iter().filter(pypi) {
+            let name = Ecosystem::PyPI.normalize_name(&a.package.as_ref().unwrap().name);
+            known
+                .entry(name)
+                .or_default()
+                .extend(a.versions.iter().cloned());
+        }
+    }
+    let mut checked = (0usize, 0usize);
+    let mut disagreements = Vec::new();
+    for r in records.iter().filter(|r| !r.is_withdrawn()) {
+        for a in r.affected.iter().filter(pypi) {
+            if a.versions.is_empty() || !a.ranges.iter().any(|g| g.kind == "ECOSYSTEM") {
+                continue;
+            }
+            let ranges_only = Affected {
+                versions: Vec::new(),
+                ..a.clone()
+            };
+            let name = Ecosystem::PyPI.normalize_name(&a.package.as_ref().unwrap().name);
+            for v in &known[&name] {
+                let is_listed = listed(Ecosystem::PyPI, &a.versions, v);
+                let outcome = evaluate(Ecosystem::PyPI, &ranges_only, v);
+                checked.0 += usize::from(is_listed);
+                checked.1 += usize::from(!is_listed);
+                let agrees = match outcome {
+                    Outcome::Affected => is_listed,
+                    Outcome::NotAffected => !is_listed,
+                    Outcome::Undecided(_) => false,
+                };
+                if !agrees {
+                    disagreements.push(Disagreement {
+                        record: r.id.clone(),
+                        version: v.clone(),
+                        listed: is_listed,
+                        ranges_say: format!("{outcome:?}"),
+                    });
+                }
+            }
+        }
+    }
+    eprintln!(
+        "checked {} listed and {} unlisted versions",
+        checked.0, checked.1
+    );
+    // Version strings PyPI once accepted that PEP 440 cannot order: never guessed.
+    let (unparseable, inconsistent): (Vec<_>, Vec<_>) = disagreements
+        .into_iter()
+        .partition(|d| d.ranges_say.contains("is not a valid PyPI version"));
+    let strings: BTreeSet<&str> = unparseable.iter().map(|d| d.version.as_str()).collect();
+    assert!(strings
+        .iter()
+        .all(|v| lambda_audit_analyzer::version::Version::parse(Ecosystem::PyPI, v).is_err()));
+    let listed_unparseable = unparseable.iter().filter(|d| d.listed).count();
+    eprintln!(
+        "{} undecided pairs over {} non-PEP 440 strings ({listed_unparseable} of them listed, matched by the list)",
+        unparseable.len(),
+        strings.len()
+    );
+    assert_eq!(
+        (unparseable.len(), strings.len(), listed_unparseable),
+        (150, 75, 108)
+    );
+    // Records whose list and ranges disagree, and why: the data, not the rules.
+    let mut found: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for d in &inconsistent {
+        let pre = lambda_audit_analyzer::version::Version::parse(Ecosystem::PyPI, &d.version)
+            .is_ok_and(|v| matches!(v, lambda_audit_analyzer::version::Version::Pep440(p) if p.any_prerelease()));
+        let why = match (d.listed, d.ranges_say.as_str(), pre) {
+            (false, "Affected", true) => "the list omits prereleases the ranges cover",
+            (false, "Affected", false) => "the list omits releases the ranges cover",
+            (true, "NotAffected", true) => "the list names prereleases of an introduced version, which PEP 440 orders before it",
+            (true, "NotAffected", false) => "the list names versions at or after the fix",
+            _ => "unexplained",
+        };
+        found.entry(d.record.clone()).or_default().insert(why);
+    }
+    for (record, why) in &found {
+        println!("INCONSISTENT\t{record}\t{why:?}");
+    }
+    let omits_pre = "the list omits prereleases the ranges cover";
+    let omits = "the list omits releases the ranges cover";
+    let mut expected: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    // tensorflow, tensorflow-cpu and tensorflow-gpu records list no release candidates.
+    for n in (389..=420)
+        .filter(|n| ![403, 412].contains(n))
+        .chain([842, 843])
+    {
+        expected.insert(format!("PYSEC-2021-{n}"), [omits_pre].into());
+    }
+    for (record, why) in [
+        ("PYSEC-2020-215", vec![omits, omits_pre]),   // notebook 5.7.14/5.7.15 backports
+        ("PYSEC-2020-220", vec![omits, omits_pre]),   // ansible, open range, list stops at 9.x
+        ("PYSEC-2022-159", vec![omits]),              // scrapy 1.8.3 backport
+        ("PYSEC-2022-180", vec![omits, omits_pre]),   // notebook 5.7.14/5.7.15 backports
+        ("PYSEC-2022-257", vec![omits]),              // nvflare 2.0.19
+        ("PYSEC-2022-42972", vec![omits]),            // apache-iotdb 0.13.x
+        ("PYSEC-2022-43063", vec![omits_pre]),        // paddlepaddle 2.0.0rc0/rc1
+        ("PYSEC-2023-142", vec![omits, omits_pre]),   // vyper 0.3.10, open range
+        ("PYSEC-2023-150", vec![omits]),              // exiv2 0.15-0.16, open range
+        ("PYSEC-2023-177", vec!["the list names versions at or after the fix"]), // gevent 23.9.0
+        ("PYSEC-2023-61", vec!["the list names prereleases of an introduced version, which PEP 440 orders before it"]), // django 3.2a1..
+        ("PYSEC-2023-72", vec![omits]),               // pyspark 3.2.0/3.2.1
+        ("PYSEC-2023-8", vec![omits]),                // apache-iotdb 1.1.2+, open range
+        ("PYSEC-2024-16", vec![omits_pre]),           // nautobot betas
+    ] {
+        expected.insert(record.to_string(), why.into_iter().collect());
+    }
+    assert_eq!(found, expected);
+}
+
 #[test]
 fn probe_full_database() {
     let Some(db) = full_db() else { return };
