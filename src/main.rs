@@ -15,6 +15,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Find known vulnerabilities in a function and its layers, a project folder,
+    /// or a CycloneDX SBOM.
+    Scan(commands::scan::Args),
     /// List every dependency of a function and its layers (an SBOM).
     Sbom(commands::sbom::Args),
     /// Manage the advisory database: `db update`, `db info`.
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Scan(args) => commands::scan::run(args),
         Command::Sbom(args) => commands::sbom::run(args),
         Command::Db(args) => commands::db::run(args),
     };

@@ -12,6 +12,7 @@ pub mod limits;
 pub mod matching;
 pub mod package;
 pub mod purl;
+pub mod sbom;
 pub mod version;
 
 pub use archive::ArchiveTree;
