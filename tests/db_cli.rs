@@ -19,6 +19,8 @@ enum Mode {
     Truncated,
     /// Maven's "zip" is not a zip.
     NotZip,
+    /// Maven's zip holds JSON that is not OSV records.
+    NotOsv,
 }
 
 /// Serves `exports` (ecosystem → bytes) on 127.0.0.1 for at most `max`
@@ -57,6 +59,7 @@ fn answer(stream: TcpStream, exports: &[(String, Vec<u8>)], mode: Mode) -> std::
     };
     let body: Vec<u8> = match (mode, eco.as_str()) {
         (Mode::NotZip, "Maven") => b"<html>this is not a zip</html>".to_vec(),
+        (Mode::NotOsv, "Maven") => zip_of(&[("a.json", r#"{"hello":"world"}"#)]),
         _ => bytes.clone(),
     };
     let header = format!(
@@ -118,19 +121,25 @@ fn shared_advisories() -> Option<PathBuf> {
     Some(shared.join("advisories")).filter(|p| p.join("npm/all.zip").is_file())
 }
 
+/// A zip of (name, text) members.
+fn zip_of(members: &[(&str, &str)]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, text) in members {
+        zip.start_file::<_, ()>(*name, Default::default()).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
 /// A small export per ecosystem: one record naming one package.
 fn small_exports() -> Vec<(String, Vec<u8>)> {
     ECOSYSTEMS
         .iter()
         .map(|eco| {
-            let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
             let record = format!(
                 r#"{{"id":"TEST-{eco}","modified":"2024-01-01T00:00:00Z","affected":[{{"package":{{"ecosystem":"{eco}","name":"pkg"}},"versions":["1.0.0"]}}]}}"#
             );
-            zip.start_file::<_, ()>(format!("TEST-{eco}.json"), Default::default())
-                .unwrap();
-            zip.write_all(record.as_bytes()).unwrap();
-            (eco.to_string(), zip.finish().unwrap().into_inner())
+            (eco.to_string(), zip_of(&[(&format!("TEST-{eco}.json"), &record)]))
         })
         .collect()
 }

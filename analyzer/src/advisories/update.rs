@@ -128,22 +128,34 @@ fn download(agent: &ureq::Agent, url: &str, file: &mut File) -> Result<(), DbErr
         .map_err(|e| fail(format!("cannot write the download: {e}")))
 }
 
-/// Checks that `file` is a zip of OSV records; returns how many it holds.
+/// Checks that `file` is a zip of OSV records; returns how many it holds. A
+/// few malformed records (at most one in a hundred) are tolerated, as the
+/// scan reports them; more means the download is not an OSV export.
 fn verify(file: File, url: &str) -> Result<usize, DbError> {
     let mut count = 0usize;
+    let mut invalid: Vec<String> = Vec::new();
     load::read_zip(file, url, &mut |raw: RawRecord| {
-        Osv::from_slice(&raw.bytes)
-            .map_err(|e| DbError::Update(format!("{}: not a valid OSV record: {e}", raw.origin)))?;
-        count += 1;
+        match Osv::from_slice(&raw.bytes) {
+            Ok(_) => count += 1,
+            Err(e) => invalid.push(format!("{}: {e}", raw.origin)),
+        }
         Ok(())
     })
-    .map_err(|e| match e {
-        DbError::Update(_) => e,
-        other => DbError::Update(format!("the download is not a valid export: {other}")),
-    })?;
+    .map_err(|e| DbError::Update(format!("the download is not a valid export: {e}")))?;
     if count == 0 {
+        let first = invalid
+            .first()
+            .map_or(String::new(), |i| format!(" (first problem: {i})"));
         return Err(DbError::Update(format!(
-            "{url}: the zip holds no OSV records"
+            "{url}: the zip holds no valid OSV records{first}"
+        )));
+    }
+    if invalid.len() * 100 > count + invalid.len() {
+        return Err(DbError::Update(format!(
+            "{url}: {} of {} members are not valid OSV records (first: {})",
+            invalid.len(),
+            count + invalid.len(),
+            invalid[0]
         )));
     }
     Ok(count)
