@@ -235,6 +235,17 @@ fn failed_first_update_leaves_no_database_and_info_falls_back_to_embedded() {
         info.contains("source: cache") && info.contains("records: 4"),
         "{info}"
     );
+
+    let url = serve(exports, Mode::NotOsv, 8);
+    let out = run(cache.path(), &["db", "update", "--url", &url]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("/Maven/all.zip: the zip holds no valid OSV records"),
+        "{stderr}"
+    );
+    let info = text(&run(cache.path(), &["db", "info"]).stdout);
+    assert!(info.contains("records: 4\n"), "{info}");
 }
 
 #[test]
