@@ -226,7 +226,7 @@ fn failed_first_update_leaves_no_database_and_info_falls_back_to_embedded() {
     let info = text(&run(cache.path(), &["db", "info"]).stdout);
     assert!(info.contains("source: embedded"), "{info}");
 
-    let url = serve(exports, Mode::Good, 8);
+    let url = serve(exports.clone(), Mode::Good, 8);
     let out = run(cache.path(), &["db", "update", "--url", &url]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("4 records in"));
