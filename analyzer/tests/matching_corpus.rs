@@ -498,3 +498,84 @@ fn extracted_inventories_get_the_named_ids() {
         );
     }
 }
+
+/// Every SEMVER/ECOSYSTEM event of the real data reads under its ecosystem's
+/// rules, except these, which the data spells outside those rules; a package
+/// they would decide gets a "could not compare" entry instead of a guess.
+#[test]
+fn range_events_of_the_real_data_parse_except_the_named_ones() {
+    use lambda_audit_analyzer::version::Version;
+    let Some(db) = full_db() else { return };
+    let mut unreadable = BTreeSet::new();
+    for id in db.ids() {
+        let record = db.record(id).unwrap().unwrap();
+        for a in &record.affected {
+            let Some(eco) = a
+                .package
+                .as_ref()
+                .and_then(|p| Ecosystem::from_osv(&p.ecosystem))
+            else {
+                continue;
+            };
+            for range in &a.ranges {
+                let rules = match (range.kind.as_str(), eco) {
+                    ("SEMVER", Ecosystem::CratesIo) | ("ECOSYSTEM", _) => eco,
+                    ("SEMVER", _) => Ecosystem::Npm,
+                    _ => continue,
+                };
+                for e in &range.events {
+                    let values = [&e.introduced, &e.fixed, &e.last_affected, &e.limit];
+                    for v in values.into_iter().flatten().filter(|v| v.as_str() != "0") {
+                        if Version::parse(rules, v).is_err() {
+                            unreadable.insert(format!("{id} {} {v}", range.kind));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let expected: BTreeSet<String> = [
+        "GHSA-r683-j2x4-v87g ECOSYSTEM 1.0",
+        "GHSA-wcg3-cvx6-7396 SEMVER 0.1",
+        "GHSA-wcg3-cvx6-7396 SEMVER 0.2",
+        "PYSEC-2019-125 ECOSYSTEM 2019-09-12",
+        "PYSEC-2021-371 ECOSYSTEM 0.2.0-n653",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(unreadable, expected);
+    // node-fetch 2.6.7 is past one range of GHSA-r683-j2x4-v87g and inside the
+    // unreadable other one (`1.0` to 3.1.1): said so, not guessed.
+    let inv = {
+        let (packages, roots) = merge(vec![Sighting::plain(
+            "fn.zip",
+            Found::new(
+                Ecosystem::Npm,
+                "node-fetch",
+                "2.6.7",
+                "p",
+                EvidenceKind::Installed,
+            ),
+        )]);
+        Inventory {
+            packages,
+            roots,
+            ..Inventory::default()
+        }
+    };
+    let report = match_inventory(inv, &db);
+    let unmatched: Vec<(&str, &str)> = report
+        .unmatched
+        .iter()
+        .map(|u| (u.advisory.as_str(), u.reason.as_str()))
+        .collect();
+    assert_eq!(
+        unmatched,
+        [(
+            "GHSA-r683-j2x4-v87g",
+            "ECOSYSTEM range event `introduced: 1.0` does not parse: `1.0` is not a valid npm version: unexpected end of input while parsing minor version number"
+        )]
+    );
+    assert_eq!(report.summary.unmatched, 1);
+}
