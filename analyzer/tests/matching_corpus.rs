@@ -207,6 +207,8 @@ struct Disagreement {
 fn pypi_enumerated_versions_agree_with_the_ranges() {
     use lambda_audit_analyzer::advisories::osv::Affected;
     use lambda_audit_analyzer::matching::ranges::{evaluate, listed, Outcome};
+    use lambda_audit_analyzer::version::equivalence_key;
+    use rayon::prelude::*;
     let Some(path) = full_db_path() else {
         eprintln!("SKIPPED: ../shared not found (no ../shared/advisories, LAMBDA_AUDIT_DB unset)");
         return;
@@ -226,20 +228,41 @@ fn pypi_enumerated_versions_agree_with_the_ranges() {
                 .extend(a.versions.iter().cloned());
         }
     }
-    let mut checked = (0usize, 0usize);
-    let mut disagreements = Vec::new();
-    for r in records.iter().filter(|r| !r.is_withdrawn()) {
-        for a in r.affected.iter().filter(pypi) {
-            if a.versions.is_empty() || !a.ranges.iter().any(|g| g.kind == "ECOSYSTEM") {
-                continue;
-            }
+    // Membership by PEP 440 equality (`equivalence_key`), computed once per
+    // list; the ranges alone decide the other side.
+    let entries: Vec<(&str, &Affected)> = records
+        .iter()
+        .filter(|r| !r.is_withdrawn())
+        .flat_map(|r| {
+            r.affected
+                .iter()
+                .filter(pypi)
+                .map(move |a| (r.id.as_str(), a))
+        })
+        .filter(|(_, a)| !a.versions.is_empty() && a.ranges.iter().any(|g| g.kind == "ECOSYSTEM"))
+        .collect();
+    let results: Vec<((usize, usize), Vec<Disagreement>)> = entries
+        .par_iter()
+        .map(|(id, a)| {
             let ranges_only = Affected {
                 versions: Vec::new(),
-                ..a.clone()
+                ..(*a).clone()
             };
+            let keys: BTreeSet<String> = a
+                .versions
+                .iter()
+                .map(|v| equivalence_key(Ecosystem::PyPI, v))
+                .collect();
             let name = Ecosystem::PyPI.normalize_name(&a.package.as_ref().unwrap().name);
+            let mut checked = (0, 0);
+            let mut found = Vec::new();
             for v in &known[&name] {
-                let is_listed = listed(Ecosystem::PyPI, &a.versions, v);
+                let is_listed = keys.contains(&equivalence_key(Ecosystem::PyPI, v));
+                // The matcher's own list check agrees (cheap when listed).
+                assert!(
+                    !is_listed || listed(Ecosystem::PyPI, &a.versions, v),
+                    "{id} {v}"
+                );
                 let outcome = evaluate(Ecosystem::PyPI, &ranges_only, v);
                 checked.0 += usize::from(is_listed);
                 checked.1 += usize::from(!is_listed);
@@ -249,15 +272,23 @@ fn pypi_enumerated_versions_agree_with_the_ranges() {
                     Outcome::Undecided(_) => false,
                 };
                 if !agrees {
-                    disagreements.push(Disagreement {
-                        record: r.id.clone(),
+                    found.push(Disagreement {
+                        record: id.to_string(),
                         version: v.clone(),
                         listed: is_listed,
                         ranges_say: format!("{outcome:?}"),
                     });
                 }
             }
-        }
+            (checked, found)
+        })
+        .collect();
+    let mut checked = (0usize, 0usize);
+    let mut disagreements = Vec::new();
+    for ((l, u), d) in results {
+        checked.0 += l;
+        checked.1 += u;
+        disagreements.extend(d);
     }
     eprintln!(
         "checked {} listed and {} unlisted versions",
