@@ -190,7 +190,12 @@ fn missing_or_empty_databases_are_errors_with_instructions() {
     assert!(matches!(err, DbError::Empty(_)));
     assert!(err.to_string().contains("lambda-audit db update"), "{err}");
     let err = Database::open_with(&tmp.path().join("nope"), "path", None).unwrap_err();
-    assert!(matches!(err, DbError::Io { .. }), "{err}");
+    assert!(matches!(err, DbError::Missing(_)), "{err}");
+    assert!(
+        err.to_string()
+            .contains("nope does not exist: run `lambda-audit db update`"),
+        "{err}"
+    );
     std::fs::write(tmp.path().join("x.txt"), "").unwrap();
     let err = Database::open_with(&tmp.path().join("x.txt"), "path", None).unwrap_err();
     assert!(matches!(err, DbError::Unsupported(_)), "{err}");

@@ -39,6 +39,8 @@ pub enum DbError {
     Unsupported(PathBuf),
     #[error("no OSV advisories found in {}: {FULL_DATA_HINT}", .0.display())]
     Empty(PathBuf),
+    #[error("advisory database {} does not exist: {FULL_DATA_HINT}", .0.display())]
+    Missing(PathBuf),
     #[error("advisory index: {0}")]
     Index(String),
     #[error("advisory {id}: {reason}")]
@@ -100,6 +102,9 @@ impl Database {
         source: &str,
         index_dir: Option<&Path>,
     ) -> Result<Database, DbError> {
+        if !path.exists() {
+            return Err(DbError::Missing(path.to_path_buf()));
+        }
         let sources = load::discover(path)?;
         if sources.is_empty() {
             return Err(DbError::Empty(path.to_path_buf()));
