@@ -495,6 +495,34 @@ fn could_not_compare_is_reported_not_guessed() {
 }
 
 #[test]
+fn an_unparseable_version_against_a_list_is_undecided_unless_listed_verbatim() {
+    let listed = r#"{"id":"PYSEC-L","modified":"","affected":[{"package":{"ecosystem":"PyPI","name":"old"},
+        "versions":["0.9","2.0.0-final"]}]}"#;
+    let report = scan(
+        &[listed.to_string()],
+        &[
+            (Ecosystem::PyPI, "old", "2.0.0-final"),
+            (Ecosystem::PyPI, "old", "3.0-final"),
+            (Ecosystem::PyPI, "old", "1.0"),
+        ],
+    );
+    assert_eq!(
+        hits(&report),
+        [("2.0.0-final".to_string(), "PYSEC-L".to_string())]
+    );
+    let unmatched: Vec<(&str, &str)> = report
+        .unmatched
+        .iter()
+        .map(|u| (u.package.version.as_str(), u.reason.as_str()))
+        .collect();
+    assert_eq!(unmatched.len(), 1);
+    assert_eq!(unmatched[0].0, "3.0-final");
+    assert!(unmatched[0]
+        .1
+        .starts_with("installed version `3.0-final` is not a valid PyPI version"));
+}
+
+#[test]
 fn roots_are_never_matched_and_unloaded_copies_still_report() {
     let r = record("GHSA-r", "npm", "fn", "SEMVER", r#"{"introduced":"0"}"#);
     let dep = record("GHSA-d", "npm", "dep", "SEMVER", r#"{"introduced":"0"}"#);

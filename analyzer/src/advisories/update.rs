@@ -86,6 +86,7 @@ fn stage(
     let url = format!("{base}/{}/all.zip", eco.as_str());
     let dir = db_dir.join(eco.as_str());
     std::fs::create_dir_all(&dir).map_err(|e| DbError::io(&dir, e))?;
+    remove_stale_temps(&dir);
     let (temp, mut file) = super::index::tempfile_in(&dir)?;
     let staged = Staged {
         temp,
@@ -101,6 +102,26 @@ fn stage(
         Err(e) => {
             discard(std::slice::from_ref(&staged));
             Err(e)
+        }
+    }
+}
+
+/// Removes temp files an interrupted update left (older than an hour, so a
+/// concurrent update's files are kept).
+fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry.file_name().to_string_lossy().starts_with(".tmp-")
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(3600));
+        if stale {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 }

@@ -53,7 +53,12 @@ pub fn evaluate(ecosystem: Ecosystem, affected: &Affected, installed: &str) -> O
     }
     match undecided {
         Some(reason) => Outcome::Undecided(reason),
-        None if decidable || !affected.versions.is_empty() => Outcome::NotAffected,
+        None if decidable => Outcome::NotAffected,
+        // Only the list speaks: a version that does not parse is not "absent".
+        None if !affected.versions.is_empty() => match Version::parse(ecosystem, installed) {
+            Ok(_) => Outcome::NotAffected,
+            Err(e) => Outcome::Undecided(format!("installed version {e}")),
+        },
         None if affected.ranges.is_empty() => Outcome::Undecided(
             "the advisory lists no affected versions or ranges for this package".into(),
         ),
