@@ -30,16 +30,16 @@ fn full_db_path() -> Option<PathBuf> {
     Some(shared.join("advisories")).filter(|p| p.is_dir())
 }
 
-fn full_db() -> Option<Database> {
-    match full_db_path() {
-        Some(path) => Some(Database::open_with(&path, "path", None).expect("full database opens")),
-        None => {
-            eprintln!(
-                "SKIPPED: ../shared not found (no ../shared/advisories, LAMBDA_AUDIT_DB unset)"
-            );
-            None
-        }
+/// The full database, opened once for all tests of this file.
+fn full_db() -> Option<&'static Database> {
+    static FULL: std::sync::OnceLock<Option<Database>> = std::sync::OnceLock::new();
+    let db = FULL.get_or_init(|| {
+        full_db_path().map(|p| Database::open_with(&p, "path", None).expect("full database opens"))
+    });
+    if db.is_none() {
+        eprintln!("SKIPPED: ../shared not found (no ../shared/advisories, LAMBDA_AUDIT_DB unset)");
     }
+    db.as_ref()
 }
 
 /// The inventory the ground truth describes (what a perfect extractor finds).
@@ -463,7 +463,7 @@ fn embedded_starter_set_gives_the_same_findings_as_the_full_data() {
             from_starter.unmatched
         );
         total += from_starter.findings.len();
-        if let Some(db) = &full {
+        if let Some(db) = full {
             let from_full = match_inventory(ground_truth_inventory(artifact), db);
             assert_eq!(rows(&from_starter), rows(&from_full), "{artifact}");
         }
@@ -478,7 +478,8 @@ fn embedded_starter_set_gives_the_same_findings_as_the_full_data() {
 #[test]
 fn extracted_inventories_get_the_named_ids() {
     use lambda_audit_analyzer::{extract, ArchiveTree, Limits};
-    let db = full_db().unwrap_or_else(Database::embedded);
+    let embedded = Database::embedded();
+    let db = full_db().unwrap_or(&embedded);
     let extractors = extract::all();
     let mut seen_ecosystems = BTreeSet::new();
     let mut missing = Vec::new();
