@@ -164,6 +164,7 @@ pub(crate) fn tempfile_in(dir: &Path) -> Result<(std::path::PathBuf, std::fs::Fi
     for attempt in 0..100u32 {
         let path = dir.join(format!(".tmp-{}-{stamp}-{attempt}", std::process::id()));
         match std::fs::OpenOptions::new()
+            .read(true)
             .write(true)
             .create_new(true)
             .open(&path)
