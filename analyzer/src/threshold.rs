@@ -13,7 +13,9 @@ pub const EXIT_FINDINGS: u8 = 1;
 /// Exit code: an error (unreadable artifact, bad config, wrong usage).
 pub const EXIT_ERROR: u8 = 2;
 
-/// Which open findings fail a scan.
+/// Which open findings fail a scan. Ratings order as
+/// unknown < none < low < medium < high < critical, so a finding whose record
+/// gives no severity fails only under the default ([`FailOn::Any`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum FailOn {
     /// Any open finding, whatever its rating (also unknown): the default.

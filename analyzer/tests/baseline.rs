@@ -294,3 +294,48 @@ fn real_reports_with_changes_match_their_golden_files() {
         golden(file, &String::from_utf8(out).unwrap());
     }
 }
+
+#[test]
+fn rust_bootstrap_then_the_same_binary_with_its_lockfile() {
+    // Two corpus versions of one custom-runtime function: the second ships its
+    // Cargo.lock beside the binary, which adds the Windows-only winapi crates.
+    let before = matched(scan_fixture("rust-bootstrap.zip"));
+    let after = matched(scan_fixture("rust-bootstrap-lock.zip"));
+    let changes = diff(&Baseline::from_report(&before), &after);
+    let added: Vec<&str> = changes.added.iter().map(|p| p.purl.as_str()).collect();
+    assert_eq!(
+        added,
+        [
+            "pkg:cargo/winapi@0.3.9",
+            "pkg:cargo/winapi-i686-pc-windows-gnu@0.4.0",
+            "pkg:cargo/winapi-x86_64-pc-windows-gnu@0.4.0"
+        ]
+    );
+    assert!(
+        changes.removed.is_empty() && changes.upgraded.is_empty() && changes.downgraded.is_empty()
+    );
+    assert!(changes.introduced.is_empty() && changes.fixed.is_empty());
+    // The RUSTSEC findings are still there: they fail a plain scan, not --fail-on-new.
+    let mut ids: Vec<&str> = after.findings.iter().map(|f| f.id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert!(ids.len() >= 4, "{ids:?}");
+    assert_eq!(
+        exit_code(&after, FailOn::Any, false, Some(&changes)),
+        EXIT_FINDINGS
+    );
+    assert_eq!(
+        exit_code(&after, FailOn::Any, true, Some(&changes)),
+        EXIT_OK
+    );
+    let options = RenderOptions {
+        changes: Some(&changes),
+        ..RenderOptions::default()
+    };
+    let mut out = Vec::new();
+    report::render(Format::Table, &after, &options, &mut out).unwrap();
+    golden(
+        "rust-bootstrap-lock.table.txt",
+        &String::from_utf8(out).unwrap(),
+    );
+}
