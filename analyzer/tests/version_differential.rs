@@ -15,6 +15,7 @@
 //! Opt-in: set `LAMBDA_AUDIT_DIFFERENTIAL=1` and run `tools/differential/setup.sh`
 //! once. Otherwise each test prints a loud SKIPPED line and returns.
 
+use lambda_audit_analyzer::version::maven::{MavenVersion, MAX_NESTING};
 use lambda_audit_analyzer::version::{equivalence_key, sort_by_version, Version};
 use lambda_audit_analyzer::Ecosystem;
 use std::cmp::Ordering;
@@ -234,7 +235,15 @@ fn documented_difference(eco: Ecosystem, a: &str, b: &str) -> Option<&'static st
             }
             None
         }
-        Ecosystem::Maven => None,
+        Ecosystem::Maven => {
+            if both.iter().any(|v| MavenVersion::parse(v.trim()).is_none()) {
+                return Some(
+                    "nested deeper than MAX_NESTING lists: refused so comparing cannot \
+                     exhaust the stack; Maven accepts it",
+                );
+            }
+            None
+        }
     }
 }
 
@@ -597,6 +606,12 @@ fn generated(eco: Ecosystem) -> BTreeSet<String> {
             .collect();
     }
     out.remove("");
+    if eco == Ecosystem::Maven {
+        // The deepest nesting we accept, and one level more (refused, documented).
+        out.insert("1-".repeat(MAX_NESTING - 1));
+        out.insert("1-".repeat(MAX_NESTING - 2) + "2");
+        out.insert("1-".repeat(MAX_NESTING) + "1");
+    }
     out
 }
 
