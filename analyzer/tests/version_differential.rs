@@ -9,8 +9,9 @@
 //! sorting by our order (where the reference order is a total preorder, as PEP 440
 //! and SemVer are, agreement on all neighbours means the two orders coincide on the
 //! whole set), random pairs, and every pair of hand-written versions. Each pair also
-//! checks `equivalence_key` against the reference's equality. Any disagreement fails the test, unless it is one of the
-//! documented, intended differences listed in `documented_difference`.
+//! checks `equivalence_key` against the reference's equality. Any disagreement
+//! fails the test, unless it is one of the documented, intended differences listed
+//! in `documented_difference`.
 //!
 //! Not exercised on purpose: `Version::parse` trims surrounding whitespace first
 //! (versions come from files), which packaging and node-semver also do but Maven
