@@ -2,7 +2,7 @@
 //! of Maven 3.8.7 implements it (checked pair by pair against that class by
 //! `analyzer/tests/version_differential.rs`).
 //!
-//! The lowercased string is split into tokens at `.`, at `-` and at every
+//! The string, case-insensitively, is split into tokens at `.`, at `-` and at every
 //! digit/letter transition. Numbers compare numerically; strings are qualifiers
 //! ordered `alpha < beta < milestone < rc = cr < snapshot < "" = ga = final = release < sp`,
 //! with every other string after all known ones, in lexical (UTF-16) order; `a`, `b`
@@ -12,11 +12,15 @@
 //! lists) are dropped, so `1 = 1.0 = 1.0.0 = 1-ga = 1.Final`.
 //!
 //! `ComparableVersion` quirks kept on purpose, because a comparison must agree with
-//! the tool that published the advisory ranges: every character Java's
+//! Maven itself, which decides the versions a build resolves: every character Java's
 //! `Character.isDigit` accepts is a digit (not only ASCII), and a number's width
 //! class decides before its value (a number of up to 9 digits, after stripping
 //! leading ASCII zeros, is always below one of 10 to 18 digits, which is below any
 //! longer one; an all-zero token keeps its length, so `1.0000000000.1 > 1.1`).
+//!
+//! Like Maven's, this order is not transitive for a few odd strings
+//! (`-alpha < 0 < abc < -alpha`), so `MavenVersion` is `PartialOrd` but not `Ord`:
+//! sort with [`super::sort_by_version`], which tolerates that.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -110,6 +114,12 @@ impl MavenVersion {
         })
     }
 
+    /// Maven's order of `self` against `other` (always defined; see the module
+    /// notes on transitivity).
+    pub fn compare(&self, other: &MavenVersion) -> Ordering {
+        compare_lists(&self.items, &other.items)
+    }
+
     /// The string as given.
     pub fn as_str(&self) -> &str {
         &self.original
@@ -135,7 +145,7 @@ impl fmt::Display for MavenVersion {
 
 impl PartialEq for MavenVersion {
     fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
+        self.compare(other) == Ordering::Equal
     }
 }
 
@@ -143,13 +153,7 @@ impl Eq for MavenVersion {}
 
 impl PartialOrd for MavenVersion {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for MavenVersion {
-    fn cmp(&self, other: &Self) -> Ordering {
-        compare_lists(&self.items, &other.items)
+        Some(self.compare(other))
     }
 }
 
@@ -454,8 +458,8 @@ mod tests {
     fn nesting_is_bounded() {
         let deepest = v(&"1-".repeat(MAX_NESTING - 1));
         let other = v(&("1-".repeat(MAX_NESTING - 2) + "2"));
-        assert_eq!(deepest.cmp(&deepest.clone()), Ordering::Equal);
-        assert_eq!(deepest.cmp(&other), Ordering::Less);
+        assert_eq!(deepest.compare(&deepest.clone()), Ordering::Equal);
+        assert_eq!(deepest.compare(&other), Ordering::Less);
         assert!(MavenVersion::parse(&"1-".repeat(MAX_NESTING)).is_none());
         assert!(MavenVersion::parse(&"a1".repeat(MAX_NESTING)).is_none());
         // Long but flat versions are fine.

@@ -99,7 +99,7 @@ impl PartialOrd for Version {
         match (self, other) {
             (Version::Semver(a), Version::Semver(b)) => Some(a.cmp_precedence(b)),
             (Version::Pep440(a), Version::Pep440(b)) => Some(a.cmp(b)),
-            (Version::Maven(a), Version::Maven(b)) => Some(a.cmp(b)),
+            (Version::Maven(a), Version::Maven(b)) => Some(a.compare(b)),
             _ => None,
         }
     }
