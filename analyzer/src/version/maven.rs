@@ -2,7 +2,7 @@
 //! of Maven 3.8.7 implements it (checked pair by pair against that class by
 //! `analyzer/tests/version_differential.rs`).
 //!
-//! The lowercased string is split into tokens at `.`, at `-` and at every
+//! The string, case-insensitively, is split into tokens at `.`, at `-` and at every
 //! digit/letter transition. Numbers compare numerically; strings are qualifiers
 //! ordered `alpha < beta < milestone < rc = cr < snapshot < "" = ga = final = release < sp`,
 //! with every other string after all known ones, in lexical (UTF-16) order; `a`, `b`
@@ -12,11 +12,15 @@
 //! lists) are dropped, so `1 = 1.0 = 1.0.0 = 1-ga = 1.Final`.
 //!
 //! `ComparableVersion` quirks kept on purpose, because a comparison must agree with
-//! the tool that published the advisory ranges: every character Java's
+//! Maven itself, which decides the versions a build resolves: every character Java's
 //! `Character.isDigit` accepts is a digit (not only ASCII), and a number's width
 //! class decides before its value (a number of up to 9 digits, after stripping
 //! leading ASCII zeros, is always below one of 10 to 18 digits, which is below any
 //! longer one; an all-zero token keeps its length, so `1.0000000000.1 > 1.1`).
+//!
+//! Like Maven's, this order is not transitive for a few odd strings
+//! (`-alpha < 0 < abc < -alpha`), so `MavenVersion` is `PartialOrd` but not `Ord`:
+//! sort with [`super::sort_by_version`], which tolerates that.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -65,6 +69,10 @@ const BETA: u8 = 1;
 const MILESTONE: u8 = 2;
 const RC: u8 = 3;
 const RELEASE: u8 = 5;
+/// The deepest nesting of lists accepted: each `-`, each digit/letter change and
+/// each `.` before a letter opens one. Comparing recurses once per level. A commit
+/// hash in a version makes up to 40; the deepest in the OSV Maven data is far below.
+pub const MAX_NESTING: usize = 256;
 /// Digits that keep a number in Java's `IntItem` / `LongItem` classes.
 const MAX_INT_DIGITS: usize = 9;
 const MAX_LONG_DIGITS: usize = 18;
@@ -96,12 +104,20 @@ fn digit_value(c: char) -> Option<u8> {
 }
 
 impl MavenVersion {
-    /// Parses any string: Maven accepts every string as a version.
-    pub fn parse(version: &str) -> MavenVersion {
-        MavenVersion {
+    /// Parses a version. Maven accepts every string; this refuses (`None`) only
+    /// strings nested more than [`MAX_NESTING`] lists deep, which no real version
+    /// comes near and which would otherwise exhaust the stack when compared.
+    pub fn parse(version: &str) -> Option<MavenVersion> {
+        Some(MavenVersion {
             original: version.into(),
-            items: parse_items(&lowercase(version)),
-        }
+            items: parse_items(&lowercase(version))?,
+        })
+    }
+
+    /// Maven's order of `self` against `other` (always defined; see the module
+    /// notes on transitivity).
+    pub fn compare(&self, other: &MavenVersion) -> Ordering {
+        compare_lists(&self.items, &other.items)
     }
 
     /// The string as given.
@@ -129,7 +145,7 @@ impl fmt::Display for MavenVersion {
 
 impl PartialEq for MavenVersion {
     fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
+        self.compare(other) == Ordering::Equal
     }
 }
 
@@ -137,18 +153,13 @@ impl Eq for MavenVersion {}
 
 impl PartialOrd for MavenVersion {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+        Some(self.compare(other))
     }
 }
 
-impl Ord for MavenVersion {
-    fn cmp(&self, other: &Self) -> Ordering {
-        compare_lists(&self.items, &other.items)
-    }
-}
-
-/// Splits a lowercased version into nested item lists.
-fn parse_items(version: &str) -> Vec<Item> {
+/// Splits a lowercased version into nested item lists; `None` when they nest
+/// deeper than [`MAX_NESTING`].
+fn parse_items(version: &str) -> Option<Vec<Item>> {
     // The open lists, outermost first. A list opened inside another is the last
     // item of its parent for good (nothing is added to the parent after it), so
     // it is attached when closed, after its own normalisation, as Maven does.
@@ -156,6 +167,9 @@ fn parse_items(version: &str) -> Vec<Item> {
     let mut start = 0;
     let mut in_digits = false;
     for (i, c) in version.char_indices() {
+        if stack.len() > MAX_NESTING {
+            return None;
+        }
         let list = stack.last_mut().expect("stack never empty");
         if c == '.' || c == '-' {
             if i == start {
@@ -195,6 +209,10 @@ fn parse_items(version: &str) -> Vec<Item> {
         let item = parse_token(in_digits, &version[start..]);
         stack.last_mut().expect("stack never empty").push(item);
     }
+    // Lists only open while parsing, so the stack's final height is the depth.
+    if stack.len() > MAX_NESTING {
+        return None;
+    }
     // Close the open lists innermost first, normalising each.
     let mut closed = stack.pop().expect("stack never empty");
     normalize(&mut closed);
@@ -203,7 +221,7 @@ fn parse_items(version: &str) -> Vec<Item> {
         normalize(&mut parent);
         closed = parent;
     }
-    closed
+    Some(closed)
 }
 
 fn parse_token(in_digits: bool, token: &str) -> Item {
@@ -367,7 +385,7 @@ mod tests {
     use super::*;
 
     fn v(s: &str) -> MavenVersion {
-        MavenVersion::parse(s)
+        MavenVersion::parse(s).expect("parses")
     }
 
     #[test]
@@ -434,6 +452,18 @@ mod tests {
         assert_eq!(digit_value('\u{066A}'), None);
         assert_eq!(digit_value('a'), None);
         assert_eq!(digit_value('\u{00B2}'), None);
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deepest = v(&"1-".repeat(MAX_NESTING - 1));
+        let other = v(&("1-".repeat(MAX_NESTING - 2) + "2"));
+        assert_eq!(deepest.compare(&deepest.clone()), Ordering::Equal);
+        assert_eq!(deepest.compare(&other), Ordering::Less);
+        assert!(MavenVersion::parse(&"1-".repeat(MAX_NESTING)).is_none());
+        assert!(MavenVersion::parse(&"a1".repeat(MAX_NESTING)).is_none());
+        // Long but flat versions are fine.
+        assert!(MavenVersion::parse(&"1.".repeat(100_000)).is_some());
     }
 
     #[test]

@@ -50,7 +50,8 @@ impl Version {
     /// whitespace. npm lockfile spellings such as `v1.2.3` and `=1.2.3` are
     /// accepted; crates.io is strict SemVer; PyPI is PEP 440 with its documented
     /// normalisations (`1.0-RC1`, `v1.0`); Maven accepts any non-empty string, as
-    /// Maven does. Nothing is guessed beyond that.
+    /// Maven does, unless absurdly nested ([`maven::MAX_NESTING`]). Nothing is
+    /// guessed beyond that.
     pub fn parse(ecosystem: Ecosystem, text: &str) -> Result<Version, VersionError> {
         let err = |reason: String| VersionError {
             ecosystem,
@@ -72,13 +73,15 @@ impl Version {
             Ecosystem::PyPI => pep440_rs::Version::from_str(trimmed)
                 .map(Version::Pep440)
                 .map_err(|e| err(e.to_string())),
-            Ecosystem::Maven => {
-                if trimmed.is_empty() {
-                    Err(err("empty version".into()))
-                } else {
-                    Ok(Version::Maven(MavenVersion::parse(trimmed)))
-                }
-            }
+            Ecosystem::Maven if trimmed.is_empty() => Err(err("empty version".into())),
+            Ecosystem::Maven => MavenVersion::parse(trimmed)
+                .map(Version::Maven)
+                .ok_or_else(|| {
+                    err(format!(
+                        "nested more than {} levels deep (each `-` and digit/letter change adds one)",
+                        maven::MAX_NESTING
+                    ))
+                }),
         }
     }
 }
@@ -96,7 +99,7 @@ impl PartialOrd for Version {
         match (self, other) {
             (Version::Semver(a), Version::Semver(b)) => Some(a.cmp_precedence(b)),
             (Version::Pep440(a), Version::Pep440(b)) => Some(a.cmp(b)),
-            (Version::Maven(a), Version::Maven(b)) => Some(a.cmp(b)),
+            (Version::Maven(a), Version::Maven(b)) => Some(a.compare(b)),
             _ => None,
         }
     }
