@@ -225,10 +225,8 @@ fn diff_packages(old: &[Package], new: &[Package], changes: &mut Changes) {
             .copied()
             .filter(|b| !before.iter().any(|a| same(a, b)))
             .collect();
-        let by_version =
-            |a: &&Package, b: &&Package| version_order(ecosystem, &a.version, &b.version);
-        gone.sort_by(by_version);
-        came.sort_by(by_version);
+        crate::version::sort_by_version(ecosystem, &mut gone, |p| &p.version);
+        crate::version::sort_by_version(ecosystem, &mut came, |p| &p.version);
         let pairs = gone.len().min(came.len());
         for (from, to) in gone.iter().zip(came.iter()) {
             let change = VersionChange {
