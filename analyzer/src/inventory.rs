@@ -97,6 +97,51 @@ pub struct Inventory {
     pub warnings: Vec<Warning>,
 }
 
+impl Inventory {
+    /// Combines the inventories of separate deployments (several functions found
+    /// in one project) into one: artifacts side by side, the same package in
+    /// several of them listed once with every location.
+    pub fn combine(parts: Vec<Inventory>) -> Inventory {
+        let mut out = Inventory::default();
+        let (mut deps, mut roots) = (Vec::new(), Vec::new());
+        for part in parts {
+            out.artifacts.extend(part.artifacts);
+            out.coverage.extend(part.coverage);
+            out.warnings.extend(part.warnings);
+            deps.extend(part.packages);
+            roots.extend(part.roots);
+        }
+        out.packages = union(deps);
+        out.roots = union(roots);
+        out.warnings.sort();
+        out.warnings.dedup();
+        out
+    }
+}
+
+/// Joins packages that are the same (ecosystem, normalised name, equivalent version).
+fn union(packages: Vec<Package>) -> Vec<Package> {
+    let mut joined: BTreeMap<(crate::Ecosystem, String, String), Package> = BTreeMap::new();
+    for p in packages {
+        let key = (
+            p.ecosystem,
+            p.normalized_name(),
+            version::equivalence_key(p.ecosystem, &p.version),
+        );
+        match joined.get_mut(&key) {
+            Some(existing) => {
+                existing.locations.extend(p.locations);
+                existing.locations.sort();
+                existing.locations.dedup();
+            }
+            None => {
+                joined.insert(key, p);
+            }
+        }
+    }
+    joined.into_values().collect()
+}
+
 /// Merges sightings into packages: one package per (ecosystem, normalised name,
 /// equivalent version), carrying every location. The strongest evidence
 /// (installed metadata over lockfiles over declared pins) gives the spelling.

@@ -1,6 +1,6 @@
 //! A function and its layers, and the inventory of what Lambda would see.
 
-use crate::runtime::{self, Runtime};
+use crate::runtime::{self, Runtime, RuntimeView};
 use analyzer::archive::{ArchiveError, ArchiveTree};
 use analyzer::extract::{self, Extractor};
 use analyzer::inventory::{self, ArtifactInfo, Coverage, Inventory, JarRecord, Sighting};
@@ -84,8 +84,17 @@ impl Deployment {
     }
 
     /// The runtime given, or the one the layout suggests.
-    pub fn effective_runtime(&self) -> Option<Runtime> {
-        self.runtime.or_else(|| runtime::infer(self))
+    pub fn effective_runtime(&self) -> Option<RuntimeView> {
+        match self.runtime {
+            Some(runtime) => Some(RuntimeView {
+                runtime,
+                explicit: true,
+            }),
+            None => runtime::infer(self).map(|runtime| RuntimeView {
+                runtime,
+                explicit: false,
+            }),
+        }
     }
 
     /// Lists every package in the function and its layers, with the evidence for

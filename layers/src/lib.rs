@@ -6,4 +6,4 @@ pub mod deployment;
 pub mod runtime;
 
 pub use deployment::{Artifact, ArtifactRole, Deployment};
-pub use runtime::Runtime;
+pub use runtime::{Runtime, RuntimeView};

@@ -1,4 +1,5 @@
 //! One module per subcommand.
 
+pub mod discover;
 pub mod input;
 pub mod sbom;

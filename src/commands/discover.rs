@@ -1,0 +1,100 @@
+//! The local developer check: find what a build left in a project folder.
+//! SAM (`.aws-sam/build/<Function>`), Serverless Framework (`.serverless/*.zip`),
+//! CDK (`cdk.out/asset.*`); otherwise the folder's own manifests and lockfiles.
+
+use std::path::{Path, PathBuf};
+
+/// One thing to scan, and which tool produced it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub path: PathBuf,
+    /// `sam`, `serverless`, `cdk`, or `project`.
+    pub kind: &'static str,
+}
+
+/// Build outputs under `dir`, in a stable order; the folder itself when none.
+pub fn discover(dir: &Path) -> Vec<Target> {
+    let mut found = Vec::new();
+    found.extend(children(&dir.join(".aws-sam/build"), |p| p.is_dir()).map(|path| Target { path, kind: "sam" }));
+    found.extend(
+        children(&dir.join(".serverless"), |p| has_ext(p, "zip"))
+            .map(|path| Target { path, kind: "serverless" }),
+    );
+    found.extend(
+        children(&dir.join("cdk.out"), |p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            name.starts_with("asset.") && (p.is_dir() || has_ext(p, "zip") || has_ext(p, "jar"))
+        })
+        .map(|path| Target { path, kind: "cdk" }),
+    );
+    if found.is_empty() {
+        found.push(Target {
+            path: dir.to_path_buf(),
+            kind: "project",
+        });
+    }
+    found
+}
+
+fn has_ext(p: &Path, ext: &str) -> bool {
+    p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+fn children(dir: &Path, keep: impl Fn(&Path) -> bool) -> impl Iterator<Item = PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| keep(p))
+        .collect();
+    paths.sort();
+    paths.into_iter()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(p: &Path) {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, b"x").unwrap();
+    }
+
+    #[test]
+    fn finds_sam_serverless_and_cdk_outputs() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path();
+        touch(&root.join(".aws-sam/build/OrdersFunction/app.py"));
+        touch(&root.join(".aws-sam/build/template.yaml"));
+        touch(&root.join(".serverless/orders.zip"));
+        touch(&root.join(".serverless/cloudformation-template-update-stack.json"));
+        touch(&root.join("cdk.out/asset.abc123/index.js"));
+        touch(&root.join("cdk.out/manifest.json"));
+        let got: Vec<_> = discover(root)
+            .into_iter()
+            .map(|t| (t.kind, t.path.strip_prefix(root).unwrap().to_path_buf()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("sam", PathBuf::from(".aws-sam/build/OrdersFunction")),
+                ("serverless", PathBuf::from(".serverless/orders.zip")),
+                ("cdk", PathBuf::from("cdk.out/asset.abc123")),
+            ]
+        );
+    }
+
+    #[test]
+    fn falls_back_to_the_folder_itself() {
+        let d = tempfile::tempdir().unwrap();
+        touch(&d.path().join("requirements.txt"));
+        assert_eq!(
+            discover(d.path()),
+            [Target {
+                path: d.path().to_path_buf(),
+                kind: "project"
+            }]
+        );
+    }
+}
