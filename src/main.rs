@@ -17,6 +17,10 @@ struct Cli {
 enum Command {
     /// List every dependency of a function and its layers (an SBOM).
     Sbom(commands::sbom::Args),
+    /// Scan a deployed function and its layers (downloaded from AWS).
+    Function(commands::function::Args),
+    /// Scan every function of an account, in one or more regions.
+    Account(commands::account::Args),
 }
 
 /// Exit code for an unreadable artifact or wrong usage.
@@ -33,6 +37,8 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Sbom(args) => commands::sbom::run(args),
+        Command::Function(args) => commands::function::run(args),
+        Command::Account(args) => commands::account::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -15,10 +15,15 @@ pub struct Target {
 /// Build outputs under `dir`, in a stable order; the folder itself when none.
 pub fn discover(dir: &Path) -> Vec<Target> {
     let mut found = Vec::new();
-    found.extend(children(&dir.join(".aws-sam/build"), |p| p.is_dir()).map(|path| Target { path, kind: "sam" }));
     found.extend(
-        children(&dir.join(".serverless"), |p| has_ext(p, "zip"))
-            .map(|path| Target { path, kind: "serverless" }),
+        children(&dir.join(".aws-sam/build"), |p| p.is_dir())
+            .map(|path| Target { path, kind: "sam" }),
+    );
+    found.extend(
+        children(&dir.join(".serverless"), |p| has_ext(p, "zip")).map(|path| Target {
+            path,
+            kind: "serverless",
+        }),
     );
     found.extend(
         children(&dir.join("cdk.out"), |p| {

@@ -93,7 +93,10 @@ pub async fn scan_account(
             functions: arns.len(),
         });
         let scanner = Scanner::new(lambda, downloader.clone(), limits.clone(), layers.clone());
-        work.extend(arns.into_iter().map(|arn| (region.clone(), arn, scanner.clone())));
+        work.extend(
+            arns.into_iter()
+                .map(|arn| (region.clone(), arn, scanner.clone())),
+        );
     }
     let total = work.len();
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));

@@ -131,8 +131,8 @@ mod tests {
 
     #[test]
     fn function_arns_with_and_without_qualifier() {
-        let a = FunctionArn::parse("arn:aws:lambda:eu-west-1:123456789012:function:app:prod")
-            .unwrap();
+        let a =
+            FunctionArn::parse("arn:aws:lambda:eu-west-1:123456789012:function:app:prod").unwrap();
         assert_eq!(a.region, "eu-west-1");
         assert_eq!(a.name, "app");
         assert_eq!(a.qualifier.as_deref(), Some("prod"));
@@ -142,15 +142,18 @@ mod tests {
         );
         let b = FunctionArn::parse("arn:aws:lambda:eu-west-1:123456789012:function:app").unwrap();
         assert_eq!(b.qualifier, None);
-        assert_eq!(b.to_string(), "arn:aws:lambda:eu-west-1:123456789012:function:app");
+        assert_eq!(
+            b.to_string(),
+            "arn:aws:lambda:eu-west-1:123456789012:function:app"
+        );
         assert!(FunctionArn::parse("app").is_err());
         assert!(FunctionArn::parse("arn:aws:lambda:eu-west-1:1:layer:x:1").is_err());
     }
 
     #[test]
     fn layer_version_arns_need_a_version() {
-        let l = LayerVersionArn::parse("arn:aws:lambda:us-east-1:123456789012:layer:deps:12")
-            .unwrap();
+        let l =
+            LayerVersionArn::parse("arn:aws:lambda:us-east-1:123456789012:layer:deps:12").unwrap();
         assert_eq!((l.name.as_str(), l.version), ("deps", 12));
         assert_eq!(
             l.layer_arn(),

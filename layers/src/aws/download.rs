@@ -141,7 +141,10 @@ impl Downloader {
         let too_large = DownloadError::TooLarge {
             limit: self.max_bytes,
         };
-        if response.content_length().is_some_and(|n| n > self.max_bytes) {
+        if response
+            .content_length()
+            .is_some_and(|n| n > self.max_bytes)
+        {
             return Err(too_large);
         }
         let mut bytes = Vec::with_capacity(
@@ -184,7 +187,10 @@ mod tests {
             m.url("s3://", &sha).unwrap(),
             "http://127.0.0.1:9/code/ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-        assert_eq!(CodeUrlRewrite::None.url("https://x/y", &sha).unwrap(), "https://x/y");
+        assert_eq!(
+            CodeUrlRewrite::None.url("https://x/y", &sha).unwrap(),
+            "https://x/y"
+        );
         assert!(m.url("s3://", "%%%").is_err());
     }
 }

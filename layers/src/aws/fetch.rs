@@ -47,9 +47,15 @@ pub struct Scanned {
 pub enum ScanOutcome {
     Scanned(Box<Scanned>),
     /// Deployed, but not something this tool reads (a container image).
-    NotScanned { subject: String, reason: String },
+    NotScanned {
+        subject: String,
+        reason: String,
+    },
     /// Deleted between the event (or the listing) and the scan.
-    Gone { subject: String, detail: String },
+    Gone {
+        subject: String,
+        detail: String,
+    },
 }
 
 impl ScanOutcome {

@@ -5,8 +5,8 @@ use crate::aws::arn::{FunctionArn, LayerVersionArn};
 use crate::aws::SubjectKind;
 use analyzer::findings::{Finding, Rating};
 use aws_sdk_securityhub::types::{
-    AwsSecurityFinding, Partition, RecordState, Resource, Severity, SeverityLabel,
-    SoftwarePackage, Vulnerability,
+    AwsSecurityFinding, Partition, RecordState, Resource, Severity, SeverityLabel, SoftwarePackage,
+    Vulnerability,
 };
 
 /// ASFF schema version.
@@ -135,7 +135,11 @@ pub fn finding(
         .types(FINDING_TYPE)
         .created_at(now)
         .updated_at(now)
-        .severity(Severity::builder().label(label(finding.severity.rating)).build())
+        .severity(
+            Severity::builder()
+                .label(label(finding.severity.rating))
+                .build(),
+        )
         .title(title)
         .description(clip(&description, 1024))
         .resources(

@@ -113,7 +113,9 @@ impl DatabaseCache {
                     .key(key)
                     .send()
                     .await
-                    .map_err(|e| format!("advisory database s3://{bucket}/{key}: {}", sdk_message(&e)))?;
+                    .map_err(|e| {
+                        format!("advisory database s3://{bucket}/{key}: {}", sdk_message(&e))
+                    })?;
                 let tag = format!("s3:{bucket}/{key}@{}", head.e_tag().unwrap_or_default());
                 if let Some(m) = self.cached(&tag) {
                     return Ok(m);
@@ -124,14 +126,20 @@ impl DatabaseCache {
                     .key(key)
                     .send()
                     .await
-                    .map_err(|e| format!("advisory database s3://{bucket}/{key}: {}", sdk_message(&e)))?;
+                    .map_err(|e| {
+                        format!("advisory database s3://{bucket}/{key}: {}", sdk_message(&e))
+                    })?;
                 let bytes = out
                     .body
                     .collect()
                     .await
                     .map_err(|e| format!("advisory database s3://{bucket}/{key}: {e}"))?
                     .into_bytes();
-                let name = key.rsplit('/').next().filter(|n| !n.is_empty()).unwrap_or("db");
+                let name = key
+                    .rsplit('/')
+                    .next()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or("db");
                 let path = self.dir.join(name);
                 std::fs::create_dir_all(&self.dir)
                     .and_then(|_| std::fs::write(&path, &bytes))
@@ -152,7 +160,12 @@ mod tests {
     #[test]
     fn the_database_comes_from_s3_or_a_path() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
         };
         assert_eq!(
             DatabaseSource::from_env(&env(&[])).unwrap(),

@@ -174,7 +174,9 @@ fn cloudtrail(detail: &Value, event_region: Option<String>) -> Trigger {
             if request.get("layers").is_some_and(|l| l.is_array()) {
                 function_call(name, request, response, region)
             } else {
-                ignore(format!("`{name}` did not set layers; the code is unchanged"))
+                ignore(format!(
+                    "`{name}` did not set layers; the code is unchanged"
+                ))
             }
         }
         PUBLISH_LAYER_VERSION => match str_at(response, &["layerVersionArn"]) {
@@ -185,7 +187,9 @@ fn cloudtrail(detail: &Value, event_region: Option<String>) -> Trigger {
             },
             None => ignore(format!("`{name}` without responseElements.layerVersionArn")),
         },
-        other => ignore(format!("CloudTrail event `{other}` does not change code or layers")),
+        other => ignore(format!(
+            "CloudTrail event `{other}` does not change code or layers"
+        )),
     }
 }
 
@@ -197,8 +201,8 @@ fn function_call(name: &str, request: &Value, response: &Value, region: Option<S
         return ignore(format!("`{name}` names no function"));
     };
     // A qualified ARN in the response already names the version.
-    let qualified = crate::aws::arn::FunctionArn::parse(function)
-        .is_ok_and(|a| a.qualifier.is_some());
+    let qualified =
+        crate::aws::arn::FunctionArn::parse(function).is_ok_and(|a| a.qualifier.is_some());
     let qualifier = match str_at(response, &["version"]) {
         Some(v) if v != "$LATEST" && !qualified => Some(v.to_string()),
         _ => None,

@@ -7,7 +7,9 @@ use super::messages::{diff, ScanResult, ScanStatus};
 use super::sinks::{SinkConfig, SinkError, Sinks};
 use super::store::StoredReport;
 use crate::aws::config::{self, AwsOptions};
-use crate::aws::{CodeUrlRewrite, Downloader, LayerCache, ScanOutcome, Scanned, Scanner, SubjectKind};
+use crate::aws::{
+    CodeUrlRewrite, Downloader, LayerCache, ScanOutcome, Scanned, Scanner, SubjectKind,
+};
 use analyzer::Limits;
 use aws_config::SdkConfig;
 use serde_json::{json, Value};
@@ -35,10 +37,9 @@ impl HandlerConfig {
     pub fn from_env(var: &dyn Fn(&str) -> Option<String>) -> Result<HandlerConfig, String> {
         let set = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         let max_download_bytes = match set("LAMBDA_AUDIT_MAX_DOWNLOAD_BYTES") {
-            Some(v) => v
-                .trim()
-                .parse()
-                .map_err(|_| format!("LAMBDA_AUDIT_MAX_DOWNLOAD_BYTES `{v}` is not a byte count"))?,
+            Some(v) => v.trim().parse().map_err(|_| {
+                format!("LAMBDA_AUDIT_MAX_DOWNLOAD_BYTES `{v}` is not a byte count")
+            })?,
             None => Limits::default().max_artifact_bytes,
         };
         Ok(HandlerConfig {
@@ -231,7 +232,10 @@ impl Handler {
         let (new_findings, resolved_findings) = diff(previous.as_ref().map(|p| &p.report), &report);
         let mut report_location = None;
         if let Some(store) = &self.sinks.store {
-            store.put_inventory(&scanned).await.map_err(SinkError::from)?;
+            store
+                .put_inventory(&scanned)
+                .await
+                .map_err(SinkError::from)?;
             let stored = StoredReport {
                 subject: scanned.subject.clone(),
                 kind: scanned.kind,

@@ -15,7 +15,9 @@
 //! `locations` (`artifact`, `path`, `lambdaPath`).
 
 use crate::aws::SubjectKind;
-use analyzer::findings::{DatabaseInfo, Finding, PackageRef, ScanReport, Severity, Status, Summary};
+use analyzer::findings::{
+    DatabaseInfo, Finding, PackageRef, ScanReport, Severity, Status, Summary,
+};
 use serde::{Deserialize, Serialize};
 
 /// EventBridge `Source` of every event the trigger publishes.

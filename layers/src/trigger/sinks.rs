@@ -91,9 +91,19 @@ impl Sinks {
         let Some((client, bus)) = &self.events else {
             return Ok(0);
         };
-        let mut entries = vec![entry(bus, SCAN_DETAIL_TYPE, &result.subject, json(&result.detail())?)];
+        let mut entries = vec![entry(
+            bus,
+            SCAN_DETAIL_TYPE,
+            &result.subject,
+            json(&result.detail())?,
+        )];
         for detail in result.finding_details() {
-            entries.push(entry(bus, FINDING_DETAIL_TYPE, &result.subject, json(&detail)?));
+            entries.push(entry(
+                bus,
+                FINDING_DETAIL_TYPE,
+                &result.subject,
+                json(&detail)?,
+            ));
         }
         let mut sent = 0;
         for chunk in entries.chunks(EVENTS_PER_CALL) {
@@ -195,7 +205,11 @@ where
     R: std::fmt::Debug,
 {
     match err.as_service_error() {
-        Some(e) => format!("{}: {}", e.code().unwrap_or("error"), e.message().unwrap_or("")),
+        Some(e) => format!(
+            "{}: {}",
+            e.code().unwrap_or("error"),
+            e.message().unwrap_or("")
+        ),
         None => err.to_string(),
     }
 }
@@ -206,7 +220,11 @@ where
     R: std::fmt::Debug,
 {
     match err.as_service_error() {
-        Some(e) => format!("{}: {}", e.code().unwrap_or("error"), e.message().unwrap_or("")),
+        Some(e) => format!(
+            "{}: {}",
+            e.code().unwrap_or("error"),
+            e.message().unwrap_or("")
+        ),
         None => err.to_string(),
     }
 }

@@ -103,7 +103,14 @@ impl ReportStore {
         &self,
         key: &str,
     ) -> Result<Option<T>, StoreError> {
-        let out = match self.s3.get_object().bucket(&self.bucket).key(key).send().await {
+        let out = match self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
             Ok(out) => out,
             Err(e) => {
                 if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
