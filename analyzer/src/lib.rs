@@ -10,6 +10,7 @@ pub mod inventory;
 pub mod limits;
 pub mod package;
 pub mod purl;
+pub mod sbom;
 pub mod version;
 
 pub use archive::ArchiveTree;

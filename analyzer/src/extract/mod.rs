@@ -2,9 +2,13 @@
 //! family, registered in [`all`]. Picking files is cheap and name-based; only
 //! picked entries are inflated, and they are parsed in parallel with rayon.
 
+pub mod npm;
+pub mod python;
+
 use crate::archive::{ArchiveTree, FileEntry};
 use crate::diagnostics::{Skipped, Warning};
 use crate::package::Found;
+use crate::version::Version;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -98,7 +102,7 @@ pub trait Extractor: Send + Sync {
 
 /// Every extractor lambda-audit knows, in a stable order.
 pub fn all() -> Vec<Box<dyn Extractor>> {
-    vec![]
+    vec![Box::new(npm::NpmExtractor), Box::new(python::Python)]
 }
 
 /// Which files one extractor read, for the coverage report.
@@ -177,6 +181,18 @@ pub fn scan_tree(tree: &ArchiveTree, extractors: &[Box<dyn Extractor>]) -> Artif
     }
     scan.packages.sort();
     scan.packages.dedup();
+    for found in &scan.packages {
+        if let Err(e) = Version::parse(found.ecosystem, &found.version) {
+            scan.warnings.push(Warning {
+                artifact: tree.name.clone(),
+                path: found.path.clone(),
+                message: format!(
+                    "{e}; {} is kept and its advisories are reported as could-not-compare",
+                    found.name
+                ),
+            });
+        }
+    }
     scan.skipped.sort();
     scan.skipped.dedup();
     scan.warnings.sort();

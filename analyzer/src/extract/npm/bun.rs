@@ -1,0 +1,274 @@
+//! `bun.lock`: bun's text lockfile, JSON with comments and trailing commas.
+//! `packages` maps an install key to `["name@version", registry, info, integrity]`
+//! (workspace, link, folder and git packages use other specifiers). A nested
+//! key (`debug/ms`) is a copy installed under its parent. Packages the
+//! workspaces' runtime dependencies do not reach are development-only.
+
+use super::{dev, lock_entry, normalize_version, split_at_version};
+use crate::extract::{ExtractError, Extracted};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// Specifiers of packages that live inside the project.
+const LOCAL: [&str; 4] = ["workspace:", "link:", "file:", "root:"];
+
+/// Blanks out `//` and `/* */` comments and commas before `}` or `]`, outside
+/// strings, so that the text parses as plain JSON.
+fn strip_jsonc(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    let mut in_string = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            out.push(b);
+            if b == b'\\' && i + 1 < bytes.len() {
+                out.push(bytes[i + 1]);
+                i += 1;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            i += 1;
+            continue;
+        }
+        match (b, bytes.get(i + 1)) {
+            (b'"', _) => {
+                in_string = true;
+                out.push(b);
+            }
+            (b'/', Some(b'/')) => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            (b'/', Some(b'*')) => {
+                i += 2;
+                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 2;
+                continue;
+            }
+            (b',', _) => {
+                let next = bytes[i + 1..]
+                    .iter()
+                    .find(|c| !c.is_ascii_whitespace())
+                    .copied();
+                if !matches!(next, Some(b'}' | b']')) {
+                    out.push(b);
+                }
+            }
+            _ => out.push(b),
+        }
+        i += 1;
+    }
+    // Only ASCII bytes were removed, so the rest is still valid UTF-8.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The package names along a key: `@a/b/ms` gives `["@a/b", "ms"]`.
+fn key_segments(key: &str) -> Vec<&str> {
+    let mut segments = Vec::new();
+    let mut rest = key;
+    while !rest.is_empty() {
+        let skip = if rest.starts_with('@') {
+            rest.find('/').map_or(rest.len(), |i| i + 1)
+        } else {
+            0
+        };
+        let end = rest[skip..].find('/').map_or(rest.len(), |i| i + skip);
+        segments.push(&rest[..end]);
+        rest = rest.get(end + 1..).unwrap_or("");
+    }
+    segments
+}
+
+/// Runtime dependency names of a package's info object or a workspace.
+fn runtime_names(info: &Map<String, Value>) -> impl Iterator<Item = &str> {
+    let optional_peers: Vec<&str> = info
+        .get("optionalPeers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    ["dependencies", "optionalDependencies", "peerDependencies"]
+        .into_iter()
+        .filter_map(|section| info.get(section).and_then(Value::as_object))
+        .flat_map(|deps| deps.keys().map(String::as_str))
+        .filter(move |name| !optional_peers.contains(name))
+}
+
+/// Which `packages` entries (in map order) the workspaces' runtime
+/// dependencies reach; `None` when the lockfile lists no workspaces.
+fn runtime_reach(lock: &Map<String, Value>, packages: &Map<String, Value>) -> Option<Vec<bool>> {
+    let workspaces = lock.get("workspaces")?.as_object()?;
+    let index: HashMap<&str, usize> = packages
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
+    // Like node's resolution: the nearest copy, from the parent's own folder up.
+    let resolve = |parents: &[&str], name: &str| {
+        (0..=parents.len()).rev().find_map(|depth| {
+            let mut key = parents[..depth].join("/");
+            if !key.is_empty() {
+                key.push('/');
+            }
+            key.push_str(name);
+            index.get(key.as_str()).copied()
+        })
+    };
+    let edges: Vec<Vec<usize>> = packages
+        .iter()
+        .map(|(key, entry)| {
+            let parents = key_segments(key);
+            let info = entry
+                .as_array()
+                .and_then(|a| a.iter().find_map(Value::as_object));
+            info.map(|info| {
+                runtime_names(info)
+                    .filter_map(|name| resolve(&parents, name))
+                    .collect()
+            })
+            .unwrap_or_default()
+        })
+        .collect();
+    let mut roots = Vec::new();
+    for workspace in workspaces.values().filter_map(Value::as_object) {
+        let parents: Vec<&str> = workspace
+            .get("name")
+            .and_then(Value::as_str)
+            .into_iter()
+            .collect();
+        roots.extend(runtime_names(workspace).filter_map(|name| resolve(&parents, name)));
+    }
+    Some(dev::reachable(roots, &edges))
+}
+
+/// Parses `bun.lock`.
+pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
+    let Value::Object(lock) = serde_json::from_str(&strip_jsonc(text))? else {
+        return Err(ExtractError::new("bun.lock is not a JSON object"));
+    };
+    let packages = match lock.get("packages") {
+        Some(Value::Object(p)) => p,
+        None => return Ok(Extracted::default()),
+        Some(_) => return Err(ExtractError::new("\"packages\" is not an object")),
+    };
+    let runtime = runtime_reach(&lock, packages);
+    let mut out = Extracted::default();
+    for (i, (key, entry)) in packages.iter().enumerate() {
+        let Some((name, spec)) = entry
+            .get(0)
+            .and_then(Value::as_str)
+            .and_then(split_at_version)
+        else {
+            out.skip(
+                path,
+                format!("{key}: unreadable package entry; not identified"),
+            );
+            continue;
+        };
+        if LOCAL.iter().any(|p| spec.starts_with(p)) {
+            continue;
+        }
+        let Some(version) = normalize_version(spec) else {
+            out.skip(
+                path,
+                format!("{key}: not a registry version ({spec:?}); not identified"),
+            );
+            continue;
+        };
+        let mut found = lock_entry(name, version, path);
+        if runtime.as_ref().is_some_and(|r| !r[i]) {
+            found = found.scope("dev");
+        }
+        out.packages.push(found);
+    }
+    out.packages.sort();
+    out.packages.dedup();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCK: &str = r#"{
+  "lockfileVersion": 1,
+  "workspaces": {
+    "": {
+      "name": "bun-fn",
+      "dependencies": {
+        "debug": "2.6.8",
+        "@xmldom/xmldom": "0.7.5",
+      },
+      "devDependencies": {
+        "typescript": "^5.0.0",
+      },
+    },
+  },
+  // a comment, with a comma, before ]
+  "packages": {
+    "@xmldom/xmldom": ["@xmldom/xmldom@0.7.5", "", {}, "sha512-abc/+=="],
+    "debug": ["debug@2.6.8", "", { "dependencies": { "ms": "2.0.0" } }, "sha512-def"],
+    "debug/ms": ["ms@2.0.0", "", {}, "sha512-ghi"],
+    "ms": ["ms@2.1.2", "", {}, "sha512-jkl"],
+    "typescript": ["typescript@5.4.5", "", { "bin": { "tsc": "bin/tsc" } }, "sha512-mno"],
+    "my-lib": ["my-lib@workspace:packages/my-lib"],
+    "widget": ["widget@github:acme/widget#0123abc", {}, "acme-widget-0123abc"],
+  },
+}
+"#;
+
+    #[test]
+    fn text_lockfile_with_trailing_commas() {
+        let out = parse("bun.lock", LOCK).unwrap();
+        let got: Vec<_> = out
+            .packages
+            .iter()
+            .map(|f| (format!("{}@{}", f.name, f.version), f.scope.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("@xmldom/xmldom@0.7.5".to_string(), None),
+                ("debug@2.6.8".to_string(), None),
+                ("ms@2.0.0".to_string(), None),
+                ("ms@2.1.2".to_string(), Some("dev")),
+                ("typescript@5.4.5".to_string(), Some("dev")),
+            ]
+        );
+        assert_eq!(out.skipped.len(), 1);
+        assert!(out.skipped[0].reason.starts_with("widget: "));
+    }
+
+    #[test]
+    fn keys_split_into_package_names() {
+        assert_eq!(key_segments("ms"), ["ms"]);
+        assert_eq!(key_segments("debug/ms"), ["debug", "ms"]);
+        assert_eq!(key_segments("@a/b/@c/d/e"), ["@a/b", "@c/d", "e"]);
+        assert_eq!(key_segments("@a"), ["@a"]);
+    }
+
+    #[test]
+    fn jsonc_stripping_keeps_strings_intact() {
+        assert_eq!(
+            strip_jsonc(r#"{"a": "x, ]//y/*z*/\"", /* c */ "b": [1, 2,],}"#),
+            r#"{"a": "x, ]//y/*z*/\"",  "b": [1, 2]}"#
+        );
+    }
+
+    #[test]
+    fn bad_bun_locks_are_errors() {
+        assert!(parse("bun.lock", "{ \"packages\": ").is_err());
+        assert!(parse("bun.lock", "[]").is_err());
+        assert!(parse("bun.lock", r#"{"packages": 3}"#).is_err());
+        assert!(parse("bun.lock", "/* unterminated").is_err());
+        let odd = parse("bun.lock", r#"{"packages": {"x": [], "y": [7]}}"#).unwrap();
+        assert_eq!(odd.skipped.len(), 2);
+    }
+}
