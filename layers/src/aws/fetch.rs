@@ -11,6 +11,7 @@ use analyzer::archive::ArchiveTree;
 use analyzer::extract::{self, ArtifactScan, Extractor};
 use analyzer::inventory::Inventory;
 use analyzer::Limits;
+use aws_sdk_lambda::config::retry::RetryConfig;
 use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_lambda::types::PackageType;
 use serde::{Deserialize, Serialize};
@@ -449,6 +450,12 @@ impl Scanner {
             .lambda
             .get_layer_version_by_arn()
             .arn(&subject)
+            .customize()
+            // No retries here: a failure of any kind falls back to GetLayerVersion,
+            // which is retried (throttling included) like every other call.
+            .config_override(
+                aws_sdk_lambda::config::Builder::default().retry_config(RetryConfig::disabled()),
+            )
             .send()
             .await;
         let content = match by_arn {
