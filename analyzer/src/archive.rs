@@ -41,10 +41,11 @@ pub enum ArchiveError {
     },
 }
 
-/// Bytes shared between an archive and the stored archives nested in it (zero copy).
-#[derive(Clone, Debug)]
+/// Bytes shared between an archive and the stored archives nested in it (zero
+/// copy): an owned buffer, or a read-only memory map of the artifact file.
+#[derive(Clone)]
 pub struct SharedBytes {
-    buf: Arc<[u8]>,
+    buf: Arc<dyn AsRef<[u8]> + Send + Sync>,
     start: usize,
     end: usize,
 }
@@ -65,7 +66,18 @@ impl From<Vec<u8>> for SharedBytes {
     fn from(v: Vec<u8>) -> Self {
         let end = v.len();
         SharedBytes {
-            buf: v.into(),
+            buf: Arc::new(v),
+            start: 0,
+            end,
+        }
+    }
+}
+
+impl From<memmap2::Mmap> for SharedBytes {
+    fn from(map: memmap2::Mmap) -> Self {
+        let end = map.len();
+        SharedBytes {
+            buf: Arc::new(map),
             start: 0,
             end,
         }
@@ -74,7 +86,13 @@ impl From<Vec<u8>> for SharedBytes {
 
 impl AsRef<[u8]> for SharedBytes {
     fn as_ref(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
+        &(*self.buf).as_ref()[self.start..self.end]
+    }
+}
+
+impl std::fmt::Debug for SharedBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SharedBytes({} bytes)", self.end - self.start)
     }
 }
 
@@ -231,8 +249,18 @@ impl ArchiveTree {
                 limit: limits.max_artifact_bytes,
             });
         }
-        let bytes = std::fs::read(path).map_err(io)?;
-        Self::open_bytes(name, bytes, limits)
+        if size == 0 {
+            return Err(ArchiveError::Empty { artifact: name });
+        }
+        let file = std::fs::File::open(path).map_err(io)?;
+        // SAFETY: the map is read-only and private to this process; lambda-audit
+        // never writes the artifact. A file truncated by another process while
+        // it is scanned is outside what a scanner can defend against.
+        let bytes: SharedBytes = match unsafe { memmap2::Mmap::map(&file) } {
+            Ok(map) => map.into(),
+            Err(_) => std::fs::read(path).map_err(io)?.into(),
+        };
+        Self::open_shared(name, bytes, limits)
     }
 
     /// Opens a zip/jar held in memory. `name` is how the artifact is named in output.
@@ -241,8 +269,15 @@ impl ArchiveTree {
         bytes: Vec<u8>,
         limits: &Limits,
     ) -> Result<ArchiveTree, ArchiveError> {
-        let name = name.into();
-        let size = bytes.len() as u64;
+        Self::open_shared(name.into(), bytes.into(), limits)
+    }
+
+    fn open_shared(
+        name: String,
+        bytes: SharedBytes,
+        limits: &Limits,
+    ) -> Result<ArchiveTree, ArchiveError> {
+        let size = bytes.as_ref().len() as u64;
         if size == 0 {
             return Err(ArchiveError::Empty { artifact: name });
         }
@@ -259,9 +294,9 @@ impl ArchiveTree {
             inflated: Arc::new(AtomicU64::new(0)),
         };
         let is_jar = is_jar_name(&name);
-        let sha1 = is_jar.then(|| sha1_hex(&bytes));
+        let sha1 = is_jar.then(|| sha1_hex(bytes.as_ref()));
         let opened = builder
-            .open_zip(SharedBytes::from(bytes), "", 0)
+            .open_zip(bytes, "", 0)
             .map_err(|reason| ArchiveError::NotZip {
                 artifact: name.clone(),
                 reason,
@@ -557,6 +592,7 @@ impl Builder<'_> {
             files.push(file);
         }
         let limits = self.limits;
+        let listing = &zip;
         let children: Vec<Result<Opened, Warning>> = nested
             .into_par_iter()
             .map(|(file, stored_at)| {
@@ -600,8 +636,7 @@ impl Builder<'_> {
                         let Origin::Zip { index, .. } = file.origin else {
                             unreachable!("zip entries have zip origins")
                         };
-                        let mut z = ZipArchive::new(Cursor::new(data.clone()))
-                            .map_err(|e| self.warn(&file.path, e.to_string()))?;
+                        let mut z = listing.clone();
                         SharedBytes::from(
                             read_zip_entry(&mut z, index, file.size)
                                 .map_err(|e| self.warn(&file.path, e.to_string()))?,
@@ -618,8 +653,6 @@ impl Builder<'_> {
                 Err(w) => warnings.push(w),
             }
         }
-        // Keep our own listing; the central directory is parsed once per archive.
-        let _ = &mut zip;
         Ok(Opened {
             zip,
             files,
