@@ -56,6 +56,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The hex SHA-256 of `bytes` (the name of the bytes in a [`CodeUrlRewrite::Mirror`]).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 /// The base64 SHA-256 of `bytes`, as Lambda's `CodeSha256`.
 pub fn sha256_base64(bytes: &[u8]) -> String {
     BASE64.encode(Sha256::digest(bytes))

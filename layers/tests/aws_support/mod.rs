@@ -154,6 +154,25 @@ impl Moto {
         response
     }
 
+    /// Creates the test functions and layers with tests/support/moto_seed.py;
+    /// returns what it printed (ARNs and CodeSha256 values).
+    pub fn seed(&self) -> serde_json::Value {
+        let root = fixtures().parent().expect("workspace root").to_path_buf();
+        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        let out = Command::new(python)
+            .arg(root.join("tests/support/moto_seed.py"))
+            .arg(&self.endpoint)
+            .arg(fixtures())
+            .output()
+            .expect("run moto_seed.py");
+        assert!(
+            out.status.success(),
+            "moto_seed.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("moto_seed.py prints JSON")
+    }
+
     /// Creates an IAM role functions can be created with; returns its ARN.
     pub fn create_role(&self, name: &str) -> String {
         let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
@@ -318,15 +337,10 @@ impl Scripted {
         routes.answers.insert(path.to_string(), answers.into());
     }
 
-    /// Serves `bytes` at `/{sha256 hex}`, as a content-addressed code mirror.
-    pub fn serve_code(&self, bytes: &[u8]) -> String {
-        use sha2::Digest;
-        let hex: String = sha2::Sha256::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let path = format!("/{hex}");
-        self.route(&path, vec![Canned::ok(bytes.to_vec())]);
+    /// Serves `bytes` at `/{sha256_hex}`, as a content-addressed code mirror.
+    pub fn serve_code(&self, sha256_hex: &str, bytes: Vec<u8>) -> String {
+        let path = format!("/{sha256_hex}");
+        self.route(&path, vec![Canned::ok(bytes)]);
         path
     }
 
