@@ -103,12 +103,13 @@ impl Handler {
 
     /// Handles one event; the JSON answer lists each subject's result.
     pub async fn handle(&self, event: &Value) -> Result<Value, HandlerError> {
-        let trigger = event::parse(event)?;
-        match trigger {
+        // The SDK's futures are large: each branch is boxed so that an
+        // invocation does not need a deep stack.
+        match event::parse(event)? {
             Trigger::Ignore { reason } => Ok(json!({"action": "ignored", "reason": reason})),
             Trigger::ObjectCreated { bucket, key } => {
                 if self.config.database.is_object(&bucket, &key) {
-                    self.rescan("database-updated").await
+                    Box::pin(self.rescan("database-updated")).await
                 } else {
                     Ok(json!({
                         "action": "ignored",
@@ -116,39 +117,50 @@ impl Handler {
                     }))
                 }
             }
-            Trigger::Rescan { cause } => self.rescan(&cause).await,
+            Trigger::Rescan { cause } => Box::pin(self.rescan(&cause)).await,
             Trigger::ScanFunction {
                 function,
                 qualifier,
                 region,
                 cause,
             } => {
-                let scanner = self.scanner(region.as_deref()).await;
-                let outcome = scanner.scan_function(&function, qualifier.as_deref()).await;
                 let named = match &qualifier {
                     Some(q) => format!("{function}:{q}"),
                     None => function.clone(),
                 };
-                let result = self
-                    .conclude(outcome, SubjectKind::Function, &named, &cause)
-                    .await?;
-                self.publish(&result).await?;
-                Ok(json!({"action": "scan", "results": [summary(&result)]}))
+                let scan = async {
+                    let scanner = self.scanner(region.as_deref()).await;
+                    scanner.scan_function(&function, qualifier.as_deref()).await
+                };
+                let outcome = Box::pin(scan).await;
+                Box::pin(self.finish(outcome, SubjectKind::Function, &named, &cause)).await
             }
             Trigger::ScanLayer {
                 layer_version_arn,
                 region,
                 cause,
             } => {
-                let scanner = self.scanner(region.as_deref()).await;
-                let outcome = scanner.scan_layer(&layer_version_arn).await;
-                let result = self
-                    .conclude(outcome, SubjectKind::Layer, &layer_version_arn, &cause)
-                    .await?;
-                self.publish(&result).await?;
-                Ok(json!({"action": "scan", "results": [summary(&result)]}))
+                let scan = async {
+                    let scanner = self.scanner(region.as_deref()).await;
+                    scanner.scan_layer(&layer_version_arn).await
+                };
+                let outcome = Box::pin(scan).await;
+                Box::pin(self.finish(outcome, SubjectKind::Layer, &layer_version_arn, &cause)).await
             }
         }
+    }
+
+    /// Concludes and publishes one scan.
+    async fn finish(
+        &self,
+        outcome: Result<ScanOutcome, crate::aws::FetchError>,
+        kind: SubjectKind,
+        named: &str,
+        cause: &str,
+    ) -> Result<Value, HandlerError> {
+        let result = Box::pin(self.conclude(outcome, kind, named, cause)).await?;
+        Box::pin(self.publish(&result)).await?;
+        Ok(json!({"action": "scan", "results": [summary(&result)]}))
     }
 
     async fn scanner(&self, region: Option<&str>) -> Scanner {
@@ -272,16 +284,16 @@ impl Handler {
         let matcher = self.matcher().await?;
         let mut results = Vec::with_capacity(inventories.len());
         for scanned in inventories {
-            let result = self.matched(scanned, cause, matcher.clone()).await?;
-            self.publish(&result).await?;
+            let result = Box::pin(self.matched(scanned, cause, matcher.clone())).await?;
+            Box::pin(self.publish(&result)).await?;
             results.push(summary(&result));
         }
         Ok(json!({"action": "rescan", "results": results}))
     }
 
     async fn publish(&self, result: &ScanResult) -> Result<(), HandlerError> {
-        self.sinks.publish_events(result).await?;
-        self.sinks.publish_security_hub(result, &now()).await?;
+        Box::pin(self.sinks.publish_events(result)).await?;
+        Box::pin(self.sinks.publish_security_hub(result, &now())).await?;
         Ok(())
     }
 }

@@ -173,6 +173,47 @@ impl Moto {
         serde_json::from_slice(&out.stdout).expect("moto_seed.py prints JSON")
     }
 
+    /// Creates an SQS queue; returns its ARN.
+    pub fn create_queue(&self, name: &str) -> String {
+        let answer = self.query("sqs", &[("Action", "CreateQueue"), ("QueueName", name)]);
+        assert!(
+            answer.contains("<CreateQueueResponse"),
+            "CreateQueue: {answer}"
+        );
+        format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{name}")
+    }
+
+    /// Receives every message waiting in a queue; returns their bodies as JSON.
+    pub fn drain_queue(&self, name: &str) -> Vec<serde_json::Value> {
+        let url = format!("{}/{ACCOUNT}/{name}", self.endpoint);
+        let mut bodies = Vec::new();
+        loop {
+            let answer = self.query(
+                "sqs",
+                &[
+                    ("Action", "ReceiveMessage"),
+                    ("QueueUrl", &url),
+                    ("MaxNumberOfMessages", "10"),
+                    ("VisibilityTimeout", "600"),
+                ],
+            );
+            let before = bodies.len();
+            for part in answer.split("<Body>").skip(1) {
+                let body = part.split("</Body>").next().unwrap_or_default();
+                let text = body
+                    .replace("&quot;", "\"")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&#39;", "'")
+                    .replace("&amp;", "&");
+                bodies.push(serde_json::from_str(&text).expect("an EventBridge event"));
+            }
+            if bodies.len() == before {
+                return bodies;
+            }
+        }
+    }
+
     /// Creates an IAM role functions can be created with; returns its ARN.
     pub fn create_role(&self, name: &str) -> String {
         let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
