@@ -105,6 +105,9 @@ pub struct DatabaseInfo {
     /// Newest `modified` date among the records (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub newest_record: Option<String>,
+    /// Records that could not be read (`file!member: reason`), never silently dropped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invalid_records: Vec<String>,
 }
 
 /// Counts for the one-line summary and for thresholds.

@@ -1,6 +1,7 @@
 //! lambda-audit's engine: in-memory archives, dependency extractors, advisory
 //! matching and reports. No AWS and no command line in here.
 
+pub mod advisories;
 pub mod archive;
 pub mod diagnostics;
 pub mod ecosystem;
@@ -8,6 +9,7 @@ pub mod extract;
 pub mod findings;
 pub mod inventory;
 pub mod limits;
+pub mod matching;
 pub mod package;
 pub mod purl;
 pub mod sbom;

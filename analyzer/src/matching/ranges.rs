@@ -1,0 +1,224 @@
+//! Deciding whether one `affected[]` entry covers an installed version: the
+//! enumerated `versions` list, then `SEMVER`/`ECOSYSTEM` ranges evaluated in the
+//! ecosystem's order. `GIT` ranges name commits, not releases, and are ignored.
+
+use crate::advisories::osv::{Affected, Event, Range};
+use crate::ecosystem::Ecosystem;
+use crate::version::Version;
+use std::cmp::Ordering;
+
+/// What one entry (or one record) says about an installed version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Affected,
+    NotAffected,
+    /// Could not compare: the reason names the version or event that does not parse.
+    Undecided(String),
+}
+
+/// A range event with its version parsed; `None` is the `introduced: "0"` start.
+struct Parsed {
+    version: Option<Version>,
+    kind: EventKind,
+}
+
+/// Event kinds, in the order they apply at one version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum EventKind {
+    Introduced,
+    LastAffected,
+    Fixed,
+    Limit,
+}
+
+/// Evaluates one `affected[]` entry for `installed` under `ecosystem`'s rules.
+/// A listed version or any decidable range that covers it wins; otherwise a
+/// part that could not be compared makes the outcome undecided.
+pub fn evaluate(ecosystem: Ecosystem, affected: &Affected, installed: &str) -> Outcome {
+    if listed(ecosystem, &affected.versions, installed) {
+        return Outcome::Affected;
+    }
+    let mut undecided = None;
+    let mut decidable = false;
+    for range in &affected.ranges {
+        match range_affects(ecosystem, range, installed) {
+            RangeResult::Affected => return Outcome::Affected,
+            RangeResult::NotAffected => decidable = true,
+            RangeResult::Ignored => {}
+            RangeResult::Undecided(reason) => {
+                undecided.get_or_insert(reason);
+            }
+        }
+    }
+    match undecided {
+        Some(reason) => Outcome::Undecided(reason),
+        None if decidable || !affected.versions.is_empty() => Outcome::NotAffected,
+        None if affected.ranges.is_empty() => Outcome::Undecided(
+            "the advisory lists no affected versions or ranges for this package".into(),
+        ),
+        // Only GIT ranges: nothing to say about release versions.
+        None => Outcome::NotAffected,
+    }
+}
+
+/// True when `installed` is in the enumerated list: the same string, or a
+/// version equal to it under the ecosystem's rules (`2022.12.07` == `2022.12.7`).
+pub fn listed(ecosystem: Ecosystem, versions: &[String], installed: &str) -> bool {
+    if versions.iter().any(|v| v == installed) {
+        return true;
+    }
+    let Ok(mine) = Version::parse(ecosystem, installed) else {
+        return false;
+    };
+    versions.iter().any(|v| {
+        Version::parse(ecosystem, v).is_ok_and(|v| v.partial_cmp(&mine) == Some(Ordering::Equal))
+    })
+}
+
+/// The outcome of one range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RangeResult {
+    Affected,
+    NotAffected,
+    /// A `GIT` range, which says nothing about release versions.
+    Ignored,
+    Undecided(String),
+}
+
+/// The ordering rules for a range: SEMVER ranges always compare as SemVer
+/// (npm's lenient spelling), ECOSYSTEM ranges by the package's ecosystem.
+fn rules_for(ecosystem: Ecosystem, range: &Range) -> Option<Ecosystem> {
+    match range.kind.as_str() {
+        "ECOSYSTEM" => Some(ecosystem),
+        "SEMVER" => Some(match ecosystem {
+            Ecosystem::CratesIo => Ecosystem::CratesIo,
+            _ => Ecosystem::Npm,
+        }),
+        _ => None,
+    }
+}
+
+/// Evaluates one range, following the OSV schema's algorithm: events sorted
+/// by version (`introduced: "0"` first), `introduced` opens, `fixed` closes at
+/// the version, `last_affected` closes after it; `limit` caps the range.
+pub fn range_affects(ecosystem: Ecosystem, range: &Range, installed: &str) -> RangeResult {
+    if range.kind == "GIT" {
+        return RangeResult::Ignored;
+    }
+    let Some(rules) = rules_for(ecosystem, range) else {
+        return RangeResult::Undecided(format!("unknown range type `{}`", range.kind));
+    };
+    let version = match Version::parse(rules, installed) {
+        Ok(v) => v,
+        Err(e) => return RangeResult::Undecided(format!("installed version {e}")),
+    };
+    let mut events = Vec::with_capacity(range.events.len());
+    for event in &range.events {
+        match parse_event(rules, &range.kind, event) {
+            Ok(p) => events.push(p),
+            Err(reason) => return RangeResult::Undecided(reason),
+        }
+    }
+    events.sort_by(|a, b| {
+        let by_version = match (&a.version, &b.version) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Less,
+            (Some(_), None) => Ordering::Greater,
+            (Some(x), Some(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+        };
+        by_version.then(a.kind.cmp(&b.kind))
+    });
+    // How the installed version compares with an event's version ("0" is below all).
+    let relation = |e: &Parsed| {
+        e.version
+            .as_ref()
+            .map_or(Some(Ordering::Greater), |v| version.partial_cmp(v))
+    };
+    let at_or_after = |e: &Parsed| relation(e).is_some_and(Ordering::is_ge);
+    let mut affected = false;
+    for event in &events {
+        match event.kind {
+            EventKind::Introduced if at_or_after(event) => affected = true,
+            EventKind::Fixed if at_or_after(event) => affected = false,
+            EventKind::LastAffected if relation(event) == Some(Ordering::Greater) => {
+                affected = false
+            }
+            _ => {}
+        }
+    }
+    let capped = events
+        .iter()
+        .any(|e| e.kind == EventKind::Limit && at_or_after(e));
+    if affected && !capped {
+        RangeResult::Affected
+    } else {
+        RangeResult::NotAffected
+    }
+}
+
+fn parse_event(rules: Ecosystem, range_kind: &str, event: &Event) -> Result<Parsed, String> {
+    let fields = [
+        (EventKind::Introduced, "introduced", &event.introduced),
+        (EventKind::Fixed, "fixed", &event.fixed),
+        (
+            EventKind::LastAffected,
+            "last_affected",
+            &event.last_affected,
+        ),
+        (EventKind::Limit, "limit", &event.limit),
+    ];
+    let mut set = fields
+        .iter()
+        .filter_map(|(k, n, v)| Some((*k, *n, v.as_ref()?)));
+    let (kind, name, text) = match (set.next(), set.next()) {
+        (Some(one), None) => one,
+        (None, _) => return Err(format!("a {range_kind} range has an empty event")),
+        (Some(_), Some(_)) => {
+            return Err(format!(
+                "a {range_kind} range has an event with more than one field"
+            ))
+        }
+    };
+    if kind == EventKind::Introduced && text.trim() == "0" {
+        return Ok(Parsed {
+            version: None,
+            kind,
+        });
+    }
+    Version::parse(rules, text)
+        .map(|v| Parsed {
+            version: Some(v),
+            kind,
+        })
+        .map_err(|e| format!("{range_kind} range event `{name}: {text}` does not parse: {e}"))
+}
+
+/// The lowest `fixed` version above `installed` among `entries`, as written.
+pub fn lowest_fix_above<'a>(
+    ecosystem: Ecosystem,
+    entries: impl IntoIterator<Item = &'a Affected>,
+    installed: &str,
+) -> Option<String> {
+    let mut best: Option<(Version, &str)> = None;
+    for range in entries.into_iter().flat_map(|a| &a.ranges) {
+        let Some(rules) = rules_for(ecosystem, range) else {
+            continue;
+        };
+        let Ok(mine) = Version::parse(rules, installed) else {
+            continue;
+        };
+        for text in range.events.iter().filter_map(|e| e.fixed.as_deref()) {
+            let Ok(fix) = Version::parse(rules, text) else {
+                continue;
+            };
+            let above = fix.partial_cmp(&mine) == Some(Ordering::Greater);
+            let lower = best
+                .as_ref()
+                .is_none_or(|(b, _)| fix.partial_cmp(b) == Some(Ordering::Less));
+            if above && lower {
+                best = Some((fix, text));
+            }
+        }
+    }
+    best.map(|(_, text)| text.to_string())
+}
