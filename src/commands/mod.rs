@@ -1,10 +1,7 @@
 //! One module per subcommand.
 
-<<<<<<< HEAD
 pub mod account;
-=======
 pub mod db;
->>>>>>> main
 pub mod discover;
 pub mod function;
 pub mod input;
