@@ -20,6 +20,10 @@ enum Command {
     Scan(commands::scan::Args),
     /// List every dependency of a function and its layers (an SBOM).
     Sbom(commands::sbom::Args),
+    /// Scan a deployed function and its layers (downloaded from AWS).
+    Function(commands::function::Args),
+    /// Scan every function of an account, in one or more regions.
+    Account(commands::account::Args),
     /// Manage the advisory database: `db update`, `db info`.
     Db(commands::db::Args),
 }
@@ -39,6 +43,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => commands::scan::run(args),
         Command::Sbom(args) => commands::sbom::run(args),
+        Command::Function(args) => commands::function::run(args),
+        Command::Account(args) => commands::account::run(args),
         Command::Db(args) => commands::db::run(args),
     };
     match result {

@@ -100,10 +100,20 @@ impl Deployment {
     /// Lists every package in the function and its layers, with the evidence for
     /// it and whether the runtime would load it.
     pub fn inventory(&self, extractors: &[Box<dyn Extractor>]) -> Inventory {
+        self.inventory_with(extractors, &|_| None)
+    }
+
+    /// [`Deployment::inventory`], taking an artifact's scan from `scanned` when it
+    /// has one (a layer version scanned once and shared by many functions).
+    pub fn inventory_with(
+        &self,
+        extractors: &[Box<dyn Extractor>],
+        scanned: &(dyn Fn(&Artifact) -> Option<extract::ArtifactScan> + Sync),
+    ) -> Inventory {
         let artifacts: Vec<&Artifact> = self.artifacts().collect();
         let scans: Vec<_> = artifacts
             .par_iter()
-            .map(|a| extract::scan_tree(&a.tree, extractors))
+            .map(|a| scanned(a).unwrap_or_else(|| extract::scan_tree(&a.tree, extractors)))
             .collect();
         let overwritten = self.overwritten_layer_files();
         let runtime = self.effective_runtime();

@@ -2,8 +2,10 @@
 //! ordered layers, laid out as Lambda lays them out (code in /var/task, layers
 //! merged into /opt in order, a later layer's file winning).
 
+pub mod aws;
 pub mod deployment;
 pub mod runtime;
+pub mod trigger;
 
 pub use deployment::{Artifact, ArtifactRole, Deployment};
 pub use runtime::{Runtime, RuntimeView};

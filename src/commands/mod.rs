@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
+pub mod account;
 pub mod db;
 pub mod discover;
+pub mod function;
 pub mod input;
 pub mod progress;
 pub mod sbom;

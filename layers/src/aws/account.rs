@@ -1,0 +1,140 @@
+//! Scanning every function of an account: all pages, all given regions, with
+//! bounded concurrency and one download and inventory per layer version.
+
+use super::config::{self, AwsOptions};
+use super::download::Downloader;
+use super::fetch::{FetchError, LayerCache, ScanOutcome, Scanner};
+use analyzer::Limits;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// One function of the listing and how its scan went.
+#[derive(Debug)]
+pub struct FunctionResult {
+    pub region: String,
+    /// The function ARN as listed.
+    pub function: String,
+    pub outcome: Result<ScanOutcome, FetchError>,
+}
+
+/// Progress of an account scan, as it happens.
+#[derive(Debug)]
+pub enum Progress<'a> {
+    /// A region was listed.
+    Listed { region: &'a str, functions: usize },
+    /// A function's scan ended; `done` of `total` so far.
+    Done {
+        done: usize,
+        total: usize,
+        result: &'a FunctionResult,
+    },
+}
+
+/// Why an account scan could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("no region: give --region or configure one (AWS_REGION, profile)")]
+    NoRegion,
+    #[error("{region}: ListFunctions failed: {message}")]
+    List { region: String, message: String },
+}
+
+/// Every function ARN in one region, following every page.
+pub async fn list_functions(lambda: &aws_sdk_lambda::Client) -> Result<Vec<String>, String> {
+    let mut pages = lambda.list_functions().into_paginator().send();
+    let mut arns = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| match e.as_service_error() {
+            Some(s) => s.to_string(),
+            None => e.to_string(),
+        })?;
+        arns.extend(
+            page.functions()
+                .iter()
+                .filter_map(|f| f.function_arn().map(str::to_string)),
+        );
+    }
+    Ok(arns)
+}
+
+/// Lists and scans every function of the given regions (the configured region
+/// when none is given), at most `concurrency` at a time. A function that fails
+/// or is gone is a result, never the end of the batch.
+pub async fn scan_account(
+    options: &AwsOptions,
+    regions: &[String],
+    concurrency: usize,
+    downloader: Downloader,
+    limits: Limits,
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
+) -> Result<(Vec<FunctionResult>, Arc<LayerCache>), AccountError> {
+    let layers = Arc::new(LayerCache::default());
+    let mut work = Vec::new();
+    let regions: Vec<Option<&str>> = if regions.is_empty() {
+        vec![None]
+    } else {
+        regions.iter().map(|r| Some(r.as_str())).collect()
+    };
+    for region in regions {
+        let sdk = config::load(options, region).await;
+        let region = sdk
+            .region()
+            .map(|r| r.to_string())
+            .ok_or(AccountError::NoRegion)?;
+        let lambda = config::lambda(&sdk);
+        let arns = list_functions(&lambda)
+            .await
+            .map_err(|message| AccountError::List {
+                region: region.clone(),
+                message,
+            })?;
+        progress(Progress::Listed {
+            region: &region,
+            functions: arns.len(),
+        });
+        let scanner = Scanner::new(lambda, downloader.clone(), limits.clone(), layers.clone());
+        work.extend(
+            arns.into_iter()
+                .map(|arn| (region.clone(), arn, scanner.clone())),
+        );
+    }
+    let total = work.len();
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, (region, function, scanner)) in work.into_iter().enumerate() {
+        let permits = permits.clone();
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let outcome = scanner.scan_function(&function, None).await;
+            (
+                index,
+                FunctionResult {
+                    region,
+                    function,
+                    outcome,
+                },
+            )
+        });
+    }
+    let mut results: Vec<Option<FunctionResult>> = (0..total).map(|_| None).collect();
+    let mut done = 0;
+    while let Some(joined) = tasks.join_next().await {
+        let (index, result) = match joined {
+            Ok(r) => r,
+            Err(e) => {
+                // A panicking scan task is reported in the summary, not re-raised.
+                done += 1;
+                eprintln!("lambda-audit: scan task failed: {e}");
+                continue;
+            }
+        };
+        done += 1;
+        progress(Progress::Done {
+            done,
+            total,
+            result: &result,
+        });
+        results[index] = Some(result);
+    }
+    Ok((results.into_iter().flatten().collect(), layers))
+}

@@ -1,0 +1,216 @@
+//! The events the trigger handler accepts, and what each asks for.
+//!
+//! Accepted (everything else is ignored, with the reason):
+//! - EventBridge `AWS API Call via CloudTrail` events from `aws.lambda`
+//!   (`detail.eventSource` `lambda.amazonaws.com`) without `detail.errorCode`:
+//!   - `CreateFunction20150331`, `UpdateFunctionCode20150331v2`: scan the function
+//!     (the version published by the call when it published one, else `$LATEST`);
+//!   - `UpdateFunctionConfiguration20150331v2`: scan the function only when the
+//!     request set `layers` (other configuration changes do not change the code);
+//!   - `PublishLayerVersion20181031`: scan the new layer version alone. A version
+//!     that was just published is used by no function yet; functions pick it up
+//!     through UpdateFunctionConfiguration, which triggers their own scan.
+//! - EventBridge `Object Created` events from `aws.s3`: the advisory database
+//!   object may have changed (the handler compares bucket and key with its
+//!   configuration) and stored inventories are re-matched.
+//! - EventBridge `Scheduled Event`s from `aws.events`: re-match stored inventories.
+//! - Direct invocations: `{"functionArn": "...", "qualifier": "..."}` (qualifier
+//!   optional; a function name works too), `{"layerArn": "..."}`, `{"action": "rescan"}`.
+
+use serde_json::Value;
+
+/// `detail-type` of CloudTrail API calls delivered by EventBridge.
+pub const CLOUDTRAIL_DETAIL_TYPE: &str = "AWS API Call via CloudTrail";
+/// CloudTrail `eventSource` of Lambda API calls.
+pub const LAMBDA_EVENT_SOURCE: &str = "lambda.amazonaws.com";
+pub const CREATE_FUNCTION: &str = "CreateFunction20150331";
+pub const UPDATE_FUNCTION_CODE: &str = "UpdateFunctionCode20150331v2";
+pub const UPDATE_FUNCTION_CONFIGURATION: &str = "UpdateFunctionConfiguration20150331v2";
+pub const PUBLISH_LAYER_VERSION: &str = "PublishLayerVersion20181031";
+/// The Lambda event names the handler acts on, as in the EventBridge rule.
+pub const LAMBDA_EVENT_NAMES: [&str; 4] = [
+    CREATE_FUNCTION,
+    UPDATE_FUNCTION_CODE,
+    UPDATE_FUNCTION_CONFIGURATION,
+    PUBLISH_LAYER_VERSION,
+];
+
+/// What an event asks the handler to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// Scan a function (name or ARN) at an optional version or alias.
+    ScanFunction {
+        function: String,
+        qualifier: Option<String>,
+        /// The region the call was made in, when the event says.
+        region: Option<String>,
+        /// The CloudTrail event name, or `direct`.
+        cause: String,
+    },
+    /// Scan one layer version alone.
+    ScanLayer {
+        layer_version_arn: String,
+        region: Option<String>,
+        cause: String,
+    },
+    /// An S3 object was written; a rescan when it is the advisory database.
+    ObjectCreated { bucket: String, key: String },
+    /// Re-match every stored inventory against the current database.
+    Rescan { cause: String },
+    /// Nothing to do, and why.
+    Ignore { reason: String },
+}
+
+/// An event that is not JSON object shaped as any accepted event.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid event: {0}")]
+pub struct EventError(pub String);
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut cur = v;
+    for p in path {
+        cur = cur.get(p)?;
+    }
+    cur.as_str().filter(|s| !s.is_empty())
+}
+
+fn ignore(reason: impl Into<String>) -> Trigger {
+    Trigger::Ignore {
+        reason: reason.into(),
+    }
+}
+
+/// Reads an event and decides what it asks for.
+pub fn parse(event: &Value) -> Result<Trigger, EventError> {
+    let obj = event
+        .as_object()
+        .ok_or_else(|| EventError("the event is not a JSON object".into()))?;
+    if let Some(detail_type) = obj.get("detail-type") {
+        let detail_type = detail_type
+            .as_str()
+            .ok_or_else(|| EventError("`detail-type` is not a string".into()))?;
+        let source = str_at(event, &["source"]).unwrap_or_default();
+        let detail = obj
+            .get("detail")
+            .filter(|d| d.is_object())
+            .ok_or_else(|| EventError("an EventBridge event without a `detail` object".into()))?;
+        return Ok(match (source, detail_type) {
+            ("aws.lambda", CLOUDTRAIL_DETAIL_TYPE) => {
+                let region = str_at(event, &["region"]).map(str::to_string);
+                cloudtrail(detail, region)
+            }
+            ("aws.s3", "Object Created") => {
+                match (
+                    str_at(detail, &["bucket", "name"]),
+                    str_at(detail, &["object", "key"]),
+                ) {
+                    (Some(bucket), Some(key)) => Trigger::ObjectCreated {
+                        bucket: bucket.to_string(),
+                        key: key.to_string(),
+                    },
+                    _ => ignore("an S3 Object Created event without bucket name and object key"),
+                }
+            }
+            ("aws.events", "Scheduled Event") => Trigger::Rescan {
+                cause: "schedule".into(),
+            },
+            _ => ignore(format!(
+                "EventBridge event `{detail_type}` from `{source}` is not one the handler acts on"
+            )),
+        });
+    }
+    direct(event)
+}
+
+/// A direct invocation.
+fn direct(event: &Value) -> Result<Trigger, EventError> {
+    if let Some(function) = str_at(event, &["functionArn"]).or(str_at(event, &["functionName"])) {
+        return Ok(Trigger::ScanFunction {
+            function: function.to_string(),
+            qualifier: str_at(event, &["qualifier"]).map(str::to_string),
+            region: None,
+            cause: "direct".into(),
+        });
+    }
+    if let Some(layer) = str_at(event, &["layerArn"]) {
+        return Ok(Trigger::ScanLayer {
+            layer_version_arn: layer.to_string(),
+            region: None,
+            cause: "direct".into(),
+        });
+    }
+    match str_at(event, &["action"]) {
+        Some("rescan") => Ok(Trigger::Rescan {
+            cause: "direct".into(),
+        }),
+        Some(other) => Err(EventError(format!(
+            "unknown action `{other}` (expected `rescan`)"
+        ))),
+        None => Err(EventError(
+            "expected an EventBridge event, or {\"functionArn\": ...}, {\"layerArn\": ...} or {\"action\": \"rescan\"}".into(),
+        )),
+    }
+}
+
+/// The CloudTrail record in an EventBridge event's `detail`.
+fn cloudtrail(detail: &Value, event_region: Option<String>) -> Trigger {
+    let name = str_at(detail, &["eventName"]).unwrap_or_default();
+    if str_at(detail, &["eventSource"]) != Some(LAMBDA_EVENT_SOURCE) {
+        return ignore(format!(
+            "CloudTrail event `{name}` is not from {LAMBDA_EVENT_SOURCE}"
+        ));
+    }
+    if let Some(code) = str_at(detail, &["errorCode"]) {
+        return ignore(format!("`{name}` failed ({code}); nothing was deployed"));
+    }
+    let region = str_at(detail, &["awsRegion"])
+        .map(str::to_string)
+        .or(event_region);
+    let request = detail.get("requestParameters").unwrap_or(&Value::Null);
+    let response = detail.get("responseElements").unwrap_or(&Value::Null);
+    match name {
+        CREATE_FUNCTION | UPDATE_FUNCTION_CODE => function_call(name, request, response, region),
+        UPDATE_FUNCTION_CONFIGURATION => {
+            if request.get("layers").is_some_and(|l| l.is_array()) {
+                function_call(name, request, response, region)
+            } else {
+                ignore(format!(
+                    "`{name}` did not set layers; the code is unchanged"
+                ))
+            }
+        }
+        PUBLISH_LAYER_VERSION => match str_at(response, &["layerVersionArn"]) {
+            Some(arn) => Trigger::ScanLayer {
+                layer_version_arn: arn.to_string(),
+                region,
+                cause: name.to_string(),
+            },
+            None => ignore(format!("`{name}` without responseElements.layerVersionArn")),
+        },
+        other => ignore(format!(
+            "CloudTrail event `{other}` does not change code or layers"
+        )),
+    }
+}
+
+/// A call that deployed a function's code or layers: the function ARN from the
+/// response (the name from the request otherwise), at the version it published.
+fn function_call(name: &str, request: &Value, response: &Value, region: Option<String>) -> Trigger {
+    let function = str_at(response, &["functionArn"]).or(str_at(request, &["functionName"]));
+    let Some(function) = function else {
+        return ignore(format!("`{name}` names no function"));
+    };
+    // A qualified ARN in the response already names the version.
+    let qualified =
+        crate::aws::arn::FunctionArn::parse(function).is_ok_and(|a| a.qualifier.is_some());
+    let qualifier = match str_at(response, &["version"]) {
+        Some(v) if v != "$LATEST" && !qualified => Some(v.to_string()),
+        _ => None,
+    };
+    Trigger::ScanFunction {
+        function: function.to_string(),
+        qualifier,
+        region,
+        cause: name.to_string(),
+    }
+}

@@ -1,0 +1,236 @@
+//! The S3 report store: each scan's JSON report and the inventory it was
+//! matched from, so stored inventories can be re-matched when the advisory
+//! database changes without downloading any code again.
+//!
+//! Keys: `{prefix}reports/{region}/{account}/{kind}/{name}/{version}.json` and
+//! `{prefix}inventories/…` (same layout).
+
+use crate::aws::arn::{FunctionArn, LayerVersionArn};
+use crate::aws::{Scanned, SubjectKind};
+use analyzer::findings::ScanReport;
+use aws_sdk_s3::primitives::ByteStream;
+use serde::{Deserialize, Serialize};
+
+/// A report as stored: the scan's subject and cause around the findings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoredReport {
+    pub subject: String,
+    pub kind: SubjectKind,
+    pub cause: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    #[serde(default)]
+    pub layers: Vec<String>,
+    pub report: ScanReport,
+}
+
+/// Why the store could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[error("S3 s3://{bucket}/{key}: {message}")]
+pub struct StoreError {
+    pub bucket: String,
+    pub key: String,
+    pub message: String,
+}
+
+/// Reports and inventories in one bucket, under one prefix.
+#[derive(Clone, Debug)]
+pub struct ReportStore {
+    s3: aws_sdk_s3::Client,
+    pub bucket: String,
+    pub prefix: String,
+}
+
+fn safe(part: &str) -> String {
+    part.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.$".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The key path of a subject below `reports/` or `inventories/`.
+pub fn subject_path(subject: &str) -> String {
+    if let Ok(f) = FunctionArn::parse(subject) {
+        let version = f.qualifier.as_deref().unwrap_or("$LATEST");
+        return format!(
+            "{}/{}/function/{}/{}.json",
+            safe(&f.region),
+            safe(&f.account),
+            safe(&f.name),
+            safe(version)
+        );
+    }
+    if let Ok(l) = LayerVersionArn::parse(subject) {
+        return format!(
+            "{}/{}/layer/{}/{}.json",
+            safe(&l.region),
+            safe(&l.account),
+            safe(&l.name),
+            l.version
+        );
+    }
+    format!("other/{}.json", safe(subject))
+}
+
+impl ReportStore {
+    pub fn new(s3: aws_sdk_s3::Client, bucket: String, prefix: String) -> ReportStore {
+        ReportStore { s3, bucket, prefix }
+    }
+
+    fn key(&self, kind: &str, subject: &str) -> String {
+        format!("{}{kind}/{}", self.prefix, subject_path(subject))
+    }
+
+    fn error(&self, key: &str, message: impl Into<String>) -> StoreError {
+        StoreError {
+            bucket: self.bucket.clone(),
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// `s3://bucket/key` of a subject's report.
+    pub fn report_uri(&self, subject: &str) -> String {
+        format!("s3://{}/{}", self.bucket, self.key("reports", subject))
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let out = match self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => {
+                if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
+                    return Ok(None);
+                }
+                return Err(self.error(key, sdk_message(&e)));
+            }
+        };
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| self.error(key, e.to_string()))?
+            .into_bytes();
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| self.error(key, format!("not a lambda-audit document: {e}")))
+    }
+
+    async fn put_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
+        let body = serde_json::to_vec_pretty(value).map_err(|e| self.error(key, e.to_string()))?;
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type("application/json")
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(|e| self.error(key, sdk_message(&e)))?;
+        Ok(())
+    }
+
+    /// The last stored report of a subject, if any.
+    pub async fn previous_report(&self, subject: &str) -> Result<Option<StoredReport>, StoreError> {
+        self.get_json(&self.key("reports", subject)).await
+    }
+
+    /// Stores a report; returns its `s3://` URI.
+    pub async fn put_report(&self, report: &StoredReport) -> Result<String, StoreError> {
+        let key = self.key("reports", &report.subject);
+        self.put_json(&key, report).await?;
+        Ok(format!("s3://{}/{key}", self.bucket))
+    }
+
+    /// Stores the inventory a report was matched from.
+    pub async fn put_inventory(&self, scanned: &Scanned) -> Result<(), StoreError> {
+        self.put_json(&self.key("inventories", &scanned.subject), scanned)
+            .await
+    }
+
+    /// Every stored inventory (all pages).
+    pub async fn inventories(&self) -> Result<Vec<Scanned>, StoreError> {
+        let prefix = format!("{}inventories/", self.prefix);
+        let mut pages = self
+            .s3
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(&prefix)
+            .into_paginator()
+            .send();
+        let mut keys = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.error(&prefix, sdk_message(&e)))?;
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_string)),
+            );
+        }
+        keys.sort();
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            if let Some(scanned) = self.get_json::<Scanned>(&key).await? {
+                out.push(scanned);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// An SDK error with its service code and message when there is one.
+pub(crate) fn sdk_message<E, R>(err: &aws_sdk_s3::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match err.as_service_error() {
+        Some(e) => format!(
+            "{}: {}",
+            e.code().unwrap_or("error"),
+            e.message().unwrap_or("no message")
+        ),
+        None => {
+            let mut text = err.to_string();
+            let mut source = std::error::Error::source(err);
+            while let Some(s) = source {
+                text.push_str(": ");
+                text.push_str(&s.to_string());
+                source = s.source();
+            }
+            text
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subject_path;
+
+    #[test]
+    fn keys_follow_region_account_kind_name_version() {
+        assert_eq!(
+            subject_path("arn:aws:lambda:us-east-1:123456789012:function:app:$LATEST"),
+            "us-east-1/123456789012/function/app/$LATEST.json"
+        );
+        assert_eq!(
+            subject_path("arn:aws:lambda:us-east-1:123456789012:layer:deps:3"),
+            "us-east-1/123456789012/layer/deps/3.json"
+        );
+        assert_eq!(subject_path("weird/../x"), "other/weird_.._x.json");
+    }
+}

@@ -1,0 +1,294 @@
+//! End to end against the moto emulator: functions and layers created from the
+//! corpus fixtures, scanned one by one and account-wide. moto has no code URL,
+//! so the tests serve the same bytes from a loopback content-addressed mirror;
+//! the download path and the CodeSha256 check are the real ones.
+
+mod aws_support;
+
+use analyzer::Limits;
+use aws_support::{corpus, fixtures, Moto, Scripted, ACCOUNT, REGION};
+use lambda_audit_layers::aws::account::{self, Progress};
+use lambda_audit_layers::aws::download::sha256_hex;
+use lambda_audit_layers::aws::{
+    config, AwsOptions, CodeUrlRewrite, Downloader, LayerCache, ScanOutcome, Scanned, Scanner,
+};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+const FIXTURES: [&str; 4] = [
+    "node-basic.zip",
+    "node-layer.zip",
+    "python-function.zip",
+    "python-layer.zip",
+];
+
+/// moto with the test world in it, and the mirror serving its code.
+struct World {
+    moto: Moto,
+    mirror: Scripted,
+    seeded: serde_json::Value,
+}
+
+fn world(test: &str) -> Option<World> {
+    let moto = Moto::start(test)?;
+    let seeded = moto.seed();
+    let mirror = Scripted::start();
+    for name in FIXTURES {
+        let bytes = corpus(name);
+        mirror.serve_code(&sha256_hex(&bytes), bytes);
+    }
+    Some(World {
+        moto,
+        mirror,
+        seeded,
+    })
+}
+
+impl World {
+    fn options(&self) -> AwsOptions {
+        AwsOptions {
+            region: Some(REGION.into()),
+            endpoint_url: Some(self.moto.endpoint.clone()),
+        }
+    }
+
+    fn downloader(&self) -> Downloader {
+        Downloader::new(
+            1 << 30,
+            CodeUrlRewrite::Mirror {
+                base: self.mirror.base.clone(),
+            },
+        )
+        .unwrap()
+    }
+
+    async fn scanner(&self) -> Scanner {
+        let sdk = config::load(&self.options(), None).await;
+        Scanner::new(
+            config::lambda(&sdk),
+            self.downloader(),
+            Limits::default(),
+            Arc::new(LayerCache::default()),
+        )
+    }
+
+    fn layer(&self, name: &str) -> String {
+        self.seeded["layers"][name]["arn"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
+fn function_arn(name: &str, version: &str) -> String {
+    format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}:{version}")
+}
+
+/// (ecosystem, name, version) of every package the ground truth lists.
+fn expected(artifacts: &[&str]) -> BTreeSet<(String, String, String)> {
+    let mut out = BTreeSet::new();
+    for a in artifacts {
+        let path = fixtures().join("corpus/expected").join(format!("{a}.json"));
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        for p in v["packages"].as_array().unwrap() {
+            out.insert((
+                p["ecosystem"].as_str().unwrap().to_string(),
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    out
+}
+
+fn found(scanned: &Scanned) -> BTreeSet<(String, String, String)> {
+    scanned
+        .inventory
+        .packages
+        .iter()
+        .map(|p| (p.ecosystem.to_string(), p.name.clone(), p.version.clone()))
+        .collect()
+}
+
+fn scanned(outcome: ScanOutcome) -> Box<Scanned> {
+    match outcome {
+        ScanOutcome::Scanned(s) => s,
+        other => panic!("expected a scan, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployed_function_is_scanned_with_its_layers() {
+    let Some(w) = world("a_deployed_function_is_scanned_with_its_layers") else {
+        return;
+    };
+    let s = scanned(
+        w.scanner()
+            .await
+            .scan_function("node-app", None)
+            .await
+            .unwrap(),
+    );
+    let layer = w.layer("node-deps");
+    assert_eq!(s.subject, function_arn("node-app", "$LATEST"));
+    assert_eq!(s.runtime.as_deref(), Some("nodejs20.x"));
+    assert_eq!(s.layers, vec![layer.clone()]);
+    let names: Vec<&str> = s
+        .inventory
+        .artifacts
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(names, vec![s.subject.as_str(), layer.as_str()]);
+    assert_eq!(found(&s), expected(&["node-basic.zip", "node-layer.zip"]));
+    let axios = s
+        .inventory
+        .packages
+        .iter()
+        .find(|p| p.name == "axios")
+        .expect("axios from the function code");
+    assert_eq!(axios.version, "0.21.0");
+    assert!(axios.locations.iter().all(|l| l.artifact == s.subject));
+    let dot_prop = s
+        .inventory
+        .packages
+        .iter()
+        .find(|p| p.name == "dot-prop")
+        .expect("dot-prop from the layer");
+    assert!(dot_prop.locations.iter().all(|l| l.artifact == layer));
+    assert!(dot_prop.locations.iter().any(
+        |l| l.lambda_path.as_deref() == Some("/opt/nodejs/node_modules/dot-prop/package.json")
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_function_and_a_published_version_by_qualifier() {
+    let Some(w) = world("a_python_function_and_a_published_version_by_qualifier") else {
+        return;
+    };
+    let scanner = w.scanner().await;
+    let s = scanned(scanner.scan_function("py-app", None).await.unwrap());
+    assert_eq!(s.runtime.as_deref(), Some("python3.12"));
+    assert_eq!(
+        found(&s),
+        expected(&["python-function.zip", "python-layer.zip"])
+    );
+
+    let sdk = config::load(&w.options(), None).await;
+    let published = config::lambda(&sdk)
+        .publish_version()
+        .function_name("node-app")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.version(), Some("1"));
+    let arn = w.seeded["functions"]["node-app"]["arn"].as_str().unwrap();
+    let s = scanned(scanner.scan_function(arn, Some("1")).await.unwrap());
+    assert_eq!(s.subject, function_arn("node-app", "1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_function_is_gone_and_an_image_is_not_scanned() {
+    let Some(w) = world("a_deleted_function_is_gone_and_an_image_is_not_scanned") else {
+        return;
+    };
+    let sdk = config::load(&w.options(), None).await;
+    config::lambda(&sdk)
+        .delete_function()
+        .function_name("node-worker")
+        .send()
+        .await
+        .unwrap();
+    let scanner = w.scanner().await;
+    match scanner.scan_function("node-worker", None).await.unwrap() {
+        ScanOutcome::Gone { subject, detail } => {
+            assert_eq!(subject, "node-worker");
+            assert_eq!(detail, "the function no longer exists");
+        }
+        other => panic!("expected gone, got {other:?}"),
+    }
+    match scanner.scan_function("image-app", None).await.unwrap() {
+        ScanOutcome::NotScanned { subject, reason } => {
+            assert_eq!(subject, function_arn("image-app", "$LATEST"));
+            assert_eq!(reason, "image package");
+        }
+        other => panic!("expected not scanned, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_is_scanned_with_each_layer_downloaded_once() {
+    let Some(w) = world("the_account_is_scanned_with_each_layer_downloaded_once") else {
+        return;
+    };
+    let mut listed = Vec::new();
+    let mut done = Vec::new();
+    let mut progress = |p: Progress<'_>| match p {
+        Progress::Listed { region, functions } => listed.push((region.to_string(), functions)),
+        Progress::Done { done: d, total, .. } => done.push((d, total)),
+    };
+    let (results, layers) = account::scan_account(
+        &w.options(),
+        &[REGION.to_string()],
+        3,
+        w.downloader(),
+        Limits::default(),
+        &mut progress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(listed, vec![(REGION.to_string(), 4)]);
+    assert_eq!(done, vec![(1, 4), (2, 4), (3, 4), (4, 4)]);
+    assert_eq!(
+        layers.downloads(),
+        2,
+        "node-deps shared by two functions, py-deps"
+    );
+    let mut summary: Vec<(String, String)> = results
+        .iter()
+        .map(|r| match r.outcome.as_ref().unwrap() {
+            ScanOutcome::Scanned(s) => (
+                s.subject.clone(),
+                format!("{} packages", s.inventory.packages.len()),
+            ),
+            ScanOutcome::NotScanned { subject, reason } => (subject.clone(), reason.clone()),
+            ScanOutcome::Gone { subject, detail } => (subject.clone(), detail.clone()),
+        })
+        .collect();
+    summary.sort();
+    let node = expected(&["node-basic.zip", "node-layer.zip"]).len();
+    let python = expected(&["python-function.zip", "python-layer.zip"]).len();
+    assert_eq!(
+        summary,
+        vec![
+            (
+                function_arn("image-app", "$LATEST"),
+                "image package".to_string()
+            ),
+            (
+                function_arn("node-app", "$LATEST"),
+                format!("{node} packages")
+            ),
+            (
+                function_arn("node-worker", "$LATEST"),
+                format!("{node} packages")
+            ),
+            (
+                function_arn("py-app", "$LATEST"),
+                format!("{python} packages")
+            ),
+        ]
+    );
+    // Every function and layer byte came through the mirror, verified.
+    for name in FIXTURES {
+        assert!(
+            w.mirror.hits(&format!("/{}", sha256_hex(&corpus(name)))) >= 1,
+            "{name}"
+        );
+    }
+    assert_eq!(
+        w.mirror
+            .hits(&format!("/{}", sha256_hex(&corpus("node-layer.zip")))),
+        1
+    );
+}

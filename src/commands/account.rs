@@ -1,0 +1,90 @@
+//! `lambda-audit account`: scan every function of an account.
+
+use super::function::{outcome_json, runtime, summary_line, AwsArgs, Format};
+use analyzer::Limits;
+use layers::aws::account::{self, Progress};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A region to list; repeat for several (the configured region when absent).
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Functions scanned at the same time.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Summary)]
+    pub format: Format,
+    /// Write the results to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    let options = args.aws.options(None);
+    let downloader = args.aws.downloader()?;
+    let mut progress = |p: Progress<'_>| match p {
+        Progress::Listed { region, functions } => {
+            eprintln!("lambda-audit: {region}: {functions} functions");
+        }
+        Progress::Done {
+            done,
+            total,
+            result,
+        } => {
+            let what = match &result.outcome {
+                Ok(o) => summary_line(o),
+                Err(e) => format!("failed       {}  {e}", result.function),
+            };
+            eprintln!("lambda-audit: [{done}/{total}] {what}");
+        }
+    };
+    let (results, layers) = runtime()?.block_on(account::scan_account(
+        &options,
+        &args.regions,
+        usize::from(args.concurrency),
+        downloader,
+        Limits::default(),
+        &mut progress,
+    ))?;
+    eprintln!(
+        "lambda-audit: {} functions, {} layer versions downloaded",
+        results.len(),
+        layers.downloads()
+    );
+    let failed = results.iter().filter(|r| r.outcome.is_err()).count();
+    let mut text = match args.format {
+        Format::Summary => results
+            .iter()
+            .map(|r| match &r.outcome {
+                Ok(o) => summary_line(o),
+                Err(e) => format!("failed       {}  {e}", r.function),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Format::Json => {
+            let items: Vec<serde_json::Value> = results
+                .iter()
+                .map(|r| match &r.outcome {
+                    Ok(o) => outcome_json(o),
+                    Err(e) => serde_json::json!({
+                        "status": "failed", "subject": r.function, "reason": e.to_string(),
+                    }),
+                })
+                .collect();
+            serde_json::to_string_pretty(&serde_json::json!({ "functions": items }))?
+        }
+    };
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    match &args.output {
+        Some(path) => std::fs::write(path, text)?,
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    Ok(if failed > 0 { crate::EXIT_ERROR } else { 0 })
+}

@@ -1,0 +1,158 @@
+//! `lambda-audit function`: scan a deployed function and its layers.
+
+use analyzer::Limits;
+use anyhow::Context;
+use layers::aws::{AwsOptions, CodeUrlRewrite, Downloader, LayerCache, ScanOutcome, Scanner};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// AWS access shared by the commands that read deployed functions. Credentials,
+/// profile and default region come from the standard AWS configuration chain.
+#[derive(clap::Args, Debug, Clone)]
+pub struct AwsArgs {
+    /// Send every AWS call to this endpoint (an emulator such as moto).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Largest code or layer download accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_artifact_bytes)]
+    pub max_download_bytes: u64,
+    /// Fetch code from a content-addressed mirror (`URL/<sha256 hex>`) instead of
+    /// Lambda's presigned location; the bytes are verified against CodeSha256 the same way.
+    #[arg(long, value_name = "URL")]
+    pub code_mirror: Option<String>,
+}
+
+impl AwsArgs {
+    /// The AWS options, with `region` when one is given.
+    pub fn options(&self, region: Option<String>) -> AwsOptions {
+        AwsOptions {
+            region,
+            endpoint_url: self.endpoint_url.clone(),
+        }
+    }
+
+    /// The code downloader these arguments describe.
+    pub fn downloader(&self) -> anyhow::Result<Downloader> {
+        let rewrite = match &self.code_mirror {
+            Some(base) => CodeUrlRewrite::Mirror { base: base.clone() },
+            None => CodeUrlRewrite::None,
+        };
+        Ok(Downloader::new(self.max_download_bytes, rewrite)?)
+    }
+}
+
+/// Output formats of the deployed-function commands.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// The inventory and result as JSON.
+    Json,
+    /// One summary line per function.
+    Summary,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The function's name or ARN (a qualified ARN names the version).
+    pub function: String,
+    /// Version or alias to scan.
+    #[arg(long)]
+    pub qualifier: Option<String>,
+    /// Region of the function (taken from the ARN when it is one).
+    #[arg(long)]
+    pub region: Option<String>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+    /// Write the result to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// A tokio runtime for the AWS commands.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// The one-line summary of an outcome.
+pub fn summary_line(outcome: &ScanOutcome) -> String {
+    match outcome {
+        ScanOutcome::Scanned(s) => format!(
+            "scanned      {}  {} packages, {} layers, runtime {}",
+            s.subject,
+            s.inventory.packages.len(),
+            s.layers.len(),
+            s.runtime.as_deref().unwrap_or("unknown")
+        ),
+        ScanOutcome::NotScanned { subject, reason } => {
+            format!("not scanned  {subject}  {reason}")
+        }
+        ScanOutcome::Gone { subject, detail } => format!("gone         {subject}  {detail}"),
+    }
+}
+
+/// An outcome as JSON.
+pub fn outcome_json(outcome: &ScanOutcome) -> serde_json::Value {
+    match outcome {
+        ScanOutcome::Scanned(s) => {
+            let mut v = serde_json::json!({"status": "scanned"});
+            if let (Some(o), Ok(serde_json::Value::Object(m))) =
+                (v.as_object_mut(), serde_json::to_value(s))
+            {
+                o.extend(m);
+            }
+            v
+        }
+        ScanOutcome::NotScanned { subject, reason } => serde_json::json!({
+            "status": "not_scanned", "subject": subject, "reason": format!("not scanned: {reason}"),
+        }),
+        ScanOutcome::Gone { subject, detail } => serde_json::json!({
+            "status": "gone", "subject": subject, "reason": format!("gone: {detail}"),
+        }),
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    let region = args.region.clone().or_else(|| {
+        layers::aws::arn::FunctionArn::parse(&args.function)
+            .ok()
+            .map(|a| a.region)
+    });
+    let options = args.aws.options(region);
+    let downloader = args.aws.downloader()?;
+    let outcome = runtime()?.block_on(async {
+        let sdk = layers::aws::config::load(&options, None).await;
+        let scanner = Scanner::new(
+            layers::aws::config::lambda(&sdk),
+            downloader,
+            Limits::default(),
+            Arc::new(LayerCache::default()),
+        );
+        scanner
+            .scan_function(&args.function, args.qualifier.as_deref())
+            .await
+    })?;
+    if let ScanOutcome::Scanned(s) = &outcome {
+        for w in &s.inventory.warnings {
+            eprintln!("lambda-audit: warning: {w}");
+        }
+    }
+    let mut text = match args.format {
+        Format::Json => serde_json::to_string_pretty(&outcome_json(&outcome))?,
+        Format::Summary => summary_line(&outcome),
+    };
+    text.push('\n');
+    match &args.output {
+        Some(path) => std::fs::write(path, text)?,
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    Ok(match outcome {
+        ScanOutcome::Gone { .. } => crate::EXIT_ERROR,
+        _ => 0,
+    })
+}
