@@ -381,8 +381,8 @@ fn ground_truth_inventories_get_the_named_ids() {
     let mut absent_from_data = Vec::new();
     for (artifact, _) in NAMED {
         let inv = ground_truth_inventory(artifact);
-        let (givable, absent) = split_named(&db, &inv, artifact);
-        let report = match_inventory(inv, &db);
+        let (givable, absent) = split_named(db, &inv, artifact);
+        let report = match_inventory(inv, db);
         let found = ids_by_package(&report);
         for (name, id) in givable {
             assert!(
@@ -483,7 +483,7 @@ fn extracted_inventories_get_the_named_ids() {
     let extractors = extract::all();
     let mut seen_ecosystems = BTreeSet::new();
     let mut missing = Vec::new();
-    for (artifact, named) in NAMED {
+    for (artifact, _) in NAMED {
         let tree = ArchiveTree::open_path(&fixtures().join(artifact), &Limits::default())
             .expect("corpus artifact opens");
         let scan = extract::scan_tree(&tree, &extractors);
@@ -500,8 +500,8 @@ fn extracted_inventories_get_the_named_ids() {
             ..Inventory::default()
         };
         let truth = ground_truth_inventory(artifact);
-        let (givable, _) = split_named(&db, &truth, artifact);
-        let report = match_inventory(inv, &db);
+        let (givable, _) = split_named(db, &truth, artifact);
+        let report = match_inventory(inv, db);
         let found = ids_by_package(&report);
         for (name, id) in givable {
             let extracted = report.inventory.packages.iter().any(|p| p.name == name);
@@ -596,7 +596,7 @@ fn range_events_of_the_real_data_parse_except_the_named_ones() {
             ..Inventory::default()
         }
     };
-    let report = match_inventory(inv, &db);
+    let report = match_inventory(inv, db);
     let unmatched: Vec<(&str, &str)> = report
         .unmatched
         .iter()
