@@ -47,7 +47,9 @@ fn blocks(text: &str) -> Vec<(String, String)> {
     let mut found = Vec::new();
     let mut current: Option<(String, String)> = None;
     for line in text.lines() {
-        match (&mut current, line.strip_prefix("```")) {
+        // As in CommonMark, a backtick fence's info string has no backticks.
+        let fence = line.strip_prefix("```").filter(|info| !info.contains('`'));
+        match (&mut current, fence) {
             (None, Some(lang)) => current = Some((lang.trim().to_string(), String::new())),
             (Some(_), Some("")) => found.extend(current.take()),
             (Some((_, body)), _) => {
@@ -352,8 +354,12 @@ fn walk_through_parsing_keeps_heredocs_and_exit_codes() {
             ("b", 0)
         ]
     );
-    let md = "# T\n## A\n```sh\nx\n```\n### B\ntext\n## C\n```sh\ny\n```\n";
-    assert_eq!(section(md, "## A"), "```sh\nx\n```\n### B\ntext");
+    let md = "# T\n## A\n```sh\nx\n```\n### B\n```` ```sh ```` text\n## C\n```sh\ny\n```\n";
+    assert_eq!(
+        section(md, "## A"),
+        "```sh\nx\n```\n### B\n```` ```sh ```` text"
+    );
+    assert_eq!(blocks(section(md, "## A")), [("sh".into(), "x\n".into())]);
     assert_eq!(blocks(section(md, "## C")), [("sh".into(), "y\n".into())]);
 }
 
