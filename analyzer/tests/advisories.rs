@@ -330,7 +330,7 @@ fn big_inventory(db: &Database) -> Inventory {
 }
 
 #[test]
-fn index_load_and_match_of_2000_packages_is_fast() {
+fn index_load_and_match_of_2000_packages() {
     let Some(dir) = shared_advisories() else {
         return;
     };
@@ -361,10 +361,5 @@ fn index_load_and_match_of_2000_packages_is_fast() {
     );
     assert_eq!(report.summary.packages, 2000);
     assert!(!report.findings.is_empty());
-    if !cfg!(debug_assertions) {
-        assert!(
-            total.as_millis() < 20,
-            "load + match took {total:?}, target is 20 ms"
-        );
-    }
+    // Speed is measured by `cargo bench --bench matching`, never asserted here.
 }
