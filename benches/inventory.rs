@@ -144,7 +144,10 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("lambda-audit-inventory", |b| b.iter(|| inventory(&zip)));
     if std::env::var_os("LAMBDA_AUDIT_BENCH_SKIP_EXTRACT").is_none() {
-        g.sample_size(10).measurement_time(Duration::from_secs(60));
+        // One run per sample: each takes seconds.
+        g.sample_size(10)
+            .sampling_mode(criterion::SamplingMode::Flat)
+            .measurement_time(Duration::from_secs(60));
         g.bench_function("baseline-extract-and-walk", |b| {
             b.iter(|| extract_and_walk(&zip))
         });

@@ -118,6 +118,8 @@ pub struct FileEntry {
     pub unix_mode: Option<u32>,
     /// How many archives deep the file is (0 = directly in the artifact).
     pub depth: usize,
+    /// Where the path inside the innermost archive starts in `path`.
+    inner_start: usize,
     origin: Origin,
 }
 
@@ -130,16 +132,13 @@ impl FileEntry {
 
     /// The path inside the innermost archive holding the file.
     pub fn inner_path(&self) -> &str {
-        self.path
-            .rsplit_once(NESTED_SEPARATOR)
-            .map_or(self.path.as_str(), |(_, p)| p)
+        &self.path[self.inner_start..]
     }
 
     /// The path of the nested archive holding the file (`""` at the top level).
     pub fn container_path(&self) -> &str {
-        self.path
-            .rsplit_once(NESTED_SEPARATOR)
-            .map_or("", |(c, _)| c)
+        let end = self.inner_start.saturating_sub(NESTED_SEPARATOR.len());
+        &self.path[..end]
     }
 
     /// True when any execute bit is set.
@@ -403,6 +402,7 @@ impl ArchiveTree {
                     compressed_size: size,
                     unix_mode,
                     depth: 0,
+                    inner_start: 0,
                     origin: Origin::Disk(path),
                 });
                 if tree.files.len() > limits.max_entries {
@@ -579,6 +579,7 @@ impl Builder<'_> {
                 compressed_size: entry.compressed_size(),
                 unix_mode: entry.unix_mode(),
                 depth,
+                inner_start: path.len() - name.len(),
                 origin: Origin::Zip {
                     container: usize::MAX,
                     index,
