@@ -1,5 +1,7 @@
 //! `lambda-audit function`: scan a deployed function and its layers.
 
+use analyzer::advisories::Database;
+use analyzer::findings::ScanReport;
 use analyzer::Limits;
 use anyhow::Context;
 use layers::aws::{AwsOptions, CodeUrlRewrite, Downloader, LayerCache, ScanOutcome, Scanner};
@@ -63,6 +65,10 @@ pub struct Args {
     pub region: Option<String>,
     #[command(flatten)]
     pub aws: AwsArgs,
+    /// Advisory database (as for `scan --db`); default $LAMBDA_AUDIT_DB, then
+    /// the `db update` cache, then the embedded starter set.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
@@ -79,16 +85,38 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// The one-line summary of an outcome.
-pub fn summary_line(outcome: &ScanOutcome) -> String {
+/// The one-line summary of an outcome (with its findings when it was matched).
+pub fn summary_line(outcome: &ScanOutcome, report: Option<&ScanReport>) -> String {
     match outcome {
-        ScanOutcome::Scanned(s) => format!(
-            "scanned      {}  {} packages, {} layers, runtime {}",
-            s.subject,
-            s.inventory.packages.len(),
-            s.layers.len(),
-            s.runtime.as_deref().unwrap_or("unknown")
-        ),
+        ScanOutcome::Scanned(s) => {
+            let findings = match report {
+                Some(r) => {
+                    let by: Vec<String> = ["critical", "high", "medium", "low", "none", "unknown"]
+                        .iter()
+                        .filter_map(|rating| {
+                            r.summary
+                                .by_severity
+                                .get(*rating)
+                                .filter(|n| **n > 0)
+                                .map(|n| format!("{rating} {n}"))
+                        })
+                        .collect();
+                    if by.is_empty() {
+                        format!(", {} findings", r.summary.findings)
+                    } else {
+                        format!(", {} findings ({})", r.summary.findings, by.join(", "))
+                    }
+                }
+                None => String::new(),
+            };
+            format!(
+                "scanned      {}  {} packages{findings}, {} layers, runtime {}",
+                s.subject,
+                s.inventory.packages.len(),
+                s.layers.len(),
+                s.runtime.as_deref().unwrap_or("unknown")
+            )
+        }
         ScanOutcome::NotScanned { subject, reason } => {
             format!("not scanned  {subject}  {reason}")
         }
@@ -96,14 +124,23 @@ pub fn summary_line(outcome: &ScanOutcome) -> String {
     }
 }
 
-/// An outcome as JSON.
-pub fn outcome_json(outcome: &ScanOutcome) -> serde_json::Value {
+/// An outcome as JSON: for a scanned subject, its ARN, kind, runtime and layers
+/// around the scan report (inventory contract + findings).
+pub fn outcome_json(outcome: &ScanOutcome, report: Option<&ScanReport>) -> serde_json::Value {
     match outcome {
         ScanOutcome::Scanned(s) => {
-            let mut v = serde_json::json!({"status": "scanned"});
-            if let (Some(o), Ok(serde_json::Value::Object(m))) =
-                (v.as_object_mut(), serde_json::to_value(s))
-            {
+            let mut v = serde_json::json!({
+                "status": "scanned",
+                "subject": s.subject,
+                "kind": s.kind,
+                "runtime": s.runtime,
+                "layers": s.layers,
+            });
+            let body = match report {
+                Some(r) => serde_json::to_value(r),
+                None => serde_json::to_value(&s.inventory),
+            };
+            if let (Some(o), Ok(serde_json::Value::Object(m))) = (v.as_object_mut(), body) {
                 o.extend(m);
             }
             v
@@ -117,6 +154,16 @@ pub fn outcome_json(outcome: &ScanOutcome) -> serde_json::Value {
     }
 }
 
+/// Matches a scanned outcome against the database.
+pub fn matched(outcome: &ScanOutcome, db: &Database) -> Option<ScanReport> {
+    match outcome {
+        ScanOutcome::Scanned(s) => {
+            Some(analyzer::matching::match_inventory(s.inventory.clone(), db))
+        }
+        _ => None,
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let region = args.region.clone().or_else(|| {
         layers::aws::arn::FunctionArn::parse(&args.function)
@@ -125,6 +172,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     });
     let options = args.aws.options(region);
     let downloader = args.aws.downloader()?;
+    let db = super::scan::database(args.db.as_deref())?;
     let outcome = runtime()?.block_on(async {
         let sdk = layers::aws::config::load(&options, None).await;
         let scanner = Scanner::new(
@@ -142,17 +190,19 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             eprintln!("lambda-audit: warning: {w}");
         }
     }
+    let report = matched(&outcome, &db);
     let mut text = match args.format {
-        Format::Json => serde_json::to_string_pretty(&outcome_json(&outcome))?,
-        Format::Summary => summary_line(&outcome),
+        Format::Json => serde_json::to_string_pretty(&outcome_json(&outcome, report.as_ref()))?,
+        Format::Summary => summary_line(&outcome, report.as_ref()),
     };
     text.push('\n');
     match &args.output {
         Some(path) => std::fs::write(path, text)?,
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
-    Ok(match outcome {
-        ScanOutcome::Gone { .. } => crate::EXIT_ERROR,
+    Ok(match (&outcome, &report) {
+        (ScanOutcome::Gone { .. }, _) => crate::EXIT_ERROR,
+        (_, Some(r)) if r.summary.findings > 0 => 1,
         _ => 0,
     })
 }
