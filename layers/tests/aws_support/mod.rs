@@ -330,6 +330,8 @@ struct Routes {
     /// Answers per decoded path (query string dropped); the last one repeats.
     answers: HashMap<String, VecDeque<Canned>>,
     hits: HashMap<String, usize>,
+    /// Request bodies received per path.
+    bodies: HashMap<String, Vec<Vec<u8>>>,
 }
 
 /// A loopback HTTP/1.1 server answering from scripts, counting requests per path.
@@ -385,6 +387,25 @@ impl Scripted {
         path
     }
 
+    /// The request bodies `path` received, once there are `n` (or after `timeout`).
+    pub fn wait_for_bodies(&self, path: &str, n: usize, timeout: Duration) -> Vec<Vec<u8>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let bodies = self
+                .routes
+                .lock()
+                .unwrap()
+                .bodies
+                .get(path)
+                .cloned()
+                .unwrap_or_default();
+            if bodies.len() >= n || Instant::now() > deadline {
+                return bodies;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// How many requests `path` received.
     pub fn hits(&self, path: &str) -> usize {
         self.routes
@@ -423,6 +444,7 @@ fn serve(stream: TcpStream, routes: &Mutex<Routes>) {
     let answer = {
         let mut routes = routes.lock().unwrap();
         *routes.hits.entry(path.clone()).or_default() += 1;
+        routes.bodies.entry(path.clone()).or_default().push(body);
         match routes.answers.get_mut(&path) {
             Some(q) if q.len() > 1 => q.pop_front(),
             Some(q) => q.front().cloned(),
