@@ -5,6 +5,7 @@ use super::config::{self, AwsOptions};
 use super::download::Downloader;
 use super::fetch::{FetchError, LayerCache, ScanOutcome, Scanner};
 use analyzer::Limits;
+use aws_sdk_lambda::error::ProvideErrorMetadata;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -45,7 +46,11 @@ pub async fn list_functions(lambda: &aws_sdk_lambda::Client) -> Result<Vec<Strin
     let mut arns = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| match e.as_service_error() {
-            Some(s) => s.to_string(),
+            Some(s) => format!(
+                "{}: {}",
+                s.code().unwrap_or("error"),
+                s.message().unwrap_or("no message")
+            ),
             None => e.to_string(),
         })?;
         arns.extend(

@@ -332,6 +332,8 @@ struct Routes {
     hits: HashMap<String, usize>,
     /// Request bodies received per path.
     bodies: HashMap<String, Vec<Vec<u8>>>,
+    /// Query strings received per path.
+    queries: HashMap<String, Vec<String>>,
 }
 
 /// A loopback HTTP/1.1 server answering from scripts, counting requests per path.
@@ -406,6 +408,17 @@ impl Scripted {
         }
     }
 
+    /// The (decoded) query strings `path` received, in order.
+    pub fn queries(&self, path: &str) -> Vec<String> {
+        self.routes
+            .lock()
+            .unwrap()
+            .queries
+            .get(path)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// How many requests `path` received.
     pub fn hits(&self, path: &str) -> usize {
         self.routes
@@ -445,6 +458,12 @@ fn serve(stream: TcpStream, routes: &Mutex<Routes>) {
         let mut routes = routes.lock().unwrap();
         *routes.hits.entry(path.clone()).or_default() += 1;
         routes.bodies.entry(path.clone()).or_default().push(body);
+        let query = target.split_once('?').map_or("", |(_, q)| q);
+        routes
+            .queries
+            .entry(path.clone())
+            .or_default()
+            .push(decode(query));
         match routes.answers.get_mut(&path) {
             Some(q) if q.len() > 1 => q.pop_front(),
             Some(q) => q.front().cloned(),
