@@ -18,4 +18,21 @@ else
   echo "      official schemas will say SKIPPED; everything else runs on bundled fixtures." >&2
 fi
 
+# Differential check of version ordering against the ecosystems' own
+# implementations (Python packaging, node-semver, Maven's ComparableVersion).
+# Maven's own ComparableVersion ships in Debian's libmaven3-core-java.
+if [ ! -e /usr/share/java/maven3-artifact.jar ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  (apt-get install -y -qq --no-install-recommends libmaven3-core-java >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null 2>&1 &&
+      apt-get install -y -qq --no-install-recommends libmaven3-core-java >/dev/null 2>&1; }) || true
+fi
+if [ -e /usr/share/java/maven3-artifact.jar ]; then
+  export LAMBDA_AUDIT_MAVEN_ARTIFACT_JAR="${LAMBDA_AUDIT_MAVEN_ARTIFACT_JAR:-/usr/share/java/maven3-artifact.jar}"
+fi
+if bash tools/differential/setup.sh >/dev/null 2>&1; then
+  export LAMBDA_AUDIT_DIFFERENTIAL=1
+else
+  echo "NOTE: tools/differential/setup.sh failed; the differential tests will say SKIPPED" >&2
+fi
+
 cargo test --workspace "$@"

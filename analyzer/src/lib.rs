@@ -3,6 +3,7 @@
 
 pub mod advisories;
 pub mod archive;
+pub mod baseline;
 pub mod diagnostics;
 pub mod ecosystem;
 pub mod extract;
@@ -12,7 +13,10 @@ pub mod limits;
 pub mod matching;
 pub mod package;
 pub mod purl;
+pub mod report;
 pub mod sbom;
+pub mod suppress;
+pub mod threshold;
 pub mod version;
 
 pub use archive::ArchiveTree;

@@ -2,7 +2,6 @@
 
 use super::input::DeploymentArgs;
 use analyzer::Limits;
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -32,14 +31,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     for w in &inventory.warnings {
         eprintln!("lambda-audit: warning: {w}");
     }
-    let mut text = match args.format {
-        Format::Json => serde_json::to_string_pretty(&inventory)?,
-        Format::Cyclonedx => anyhow::bail!("cyclonedx output is not available yet"),
+    let format = match args.format {
+        Format::Json => analyzer::report::Format::Json,
+        Format::Cyclonedx => analyzer::report::Format::Cyclonedx,
     };
-    text.push('\n');
-    match args.output {
-        Some(path) => std::fs::write(&path, text)?,
-        None => std::io::stdout().write_all(text.as_bytes())?,
-    }
+    let mut out = Vec::new();
+    analyzer::report::render_sbom(format, &inventory, &mut out)?;
+    super::scan::write_output(&out, args.output.as_ref())?;
     Ok(0)
 }

@@ -4,13 +4,16 @@
 use super::discover::{discover, Target};
 use super::input::DeploymentArgs;
 use analyzer::advisories::Database;
-use analyzer::findings::ScanReport;
+use analyzer::baseline::{diff, Baseline};
 use analyzer::inventory::Inventory;
+use analyzer::report::{render, rfc3339_now, use_color, AsffContext, Format, RenderOptions};
+use analyzer::suppress::{apply_suppressions, Config, Date};
+use analyzer::threshold::{exit_code, FailOn};
 use analyzer::Limits;
 use anyhow::Context;
 use layers::{Artifact, ArtifactRole, Deployment};
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -24,9 +27,38 @@ pub struct Args {
     /// `db update`, then the embedded starter set.
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Report format: table (default on a terminal), json (default otherwise),
+    /// sarif, cyclonedx, markdown, asff.
+    #[arg(long, short, value_name = "FORMAT")]
+    pub format: Option<Format>,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Exit 1 only for open findings at or above this severity:
+    /// none, low, medium, high, critical (default: any open finding).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// An earlier JSON report (or inventory), or the currently deployed archive:
+    /// the report shows what this deploy adds, removes, upgrades, introduces, fixes.
+    #[arg(long, value_name = "OLD")]
+    pub baseline: Option<PathBuf>,
+    /// Fail only on findings the baseline did not have.
+    #[arg(long, requires = "baseline")]
+    pub fail_on_new: bool,
+    /// Suppression rules (default: ./lambda-audit.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// AWS account id written into ASFF findings.
+    #[arg(long, value_name = "ID", default_value = "000000000000")]
+    pub aws_account_id: String,
+    /// AWS region written into ASFF findings.
+    #[arg(
+        long,
+        value_name = "REGION",
+        env = "AWS_REGION",
+        default_value = "us-east-1"
+    )]
+    pub aws_region: String,
 }
 
 /// Builds the inventory the command line asks for: an SBOM, a function with its
@@ -92,27 +124,74 @@ pub fn database(flag: Option<&std::path::Path>) -> anyhow::Result<Database> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
+    let config = match &args.config {
+        Some(path) => Some(Config::load(path)?),
+        None => Config::discover(&std::env::current_dir()?)?,
+    };
     let inventory = inventory(&args.deployment, args.sbom.as_ref())?;
     let db = database(args.db.as_deref())?;
-    let report = analyzer::matching::match_inventory(inventory, &db);
+    let mut report = analyzer::matching::match_inventory(inventory, &db);
+    if let Some(config) = &config {
+        apply_suppressions(&mut report, config, Date::today());
+    }
+    let changes = match &args.baseline {
+        Some(path) => Some(diff(&baseline(path, &args.deployment, &db)?, &report)),
+        None => None,
+    };
     for w in report.warnings() {
         eprintln!("lambda-audit: warning: {w}");
     }
-    write_output(&report, args.output.as_ref())?;
-    Ok(exit_code(&report))
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(Format::default_for(to_terminal));
+    let options = RenderOptions {
+        color: use_color(to_terminal, std::env::var("NO_COLOR").ok().as_deref()),
+        changes: changes.as_ref(),
+        asff: AsffContext {
+            aws_account_id: args.aws_account_id.clone(),
+            region: args.aws_region.clone(),
+            timestamp: rfc3339_now(),
+            ..AsffContext::default()
+        },
+    };
+    let mut out = Vec::new();
+    render(format, &report, &options, &mut out)?;
+    write_output(&out, args.output.as_ref())?;
+    Ok(exit_code(
+        &report,
+        args.fail_on.unwrap_or_default(),
+        args.fail_on_new,
+        changes.as_ref(),
+    ))
 }
 
-fn exit_code(report: &ScanReport) -> u8 {
-    u8::from(report.summary.findings > 0)
+/// Reads `--baseline`: an earlier JSON report or inventory, or else an archive
+/// (the currently deployed package), scanned with the same layers and database.
+fn baseline(path: &Path, current: &DeploymentArgs, db: &Database) -> anyhow::Result<Baseline> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read baseline {}", path.display()))?;
+    let name = path.display().to_string();
+    if bytes.first().is_some_and(|b| *b == b'{') {
+        return Ok(Baseline::from_json(&name, &bytes)?);
+    }
+    let old = DeploymentArgs {
+        function: Some(path.to_path_buf()),
+        layers: current.layers.clone(),
+        runtime: current.runtime,
+    };
+    let inventory = old
+        .open(&Limits::default())?
+        .inventory(&analyzer::extract::all());
+    Ok(Baseline::from_report(&analyzer::matching::match_inventory(
+        inventory, db,
+    )))
 }
 
-fn write_output(report: &ScanReport, output: Option<&PathBuf>) -> anyhow::Result<()> {
-    let mut text = serde_json::to_string_pretty(report)?;
-    text.push('\n');
+/// Writes the rendered report to FILE or standard output.
+pub fn write_output(bytes: &[u8], output: Option<&PathBuf>) -> anyhow::Result<()> {
     match output {
-        Some(path) => std::fs::write(path, text)
+        Some(path) => std::fs::write(path, bytes)
             .with_context(|| format!("cannot write {}", path.display()))?,
-        None => std::io::stdout().write_all(text.as_bytes())?,
+        None => std::io::stdout().write_all(bytes)?,
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ use super::osv::IndexView;
 use super::DbError;
 use crate::ecosystem::Ecosystem;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{BufReader, Read, Write};
 use std::path::Path;
 
@@ -51,7 +51,7 @@ pub struct Compiled {
 #[derive(Default)]
 pub struct Builder {
     compiled: Compiled,
-    seen: HashMap<String, ()>,
+    seen: HashSet<String>,
     keys: BTreeMap<(Ecosystem, String), BTreeSet<u32>>,
 }
 
@@ -69,7 +69,7 @@ impl Builder {
                 return;
             }
         };
-        if self.seen.contains_key(&view.id) {
+        if self.seen.contains(&view.id) {
             return;
         }
         let named: BTreeSet<(Ecosystem, String)> = view
@@ -103,7 +103,7 @@ impl Builder {
             len: raw.bytes.len() as u64,
         });
         self.compiled.blob.extend_from_slice(&raw.bytes);
-        self.seen.insert(view.id, ());
+        self.seen.insert(view.id);
     }
 
     /// Notes a source that could not be read as records.
@@ -164,6 +164,7 @@ pub(crate) fn tempfile_in(dir: &Path) -> Result<(std::path::PathBuf, std::fs::Fi
     for attempt in 0..100u32 {
         let path = dir.join(format!(".tmp-{}-{stamp}-{attempt}", std::process::id()));
         match std::fs::OpenOptions::new()
+            .read(true)
             .write(true)
             .create_new(true)
             .open(&path)

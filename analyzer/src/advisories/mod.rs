@@ -39,6 +39,8 @@ pub enum DbError {
     Unsupported(PathBuf),
     #[error("no OSV advisories found in {}: {FULL_DATA_HINT}", .0.display())]
     Empty(PathBuf),
+    #[error("advisory database {} does not exist: {FULL_DATA_HINT}", .0.display())]
+    Missing(PathBuf),
     #[error("advisory index: {0}")]
     Index(String),
     #[error("advisory {id}: {reason}")]
@@ -100,6 +102,9 @@ impl Database {
         source: &str,
         index_dir: Option<&Path>,
     ) -> Result<Database, DbError> {
+        if !path.exists() {
+            return Err(DbError::Missing(path.to_path_buf()));
+        }
         let sources = load::discover(path)?;
         if sources.is_empty() {
             return Err(DbError::Empty(path.to_path_buf()));
@@ -218,6 +223,14 @@ impl Database {
     /// Every record id, in load order.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.header.records.iter().map(|r| r.id.as_str())
+    }
+
+    /// Every (ecosystem, normalised name) some record names, sorted.
+    pub fn packages(&self) -> impl Iterator<Item = (Ecosystem, &str)> {
+        let mut keys: Vec<(Ecosystem, &str)> =
+            self.keys.keys().map(|(e, n)| (*e, n.as_str())).collect();
+        keys.sort_unstable();
+        keys.into_iter()
     }
 
     /// True when some record names this package (`name` is normalised here).

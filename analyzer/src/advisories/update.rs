@@ -86,6 +86,7 @@ fn stage(
     let url = format!("{base}/{}/all.zip", eco.as_str());
     let dir = db_dir.join(eco.as_str());
     std::fs::create_dir_all(&dir).map_err(|e| DbError::io(&dir, e))?;
+    remove_stale_temps(&dir);
     let (temp, mut file) = super::index::tempfile_in(&dir)?;
     let staged = Staged {
         temp,
@@ -101,6 +102,26 @@ fn stage(
         Err(e) => {
             discard(std::slice::from_ref(&staged));
             Err(e)
+        }
+    }
+}
+
+/// Removes temp files an interrupted update left (older than an hour, so a
+/// concurrent update's files are kept).
+fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry.file_name().to_string_lossy().starts_with(".tmp-")
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(3600));
+        if stale {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 }
@@ -128,22 +149,34 @@ fn download(agent: &ureq::Agent, url: &str, file: &mut File) -> Result<(), DbErr
         .map_err(|e| fail(format!("cannot write the download: {e}")))
 }
 
-/// Checks that `file` is a zip of OSV records; returns how many it holds.
+/// Checks that `file` is a zip of OSV records; returns how many it holds. A
+/// few malformed records (at most one in a hundred) are tolerated, as the
+/// scan reports them; more means the download is not an OSV export.
 fn verify(file: File, url: &str) -> Result<usize, DbError> {
     let mut count = 0usize;
+    let mut invalid: Vec<String> = Vec::new();
     load::read_zip(file, url, &mut |raw: RawRecord| {
-        Osv::from_slice(&raw.bytes)
-            .map_err(|e| DbError::Update(format!("{}: not a valid OSV record: {e}", raw.origin)))?;
-        count += 1;
+        match Osv::from_slice(&raw.bytes) {
+            Ok(_) => count += 1,
+            Err(e) => invalid.push(format!("{}: {e}", raw.origin)),
+        }
         Ok(())
     })
-    .map_err(|e| match e {
-        DbError::Update(_) => e,
-        other => DbError::Update(format!("the download is not a valid export: {other}")),
-    })?;
+    .map_err(|e| DbError::Update(format!("the download is not a valid export: {e}")))?;
     if count == 0 {
+        let first = invalid
+            .first()
+            .map_or(String::new(), |i| format!(" (first problem: {i})"));
         return Err(DbError::Update(format!(
-            "{url}: the zip holds no OSV records"
+            "{url}: the zip holds no valid OSV records{first}"
+        )));
+    }
+    if invalid.len() * 100 > count + invalid.len() {
+        return Err(DbError::Update(format!(
+            "{url}: {} of {} members are not valid OSV records (first: {})",
+            invalid.len(),
+            count + invalid.len(),
+            invalid[0]
         )));
     }
     Ok(count)

@@ -2,6 +2,8 @@
 //! family, registered in [`all`]. Picking files is cheap and name-based; only
 //! picked entries are inflated, and they are parsed in parallel with rayon.
 
+pub mod cargo;
+pub mod maven;
 pub mod npm;
 pub mod python;
 
@@ -102,7 +104,12 @@ pub trait Extractor: Send + Sync {
 
 /// Every extractor lambda-audit knows, in a stable order.
 pub fn all() -> Vec<Box<dyn Extractor>> {
-    vec![Box::new(npm::NpmExtractor), Box::new(python::Python)]
+    vec![
+        Box::new(npm::NpmExtractor),
+        Box::new(python::Python),
+        Box::new(cargo::CargoExtractor),
+        Box::new(maven::MavenExtractor),
+    ]
 }
 
 /// Which files one extractor read, for the coverage report.

@@ -15,33 +15,29 @@ use crate::inventory::Inventory;
 use crate::package::Package;
 use crate::version::Version;
 use ranges::Outcome;
+use rayon::prelude::*;
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// Matches every dependency of `inventory` (roots are never matched) against
 /// `db`. Findings and unmatched entries are sorted; the summary is filled.
 pub fn match_inventory(inventory: Inventory, db: &Database) -> ScanReport {
+    // One lookup per (ecosystem, name); the groups are matched in parallel.
+    let mut groups: BTreeMap<(Ecosystem, String), Vec<&Package>> = BTreeMap::new();
+    for package in &inventory.packages {
+        groups
+            .entry((package.ecosystem, package.normalized_name()))
+            .or_default()
+            .push(package);
+    }
+    let groups: Vec<((Ecosystem, String), Vec<&Package>)> = groups.into_iter().collect();
+    let results: Vec<(Vec<Finding>, Vec<Unmatched>)> = groups
+        .par_iter()
+        .map(|((eco, name), packages)| match_group(db, *eco, name, packages))
+        .collect();
     let mut findings = Vec::new();
     let mut unmatched = Vec::new();
-    let mut cache: HashMap<(Ecosystem, String), Vec<Result<Osv, (String, String)>>> =
-        HashMap::new();
-    for package in &inventory.packages {
-        let key = (package.ecosystem, package.normalized_name());
-        let records = cache
-            .entry(key)
-            .or_insert_with_key(|(eco, name)| db.lookup_each(*eco, name));
-        let mut usable = Vec::with_capacity(records.len());
-        for record in records.iter() {
-            match record {
-                Ok(osv) => usable.push(osv),
-                Err((id, reason)) => unmatched.push(Unmatched {
-                    advisory: id.clone(),
-                    package: package_ref(package),
-                    reason: format!("the advisory could not be read: {reason}"),
-                }),
-            }
-        }
-        let (f, u) = match_package(package, &usable);
+    for (f, u) in results {
         findings.extend(f);
         unmatched.extend(u);
     }
@@ -57,6 +53,38 @@ pub fn match_inventory(inventory: Inventory, db: &Database) -> ScanReport {
         unmatched,
         summary,
     }
+}
+
+/// Matches the packages sharing one (ecosystem, normalised name).
+fn match_group(
+    db: &Database,
+    eco: Ecosystem,
+    name: &str,
+    packages: &[&Package],
+) -> (Vec<Finding>, Vec<Unmatched>) {
+    let mut findings = Vec::new();
+    let mut unmatched = Vec::new();
+    let records = db.lookup_each(eco, name);
+    if records.is_empty() {
+        return (findings, unmatched);
+    }
+    for package in packages {
+        let mut usable = Vec::with_capacity(records.len());
+        for record in &records {
+            match record {
+                Ok(osv) => usable.push(osv),
+                Err((id, reason)) => unmatched.push(Unmatched {
+                    advisory: id.clone(),
+                    package: package_ref(package),
+                    reason: format!("the advisory could not be read: {reason}"),
+                }),
+            }
+        }
+        let (f, u) = match_package(package, &usable);
+        findings.extend(f);
+        unmatched.extend(u);
+    }
+    (findings, unmatched)
 }
 
 /// Matches one package against the records that name it.

@@ -25,19 +25,16 @@ struct Parsed {
 /// Event kinds, in the order they apply at one version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum EventKind {
-    Introduced,
-    LastAffected,
     Fixed,
     Limit,
+    LastAffected,
+    Introduced,
 }
 
 /// Evaluates one `affected[]` entry for `installed` under `ecosystem`'s rules.
 /// A listed version or any decidable range that covers it wins; otherwise a
 /// part that could not be compared makes the outcome undecided.
 pub fn evaluate(ecosystem: Ecosystem, affected: &Affected, installed: &str) -> Outcome {
-    if listed(ecosystem, &affected.versions, installed) {
-        return Outcome::Affected;
-    }
     let mut undecided = None;
     let mut decidable = false;
     for range in &affected.ranges {
@@ -50,9 +47,18 @@ pub fn evaluate(ecosystem: Ecosystem, affected: &Affected, installed: &str) -> O
             }
         }
     }
+    // Checked after the ranges: parsing a long list costs more than a few events.
+    if listed(ecosystem, &affected.versions, installed) {
+        return Outcome::Affected;
+    }
     match undecided {
         Some(reason) => Outcome::Undecided(reason),
-        None if decidable || !affected.versions.is_empty() => Outcome::NotAffected,
+        None if decidable => Outcome::NotAffected,
+        // Only the list speaks: a version that does not parse is not "absent".
+        None if !affected.versions.is_empty() => match Version::parse(ecosystem, installed) {
+            Ok(_) => Outcome::NotAffected,
+            Err(e) => Outcome::Undecided(format!("installed version {e}")),
+        },
         None if affected.ranges.is_empty() => Outcome::Undecided(
             "the advisory lists no affected versions or ranges for this package".into(),
         ),
@@ -63,6 +69,8 @@ pub fn evaluate(ecosystem: Ecosystem, affected: &Affected, installed: &str) -> O
 
 /// True when `installed` is in the enumerated list: the same string, or a
 /// version equal to it under the ecosystem's rules (`2022.12.07` == `2022.12.7`).
+/// As in PEP 440 version matching, a listed public version also covers its
+/// local builds (`2.0.1` lists `2.0.1+cu118`).
 pub fn listed(ecosystem: Ecosystem, versions: &[String], installed: &str) -> bool {
     if versions.iter().any(|v| v == installed) {
         return true;
@@ -70,8 +78,19 @@ pub fn listed(ecosystem: Ecosystem, versions: &[String], installed: &str) -> boo
     let Ok(mine) = Version::parse(ecosystem, installed) else {
         return false;
     };
+    let public = match &mine {
+        Version::Pep440(v) if v.is_local() => Some(Version::Pep440(v.clone().without_local())),
+        _ => None,
+    };
     versions.iter().any(|v| {
-        Version::parse(ecosystem, v).is_ok_and(|v| v.partial_cmp(&mine) == Some(Ordering::Equal))
+        Version::parse(ecosystem, v).is_ok_and(|v| {
+            let local_listed = matches!(&v, Version::Pep440(p) if p.is_local());
+            let candidate = match &public {
+                Some(p) if !local_listed => p,
+                _ => &mine,
+            };
+            v.partial_cmp(candidate) == Some(Ordering::Equal)
+        })
     })
 }
 
@@ -98,9 +117,8 @@ fn rules_for(ecosystem: Ecosystem, range: &Range) -> Option<Ecosystem> {
     }
 }
 
-/// Evaluates one range, following the OSV schema's algorithm: events sorted
-/// by version (`introduced: "0"` first), `introduced` opens, `fixed` closes at
-/// the version, `last_affected` closes after it; `limit` caps the range.
+/// Evaluates one range: its `introduced`/closing pairs as intervals, or the
+/// OSV schema's sorted walk when the events do not pair up; `limit` caps it.
 pub fn range_affects(ecosystem: Ecosystem, range: &Range, installed: &str) -> RangeResult {
     if range.kind == "GIT" {
         return RangeResult::Ignored;
@@ -119,6 +137,59 @@ pub fn range_affects(ecosystem: Ecosystem, range: &Range, installed: &str) -> Ra
             Err(reason) => return RangeResult::Undecided(reason),
         }
     }
+    // How the installed version compares with an event's version ("0" is below all).
+    let relation = |e: &Parsed| {
+        e.version
+            .as_ref()
+            .map_or(Some(Ordering::Greater), |v| version.partial_cmp(v))
+    };
+    let capped = events
+        .iter()
+        .any(|e| e.kind == EventKind::Limit && relation(e).is_some_and(Ordering::is_ge));
+    events.retain(|e| e.kind != EventKind::Limit);
+    let affected = match intervals(&events) {
+        Some(pairs) => pairs.iter().any(|(start, end)| {
+            relation(start).is_some_and(Ordering::is_ge)
+                && end.is_none_or(|end| match end.kind {
+                    EventKind::LastAffected => relation(end).is_some_and(Ordering::is_le),
+                    _ => relation(end) == Some(Ordering::Less),
+                })
+        }),
+        None => sorted_walk(&mut events, relation),
+    };
+    if affected && !capped {
+        RangeResult::Affected
+    } else {
+        RangeResult::NotAffected
+    }
+}
+
+/// The events as written, when they read as `introduced`/closing pairs (the
+/// last `introduced` may stay open). Advisories write one interval per pair;
+/// reading the pairs keeps overlapping or unordered intervals (as some PyPI
+/// records have them) meaning what their authors wrote.
+fn intervals(events: &[Parsed]) -> Option<Vec<(&Parsed, Option<&Parsed>)>> {
+    let mut pairs = Vec::new();
+    let mut chunks = events.chunks(2);
+    for chunk in &mut chunks {
+        match chunk {
+            [start, end]
+                if start.kind == EventKind::Introduced && end.kind != EventKind::Introduced =>
+            {
+                pairs.push((start, Some(end)))
+            }
+            [start] if start.kind == EventKind::Introduced => pairs.push((start, None)),
+            _ => return None,
+        }
+    }
+    Some(pairs)
+}
+
+/// The OSV schema's evaluation for events that do not pair up: sorted by
+/// version (`introduced: "0"` first; at one version, closing events before
+/// `introduced`, so adjacent intervals join), `introduced` opens, `fixed`
+/// closes at its version, `last_affected` closes after it.
+fn sorted_walk(events: &mut [Parsed], relation: impl Fn(&Parsed) -> Option<Ordering>) -> bool {
     events.sort_by(|a, b| {
         let by_version = match (&a.version, &b.version) {
             (None, None) => Ordering::Equal,
@@ -128,32 +199,17 @@ pub fn range_affects(ecosystem: Ecosystem, range: &Range, installed: &str) -> Ra
         };
         by_version.then(a.kind.cmp(&b.kind))
     });
-    // How the installed version compares with an event's version ("0" is below all).
-    let relation = |e: &Parsed| {
-        e.version
-            .as_ref()
-            .map_or(Some(Ordering::Greater), |v| version.partial_cmp(v))
-    };
-    let at_or_after = |e: &Parsed| relation(e).is_some_and(Ordering::is_ge);
     let mut affected = false;
-    for event in &events {
+    for event in events.iter() {
+        let rel = relation(event);
         match event.kind {
-            EventKind::Introduced if at_or_after(event) => affected = true,
-            EventKind::Fixed if at_or_after(event) => affected = false,
-            EventKind::LastAffected if relation(event) == Some(Ordering::Greater) => {
-                affected = false
-            }
+            EventKind::Introduced if rel.is_some_and(Ordering::is_ge) => affected = true,
+            EventKind::Fixed if rel.is_some_and(Ordering::is_ge) => affected = false,
+            EventKind::LastAffected if rel == Some(Ordering::Greater) => affected = false,
             _ => {}
         }
     }
-    let capped = events
-        .iter()
-        .any(|e| e.kind == EventKind::Limit && at_or_after(e));
-    if affected && !capped {
-        RangeResult::Affected
-    } else {
-        RangeResult::NotAffected
-    }
+    affected
 }
 
 fn parse_event(rules: Ecosystem, range_kind: &str, event: &Event) -> Result<Parsed, String> {

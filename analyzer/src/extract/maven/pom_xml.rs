@@ -1,0 +1,402 @@
+//! A project's `pom.xml`: the project's own coordinates (a root) and its
+//! `<dependencies>` with literal versions. `${...}` placeholders are resolved
+//! from the same pom only (`<properties>`, `project.version`, the parent's
+//! version); versions left to a parent POM, a BOM or a range are reported as
+//! skipped, never guessed.
+
+use crate::ecosystem::Ecosystem;
+use crate::extract::{ExtractError, Extracted};
+use crate::package::{EvidenceKind, Found};
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use std::collections::BTreeMap;
+
+/// How deep `${a}` → `${b}` → ... chains are followed.
+const MAX_EXPANSIONS: usize = 16;
+
+#[derive(Default)]
+struct Dependency {
+    group_id: Option<String>,
+    artifact_id: Option<String>,
+    version: Option<String>,
+    scope: Option<String>,
+    optional: bool,
+}
+
+#[derive(Default)]
+struct Pom {
+    group_id: Option<String>,
+    artifact_id: Option<String>,
+    version: Option<String>,
+    parent_group_id: Option<String>,
+    parent_version: Option<String>,
+    properties: BTreeMap<String, String>,
+    dependencies: Vec<Dependency>,
+    managed: Vec<Dependency>,
+}
+
+/// Reads the element tree into a [`Pom`], keeping only the paths that matter.
+fn read(text: &str) -> Result<Pom, ExtractError> {
+    let mut reader = Reader::from_str(text);
+    reader.config_mut().trim_text(true);
+    let mut pom = Pom::default();
+    let mut stack: Vec<String> = Vec::new();
+    let mut text_buf = String::new();
+    loop {
+        match reader.read_event()? {
+            Event::Start(e) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                stack.push(name);
+                text_buf.clear();
+                let path: Vec<&str> = stack.iter().map(String::as_str).collect();
+                match path.as_slice() {
+                    ["project", "dependencies", "dependency"] => {
+                        pom.dependencies.push(Dependency::default())
+                    }
+                    ["project", "dependencyManagement", "dependencies", "dependency"] => {
+                        pom.managed.push(Dependency::default())
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(t) => text_buf.push_str(&t.unescape()?),
+            Event::CData(c) => text_buf.push_str(&String::from_utf8_lossy(&c)),
+            Event::End(_) => {
+                let value = std::mem::take(&mut text_buf).trim().to_string();
+                let path: Vec<&str> = stack.iter().map(String::as_str).collect();
+                store(&mut pom, &path, value);
+                stack.pop();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if !stack.is_empty() {
+        return Err(ExtractError::new(format!(
+            "invalid XML: document ends inside <{}>",
+            stack.join("><")
+        )));
+    }
+    if pom.artifact_id.is_none() && pom.dependencies.is_empty() {
+        return Err(ExtractError::new(
+            "not a Maven POM: no <project> with <artifactId> or <dependencies>",
+        ));
+    }
+    Ok(pom)
+}
+
+fn store(pom: &mut Pom, path: &[&str], value: String) {
+    let set = |slot: &mut Option<String>| *slot = Some(value.clone());
+    match path {
+        ["project", "groupId"] => set(&mut pom.group_id),
+        ["project", "artifactId"] => set(&mut pom.artifact_id),
+        ["project", "version"] => set(&mut pom.version),
+        ["project", "parent", "groupId"] => set(&mut pom.parent_group_id),
+        ["project", "parent", "version"] => set(&mut pom.parent_version),
+        ["project", "properties", key] => {
+            pom.properties.insert((*key).to_string(), value);
+        }
+        ["project", "dependencies", "dependency", field] => {
+            if let Some(d) = pom.dependencies.last_mut() {
+                store_dependency(d, field, value);
+            }
+        }
+        ["project", "dependencyManagement", "dependencies", "dependency", field] => {
+            if let Some(d) = pom.managed.last_mut() {
+                store_dependency(d, field, value);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn store_dependency(d: &mut Dependency, field: &str, value: String) {
+    match field {
+        "groupId" => d.group_id = Some(value),
+        "artifactId" => d.artifact_id = Some(value),
+        "version" => d.version = Some(value),
+        "scope" => d.scope = Some(value),
+        "optional" => d.optional = value == "true",
+        _ => {}
+    }
+}
+
+impl Pom {
+    fn builtin(&self, key: &str) -> Option<&str> {
+        match key {
+            "project.version" | "pom.version" | "version" => {
+                self.version.as_deref().or(self.parent_version.as_deref())
+            }
+            "project.groupId" | "pom.groupId" | "groupId" => {
+                self.group_id.as_deref().or(self.parent_group_id.as_deref())
+            }
+            "project.artifactId" | "pom.artifactId" | "artifactId" => self.artifact_id.as_deref(),
+            "project.parent.version" | "parent.version" => self.parent_version.as_deref(),
+            "project.parent.groupId" | "parent.groupId" => self.parent_group_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Expands `${...}` placeholders; `Err` names the first one left unresolved.
+    fn resolve(&self, value: &str) -> Result<String, String> {
+        let mut current = value.to_string();
+        for _ in 0..MAX_EXPANSIONS {
+            let Some(start) = current.find("${") else {
+                return Ok(current);
+            };
+            let Some(len) = current[start..].find('}') else {
+                return Err(current[start..].to_string());
+            };
+            let key = &current[start + 2..start + len];
+            let replacement = self
+                .properties
+                .get(key)
+                .map(String::as_str)
+                .or_else(|| self.builtin(key))
+                .ok_or_else(|| format!("${{{key}}}"))?;
+            current = format!(
+                "{}{}{}",
+                &current[..start],
+                replacement,
+                &current[start + len + 1..]
+            );
+        }
+        Err(current)
+    }
+
+    fn managed_version(&self, group: &str, artifact: &str) -> Option<&str> {
+        self.managed
+            .iter()
+            .find(|m| {
+                m.group_id
+                    .as_deref()
+                    .is_some_and(|g| self.resolve(g).is_ok_and(|g| g == group))
+                    && m.artifact_id
+                        .as_deref()
+                        .is_some_and(|a| self.resolve(a).is_ok_and(|a| a == artifact))
+            })
+            .and_then(|m| m.version.as_deref())
+    }
+}
+
+fn is_range(version: &str) -> bool {
+    version.starts_with(['[', '(']) || version.contains(',')
+}
+
+/// Parses a pom.xml at `path` into the project's root package, its dependencies
+/// with resolvable literal versions, and a skipped note for each other dependency.
+pub fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
+    let pom = read(text)?;
+    let mut out = Extracted::default();
+    let own = (
+        pom.builtin("project.groupId").map(|g| pom.resolve(g)),
+        pom.artifact_id.as_deref().map(|a| pom.resolve(a)),
+        pom.builtin("project.version").map(|v| pom.resolve(v)),
+    );
+    if let (Some(Ok(g)), Some(Ok(a)), Some(Ok(v))) = own {
+        out.packages.push(
+            Found::new(
+                Ecosystem::Maven,
+                format!("{g}:{a}"),
+                v,
+                path,
+                EvidenceKind::Declared,
+            )
+            .root(),
+        );
+    }
+    for d in &pom.dependencies {
+        let (Some(g), Some(a)) = (d.group_id.as_deref(), d.artifact_id.as_deref()) else {
+            out.skip(path, "pom.xml dependency without groupId or artifactId");
+            continue;
+        };
+        let (g, a) = match (pom.resolve(g), pom.resolve(a)) {
+            (Ok(g), Ok(a)) => (g, a),
+            (Err(p), _) | (_, Err(p)) => {
+                out.skip(
+                    path,
+                    format!("pom.xml dependency {g}:{a}: {p} is not defined in this pom"),
+                );
+                continue;
+            }
+        };
+        let name = format!("{g}:{a}");
+        let Some(raw) = d.version.as_deref().or_else(|| pom.managed_version(&g, &a)) else {
+            out.skip(
+                path,
+                format!(
+                    "pom.xml dependency {name} has no version here \
+                     (managed by a parent POM or BOM)"
+                ),
+            );
+            continue;
+        };
+        let version = match pom.resolve(raw) {
+            Ok(v) => v,
+            Err(p) => {
+                out.skip(
+                    path,
+                    format!(
+                        "pom.xml dependency {name} version {raw}: {p} is not defined in this pom"
+                    ),
+                );
+                continue;
+            }
+        };
+        if is_range(&version) {
+            out.skip(
+                path,
+                format!("pom.xml dependency {name} has a version range {version}; not pinned"),
+            );
+            continue;
+        }
+        let mut found = Found::new(
+            Ecosystem::Maven,
+            name,
+            version,
+            path,
+            EvidenceKind::Declared,
+        );
+        if let Some(scope) = d.scope.as_deref().filter(|s| *s != "compile") {
+            found = found.scope(scope);
+        } else if d.optional {
+            found = found.scope("optional");
+        }
+        out.packages.push(found);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::package::Role;
+
+    const POM: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <parent>
+    <groupId>org.example</groupId>
+    <artifactId>parent</artifactId>
+    <version>7</version>
+  </parent>
+  <artifactId>orders</artifactId>
+  <version>1.4.0</version>
+  <properties>
+    <jackson.version>2.14.0</jackson.version>
+    <jackson.alias>${jackson.version}</jackson.alias>
+  </properties>
+  <dependencyManagement>
+    <dependencies>
+      <dependency>
+        <groupId>org.yaml</groupId>
+        <artifactId>snakeyaml</artifactId>
+        <version>1.33</version>
+      </dependency>
+    </dependencies>
+  </dependencyManagement>
+  <dependencies>
+    <dependency>
+      <groupId>com.fasterxml.jackson.core</groupId>
+      <artifactId>jackson-databind</artifactId>
+      <version>${jackson.alias}</version>
+    </dependency>
+    <dependency>
+      <groupId>${project.groupId}</groupId>
+      <artifactId>orders-model</artifactId>
+      <version>${project.version}</version>
+    </dependency>
+    <dependency>
+      <groupId>org.yaml</groupId>
+      <artifactId>snakeyaml</artifactId>
+    </dependency>
+    <dependency>
+      <groupId>junit</groupId>
+      <artifactId>junit</artifactId>
+      <version><![CDATA[4.12]]></version>
+      <scope>test</scope>
+    </dependency>
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>slf4j-api</artifactId>
+      <version>${slf4j.version}</version>
+    </dependency>
+    <dependency>
+      <groupId>com.amazonaws</groupId>
+      <artifactId>aws-lambda-java-core</artifactId>
+    </dependency>
+    <dependency>
+      <groupId>org.ranged</groupId>
+      <artifactId>lib</artifactId>
+      <version>[1.0,2.0)</version>
+    </dependency>
+  </dependencies>
+  <build><plugins><plugin><groupId>x</groupId><artifactId>y</artifactId><version>1</version></plugin></plugins></build>
+</project>
+"#;
+
+    #[test]
+    fn resolves_properties_and_project_version() {
+        let out = parse("pom.xml", POM).unwrap();
+        let got: Vec<_> = out
+            .packages
+            .iter()
+            .map(|f| {
+                (
+                    f.name.as_str(),
+                    f.version.as_str(),
+                    f.role,
+                    f.scope.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("org.example:orders", "1.4.0", Role::Root, None),
+                (
+                    "com.fasterxml.jackson.core:jackson-databind",
+                    "2.14.0",
+                    Role::Dependency,
+                    None
+                ),
+                ("org.example:orders-model", "1.4.0", Role::Dependency, None),
+                ("org.yaml:snakeyaml", "1.33", Role::Dependency, None),
+                ("junit:junit", "4.12", Role::Dependency, Some("test")),
+            ]
+        );
+        assert!(out
+            .packages
+            .iter()
+            .all(|f| f.evidence == EvidenceKind::Declared));
+        let reasons: Vec<_> = out.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                "pom.xml dependency org.slf4j:slf4j-api version ${slf4j.version}: \
+                 ${slf4j.version} is not defined in this pom",
+                "pom.xml dependency com.amazonaws:aws-lambda-java-core has no version here \
+                 (managed by a parent POM or BOM)",
+                "pom.xml dependency org.ranged:lib has a version range [1.0,2.0); not pinned",
+            ]
+        );
+    }
+
+    #[test]
+    fn self_referencing_property_does_not_loop() {
+        let pom = "<project><artifactId>a</artifactId><properties><v>${v}</v></properties>\
+                   <dependencies><dependency><groupId>g</groupId><artifactId>x</artifactId>\
+                   <version>${v}</version></dependency></dependencies></project>";
+        let out = parse("pom.xml", pom).unwrap();
+        assert_eq!(out.packages, vec![]);
+        assert_eq!(out.skipped.len(), 1);
+    }
+
+    #[test]
+    fn bad_xml_is_an_error() {
+        assert!(parse("pom.xml", "<project><dependencies></project>").is_err());
+        assert!(parse("pom.xml", "<project><artifactId>a</artifactId>").is_err());
+        let err = parse("pom.xml", "<settings><x>1</x></settings>").unwrap_err();
+        assert!(err.0.contains("not a Maven POM"), "{err}");
+    }
+}

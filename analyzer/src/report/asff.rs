@@ -1,0 +1,259 @@
+//! `--format asff`: a JSON array of AWS Security Finding Format findings, one
+//! per finding, ready for Security Hub's BatchImportFindings. The account, the
+//! resource and the timestamp come from [`AsffContext`], so output is a pure
+//! function of its inputs. Finding ids are `<resource>/<vulnerability>/<purl>`,
+//! stable across scans so that a re-import updates the same finding.
+
+use super::json::write_sorted;
+use super::{location_uri, ordered, osv_url, primary_locations, Renderer};
+use crate::findings::{Finding, Rating, ScanReport, Status};
+use crate::suppress::Date;
+use crate::Ecosystem;
+use serde_json::{json, Map, Value};
+use std::io::{self, Write};
+
+/// ASFF schema version.
+pub const SCHEMA_VERSION: &str = "2018-10-08";
+/// The finding type of a vulnerable dependency.
+pub const FINDING_TYPE: &str = "Software and Configuration Checks/Vulnerabilities/CVE";
+/// `GeneratorId` of every finding.
+pub const GENERATOR_ID: &str = "lambda-audit";
+
+/// Where ASFF findings are reported, about what, and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AsffContext {
+    /// The 12-digit account that owns the resource.
+    pub aws_account_id: String,
+    pub region: String,
+    /// `aws`, `aws-cn`, `aws-us-gov`.
+    pub partition: String,
+    /// Default: the account's own product,
+    /// `arn:<partition>:securityhub:<region>:<account>:product/<account>/default`.
+    pub product_arn: Option<String>,
+    /// The function (or layer version) ARN; default: the function artifact's name.
+    pub resource_id: Option<String>,
+    /// `AwsLambdaFunction` or `AwsLambdaLayerVersion`.
+    pub resource_type: String,
+    /// `CreatedAt`/`UpdatedAt`, RFC 3339 (see [`rfc3339_now`]).
+    pub timestamp: String,
+}
+
+impl Default for AsffContext {
+    fn default() -> Self {
+        AsffContext {
+            aws_account_id: "000000000000".into(),
+            region: "us-east-1".into(),
+            partition: "aws".into(),
+            product_arn: None,
+            resource_id: None,
+            resource_type: "AwsLambdaFunction".into(),
+            timestamp: "1970-01-01T00:00:00Z".into(),
+        }
+    }
+}
+
+impl AsffContext {
+    /// The product ARN the findings are imported under.
+    pub fn product_arn(&self) -> String {
+        self.product_arn.clone().unwrap_or_else(|| {
+            format!(
+                "arn:{}:securityhub:{}:{}:product/{}/default",
+                self.partition, self.region, self.aws_account_id, self.aws_account_id
+            )
+        })
+    }
+}
+
+/// The current UTC time in RFC 3339 (`2026-11-23T10:21:23Z`), for
+/// [`AsffContext::timestamp`].
+pub fn rfc3339_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let date = Date::from_unix_days((secs / 86_400) as i64);
+    let t = secs % 86_400;
+    format!("{date}T{:02}:{:02}:{:02}Z", t / 3600, t / 60 % 60, t % 60)
+}
+
+pub(crate) struct Asff<'a> {
+    pub context: &'a AsffContext,
+}
+
+fn label(rating: Rating) -> &'static str {
+    match rating {
+        Rating::Critical => "CRITICAL",
+        Rating::High => "HIGH",
+        Rating::Medium => "MEDIUM",
+        Rating::Low => "LOW",
+        Rating::None | Rating::Unknown => "INFORMATIONAL",
+    }
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn cvss_version(vector: &str) -> Option<&'static str> {
+    if vector.starts_with("CVSS:3.1/") {
+        Some("3.1")
+    } else if vector.starts_with("CVSS:3.0/") {
+        Some("3.0")
+    } else if vector.starts_with("CVSS:4.0/") {
+        Some("4.0")
+    } else if vector.starts_with("AV:") {
+        Some("2.0")
+    } else {
+        None
+    }
+}
+
+fn vulnerable_package(f: &Finding) -> Value {
+    let p = &f.package;
+    let mut m = Map::new();
+    m.insert("Name".into(), Value::from(p.name.as_str()));
+    let version = match (p.ecosystem, p.version.split_once('!')) {
+        (Ecosystem::PyPI, Some((epoch, rest))) if epoch.chars().all(|c| c.is_ascii_digit()) => {
+            m.insert("Epoch".into(), Value::from(epoch));
+            rest
+        }
+        _ => p.version.as_str(),
+    };
+    m.insert("Version".into(), Value::from(version));
+    m.insert("PackageManager".into(), Value::from(p.ecosystem.as_str()));
+    if let Some(l) = primary_locations(&f.locations).first() {
+        let path = l.lambda_path.clone().unwrap_or_else(|| location_uri(l));
+        m.insert("FilePath".into(), Value::from(path));
+    }
+    if let Some(fix) = &f.fixed_version {
+        m.insert("FixedInVersion".into(), Value::from(fix.as_str()));
+        m.insert(
+            "Remediation".into(),
+            Value::from(format!("Upgrade {} to {fix} or later.", p.name)),
+        );
+    }
+    Value::Object(m)
+}
+
+fn vulnerability(f: &Finding) -> Value {
+    let mut v = Map::new();
+    v.insert("Id".into(), Value::from(f.id.as_str()));
+    v.insert("VulnerablePackages".into(), json!([vulnerable_package(f)]));
+    if let (Some(score), Some(vector)) = (f.severity.score, f.severity.vector.as_deref()) {
+        if let Some(version) = cvss_version(vector) {
+            v.insert(
+                "Cvss".into(),
+                json!([{ "Version": version, "BaseScore": score, "BaseVector": vector, "Source": "OSV" }]),
+            );
+        }
+    }
+    if !f.aliases.is_empty() {
+        v.insert("RelatedVulnerabilities".into(), json!(f.aliases));
+    }
+    v.insert(
+        "Vendor".into(),
+        json!({ "Name": "OSV", "Url": osv_url(&f.id) }),
+    );
+    if !f.references.is_empty() {
+        let urls: Vec<&String> = f.references.iter().take(20).collect();
+        v.insert("ReferenceUrls".into(), json!(urls));
+    }
+    let fix = if f.fixed_version.is_some() {
+        "YES"
+    } else {
+        "NO"
+    };
+    v.insert("FixAvailable".into(), Value::from(fix));
+    Value::Object(v)
+}
+
+impl Asff<'_> {
+    fn resource_id(&self, report: &ScanReport) -> String {
+        if let Some(id) = &self.context.resource_id {
+            return id.clone();
+        }
+        let artifacts = &report.inventory.artifacts;
+        artifacts
+            .iter()
+            .find(|a| a.role == "function")
+            .or_else(|| artifacts.first())
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| "lambda-audit".into())
+    }
+
+    fn finding(&self, resource: &str, f: &Finding) -> Value {
+        let ctx = self.context;
+        let p = &f.package;
+        let title = clip(
+            &format!("{} in {} {} ({})", f.id, p.name, p.version, p.ecosystem),
+            256,
+        );
+        let mut description = if f.summary.is_empty() {
+            format!("{} affects {}.", f.id, p.purl)
+        } else {
+            format!("{} ({})", f.summary, p.purl)
+        };
+        if !f.loaded {
+            description.push_str(" No copy of this package is loaded by the runtime.");
+        }
+        let original = f
+            .severity
+            .score
+            .map(|s| format!("{s:.1}"))
+            .unwrap_or_else(|| label(f.severity.rating).to_string());
+        let workflow = match f.status {
+            Status::Open => "NEW",
+            Status::Suppressed => "SUPPRESSED",
+        };
+        let mut finding = json!({
+            "SchemaVersion": SCHEMA_VERSION,
+            "Id": format!("{resource}/{}/{}", f.id, p.purl),
+            "ProductArn": ctx.product_arn(),
+            "GeneratorId": GENERATOR_ID,
+            "AwsAccountId": ctx.aws_account_id,
+            "Types": [FINDING_TYPE],
+            "CreatedAt": ctx.timestamp,
+            "UpdatedAt": ctx.timestamp,
+            "Severity": { "Label": label(f.severity.rating), "Original": original },
+            "Title": title,
+            "Description": clip(&description, 1024),
+            "Resources": [{
+                "Type": ctx.resource_type,
+                "Id": resource,
+                "Partition": ctx.partition,
+                "Region": ctx.region,
+            }],
+            "Vulnerabilities": [vulnerability(f)],
+            "RecordState": "ACTIVE",
+            "Workflow": { "Status": workflow },
+            "ProductFields": { "lambda-audit/purl": p.purl, "lambda-audit/ecosystem": p.ecosystem.as_str() },
+        });
+        if let Some(reason) = &f.suppressed_reason {
+            finding["Note"] = json!({
+                "Text": clip(reason, 512),
+                "UpdatedBy": GENERATOR_ID,
+                "UpdatedAt": ctx.timestamp,
+            });
+        }
+        if let Some(url) = f.references.first() {
+            finding["SourceUrl"] = Value::from(url.as_str());
+        }
+        finding
+    }
+}
+
+impl Renderer for Asff<'_> {
+    fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+        let resource = self.resource_id(report);
+        let list: Vec<Value> = ordered(&report.findings)
+            .into_iter()
+            .map(|f| self.finding(&resource, f))
+            .collect();
+        write_sorted(Value::Array(list), out)
+    }
+}

@@ -1,0 +1,224 @@
+//! `--format cyclonedx`: a CycloneDX 1.5 JSON BOM. The function is
+//! `metadata.component`, every dependency a component (bom-ref = purl, with its
+//! evidence files as occurrences), and every finding a vulnerability with its
+//! ratings, the component it affects, and, when suppressed, an analysis.
+//! No serial number and no timestamp, so the same input gives the same bytes.
+
+use super::json::write_sorted;
+use super::{cvss_method, location_uri, osv_url, rating_name, Renderer};
+use crate::findings::{Finding, Rating, ScanReport, Status};
+use crate::inventory::Inventory;
+use crate::package::Package;
+use crate::Ecosystem;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+
+pub(crate) struct CycloneDx;
+
+impl Renderer for CycloneDx {
+    fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+        write_sorted(bom(&report.inventory, &report.findings), out)
+    }
+}
+
+/// Writes an inventory (no findings, no `vulnerabilities`) as CycloneDX 1.5,
+/// for `sbom --format cyclonedx`.
+pub fn render_inventory(inventory: &Inventory, out: &mut dyn Write) -> io::Result<()> {
+    write_sorted(bom(inventory, &[]), out)
+}
+
+/// `group` and `name` of a package as CycloneDX splits them.
+fn group_and_name(p: &Package) -> (Option<&str>, &str) {
+    match p.ecosystem {
+        Ecosystem::Maven => match p.name.split_once(':') {
+            Some((g, a)) => (Some(g), a),
+            None => (None, p.name.as_str()),
+        },
+        Ecosystem::Npm if p.name.starts_with('@') => match p.name.split_once('/') {
+            Some((g, n)) => (Some(g), n),
+            None => (None, p.name.as_str()),
+        },
+        _ => (None, p.name.as_str()),
+    }
+}
+
+fn component(p: &Package, kind: &str, bom_ref: &str) -> Value {
+    let (group, name) = group_and_name(p);
+    let mut c = Map::new();
+    c.insert("type".into(), Value::from(kind));
+    c.insert("bom-ref".into(), Value::from(bom_ref));
+    if let Some(g) = group {
+        c.insert("group".into(), Value::from(g));
+    }
+    c.insert("name".into(), Value::from(name));
+    c.insert("version".into(), Value::from(p.version.as_str()));
+    c.insert("purl".into(), Value::from(p.purl.as_str()));
+    let mut occurrences: Vec<String> = p.locations.iter().map(location_uri).collect();
+    occurrences.dedup();
+    if !occurrences.is_empty() {
+        let list: Vec<Value> = occurrences
+            .into_iter()
+            .map(|l| json!({ "location": l }))
+            .collect();
+        c.insert("evidence".into(), json!({ "occurrences": list }));
+    }
+    let mut properties =
+        vec![json!({ "name": "lambda-audit:ecosystem", "value": p.ecosystem.as_str() })];
+    if !p.is_loaded() {
+        properties.push(json!({ "name": "lambda-audit:loaded", "value": "false" }));
+    }
+    c.insert("properties".into(), Value::Array(properties));
+    Value::Object(c)
+}
+
+/// Hands out unique bom-refs (a purl, suffixed `#2`, `#3`... if repeated).
+#[derive(Default)]
+struct Refs(BTreeSet<String>);
+
+impl Refs {
+    fn take(&mut self, wanted: &str) -> String {
+        let mut candidate = wanted.to_string();
+        let mut n = 1;
+        while !self.0.insert(candidate.clone()) {
+            n += 1;
+            candidate = format!("{wanted}#{n}");
+        }
+        candidate
+    }
+}
+
+fn rating(f: &Finding) -> Value {
+    let s = &f.severity;
+    let mut r = Map::new();
+    r.insert(
+        "source".into(),
+        json!({ "name": "OSV", "url": osv_url(&f.id) }),
+    );
+    if let Some(score) = s.score {
+        r.insert("score".into(), Value::from(score));
+    }
+    let severity = match s.rating {
+        Rating::Unknown => "unknown",
+        other => rating_name(other),
+    };
+    r.insert("severity".into(), Value::from(severity));
+    let method = s.vector.as_deref().and_then(cvss_method).unwrap_or("other");
+    r.insert("method".into(), Value::from(method));
+    if let Some(v) = &s.vector {
+        r.insert("vector".into(), Value::from(v.as_str()));
+    }
+    Value::Object(r)
+}
+
+fn vulnerability(f: &Finding, affected_ref: &str) -> Value {
+    let mut v = Map::new();
+    v.insert(
+        "bom-ref".into(),
+        Value::from(format!("{}/{}", f.id, f.package.purl)),
+    );
+    v.insert("id".into(), Value::from(f.id.as_str()));
+    v.insert(
+        "source".into(),
+        json!({ "name": "OSV", "url": osv_url(&f.id) }),
+    );
+    if !f.aliases.is_empty() {
+        let refs: Vec<Value> = f
+            .aliases
+            .iter()
+            .map(|a| json!({ "id": a, "source": { "name": "OSV", "url": osv_url(a) } }))
+            .collect();
+        v.insert("references".into(), Value::Array(refs));
+    }
+    v.insert("ratings".into(), Value::Array(vec![rating(f)]));
+    if !f.summary.is_empty() {
+        v.insert("description".into(), Value::from(f.summary.as_str()));
+    }
+    if let Some(fix) = &f.fixed_version {
+        v.insert(
+            "recommendation".into(),
+            Value::from(format!("Upgrade {} to {fix} or later.", f.package.name)),
+        );
+    }
+    let mut urls: Vec<&String> = f.references.iter().collect();
+    urls.sort();
+    urls.dedup();
+    if !urls.is_empty() {
+        let list: Vec<Value> = urls.into_iter().map(|u| json!({ "url": u })).collect();
+        v.insert("advisories".into(), Value::Array(list));
+    }
+    if f.status == Status::Suppressed {
+        let mut a = Map::new();
+        a.insert("state".into(), Value::from("not_affected"));
+        if let Some(reason) = &f.suppressed_reason {
+            a.insert("detail".into(), Value::from(reason.as_str()));
+        }
+        v.insert("analysis".into(), Value::Object(a));
+    }
+    v.insert(
+        "affects".into(),
+        json!([{ "ref": affected_ref, "versions": [{ "version": f.package.version, "status": "affected" }] }]),
+    );
+    Value::Object(v)
+}
+
+fn bom(inventory: &Inventory, findings: &[Finding]) -> Value {
+    let mut refs = Refs::default();
+    let tool = &inventory.tool;
+    let mut metadata = Map::new();
+    metadata.insert(
+        "tools".into(),
+        json!({ "components": [{ "type": "application", "name": tool.name, "version": tool.version }] }),
+    );
+    let mut roots = inventory.roots.iter();
+    if let Some(root) = roots.next() {
+        let r = refs.take(&root.purl);
+        metadata.insert("component".into(), component(root, "application", &r));
+    } else if let Some(a) = inventory
+        .artifacts
+        .iter()
+        .find(|a| a.role == "function")
+        .or_else(|| inventory.artifacts.first())
+    {
+        let r = refs.take(&format!("artifact:{}", a.name));
+        metadata.insert(
+            "component".into(),
+            json!({ "type": "application", "bom-ref": r, "name": a.name }),
+        );
+    }
+    let mut components: Vec<Value> = roots
+        .map(|p| {
+            let r = refs.take(&p.purl);
+            component(p, "application", &r)
+        })
+        .collect();
+    let mut package_refs: Vec<(&str, String)> = Vec::with_capacity(inventory.packages.len());
+    for p in &inventory.packages {
+        let r = refs.take(&p.purl);
+        components.push(component(p, "library", &r));
+        package_refs.push((p.purl.as_str(), r));
+    }
+    let mut doc = Map::new();
+    doc.insert("bomFormat".into(), Value::from("CycloneDX"));
+    doc.insert("specVersion".into(), Value::from("1.5"));
+    doc.insert("version".into(), Value::from(1));
+    doc.insert("metadata".into(), Value::Object(metadata));
+    doc.insert("components".into(), Value::Array(components));
+    if !findings.is_empty() {
+        let mut list: Vec<&Finding> = findings.iter().collect();
+        list.sort_by(|a, b| (&a.id, &a.package).cmp(&(&b.id, &b.package)));
+        let vulns: Vec<Value> = list
+            .into_iter()
+            .map(|f| {
+                let r = package_refs
+                    .iter()
+                    .find(|(purl, _)| *purl == f.package.purl)
+                    .map(|(_, r)| r.as_str())
+                    .unwrap_or(f.package.purl.as_str());
+                vulnerability(f, r)
+            })
+            .collect();
+        doc.insert("vulnerabilities".into(), Value::Array(vulns));
+    }
+    Value::Object(doc)
+}

@@ -1,0 +1,323 @@
+//! Rendering a [`ScanReport`]: one [`Renderer`] trait, one file per format.
+//!
+//! Every renderer is a pure function of its inputs (the report, the baseline
+//! changes, the options): the same input gives byte-identical output.
+
+mod asff;
+mod cyclonedx;
+mod json;
+mod markdown;
+mod sarif;
+mod table;
+
+pub use asff::{rfc3339_now, AsffContext};
+pub use cyclonedx::render_inventory;
+
+use crate::baseline::Changes;
+use crate::findings::{Finding, Rating, ScanReport};
+use crate::inventory::Inventory;
+use crate::package::Location;
+use std::fmt;
+use std::io::{self, Write};
+use std::str::FromStr;
+
+/// An output format of `scan` (and, for `json`/`cyclonedx`, of `sbom`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    /// Human-readable, grouped by package (the default on a terminal).
+    Table,
+    /// The report as-is (the output contract).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// CycloneDX 1.5 JSON with the vulnerabilities section.
+    Cyclonedx,
+    /// Markdown, for a pull-request comment.
+    Markdown,
+    /// An array of AWS Security Finding Format findings (Security Hub).
+    Asff,
+}
+
+impl Format {
+    /// Every format, in a stable order.
+    pub const ALL: [Format; 6] = [
+        Format::Table,
+        Format::Json,
+        Format::Sarif,
+        Format::Cyclonedx,
+        Format::Markdown,
+        Format::Asff,
+    ];
+
+    /// The format when `--format` is not given: `table` on a terminal, `json`
+    /// when the output goes to a pipe or a file.
+    pub fn default_for(is_tty: bool) -> Format {
+        if is_tty {
+            Format::Table
+        } else {
+            Format::Json
+        }
+    }
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Cyclonedx => "cyclonedx",
+            Format::Markdown => "markdown",
+            Format::Asff => "asff",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A format name that is not one of [`Format::ALL`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown format `{0}` (expected one of: table, json, sarif, cyclonedx, markdown, asff)")]
+pub struct UnknownFormat(pub String);
+
+impl FromStr for Format {
+    type Err = UnknownFormat;
+
+    fn from_str(s: &str) -> Result<Format, UnknownFormat> {
+        let wanted = s.trim().to_ascii_lowercase();
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name() == wanted)
+            .ok_or_else(|| UnknownFormat(s.to_string()))
+    }
+}
+
+/// What a renderer needs besides the report.
+#[derive(Clone, Debug, Default)]
+pub struct RenderOptions<'a> {
+    /// ANSI colour in the table (decide with [`use_color`]).
+    pub color: bool,
+    /// What this deploy changes against a baseline (`--baseline`).
+    pub changes: Option<&'a Changes>,
+    /// Account, resource and timestamp for ASFF findings.
+    pub asff: AsffContext,
+}
+
+/// One output format.
+pub trait Renderer {
+    /// Writes `report` in this format.
+    fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// The renderer of `format` with `options`.
+pub fn renderer<'a>(format: Format, options: &'a RenderOptions<'a>) -> Box<dyn Renderer + 'a> {
+    match format {
+        Format::Table => Box::new(table::Table {
+            color: options.color,
+            changes: options.changes,
+        }),
+        Format::Json => Box::new(json::Json {
+            changes: options.changes,
+        }),
+        Format::Sarif => Box::new(sarif::Sarif {
+            changes: options.changes,
+        }),
+        Format::Cyclonedx => Box::new(cyclonedx::CycloneDx),
+        Format::Markdown => Box::new(markdown::Markdown {
+            changes: options.changes,
+        }),
+        Format::Asff => Box::new(asff::Asff {
+            context: &options.asff,
+        }),
+    }
+}
+
+/// Renders `report` as `format` into `out`.
+pub fn render(
+    format: Format,
+    report: &ScanReport,
+    options: &RenderOptions<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    renderer(format, options).render(report, out)
+}
+
+/// Renders an inventory (no findings, never matched) for `sbom`: `json` is the
+/// inventory contract, `cyclonedx` a BOM without vulnerabilities. Other formats
+/// describe scans and are refused (an unmatched inventory is not "0 findings").
+pub fn render_sbom(format: Format, inventory: &Inventory, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Json => json::write_pretty(inventory, out),
+        Format::Cyclonedx => render_inventory(inventory, out),
+        other => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("`{other}` is a scan format; an inventory is written as json or cyclonedx"),
+        )),
+    }
+}
+
+/// Whether to colour terminal output: only on a terminal, and never when the
+/// `NO_COLOR` environment variable is set to a non-empty value (no-color.org).
+pub fn use_color(is_tty: bool, no_color_env: Option<&str>) -> bool {
+    is_tty && !matches!(no_color_env, Some(value) if !value.is_empty())
+}
+
+/// The lowercase name of a rating, as in `summary.by_severity`.
+pub fn rating_name(rating: Rating) -> &'static str {
+    match rating {
+        Rating::Unknown => "unknown",
+        Rating::None => "none",
+        Rating::Low => "low",
+        Rating::Medium => "medium",
+        Rating::High => "high",
+        Rating::Critical => "critical",
+    }
+}
+
+/// Ratings from the most to the least severe, as summaries list them.
+pub(crate) const RATINGS_DESC: [Rating; 6] = [
+    Rating::Critical,
+    Rating::High,
+    Rating::Medium,
+    Rating::Low,
+    Rating::None,
+    Rating::Unknown,
+];
+
+/// `artifact!/path`: one stable string for a file inside an artifact.
+pub(crate) fn location_uri(location: &Location) -> String {
+    if location.path.is_empty() {
+        location.artifact.clone()
+    } else {
+        format!("{}!/{}", location.artifact, location.path)
+    }
+}
+
+/// Where a package was found, for people: `function f.zip: path` or
+/// `layer 2 l.zip: path`, with `(not loaded: reason)` when the runtime skips it.
+pub(crate) fn describe_location(inventory: &Inventory, location: &Location) -> String {
+    let role = inventory
+        .artifacts
+        .iter()
+        .find(|a| a.name == location.artifact)
+        .map(|a| match (a.role.as_str(), a.layer_index) {
+            ("layer", Some(i)) => format!("layer {i} "),
+            (role, _) => format!("{role} "),
+        })
+        .unwrap_or_default();
+    let mut text = format!("{role}{}: {}", location.artifact, location.path);
+    if !location.loaded {
+        match &location.reason {
+            Some(reason) => text.push_str(&format!(" (not loaded: {reason})")),
+            None => text.push_str(" (not loaded)"),
+        }
+    }
+    text
+}
+
+/// The locations worth showing: per artifact, those of the strongest evidence
+/// (installed metadata over lockfiles over declarations), strongest first.
+pub(crate) fn primary_locations(locations: &[Location]) -> Vec<&Location> {
+    let mut best: std::collections::BTreeMap<&str, crate::package::EvidenceKind> =
+        std::collections::BTreeMap::new();
+    for l in locations {
+        let e = best.entry(l.artifact.as_str()).or_insert(l.evidence);
+        *e = (*e).min(l.evidence);
+    }
+    let mut list: Vec<&Location> = locations
+        .iter()
+        .filter(|l| best.get(l.artifact.as_str()) == Some(&l.evidence))
+        .collect();
+    list.sort_by(|a, b| {
+        (a.evidence, &a.artifact, &a.path).cmp(&(b.evidence, &b.artifact, &b.path))
+    });
+    list
+}
+
+/// Findings in display order: packages with the most severe open finding
+/// first (then by package), and within a package the most severe first, then id.
+pub(crate) fn ordered(findings: &[Finding]) -> Vec<&Finding> {
+    use std::cmp::Reverse;
+    let mut worst: std::collections::BTreeMap<&crate::findings::PackageRef, (bool, Rating)> =
+        std::collections::BTreeMap::new();
+    for f in findings {
+        let key = (f.status == crate::findings::Status::Open, f.severity.rating);
+        let entry = worst.entry(&f.package).or_insert(key);
+        *entry = (*entry).max(key);
+    }
+    let mut list: Vec<&Finding> = findings.iter().collect();
+    list.sort_by(|a, b| {
+        let rank = |f: &Finding| Reverse(worst.get(&f.package).copied());
+        (rank(a), &a.package, Reverse(a.severity.rating), &a.id).cmp(&(
+            rank(b),
+            &b.package,
+            Reverse(b.severity.rating),
+            &b.id,
+        ))
+    });
+    list
+}
+
+/// The CVSS method name of a vector (`CVSSv31`, `CVSSv3`, `CVSSv4`, `CVSSv2`).
+pub(crate) fn cvss_method(vector: &str) -> Option<&'static str> {
+    if vector.starts_with("CVSS:3.1/") {
+        Some("CVSSv31")
+    } else if vector.starts_with("CVSS:3.0/") {
+        Some("CVSSv3")
+    } else if vector.starts_with("CVSS:4.0/") {
+        Some("CVSSv4")
+    } else if vector.starts_with("AV:") {
+        Some("CVSSv2")
+    } else {
+        None
+    }
+}
+
+/// The advisory page of an id on osv.dev.
+pub(crate) fn osv_url(id: &str) -> String {
+    format!("https://osv.dev/vulnerability/{id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_parse_by_name() {
+        for f in Format::ALL {
+            assert_eq!(f.name().parse::<Format>(), Ok(f));
+        }
+        assert_eq!("SARIF".parse::<Format>(), Ok(Format::Sarif));
+        assert_eq!(
+            "xml".parse::<Format>(),
+            Err(UnknownFormat("xml".to_string()))
+        );
+    }
+
+    #[test]
+    fn table_on_a_terminal_json_otherwise() {
+        assert_eq!(Format::default_for(true), Format::Table);
+        assert_eq!(Format::default_for(false), Format::Json);
+    }
+
+    #[test]
+    fn colour_only_on_a_tty_without_no_color() {
+        assert!(use_color(true, None));
+        assert!(use_color(true, Some("")));
+        assert!(!use_color(true, Some("1")));
+        assert!(!use_color(false, None));
+        assert!(!use_color(false, Some("1")));
+    }
+
+    #[test]
+    fn cvss_methods() {
+        assert_eq!(cvss_method("CVSS:3.1/AV:N"), Some("CVSSv31"));
+        assert_eq!(cvss_method("CVSS:3.0/AV:N"), Some("CVSSv3"));
+        assert_eq!(cvss_method("CVSS:4.0/AV:N"), Some("CVSSv4"));
+        assert_eq!(cvss_method("AV:N/AC:L/Au:N"), Some("CVSSv2"));
+        assert_eq!(cvss_method("high"), None);
+    }
+}
