@@ -1,6 +1,7 @@
 //! `lambda-audit account`: scan every function of an account.
 
 use super::function::{matched, outcome_json, runtime, summary_line, AwsArgs, Format};
+use analyzer::report::Format as ReportFormat;
 use analyzer::Limits;
 use layers::aws::account::{self, Progress};
 use std::io::Write;
@@ -19,8 +20,8 @@ pub struct Args {
     /// Advisory database (as for `scan --db`).
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Summary)]
+    /// Output format: summary (one line per function) or json.
+    #[arg(long, default_value = "summary")]
     pub format: Format,
     /// Write the results to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
@@ -28,6 +29,14 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
+    if !matches!(
+        args.format,
+        Format::Summary | Format::Report(ReportFormat::Json)
+    ) {
+        anyhow::bail!(
+            "account prints `summary` or `json`; use `function` for the other report formats"
+        );
+    }
     let options = args.aws.options(None);
     let downloader = args.aws.downloader()?;
     let db = super::scan::database(args.db.as_deref())?;
@@ -76,7 +85,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             })
             .collect::<Vec<_>>()
             .join("\n"),
-        Format::Json => {
+        _ => {
             let items: Vec<serde_json::Value> = results
                 .iter()
                 .zip(&reports)

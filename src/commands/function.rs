@@ -2,10 +2,13 @@
 
 use analyzer::advisories::Database;
 use analyzer::findings::ScanReport;
+use analyzer::report::{
+    render, rfc3339_now, use_color, AsffContext, Format as ReportFormat, RenderOptions,
+};
 use analyzer::Limits;
 use anyhow::Context;
 use layers::aws::{AwsOptions, CodeUrlRewrite, Downloader, LayerCache, ScanOutcome, Scanner};
-use std::io::Write;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -44,13 +47,28 @@ impl AwsArgs {
     }
 }
 
-/// Output formats of the deployed-function commands.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+/// Output formats of the deployed-function commands: a one-line summary, or
+/// any report format of `scan` (`json` wraps the report with the function's
+/// ARN, kind, runtime and layers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    /// The inventory and result as JSON.
-    Json,
-    /// One summary line per function.
     Summary,
+    Report(ReportFormat),
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Format, String> {
+        if s.trim().eq_ignore_ascii_case("summary") {
+            return Ok(Format::Summary);
+        }
+        s.parse::<ReportFormat>().map(Format::Report).map_err(|_| {
+            format!(
+                "unknown format `{s}` (expected one of: summary, table, json, sarif, cyclonedx, markdown, asff)"
+            )
+        })
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -69,9 +87,10 @@ pub struct Args {
     /// the `db update` cache, then the embedded starter set.
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Json)]
-    pub format: Format,
+    /// Output format: summary, table (default on a terminal), json (default
+    /// otherwise), sarif, cyclonedx, markdown, asff.
+    #[arg(long)]
+    pub format: Option<Format>,
     /// Write the result to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -164,6 +183,21 @@ pub fn matched(outcome: &ScanOutcome, db: &Database) -> Option<ScanReport> {
     }
 }
 
+/// Where ASFF findings about a deployed function go: its own account and region.
+fn asff_context(subject: &str) -> AsffContext {
+    let mut context = AsffContext {
+        resource_id: Some(subject.to_string()),
+        timestamp: rfc3339_now(),
+        ..AsffContext::default()
+    };
+    if let Ok(arn) = layers::aws::arn::FunctionArn::parse(subject) {
+        context.aws_account_id = arn.account;
+        context.region = arn.region;
+        context.partition = arn.partition;
+    }
+    context
+}
+
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let region = args.region.clone().or_else(|| {
         layers::aws::arn::FunctionArn::parse(&args.function)
@@ -191,15 +225,29 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
     }
     let report = matched(&outcome, &db);
-    let mut text = match args.format {
-        Format::Json => serde_json::to_string_pretty(&outcome_json(&outcome, report.as_ref()))?,
-        Format::Summary => summary_line(&outcome, report.as_ref()),
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let format = args
+        .format
+        .unwrap_or(Format::Report(ReportFormat::default_for(to_terminal)));
+    let text = match (format, &outcome, &report) {
+        (Format::Report(ReportFormat::Json), _, _) => {
+            let mut t = serde_json::to_string_pretty(&outcome_json(&outcome, report.as_ref()))?;
+            t.push('\n');
+            t.into_bytes()
+        }
+        (Format::Report(f), ScanOutcome::Scanned(s), Some(r)) => {
+            let options = RenderOptions {
+                color: use_color(to_terminal, std::env::var("NO_COLOR").ok().as_deref()),
+                changes: None,
+                asff: asff_context(&s.subject),
+            };
+            let mut out = Vec::new();
+            render(f, r, &options, &mut out)?;
+            out
+        }
+        _ => format!("{}\n", summary_line(&outcome, report.as_ref())).into_bytes(),
     };
-    text.push('\n');
-    match &args.output {
-        Some(path) => std::fs::write(path, text)?,
-        None => std::io::stdout().write_all(text.as_bytes())?,
-    }
+    super::scan::write_output(&text, args.output.as_ref())?;
     Ok(match (&outcome, &report) {
         (ScanOutcome::Gone { .. }, _) => crate::EXIT_ERROR,
         (_, Some(r)) if r.summary.findings > 0 => 1,
