@@ -117,6 +117,27 @@ fn function_scans_the_deployed_code_and_layers_and_reports_findings() {
     );
 
     let out = w.run(&[
+        "function", "node-app", "--region", REGION, "--format", "asff",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let asff: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = asff
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["Id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![format!(
+            "{}/LAMBDA-AUDIT-TEST-0001/pkg:npm/axios@0.21.0",
+            function_arn("node-app")
+        )]
+    );
+    assert_eq!(asff[0]["AwsAccountId"], ACCOUNT);
+    assert_eq!(asff[0]["Resources"][0]["Type"], "AwsLambdaFunction");
+
+    let out = w.run(&[
         "function",
         "no-such-function",
         "--region",
