@@ -290,3 +290,43 @@ fn a_manifest_with_an_unparseable_version_is_reported_not_dropped() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn cyclonedx_sbom_reads_back_with_the_same_packages_and_roots() {
+    let f = fixture("corpus/node-basic.zip");
+    let l = fixture("corpus/node-layer.zip");
+    let dir = tempfile::tempdir().unwrap();
+    let bom = dir.path().join("bom.cdx.json");
+    let json = lambda_audit(&["sbom", f.to_str().unwrap(), "--layer", l.to_str().unwrap()]);
+    let out = lambda_audit(&[
+        "sbom",
+        f.to_str().unwrap(),
+        "--layer",
+        l.to_str().unwrap(),
+        "--format",
+        "cyclonedx",
+        "--output",
+        bom.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let scan = support::lambda_audit_env(
+        &[
+            "scan",
+            "--sbom",
+            bom.to_str().unwrap(),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ],
+        &[
+            ("LAMBDA_AUDIT_DB", ""),
+            ("LAMBDA_AUDIT_CACHE_DIR", dir.path().to_str().unwrap()),
+        ],
+    );
+    assert_eq!(scan.code, 0, "{}", scan.stderr);
+    let direct: Value = serde_json::from_str(&json.stdout).unwrap();
+    let round: Value = serde_json::from_str(&scan.stdout).unwrap();
+    assert_eq!(keys(&round["packages"]), keys(&direct["packages"]));
+    assert_eq!(keys(&round["roots"]), keys(&direct["roots"]));
+}

@@ -60,7 +60,7 @@ pub fn read_cyclonedx(name: &str, bytes: &[u8]) -> Result<Inventory, SbomError> 
         visit(
             c,
             &at,
-            false,
+            is_marked_root(c),
             name,
             &mut sightings,
             &mut skipped,
@@ -106,6 +106,18 @@ pub fn read_cyclonedx(name: &str, bytes: &[u8]) -> Result<Inventory, SbomError> 
         warnings,
         ..Inventory::default()
     })
+}
+
+/// A component lambda-audit itself marked as a root (a layer's own package).
+fn is_marked_root(c: &Value) -> bool {
+    c.get("properties")
+        .and_then(Value::as_array)
+        .is_some_and(|props| {
+            props.iter().any(|p| {
+                p.get("name").and_then(Value::as_str) == Some(crate::report::ROLE_PROPERTY)
+                    && p.get("value").and_then(Value::as_str) == Some("root")
+            })
+        })
 }
 
 fn visit(

@@ -319,6 +319,10 @@ impl Rule {
     }
 }
 
+/// A location matches when its evidence file, its `artifact!/path`, its path
+/// in Lambda, or the folder the package is installed in matches (so
+/// `node_modules/axios/**` also covers the lockfile entries describing that
+/// folder).
 fn path_matches(glob: &Glob, location: &Location) -> bool {
     glob.matches(&location.path)
         || glob.matches(&format!("{}!/{}", location.artifact, location.path))
@@ -326,6 +330,10 @@ fn path_matches(glob: &Glob, location: &Location) -> bool {
             .lambda_path
             .as_deref()
             .is_some_and(|p| glob.matches(p))
+        || location
+            .install_path
+            .as_deref()
+            .is_some_and(|dir| glob.matches(dir) || glob.matches(&format!("{dir}/")))
 }
 
 /// The suppression rules of a configuration file.

@@ -214,3 +214,35 @@ fn an_empty_config_changes_nothing_and_discovery_reads_the_directory() {
     assert!(e.file.ends_with("lambda-audit.toml"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn path_rule_on_an_install_folder_covers_the_lockfile_entries_of_that_folder() {
+    let mut report = common::matched(common::scan_fixture("node-basic.zip"));
+    let lodash_locations: Vec<&str> = report
+        .findings
+        .iter()
+        .find(|f| f.package.name == "lodash")
+        .expect("lodash 4.17.15 is vulnerable")
+        .locations
+        .iter()
+        .map(|l| l.path.as_str())
+        .collect();
+    assert!(
+        lodash_locations.contains(&"package-lock.json"),
+        "{lodash_locations:?}"
+    );
+    let config = Config::parse(
+        "lambda-audit.toml",
+        "[[ignore]]\npath = \"node_modules/lodash/**\"\nreason = \"patched copy\"\n",
+    )
+    .unwrap();
+    apply_suppressions(&mut report, &config, TODAY);
+    for f in &report.findings {
+        let want = if f.package.name == "lodash" {
+            Status::Suppressed
+        } else {
+            Status::Open
+        };
+        assert_eq!(f.status, want, "{} {}", f.package.name, f.id);
+    }
+}

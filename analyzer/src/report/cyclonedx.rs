@@ -43,6 +43,10 @@ fn group_and_name(p: &Package) -> (Option<&str>, &str) {
     }
 }
 
+/// The component property that marks a root (the function's or a layer's own
+/// package) among the components.
+pub const ROLE_PROPERTY: &str = "lambda-audit:role";
+
 fn component(p: &Package, kind: &str, bom_ref: &str) -> Value {
     let (group, name) = group_and_name(p);
     let mut c = Map::new();
@@ -186,10 +190,16 @@ fn bom(inventory: &Inventory, findings: &[Finding]) -> Value {
             json!({ "type": "application", "bom-ref": r, "name": a.name }),
         );
     }
+    // Further roots (a layer's own package) are marked, so that reading the
+    // SBOM back (`scan --sbom`) keeps them out of matching.
     let mut components: Vec<Value> = roots
         .map(|p| {
             let r = refs.take(&p.purl);
-            component(p, "application", &r)
+            let mut c = component(p, "application", &r);
+            if let Some(props) = c.get_mut("properties").and_then(Value::as_array_mut) {
+                props.push(json!({ "name": ROLE_PROPERTY, "value": "root" }));
+            }
+            c
         })
         .collect();
     let mut package_refs: Vec<(&str, String)> = Vec::with_capacity(inventory.packages.len());

@@ -11,7 +11,7 @@ mod sarif;
 mod table;
 
 pub use asff::{rfc3339_now, AsffContext};
-pub use cyclonedx::render_inventory;
+pub use cyclonedx::{render_inventory, ROLE_PROPERTY};
 
 use crate::baseline::Changes;
 use crate::findings::{Finding, Rating, ScanReport};
@@ -187,12 +187,16 @@ pub(crate) const RATINGS_DESC: [Rating; 6] = [
     Rating::Unknown,
 ];
 
-/// `artifact!/path`: one stable string for a file inside an artifact.
+/// One stable string for a file inside an artifact: `artifact!/path` inside an
+/// archive (or a deployed function named by ARN), `folder/path` in a folder.
 pub(crate) fn location_uri(location: &Location) -> String {
+    let artifact = location.artifact.as_str();
     if location.path.is_empty() {
-        location.artifact.clone()
+        artifact.to_string()
+    } else if crate::archive::is_archive_name(artifact) || artifact.starts_with("arn:") {
+        format!("{artifact}!/{}", location.path)
     } else {
-        format!("{}!/{}", location.artifact, location.path)
+        format!("{}/{}", artifact.trim_end_matches('/'), location.path)
     }
 }
 
