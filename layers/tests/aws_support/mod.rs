@@ -58,7 +58,7 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
-/// The moto AWS emulator, running as `python3 -m moto.server` on 127.0.0.1.
+/// The moto AWS emulator (moto.server) on 127.0.0.1.
 pub struct Moto {
     child: Child,
     pub endpoint: String,
@@ -94,15 +94,17 @@ impl Moto {
             );
         }
         let port = free_port();
+        // moto.server, exiting when its standard input closes: when this test
+        // process ends, even without running Drop (an abort), moto goes too.
+        let script = format!(
+            "import os, sys, threading\n\
+             threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()\n\
+             from moto.server import main\n\
+             main(['-H', '127.0.0.1', '-p', '{port}'])\n"
+        );
         let child = Command::new(&python)
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
+            .args(["-c", &script])
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
