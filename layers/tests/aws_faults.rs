@@ -364,3 +364,47 @@ async fn container_image_functions_are_reported_not_scanned() {
     }
     assert_eq!(server.hits(CODE_PATH), 0);
 }
+
+#[tokio::test]
+async fn the_function_listing_follows_every_page() {
+    test_env();
+    let server = Scripted::start();
+    let page = |names: &[&str], marker: Option<&str>| {
+        let mut v = json!({
+            "Functions": names.iter().map(|n| json!({
+                "FunctionName": n,
+                "FunctionArn": format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{n}"),
+            })).collect::<Vec<_>>(),
+        });
+        if let Some(m) = marker {
+            v["NextMarker"] = m.into();
+        }
+        Canned::json(200, &v)
+    };
+    server.route(
+        "/2015-03-31/functions",
+        vec![
+            page(&["a", "b"], Some("page-2")),
+            page(&["c"], Some("page-3")),
+            page(&["d"], None),
+        ],
+    );
+    let sdk = config::load(
+        &AwsOptions {
+            region: Some(REGION.into()),
+            endpoint_url: Some(server.base.clone()),
+        },
+        None,
+    )
+    .await;
+    let arns = lambda_audit_layers::aws::account::list_functions(&config::lambda(&sdk))
+        .await
+        .unwrap();
+    let names: Vec<&str> = arns.iter().map(|a| a.rsplit(':').next().unwrap()).collect();
+    assert_eq!(names, vec!["a", "b", "c", "d"]);
+    let queries = server.queries("/2015-03-31/functions");
+    assert_eq!(queries.len(), 3);
+    assert!(!queries[0].contains("Marker="), "{queries:?}");
+    assert!(queries[1].contains("Marker=page-2"), "{queries:?}");
+    assert!(queries[2].contains("Marker=page-3"), "{queries:?}");
+}

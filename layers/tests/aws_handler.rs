@@ -17,7 +17,7 @@ use analyzer::inventory::Inventory;
 use aws_support::{corpus, fixtures, Moto, Scripted, ACCOUNT, REGION};
 use lambda_audit_layers::aws::download::sha256_hex;
 use lambda_audit_layers::aws::{config, AwsOptions, CodeUrlRewrite};
-use lambda_audit_layers::trigger::database::{DatabaseSource, LoadMatcher, Matcher};
+use lambda_audit_layers::trigger::database::{osv_loader, DatabaseSource, LoadMatcher, Matcher};
 use lambda_audit_layers::trigger::sinks::SinkConfig;
 use lambda_audit_layers::trigger::{Handler, HandlerConfig};
 use serde_json::{json, Value};
@@ -375,5 +375,54 @@ async fn handler_end_to_end() {
         .unwrap();
     assert_eq!(answer["action"], "ignored");
     assert!(moto.drain_queue("audit-events").is_empty());
+    let _ = std::fs::remove_dir_all(work);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_handler_matches_with_the_osv_database_from_a_path() {
+    let Some(moto) = Moto::start("the_handler_matches_with_the_osv_database_from_a_path") else {
+        return;
+    };
+    moto.seed();
+    let mirror = Scripted::start();
+    for name in ["node-basic.zip", "node-layer.zip"] {
+        let bytes = corpus(name);
+        mirror.serve_code(&sha256_hex(&bytes), bytes);
+    }
+    let work = std::env::temp_dir().join(format!("lambda-audit-osv-{}", std::process::id()));
+    let config = HandlerConfig {
+        aws: AwsOptions {
+            region: Some(REGION.into()),
+            endpoint_url: Some(moto.endpoint.clone()),
+        },
+        sinks: SinkConfig::default(),
+        // As a Lambda layer would mount it (here: the test record's path).
+        database: DatabaseSource::Path(fixtures().join("osv/axios-before-0.21.1.json")),
+        code_rewrite: CodeUrlRewrite::Mirror {
+            base: mirror.base.clone(),
+        },
+        max_download_bytes: 1 << 30,
+        work_dir: work.clone(),
+    };
+    let handler = Handler::new(config, osv_loader(work.join("index")))
+        .await
+        .unwrap();
+    let answer = handler
+        .handle(&json!({"functionArn": function_arn("node-app")}))
+        .await
+        .unwrap();
+    assert_eq!(answer["results"][0]["status"], "scanned");
+    assert_eq!(answer["results"][0]["findings"], 1);
+    assert_eq!(answer["results"][0]["newFindings"], 1);
+    assert_eq!(answer["results"][0]["report"], Value::Null);
+    // Without the S3 store there is nothing to re-match.
+    let err = handler
+        .handle(&json!({"action": "rescan"}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "rescan needs the S3 report store (LAMBDA_AUDIT_REPORT_BUCKET)"
+    );
     let _ = std::fs::remove_dir_all(work);
 }

@@ -185,6 +185,23 @@ async fn a_python_function_and_a_published_version_by_qualifier() {
     let arn = w.seeded["functions"]["node-app"]["arn"].as_str().unwrap();
     let s = scanned(scanner.scan_function(arn, Some("1")).await.unwrap());
     assert_eq!(s.subject, function_arn("node-app", "1"));
+
+    // An alias names the version it points to.
+    config::lambda(&sdk)
+        .create_alias()
+        .function_name("node-app")
+        .name("live")
+        .function_version("1")
+        .send()
+        .await
+        .unwrap();
+    let s = scanned(
+        scanner
+            .scan_function("node-app", Some("live"))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(s.subject, function_arn("node-app", "1"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -291,4 +308,99 @@ async fn the_account_is_scanned_with_each_layer_downloaded_once() {
             .hits(&format!("/{}", sha256_hex(&corpus("node-layer.zip")))),
         1
     );
+}
+
+/// A function package with one file in it.
+fn tiny_zip() -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("index.js", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(b"exports.handler = async () => 'ok';\n")
+        .unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_scan_covers_every_given_region() {
+    let Some(moto) = Moto::start("the_account_scan_covers_every_given_region") else {
+        return;
+    };
+    let role = moto.create_role("lister");
+    let code = tiny_zip();
+    let mirror = Scripted::start();
+    mirror.serve_code(&sha256_hex(&code), code.clone());
+    // (moto answers ListFunctions in one page; paging is tested in aws_faults.rs.)
+    let counts = [(REGION, 53), ("us-west-2", 2)];
+    for (region, count) in counts {
+        let options = AwsOptions {
+            region: Some(region.into()),
+            endpoint_url: Some(moto.endpoint.clone()),
+        };
+        let lambda = config::lambda(&config::load(&options, None).await);
+        for i in 0..count {
+            lambda
+                .create_function()
+                .function_name(format!("fn-{i:02}"))
+                .runtime(aws_sdk_lambda::types::Runtime::Nodejs20x)
+                .role(&role)
+                .handler("index.handler")
+                .code(
+                    aws_sdk_lambda::types::FunctionCode::builder()
+                        .zip_file(code.clone().into())
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+        let arns = account::list_functions(&lambda).await.unwrap();
+        assert_eq!(arns.len(), count, "{region}");
+        assert_eq!(
+            arns.iter().collect::<BTreeSet<_>>().len(),
+            count,
+            "{region}: no function listed twice"
+        );
+    }
+    let mut listed = Vec::new();
+    let mut progress = |p: Progress<'_>| {
+        if let Progress::Listed { region, functions } = p {
+            listed.push((region.to_string(), functions));
+        }
+    };
+    let downloader = Downloader::new(
+        1 << 20,
+        CodeUrlRewrite::Mirror {
+            base: mirror.base.clone(),
+        },
+    )
+    .unwrap();
+    let (results, _) = account::scan_account(
+        &AwsOptions {
+            region: None,
+            endpoint_url: Some(moto.endpoint.clone()),
+        },
+        &[REGION.to_string(), "us-west-2".to_string()],
+        8,
+        downloader,
+        Limits::default(),
+        &mut progress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        listed,
+        vec![(REGION.to_string(), 53), ("us-west-2".to_string(), 2)]
+    );
+    assert_eq!(results.len(), 55);
+    let scanned_count = results
+        .iter()
+        .filter(|r| matches!(r.outcome, Ok(ScanOutcome::Scanned(_))))
+        .count();
+    assert_eq!(scanned_count, 55);
+    assert_eq!(
+        results.iter().filter(|r| r.region == "us-west-2").count(),
+        2
+    );
+    assert_eq!(mirror.hits(&format!("/{}", sha256_hex(&code))), 55);
 }

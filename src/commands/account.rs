@@ -1,6 +1,7 @@
 //! `lambda-audit account`: scan every function of an account.
 
-use super::function::{outcome_json, runtime, summary_line, AwsArgs, Format};
+use super::function::{matched, outcome_json, runtime, summary_line, AwsArgs, Format};
+use analyzer::report::Format as ReportFormat;
 use analyzer::Limits;
 use layers::aws::account::{self, Progress};
 use std::io::Write;
@@ -16,8 +17,11 @@ pub struct Args {
     pub concurrency: u16,
     #[command(flatten)]
     pub aws: AwsArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Summary)]
+    /// Advisory database (as for `scan --db`).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Output format: summary (one line per function) or json.
+    #[arg(long, default_value = "summary")]
     pub format: Format,
     /// Write the results to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
@@ -25,8 +29,17 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
+    if !matches!(
+        args.format,
+        Format::Summary | Format::Report(ReportFormat::Json)
+    ) {
+        anyhow::bail!(
+            "account prints `summary` or `json`; use `function` for the other report formats"
+        );
+    }
     let options = args.aws.options(None);
     let downloader = args.aws.downloader()?;
+    let db = super::scan::database(args.db.as_deref())?;
     let mut progress = |p: Progress<'_>| match p {
         Progress::Listed { region, functions } => {
             eprintln!("lambda-audit: {region}: {functions} functions");
@@ -37,7 +50,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             result,
         } => {
             let what = match &result.outcome {
-                Ok(o) => summary_line(o),
+                Ok(o) => summary_line(o, None),
                 Err(e) => format!("failed       {}  {e}", result.function),
             };
             eprintln!("lambda-audit: [{done}/{total}] {what}");
@@ -57,20 +70,27 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         layers.downloads()
     );
     let failed = results.iter().filter(|r| r.outcome.is_err()).count();
+    let reports: Vec<_> = results
+        .iter()
+        .map(|r| r.outcome.as_ref().ok().and_then(|o| matched(o, &db)))
+        .collect();
+    let findings: usize = reports.iter().flatten().map(|r| r.summary.findings).sum();
     let mut text = match args.format {
         Format::Summary => results
             .iter()
-            .map(|r| match &r.outcome {
-                Ok(o) => summary_line(o),
+            .zip(&reports)
+            .map(|(r, report)| match &r.outcome {
+                Ok(o) => summary_line(o, report.as_ref()),
                 Err(e) => format!("failed       {}  {e}", r.function),
             })
             .collect::<Vec<_>>()
             .join("\n"),
-        Format::Json => {
+        _ => {
             let items: Vec<serde_json::Value> = results
                 .iter()
-                .map(|r| match &r.outcome {
-                    Ok(o) => outcome_json(o),
+                .zip(&reports)
+                .map(|(r, report)| match &r.outcome {
+                    Ok(o) => outcome_json(o, report.as_ref()),
                     Err(e) => serde_json::json!({
                         "status": "failed", "subject": r.function, "reason": e.to_string(),
                     }),
@@ -86,5 +106,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Some(path) => std::fs::write(path, text)?,
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
-    Ok(if failed > 0 { crate::EXIT_ERROR } else { 0 })
+    Ok(if failed > 0 {
+        crate::EXIT_ERROR
+    } else {
+        u8::from(findings > 0)
+    })
 }

@@ -1,9 +1,14 @@
 //! `lambda-audit function`: scan a deployed function and its layers.
 
+use analyzer::advisories::Database;
+use analyzer::findings::ScanReport;
+use analyzer::report::{
+    render, rfc3339_now, use_color, AsffContext, Format as ReportFormat, RenderOptions,
+};
 use analyzer::Limits;
 use anyhow::Context;
 use layers::aws::{AwsOptions, CodeUrlRewrite, Downloader, LayerCache, ScanOutcome, Scanner};
-use std::io::Write;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -42,13 +47,28 @@ impl AwsArgs {
     }
 }
 
-/// Output formats of the deployed-function commands.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+/// Output formats of the deployed-function commands: a one-line summary, or
+/// any report format of `scan` (`json` wraps the report with the function's
+/// ARN, kind, runtime and layers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    /// The inventory and result as JSON.
-    Json,
-    /// One summary line per function.
     Summary,
+    Report(ReportFormat),
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Format, String> {
+        if s.trim().eq_ignore_ascii_case("summary") {
+            return Ok(Format::Summary);
+        }
+        s.parse::<ReportFormat>().map(Format::Report).map_err(|_| {
+            format!(
+                "unknown format `{s}` (expected one of: summary, table, json, sarif, cyclonedx, markdown, asff)"
+            )
+        })
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -63,9 +83,14 @@ pub struct Args {
     pub region: Option<String>,
     #[command(flatten)]
     pub aws: AwsArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Json)]
-    pub format: Format,
+    /// Advisory database (as for `scan --db`); default $LAMBDA_AUDIT_DB, then
+    /// the `db update` cache, then the embedded starter set.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Output format: summary, table (default on a terminal), json (default
+    /// otherwise), sarif, cyclonedx, markdown, asff.
+    #[arg(long)]
+    pub format: Option<Format>,
     /// Write the result to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -79,16 +104,38 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// The one-line summary of an outcome.
-pub fn summary_line(outcome: &ScanOutcome) -> String {
+/// The one-line summary of an outcome (with its findings when it was matched).
+pub fn summary_line(outcome: &ScanOutcome, report: Option<&ScanReport>) -> String {
     match outcome {
-        ScanOutcome::Scanned(s) => format!(
-            "scanned      {}  {} packages, {} layers, runtime {}",
-            s.subject,
-            s.inventory.packages.len(),
-            s.layers.len(),
-            s.runtime.as_deref().unwrap_or("unknown")
-        ),
+        ScanOutcome::Scanned(s) => {
+            let findings = match report {
+                Some(r) => {
+                    let by: Vec<String> = ["critical", "high", "medium", "low", "none", "unknown"]
+                        .iter()
+                        .filter_map(|rating| {
+                            r.summary
+                                .by_severity
+                                .get(*rating)
+                                .filter(|n| **n > 0)
+                                .map(|n| format!("{rating} {n}"))
+                        })
+                        .collect();
+                    if by.is_empty() {
+                        format!(", {} findings", r.summary.findings)
+                    } else {
+                        format!(", {} findings ({})", r.summary.findings, by.join(", "))
+                    }
+                }
+                None => String::new(),
+            };
+            format!(
+                "scanned      {}  {} packages{findings}, {} layers, runtime {}",
+                s.subject,
+                s.inventory.packages.len(),
+                s.layers.len(),
+                s.runtime.as_deref().unwrap_or("unknown")
+            )
+        }
         ScanOutcome::NotScanned { subject, reason } => {
             format!("not scanned  {subject}  {reason}")
         }
@@ -96,14 +143,23 @@ pub fn summary_line(outcome: &ScanOutcome) -> String {
     }
 }
 
-/// An outcome as JSON.
-pub fn outcome_json(outcome: &ScanOutcome) -> serde_json::Value {
+/// An outcome as JSON: for a scanned subject, its ARN, kind, runtime and layers
+/// around the scan report (inventory contract + findings).
+pub fn outcome_json(outcome: &ScanOutcome, report: Option<&ScanReport>) -> serde_json::Value {
     match outcome {
         ScanOutcome::Scanned(s) => {
-            let mut v = serde_json::json!({"status": "scanned"});
-            if let (Some(o), Ok(serde_json::Value::Object(m))) =
-                (v.as_object_mut(), serde_json::to_value(s))
-            {
+            let mut v = serde_json::json!({
+                "status": "scanned",
+                "subject": s.subject,
+                "kind": s.kind,
+                "runtime": s.runtime,
+                "layers": s.layers,
+            });
+            let body = match report {
+                Some(r) => serde_json::to_value(r),
+                None => serde_json::to_value(&s.inventory),
+            };
+            if let (Some(o), Ok(serde_json::Value::Object(m))) = (v.as_object_mut(), body) {
                 o.extend(m);
             }
             v
@@ -117,6 +173,31 @@ pub fn outcome_json(outcome: &ScanOutcome) -> serde_json::Value {
     }
 }
 
+/// Matches a scanned outcome against the database.
+pub fn matched(outcome: &ScanOutcome, db: &Database) -> Option<ScanReport> {
+    match outcome {
+        ScanOutcome::Scanned(s) => {
+            Some(analyzer::matching::match_inventory(s.inventory.clone(), db))
+        }
+        _ => None,
+    }
+}
+
+/// Where ASFF findings about a deployed function go: its own account and region.
+fn asff_context(subject: &str) -> AsffContext {
+    let mut context = AsffContext {
+        resource_id: Some(subject.to_string()),
+        timestamp: rfc3339_now(),
+        ..AsffContext::default()
+    };
+    if let Ok(arn) = layers::aws::arn::FunctionArn::parse(subject) {
+        context.aws_account_id = arn.account;
+        context.region = arn.region;
+        context.partition = arn.partition;
+    }
+    context
+}
+
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let region = args.region.clone().or_else(|| {
         layers::aws::arn::FunctionArn::parse(&args.function)
@@ -125,6 +206,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     });
     let options = args.aws.options(region);
     let downloader = args.aws.downloader()?;
+    let db = super::scan::database(args.db.as_deref())?;
     let outcome = runtime()?.block_on(async {
         let sdk = layers::aws::config::load(&options, None).await;
         let scanner = Scanner::new(
@@ -142,17 +224,33 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             eprintln!("lambda-audit: warning: {w}");
         }
     }
-    let mut text = match args.format {
-        Format::Json => serde_json::to_string_pretty(&outcome_json(&outcome))?,
-        Format::Summary => summary_line(&outcome),
+    let report = matched(&outcome, &db);
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let format = args
+        .format
+        .unwrap_or(Format::Report(ReportFormat::default_for(to_terminal)));
+    let text = match (format, &outcome, &report) {
+        (Format::Report(ReportFormat::Json), _, _) => {
+            let mut t = serde_json::to_string_pretty(&outcome_json(&outcome, report.as_ref()))?;
+            t.push('\n');
+            t.into_bytes()
+        }
+        (Format::Report(f), ScanOutcome::Scanned(s), Some(r)) => {
+            let options = RenderOptions {
+                color: use_color(to_terminal, std::env::var("NO_COLOR").ok().as_deref()),
+                changes: None,
+                asff: asff_context(&s.subject),
+            };
+            let mut out = Vec::new();
+            render(f, r, &options, &mut out)?;
+            out
+        }
+        _ => format!("{}\n", summary_line(&outcome, report.as_ref())).into_bytes(),
     };
-    text.push('\n');
-    match &args.output {
-        Some(path) => std::fs::write(path, text)?,
-        None => std::io::stdout().write_all(text.as_bytes())?,
-    }
-    Ok(match outcome {
-        ScanOutcome::Gone { .. } => crate::EXIT_ERROR,
+    super::scan::write_output(&text, args.output.as_ref())?;
+    Ok(match (&outcome, &report) {
+        (ScanOutcome::Gone { .. }, _) => crate::EXIT_ERROR,
+        (_, Some(r)) if r.summary.findings > 0 => 1,
         _ => 0,
     })
 }

@@ -5,6 +5,7 @@ use super::config::{self, AwsOptions};
 use super::download::Downloader;
 use super::fetch::{FetchError, LayerCache, ScanOutcome, Scanner};
 use analyzer::Limits;
+use aws_sdk_lambda::error::ProvideErrorMetadata;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -45,7 +46,11 @@ pub async fn list_functions(lambda: &aws_sdk_lambda::Client) -> Result<Vec<Strin
     let mut arns = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| match e.as_service_error() {
-            Some(s) => s.to_string(),
+            Some(s) => format!(
+                "{}: {}",
+                s.code().unwrap_or("error"),
+                s.message().unwrap_or("no message")
+            ),
             None => e.to_string(),
         })?;
         arns.extend(
@@ -101,40 +106,57 @@ pub async fn scan_account(
     let total = work.len();
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
+    let mut ids = std::collections::HashMap::new();
+    let mut results: Vec<Option<FunctionResult>> = Vec::with_capacity(total);
     for (index, (region, function, scanner)) in work.into_iter().enumerate() {
         let permits = permits.clone();
-        tasks.spawn(async move {
+        // Until its task ends, a function's slot says the scan did not finish.
+        results.push(Some(FunctionResult {
+            region: region.clone(),
+            function: function.clone(),
+            outcome: Err(FetchError::Archive(format!(
+                "{function}: the scan did not finish"
+            ))),
+        }));
+        let handle = tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let outcome = scanner.scan_function(&function, None).await;
-            (
-                index,
-                FunctionResult {
-                    region,
-                    function,
-                    outcome,
-                },
-            )
+            FunctionResult {
+                region,
+                function,
+                outcome,
+            }
         });
+        ids.insert(handle.id(), index);
     }
-    let mut results: Vec<Option<FunctionResult>> = (0..total).map(|_| None).collect();
     let mut done = 0;
-    while let Some(joined) = tasks.join_next().await {
+    while let Some(joined) = tasks.join_next_with_id().await {
+        done += 1;
         let (index, result) = match joined {
-            Ok(r) => r,
+            Ok((id, result)) => (ids.get(&id).copied(), Some(result)),
+            // A failed task keeps its "did not finish" result, with the reason.
             Err(e) => {
-                // A panicking scan task is reported in the summary, not re-raised.
-                done += 1;
-                eprintln!("lambda-audit: scan task failed: {e}");
-                continue;
+                let index = ids.get(&e.id()).copied();
+                if let Some(Some(r)) = index.and_then(|i| results.get_mut(i)) {
+                    r.outcome = Err(FetchError::Archive(format!(
+                        "{}: the scan task failed: {e}",
+                        r.function
+                    )));
+                }
+                (index, None)
             }
         };
-        done += 1;
-        progress(Progress::Done {
-            done,
-            total,
-            result: &result,
-        });
-        results[index] = Some(result);
+        let Some(index) = index else { continue };
+        if let Some(result) = result {
+            results[index] = Some(result);
+        }
+        if let Some(Some(result)) = results.get(index) {
+            progress(Progress::Done {
+                done,
+                total,
+                result,
+            });
+        }
     }
     Ok((results.into_iter().flatten().collect(), layers))
 }

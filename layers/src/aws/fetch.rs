@@ -178,6 +178,10 @@ struct CodeRef {
     sha256: String,
 }
 
+/// What GetFunction found: the function and its code, or the outcome that
+/// ends the scan.
+type Located = Result<(FunctionInfo, CodeRef), ScanOutcome>;
+
 /// A function's configuration as needed to scan it.
 struct FunctionInfo {
     subject: String,
@@ -318,12 +322,11 @@ impl Scanner {
 
     /// GetFunction: the configuration and code location, or the outcome that
     /// ends the scan (gone, image package).
-    #[allow(clippy::type_complexity)]
     async fn get_function(
         &self,
         function: &str,
         qualifier: Option<&str>,
-    ) -> Result<Result<(FunctionInfo, CodeRef), ScanOutcome>, FetchError> {
+    ) -> Result<Located, FetchError> {
         let named = match qualifier {
             Some(q) => format!("{function}:{q}"),
             None => function.to_string(),

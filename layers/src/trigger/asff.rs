@@ -158,3 +158,75 @@ pub fn finding(
         })
         .build()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trigger::messages::tests::finding as sample;
+
+    #[test]
+    fn an_asff_finding_names_the_function_the_package_and_the_advisory() {
+        let subject = "arn:aws:lambda:eu-west-1:123456789012:function:app:3";
+        let place = Place::of(subject).unwrap();
+        assert_eq!(
+            place.product_arn(),
+            "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
+        );
+        let mut f = sample("GHSA-1", "axios", "0.21.0");
+        f.loaded = false;
+        let asff = finding(
+            subject,
+            SubjectKind::Function,
+            &place,
+            &f,
+            "2026-11-23T10:00:00Z",
+            true,
+        );
+        assert_eq!(
+            asff.id(),
+            Some(
+                "arn:aws:lambda:eu-west-1:123456789012:function:app:3/GHSA-1/pkg:npm/axios@0.21.0"
+            )
+        );
+        assert_eq!(asff.schema_version(), Some(SCHEMA_VERSION));
+        assert_eq!(asff.aws_account_id(), Some("123456789012"));
+        assert_eq!(asff.types(), [FINDING_TYPE.to_string()]);
+        assert_eq!(asff.title(), Some("GHSA-1 in axios 0.21.0 (npm)"));
+        assert_eq!(
+            asff.description(),
+            Some("axios is vulnerable (no copy is loaded by the runtime)")
+        );
+        assert_eq!(
+            asff.severity().and_then(|s| s.label()),
+            Some(&SeverityLabel::High)
+        );
+        assert_eq!(asff.record_state(), Some(&RecordState::Active));
+        let resource = &asff.resources()[0];
+        assert_eq!(resource.r#type(), Some("AwsLambdaFunction"));
+        assert_eq!(resource.region(), Some("eu-west-1"));
+        let v = &asff.vulnerabilities()[0];
+        assert_eq!(v.related_vulnerabilities(), ["CVE-GHSA-1".to_string()]);
+        let p = &v.vulnerable_packages()[0];
+        assert_eq!(
+            (p.name(), p.version(), p.fixed_in_version()),
+            (Some("axios"), Some("0.21.0"), Some("9.9.9"))
+        );
+
+        let layer = "arn:aws:lambda:eu-west-1:123456789012:layer:deps:2";
+        let archived = finding(
+            layer,
+            SubjectKind::Layer,
+            &Place::of(layer).unwrap(),
+            &f,
+            "t",
+            false,
+        );
+        assert_eq!(archived.record_state(), Some(&RecordState::Archived));
+        assert_eq!(
+            archived.resources()[0].r#type(),
+            Some("AwsLambdaLayerVersion")
+        );
+        assert_eq!(label(Rating::Unknown), SeverityLabel::Informational);
+        assert_eq!(Place::of("not-an-arn"), None);
+    }
+}

@@ -6,6 +6,7 @@
 //! - `LAMBDA_AUDIT_DB_S3`: `s3://bucket/key` (wins over `LAMBDA_AUDIT_DB`).
 
 use super::store::sdk_message;
+use analyzer::advisories::Database;
 use analyzer::findings::ScanReport;
 use analyzer::inventory::Inventory;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,24 @@ pub trait Matcher: Send + Sync {
 
 /// Loads a [`Matcher`] from a database path.
 pub type LoadMatcher = Arc<dyn Fn(&Path) -> Result<Arc<dyn Matcher>, String> + Send + Sync>;
+
+/// The engine's matching against an OSV advisory database.
+pub struct OsvMatcher(pub Database);
+
+impl Matcher for OsvMatcher {
+    fn report(&self, inventory: Inventory) -> ScanReport {
+        analyzer::matching::match_inventory(inventory, &self.0)
+    }
+}
+
+/// Loads an OSV database (a folder of `<Ecosystem>/all.zip`, one all.zip, or
+/// OSV JSON files) from a path, keeping its compiled index in `index_dir`.
+pub fn osv_loader(index_dir: PathBuf) -> LoadMatcher {
+    Arc::new(move |path: &Path| {
+        let db = Database::open_with(path, "path", Some(&index_dir)).map_err(|e| e.to_string())?;
+        Ok(Arc::new(OsvMatcher(db)) as Arc<dyn Matcher>)
+    })
+}
 
 /// Where the database is.
 #[derive(Clone, Debug, PartialEq, Eq)]

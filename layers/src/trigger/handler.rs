@@ -320,3 +320,62 @@ fn summary(result: &ScanResult) -> Value {
         "report": result.report_location,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configuration_comes_from_lambda_audit_variables() {
+        let vars = [
+            ("LAMBDA_AUDIT_EVENT_BUS", "audit"),
+            ("LAMBDA_AUDIT_SECURITY_HUB", "TRUE"),
+            ("LAMBDA_AUDIT_REPORT_BUCKET", "reports"),
+            ("LAMBDA_AUDIT_REPORT_PREFIX", "scans"),
+            ("LAMBDA_AUDIT_DB_S3", "s3://advisories/osv/all.zip"),
+            ("LAMBDA_AUDIT_MAX_DOWNLOAD_BYTES", "1048576"),
+            ("LAMBDA_AUDIT_ENDPOINT_URL", ""),
+        ];
+        let var = |k: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        };
+        let c = HandlerConfig::from_env(&var).unwrap();
+        assert_eq!(
+            c.sinks,
+            SinkConfig {
+                event_bus: Some("audit".into()),
+                security_hub: true,
+                report_bucket: Some("reports".into()),
+                report_prefix: "scans/".into(),
+            }
+        );
+        assert_eq!(
+            c.database,
+            DatabaseSource::S3 {
+                bucket: "advisories".into(),
+                key: "osv/all.zip".into()
+            }
+        );
+        assert_eq!(c.max_download_bytes, 1 << 20);
+        assert_eq!(c.aws.endpoint_url, None);
+        assert_eq!(c.code_rewrite, CodeUrlRewrite::None);
+        assert_eq!(c.work_dir, PathBuf::from("/tmp/lambda-audit"));
+
+        let none = HandlerConfig::from_env(&|_| None).unwrap();
+        assert_eq!(
+            none.sinks,
+            SinkConfig {
+                report_prefix: "lambda-audit/".into(),
+                ..SinkConfig::default()
+            }
+        );
+        assert_eq!(
+            none.database,
+            DatabaseSource::Path(PathBuf::from("/opt/lambda-audit/db"))
+        );
+        let bad = |k: &str| (k == "LAMBDA_AUDIT_MAX_DOWNLOAD_BYTES").then(|| "lots".to_string());
+        assert!(HandlerConfig::from_env(&bad).is_err());
+    }
+}

@@ -194,3 +194,117 @@ pub fn diff(previous: Option<&ScanReport>, current: &ScanReport) -> (Vec<Finding
         .collect();
     (new, resolved)
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use analyzer::findings::{Rating, Severity};
+    use analyzer::inventory::Inventory;
+    use analyzer::Ecosystem;
+
+    pub(crate) fn finding(id: &str, name: &str, version: &str) -> Finding {
+        Finding {
+            id: id.into(),
+            aliases: vec![format!("CVE-{id}")],
+            summary: format!("{name} is vulnerable"),
+            severity: Severity {
+                rating: Rating::High,
+                score: Some(7.5),
+                vector: None,
+                source: "cvss_v3".into(),
+            },
+            package: PackageRef {
+                ecosystem: Ecosystem::Npm,
+                name: name.into(),
+                version: version.into(),
+                purl: format!("pkg:npm/{name}@{version}"),
+            },
+            locations: Vec::new(),
+            fixed_version: Some("9.9.9".into()),
+            references: vec!["https://example.invalid/a".into()],
+            status: Status::Open,
+            suppressed_reason: None,
+            loaded: true,
+        }
+    }
+
+    pub(crate) fn report(findings: Vec<Finding>) -> ScanReport {
+        ScanReport {
+            inventory: Inventory::default(),
+            database: DatabaseInfo::default(),
+            summary: Summary {
+                findings: findings.len(),
+                ..Summary::default()
+            },
+            findings,
+            unmatched: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn new_and_resolved_findings_are_keyed_by_advisory_and_package() {
+        let before = report(vec![
+            finding("GHSA-1", "axios", "0.21.0"),
+            finding("GHSA-2", "lodash", "4.17.15"),
+        ]);
+        let mut suppressed = finding("GHSA-4", "minimist", "1.2.0");
+        suppressed.status = Status::Suppressed;
+        let now = report(vec![
+            finding("GHSA-1", "axios", "0.21.0"),
+            finding("GHSA-3", "axios", "0.21.0"),
+            finding("GHSA-2", "lodash", "4.17.21"),
+            suppressed,
+        ]);
+        let (new, resolved) = diff(Some(&before), &now);
+        let ids = |v: &[Finding]| -> Vec<(String, String)> { v.iter().map(finding_key).collect() };
+        assert_eq!(
+            ids(&new),
+            vec![
+                ("GHSA-3".into(), "pkg:npm/axios@0.21.0".into()),
+                ("GHSA-2".into(), "pkg:npm/lodash@4.17.21".into()),
+            ]
+        );
+        assert_eq!(
+            ids(&resolved),
+            vec![("GHSA-2".into(), "pkg:npm/lodash@4.17.15".into())]
+        );
+        let (all, none) = diff(None, &now);
+        assert_eq!(
+            all.len(),
+            3,
+            "every open finding is new without a previous report"
+        );
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn event_details_follow_the_documented_schema() {
+        let result = ScanResult {
+            subject: "arn:aws:lambda:us-east-1:123456789012:function:app:$LATEST".into(),
+            kind: SubjectKind::Function,
+            status: ScanStatus::Scanned,
+            reason: None,
+            cause: "UpdateFunctionCode20150331v2".into(),
+            runtime: Some("nodejs20.x".into()),
+            layers: vec!["arn:aws:lambda:us-east-1:123456789012:layer:deps:1".into()],
+            report: Some(report(vec![finding("GHSA-1", "axios", "0.21.0")])),
+            new_findings: vec![finding("GHSA-1", "axios", "0.21.0")],
+            resolved_findings: Vec::new(),
+            report_location: Some("s3://r/k.json".into()),
+        };
+        let scan = serde_json::to_value(result.detail()).unwrap();
+        assert_eq!(scan["schemaVersion"], "1");
+        assert_eq!(scan["status"], "scanned");
+        assert_eq!(scan["kind"], "function");
+        assert_eq!(scan["newFindings"], 1);
+        assert_eq!(scan["summary"]["findings"], 1);
+        assert_eq!(scan["report"], "s3://r/k.json");
+        let details = result.finding_details();
+        let f = serde_json::to_value(&details[0]).unwrap();
+        assert_eq!(f["id"], "GHSA-1");
+        assert_eq!(f["aliases"], serde_json::json!(["CVE-GHSA-1"]));
+        assert_eq!(f["fixedVersion"], "9.9.9");
+        assert_eq!(f["package"]["purl"], "pkg:npm/axios@0.21.0");
+        assert_eq!(f["severity"]["rating"], "high");
+    }
+}

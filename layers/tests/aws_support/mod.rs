@@ -58,7 +58,7 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
-/// The moto AWS emulator, running as `python3 -m moto.server` on 127.0.0.1.
+/// The moto AWS emulator (moto.server) on 127.0.0.1.
 pub struct Moto {
     child: Child,
     pub endpoint: String,
@@ -94,15 +94,17 @@ impl Moto {
             );
         }
         let port = free_port();
+        // moto.server, exiting when its standard input closes: when this test
+        // process ends, even without running Drop (an abort), moto goes too.
+        let script = format!(
+            "import os, sys, threading\n\
+             threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()\n\
+             from moto.server import main\n\
+             main(['-H', '127.0.0.1', '-p', '{port}'])\n"
+        );
         let child = Command::new(&python)
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
+            .args(["-c", &script])
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -330,6 +332,10 @@ struct Routes {
     /// Answers per decoded path (query string dropped); the last one repeats.
     answers: HashMap<String, VecDeque<Canned>>,
     hits: HashMap<String, usize>,
+    /// Request bodies received per path.
+    bodies: HashMap<String, Vec<Vec<u8>>>,
+    /// Query strings received per path.
+    queries: HashMap<String, Vec<String>>,
 }
 
 /// A loopback HTTP/1.1 server answering from scripts, counting requests per path.
@@ -385,6 +391,36 @@ impl Scripted {
         path
     }
 
+    /// The request bodies `path` received, once there are `n` (or after `timeout`).
+    pub fn wait_for_bodies(&self, path: &str, n: usize, timeout: Duration) -> Vec<Vec<u8>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let bodies = self
+                .routes
+                .lock()
+                .unwrap()
+                .bodies
+                .get(path)
+                .cloned()
+                .unwrap_or_default();
+            if bodies.len() >= n || Instant::now() > deadline {
+                return bodies;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The (decoded) query strings `path` received, in order.
+    pub fn queries(&self, path: &str) -> Vec<String> {
+        self.routes
+            .lock()
+            .unwrap()
+            .queries
+            .get(path)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// How many requests `path` received.
     pub fn hits(&self, path: &str) -> usize {
         self.routes
@@ -423,6 +459,13 @@ fn serve(stream: TcpStream, routes: &Mutex<Routes>) {
     let answer = {
         let mut routes = routes.lock().unwrap();
         *routes.hits.entry(path.clone()).or_default() += 1;
+        routes.bodies.entry(path.clone()).or_default().push(body);
+        let query = target.split_once('?').map_or("", |(_, q)| q);
+        routes
+            .queries
+            .entry(path.clone())
+            .or_default()
+            .push(decode(query));
         match routes.answers.get_mut(&path) {
             Some(q) if q.len() > 1 => q.pop_front(),
             Some(q) => q.front().cloned(),

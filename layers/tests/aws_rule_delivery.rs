@@ -1,0 +1,139 @@
+//! The template's EventBridge rule, installed in moto's EventBridge with its
+//! exact pattern: the CloudTrail-shaped events it delivers (to an SQS target)
+//! are exactly those the handler acts on, and the envelopes EventBridge builds
+//! parse into the same scans.
+
+mod aws_support;
+
+use aws_support::{fixtures, Moto, REGION};
+use lambda_audit_layers::aws::{config, AwsOptions};
+use lambda_audit_layers::trigger::event::{self, Trigger};
+use serde_json::Value;
+
+fn rule_pattern() -> String {
+    let path = fixtures().parent().unwrap().join("deploy/template.yaml");
+    let yaml: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let pattern = &yaml["Resources"]["LambdaChangesRule"]["Properties"]["EventPattern"];
+    serde_json::to_string(&serde_json::to_value(pattern).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rule_delivers_exactly_the_events_the_handler_scans_for() {
+    let Some(moto) = Moto::start("the_rule_delivers_exactly_the_events_the_handler_scans_for")
+    else {
+        return;
+    };
+    let sdk = config::load(
+        &AwsOptions {
+            region: Some(REGION.into()),
+            endpoint_url: Some(moto.endpoint.clone()),
+        },
+        None,
+    )
+    .await;
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let queue = moto.create_queue("deliveries");
+    events
+        .put_rule()
+        .name("lambda-changes")
+        .event_pattern(rule_pattern())
+        .send()
+        .await
+        .unwrap();
+    events
+        .put_targets()
+        .rule("lambda-changes")
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("queue")
+                .arn(queue)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let cases = [
+        ("create-function.json", Some("CreateFunction20150331")),
+        (
+            "create-function-published.json",
+            Some("CreateFunction20150331"),
+        ),
+        (
+            "update-function-code.json",
+            Some("UpdateFunctionCode20150331v2"),
+        ),
+        (
+            "update-function-configuration-layers.json",
+            Some("UpdateFunctionConfiguration20150331v2"),
+        ),
+        (
+            "publish-layer-version.json",
+            Some("PublishLayerVersion20181031"),
+        ),
+        ("create-function-access-denied.json", None),
+        ("get-function-denied.json", None),
+        ("delete-function.json", None),
+        ("s3-object-created.json", None),
+        ("scheduled.json", None),
+    ];
+    for (name, scans_for) in cases {
+        let e: Value = serde_json::from_slice(
+            &std::fs::read(fixtures().join("cloudtrail").join(name)).unwrap(),
+        )
+        .unwrap();
+        let put = events
+            .put_events()
+            .entries(
+                aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+                    .source(e["source"].as_str().unwrap())
+                    .detail_type(e["detail-type"].as_str().unwrap())
+                    .detail(e["detail"].to_string())
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(put.failed_entry_count(), 0, "{name}");
+        let delivered = moto.drain_queue("deliveries");
+        match scans_for {
+            Some(cause) => {
+                assert_eq!(delivered.len(), 1, "{name}: delivered");
+                let trigger = event::parse(&delivered[0]).unwrap();
+                let got = match &trigger {
+                    Trigger::ScanFunction { cause, .. } | Trigger::ScanLayer { cause, .. } => {
+                        cause.as_str()
+                    }
+                    other => panic!("{name}: {other:?}"),
+                };
+                assert_eq!(got, cause, "{name}");
+            }
+            None => assert!(delivered.is_empty(), "{name}: not delivered"),
+        }
+    }
+    // Delivered (a pattern cannot see `layers`), then ignored by the handler.
+    let e: Value = serde_json::from_slice(
+        &std::fs::read(fixtures().join("cloudtrail/update-function-configuration-no-layers.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    events
+        .put_events()
+        .entries(
+            aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+                .source("aws.lambda")
+                .detail_type("AWS API Call via CloudTrail")
+                .detail(e["detail"].to_string())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let delivered = moto.drain_queue("deliveries");
+    assert_eq!(delivered.len(), 1);
+    assert!(matches!(
+        event::parse(&delivered[0]).unwrap(),
+        Trigger::Ignore { .. }
+    ));
+}
