@@ -7,6 +7,7 @@
 
 use super::asff::{self, Place};
 use super::messages::{ScanResult, EVENT_SOURCE, FINDING_DETAIL_TYPE, SCAN_DETAIL_TYPE};
+use super::store::sdk_message;
 use super::store::ReportStore;
 use aws_config::SdkConfig;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
@@ -112,7 +113,7 @@ impl Sinks {
                 .set_entries(Some(chunk.to_vec()))
                 .send()
                 .await
-                .map_err(|e| SinkError::Events(events_message(&e)))?;
+                .map_err(|e| SinkError::Events(sdk_message(&e)))?;
             if out.failed_entry_count() > 0 {
                 let why: Vec<String> = out
                     .entries()
@@ -166,7 +167,7 @@ impl Sinks {
                 .set_findings(Some(chunk.to_vec()))
                 .send()
                 .await
-                .map_err(|e| SinkError::SecurityHub(hub_message(&e)))?;
+                .map_err(|e| SinkError::SecurityHub(sdk_message(&e)))?;
             if out.failed_count().unwrap_or(0) > 0 {
                 let why: Vec<String> = out
                     .failed_findings()
@@ -197,36 +198,6 @@ fn entry(bus: &str, detail_type: &str, subject: &str, detail: String) -> PutEven
         e = e.resources(subject);
     }
     e.build()
-}
-
-fn events_message<E, R>(err: &aws_sdk_eventbridge::error::SdkError<E, R>) -> String
-where
-    E: aws_sdk_eventbridge::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    match err.as_service_error() {
-        Some(e) => format!(
-            "{}: {}",
-            e.code().unwrap_or("error"),
-            e.message().unwrap_or("")
-        ),
-        None => err.to_string(),
-    }
-}
-
-fn hub_message<E, R>(err: &aws_sdk_securityhub::error::SdkError<E, R>) -> String
-where
-    E: aws_sdk_securityhub::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    match err.as_service_error() {
-        Some(e) => format!(
-            "{}: {}",
-            e.code().unwrap_or("error"),
-            e.message().unwrap_or("")
-        ),
-        None => err.to_string(),
-    }
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String, SinkError> {

@@ -192,7 +192,8 @@ impl ReportStore {
     }
 }
 
-/// An SDK error with its service code and message when there is one.
+/// An SDK error (of any AWS SDK client: they share `SdkError`) with its service
+/// code and message when there is one.
 pub(crate) fn sdk_message<E, R>(err: &aws_sdk_s3::error::SdkError<E, R>) -> String
 where
     E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
