@@ -74,6 +74,9 @@ fn kind(file: &FileEntry) -> Option<Kind> {
 /// True when any archive enclosing the file is a jar (zips nested in zips are
 /// whole function packages and are read like the artifact itself).
 fn inside_jar(file: &FileEntry) -> bool {
+    if file.depth == 0 {
+        return false;
+    }
     let containers = file.path.split(NESTED_SEPARATOR);
     let count = file.path.matches(NESTED_SEPARATOR).count();
     containers.take(count).any(is_jar_path)
