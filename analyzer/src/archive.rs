@@ -326,7 +326,7 @@ impl ArchiveTree {
                 limit: limits.max_entries,
             });
         }
-        tree.files.sort_by(|a, b| a.path.cmp(&b.path));
+        tree.files.par_sort_by(|a, b| a.path.cmp(&b.path));
         tree.jars.sort_by(|a, b| a.path.cmp(&b.path));
         tree.warnings.sort();
         Ok(tree)
@@ -444,7 +444,7 @@ impl ArchiveTree {
                 Err(w) => tree.warnings.push(w),
             }
         }
-        tree.files.sort_by(|a, b| a.path.cmp(&b.path));
+        tree.files.par_sort_by(|a, b| a.path.cmp(&b.path));
         tree.jars.sort_by(|a, b| a.path.cmp(&b.path));
         tree.warnings.sort();
         Ok(tree)

@@ -133,8 +133,8 @@ pub struct ArtifactScan {
 pub fn scan_tree(tree: &ArchiveTree, extractors: &[Box<dyn Extractor>]) -> ArtifactScan {
     let jobs: Vec<(usize, &FileEntry)> = tree
         .files
-        .iter()
-        .flat_map(|f| {
+        .par_iter()
+        .flat_map_iter(|f| {
             extractors
                 .iter()
                 .enumerate()
