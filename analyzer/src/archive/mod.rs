@@ -2,22 +2,23 @@
 //! read from bytes, or a directory on disk. Nothing is ever extracted to disk;
 //! entries are inflated only when asked for, within explicit [`Limits`](crate::Limits).
 //!
-//! - [`tree`]: [`ArchiveTree`], the artifact opened, and reading one file from it;
+//! - `tree`: [`ArchiveTree`], the artifact opened, and reading one file from it;
 //! - `zip_reader`: listing a zip and opening the archives nested in it;
 //! - `dir`: listing a directory on disk;
 //! - `budget`: the per-entry, ratio and total inflation limits of one artifact;
-//! - [`entry`]: what is known about one file ([`FileEntry`]) and one jar ([`JarFile`]);
-//! - [`names`]: path conventions (nested paths, archive kinds by name);
-//! - [`bytes`]: [`SharedBytes`], zero-copy views shared by nested archives;
-//! - [`error`]: why an artifact or one entry could not be read.
+//! - `entry`: what is known about one file ([`FileEntry`]) and one jar ([`JarFile`]);
+//! - `names`: path conventions ([`NESTED_SEPARATOR`], archive kinds by name);
+//! - `bytes`: [`SharedBytes`], zero-copy views shared by nested archives;
+//! - `error`: why an artifact ([`ArchiveError`]) or one entry ([`ReadError`])
+//!   could not be read.
 
 mod budget;
-pub mod bytes;
+mod bytes;
 mod dir;
-pub mod entry;
-pub mod error;
-pub mod names;
-pub mod tree;
+mod entry;
+mod error;
+mod names;
+mod tree;
 mod zip_reader;
 
 pub use bytes::SharedBytes;

@@ -18,14 +18,14 @@
 //! includes are followed inside the same archive, relative to the including
 //! file, with cycles and depth guarded; `-c` constraints files are not read.
 //!
-//! One concept per module: [`entry`] (what a line says), [`line`] (logical
-//! lines and options), [`requirement`] (PEP 508 requirements and pins),
-//! [`reader`] (a file and its `-r` includes).
+//! One concept per module: `entry` (what a line says), `line` (logical
+//! lines and options), `requirement` (PEP 508 requirements and pins),
+//! `reader` (a file and its `-r` includes).
 
-pub mod entry;
-pub mod line;
-pub mod reader;
-pub mod requirement;
+mod entry;
+mod line;
+mod reader;
+mod requirement;
 
 pub use entry::{compatible_pin, Entry, Pin, PinKind};
 pub use line::{logical_lines, parse_line};
