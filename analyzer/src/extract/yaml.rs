@@ -32,9 +32,10 @@ pub fn parse(text: &str) -> Result<Value, ExtractError> {
 }
 
 /// The 1-based line where flow collections first nest deeper than `limit`,
-/// in one pass over `text`. Quoted scalars and comments are skipped; in block
-/// context a `[` or `{` counts only where a value starts (a plain scalar such
-/// as `a[b` opens nothing), in flow context every one does.
+/// in one pass over `text`. Quoted scalars, block scalars (`|`, `>`) and
+/// comments are skipped; in block context a `[` or `{` counts only where a
+/// value starts (a plain scalar such as `a[b` opens nothing), in flow context
+/// every one does.
 fn too_deep(text: &str, limit: usize) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
@@ -42,6 +43,7 @@ fn too_deep(text: &str, limit: usize) -> Option<usize> {
     // At the start of a value: a bracket or quote here opens a collection or a quoted scalar.
     let mut value_start = true;
     let mut previous = b'\n';
+    let mut line_start = 0;
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
@@ -49,7 +51,14 @@ fn too_deep(text: &str, limit: usize) -> Option<usize> {
         match c {
             b'\n' => {
                 line += 1;
+                line_start = i + 1;
                 value_start = value_start || depth == 0;
+            }
+            b'|' | b'>' if value_start && depth == 0 => {
+                (i, line) = skip_block_scalar(bytes, i, indent_at(bytes, line_start), line);
+                line_start = i;
+                previous = b'\n';
+                continue;
             }
             b' ' | b'\t' | b'\r' => {}
             b'#' if previous.is_ascii_whitespace() => {
@@ -85,6 +94,30 @@ fn too_deep(text: &str, limit: usize) -> Option<usize> {
     None
 }
 
+/// How many spaces open the line starting at `start`.
+fn indent_at(bytes: &[u8], start: usize) -> usize {
+    bytes[start..].iter().take_while(|&&b| b == b' ').count()
+}
+
+/// Skips the block scalar whose indicator is at `start` on a line indented
+/// `parent`: the rest of that line, then every blank line and every line
+/// indented deeper. Returns where the next line starts and its number.
+fn skip_block_scalar(bytes: &[u8], start: usize, parent: usize, mut line: usize) -> (usize, usize) {
+    let mut i = start;
+    loop {
+        match bytes[i..].iter().position(|&b| b == b'\n') {
+            Some(end) => i += end + 1,
+            None => return (bytes.len(), line),
+        }
+        line += 1;
+        let indent = indent_at(bytes, i);
+        let blank = matches!(bytes.get(i + indent), None | Some(b'\n' | b'\r'));
+        if !blank && indent <= parent {
+            return (i, line);
+        }
+    }
+}
+
 /// The index just past the quoted scalar starting at `start`, counting its lines.
 fn skip_quoted(bytes: &[u8], start: usize, line: &mut usize) -> usize {
     let quote = bytes[start];
@@ -108,9 +141,9 @@ mod tests {
 
     #[test]
     fn lockfile_shapes_are_not_too_deep() {
-        let text = "lockfileVersion: '9.0'\npackages:\n  /a@1.0.0:\n    resolution: {integrity: 'sha512-[x'}\n    engines: {node: '>=8'}\n    cpu: [x64, arm64]\n  key: a[b\n  other: \"[[[[\"\n  list:\n    - [1, [2, {c: [3]}]]\n# [[[[[[\n";
+        let text = "lockfileVersion: '9.0'\nnote: |\n  [[[[\n\n  {{{{\nsummary: >-\n    [[[[\npackages:\n  /a@1.0.0:\n    resolution: {integrity: 'sha512-[x'}\n    engines: {node: '>=8'}\n    cpu: [x64, arm64]\n  key: a[b\n  other: \"[[[[\"\n  list:\n    - [1, [2, {c: [3]}]]\n# [[[[[[\n";
         assert_eq!(too_deep(text, 4), None);
-        assert_eq!(too_deep(text, 3), Some(10));
+        assert_eq!(too_deep(text, 3), Some(16));
         assert!(parse(text).is_ok());
     }
 
