@@ -6,8 +6,8 @@
 //! is bounds-checked so a truncated or hostile file gives an error, never a
 //! panic, and one format-independent API (`Object::section_by_name`) covers
 //! Mach-O and PE too (a feature flag away), which reading Go build info and
-//! local developer builds will need. It is what the Rust toolchain itself uses
-//! to read object files (std's backtraces, `rustc`, `gimli`).
+//! local developer builds will need. It is maintained by the gimli-rs project
+//! and used by the Rust toolchain itself (std's backtraces, `rustc`).
 
 use object::{Object, ObjectSection};
 
