@@ -406,7 +406,8 @@ fn cdk_command_scans_the_synthesized_assets() {
 
 /// The `before:deploy:deploy` hook of `examples/serverless.yml`.
 fn serverless_hook() -> String {
-    let yaml: serde_yaml::Value = serde_yaml::from_str(&read("examples/serverless.yml")).unwrap();
+    let yaml: serde_norway::Value =
+        serde_norway::from_str(&read("examples/serverless.yml")).unwrap();
     assert_eq!(yaml["plugins"][0], "serverless-plugin-scripts");
     yaml["custom"]["scripts"]["hooks"]["before:deploy:deploy"]
         .as_str()
@@ -444,7 +445,7 @@ fn serverless_hook_blocks_a_vulnerable_package() {
 }
 
 /// The steps of the example workflow's only job.
-fn workflow_steps(workflow: &serde_yaml::Value) -> Vec<serde_yaml::Value> {
+fn workflow_steps(workflow: &serde_norway::Value) -> Vec<serde_norway::Value> {
     let jobs = workflow["jobs"].as_mapping().expect("jobs");
     assert_eq!(jobs.len(), 1);
     let (_, job) = jobs.iter().next().unwrap();
@@ -453,8 +454,8 @@ fn workflow_steps(workflow: &serde_yaml::Value) -> Vec<serde_yaml::Value> {
 
 #[test]
 fn github_workflow_uploads_sarif_and_keeps_the_exit_code() {
-    let workflow: serde_yaml::Value =
-        serde_yaml::from_str(&read("examples/github-actions.yml")).expect("valid YAML");
+    let workflow: serde_norway::Value =
+        serde_norway::from_str(&read("examples/github-actions.yml")).expect("valid YAML");
     assert_eq!(workflow["permissions"]["security-events"], "write");
     let steps = workflow_steps(&workflow);
     let scan = steps

@@ -1,26 +1,38 @@
 //! Package URLs (purl): building them for packages and reading them from SBOMs.
+//!
+//! Encoding, decoding and the purl-spec rules per type (npm and PyPI names
+//! lowercased, no namespace for PyPI and crates, ...) come from the
+//! `packageurl` crate, which follows the purl-spec test suite; this module
+//! only maps lambda-audit's ecosystems and name spellings (`@scope/name`,
+//! `group:artifact`) onto purl namespaces and names.
 
 use crate::ecosystem::{pep503_normalize, Ecosystem};
+use packageurl::PackageUrl;
 
-/// Builds the purl of a package.
+/// Builds the purl of a package. A package with no name has no purl: the
+/// result is then empty.
 pub fn build(ecosystem: Ecosystem, name: &str, version: &str) -> String {
-    let path = match ecosystem {
+    let (namespace, name) = match ecosystem {
         Ecosystem::Npm => match name.strip_prefix('@').and_then(|n| n.split_once('/')) {
-            Some((scope, bare)) => format!(
-                "%40{}/{}",
-                encode(&scope.to_lowercase()),
-                encode(&bare.to_lowercase())
-            ),
-            None => encode(&name.to_lowercase()),
+            Some((scope, bare)) => (Some(format!("@{}", scope.to_lowercase())), bare.into()),
+            None => (None, name.into()),
         },
-        Ecosystem::PyPI => encode(&pep503_normalize(name)),
-        Ecosystem::CratesIo => encode(name),
+        Ecosystem::PyPI => (None, pep503_normalize(name)),
+        Ecosystem::CratesIo => (None, name.into()),
         Ecosystem::Maven => match name.split_once(':') {
-            Some((group, artifact)) => format!("{}/{}", encode(group), encode(artifact)),
-            None => encode(name),
+            Some((group, artifact)) => (Some(group.into()), artifact.into()),
+            None => (None, name.into()),
         },
     };
-    format!("pkg:{}/{}@{}", ecosystem.purl_type(), path, encode(version))
+    let Ok(mut purl) = PackageUrl::new(ecosystem.purl_type(), name) else {
+        return String::new();
+    };
+    if let Some(namespace) = namespace {
+        // Only types whose rules prohibit a namespace refuse one; these allow it.
+        let _ = purl.with_namespace(namespace);
+    }
+    let _ = purl.with_version(version);
+    purl.to_string()
 }
 
 /// A purl read back into the parts lambda-audit uses.
@@ -41,74 +53,39 @@ pub enum PurlError {
     UnsupportedType(String),
     #[error("purl has no name: {0}")]
     NoName(String),
+    #[error("invalid purl {purl}: {reason}")]
+    Invalid { purl: String, reason: String },
 }
 
-/// Parses a purl of a supported type.
+/// Parses a purl of a supported type. The type is checked first: a purl of a
+/// type lambda-audit does not read is unsupported, whatever else it holds.
 pub fn parse(purl: &str) -> Result<ParsedPurl, PurlError> {
     let rest = purl
         .strip_prefix("pkg:")
         .ok_or_else(|| PurlError::NotPurl(purl.to_string()))?;
-    let rest = rest.split(['#', '?']).next().unwrap_or(rest);
-    let (ty, path) = rest
-        .split_once('/')
-        .ok_or_else(|| PurlError::NoName(purl.to_string()))?;
+    let ty = rest.trim_start_matches('/').split('/').next().unwrap_or("");
     let ecosystem = Ecosystem::from_purl_type(&ty.to_lowercase())
         .ok_or_else(|| PurlError::UnsupportedType(ty.to_string()))?;
-    let (path, version) = match path.rsplit_once('@') {
-        Some((p, v)) if !p.is_empty() => (p, Some(decode(v))),
-        _ => (path, None),
-    };
-    let segments: Vec<String> = path
-        .trim_matches('/')
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(decode)
-        .collect();
-    let name = match (ecosystem, segments.as_slice()) {
-        (_, []) => return Err(PurlError::NoName(purl.to_string())),
-        (Ecosystem::Maven, [group, artifact]) => format!("{group}:{artifact}"),
-        (Ecosystem::Npm, [scope, bare]) => {
-            let scope = scope.trim_start_matches('@');
-            format!("@{scope}/{bare}")
+    let parsed: PackageUrl = purl.parse().map_err(|e| match e {
+        packageurl::Error::MissingName => PurlError::NoName(purl.to_string()),
+        e => PurlError::Invalid {
+            purl: purl.to_string(),
+            reason: e.to_string(),
+        },
+    })?;
+    let name = match (ecosystem, parsed.namespace()) {
+        (Ecosystem::Maven, Some(group)) => format!("{group}:{}", parsed.name()),
+        (Ecosystem::Npm, Some(scope)) => {
+            format!("@{}/{}", scope.trim_start_matches('@'), parsed.name())
         }
-        (_, segs) => segs.join("/"),
+        (_, Some(namespace)) => format!("{namespace}/{}", parsed.name()),
+        (_, None) => parsed.name().to_string(),
     };
     Ok(ParsedPurl {
         ecosystem,
         name,
-        version,
+        version: parsed.version().map(str::to_string),
     })
-}
-
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-            if let Ok(b) = u8::from_str_radix(hex, 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -157,5 +134,23 @@ mod tests {
             Err(PurlError::UnsupportedType(_))
         ));
         assert!(matches!(parse("npm/x"), Err(PurlError::NotPurl(_))));
+    }
+
+    #[test]
+    fn spec_rules_and_errors() {
+        // Names are lowercased where the purl spec says so; types we do not read
+        // are unsupported before anything else is checked.
+        let p = parse("pkg:pypi/Zope_Interface@6.1").unwrap();
+        assert_eq!(p.name, "zope-interface");
+        assert!(matches!(
+            parse("pkg:golang/"),
+            Err(PurlError::UnsupportedType(_))
+        ));
+        assert!(matches!(parse("pkg:npm/"), Err(PurlError::NoName(_))));
+        assert!(matches!(
+            parse("pkg:pypi/ns/x@1"),
+            Err(PurlError::Invalid { .. })
+        ));
+        assert_eq!(build(Ecosystem::Maven, "g:", "1"), "");
     }
 }

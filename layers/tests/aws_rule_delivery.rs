@@ -12,8 +12,8 @@ use serde_json::Value;
 
 fn rule_pattern() -> String {
     let path = fixtures().parent().unwrap().join("deploy/template.yaml");
-    let yaml: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let yaml: serde_norway::Value =
+        serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let pattern = &yaml["Resources"]["LambdaChangesRule"]["Properties"]["EventPattern"];
     serde_json::to_string(&serde_json::to_value(pattern).unwrap()).unwrap()
 }

@@ -36,14 +36,14 @@ fn cfn_lint_passes() {
     );
 }
 
-fn actions(v: &serde_yaml::Value, out: &mut Vec<String>) {
+fn actions(v: &serde_norway::Value, out: &mut Vec<String>) {
     match v {
-        serde_yaml::Value::Mapping(m) => {
+        serde_norway::Value::Mapping(m) => {
             for (k, v) in m {
                 if k.as_str() == Some("Action") {
                     match v {
-                        serde_yaml::Value::String(s) => out.push(s.clone()),
-                        serde_yaml::Value::Sequence(s) => {
+                        serde_norway::Value::String(s) => out.push(s.clone()),
+                        serde_norway::Value::Sequence(s) => {
                             out.extend(s.iter().filter_map(|a| a.as_str().map(str::to_string)))
                         }
                         _ => {}
@@ -53,8 +53,8 @@ fn actions(v: &serde_yaml::Value, out: &mut Vec<String>) {
                 }
             }
         }
-        serde_yaml::Value::Sequence(s) => s.iter().for_each(|v| actions(v, out)),
-        serde_yaml::Value::Tagged(t) => actions(&t.value, out),
+        serde_norway::Value::Sequence(s) => s.iter().for_each(|v| actions(v, out)),
+        serde_norway::Value::Tagged(t) => actions(&t.value, out),
         _ => {}
     }
 }
@@ -62,7 +62,7 @@ fn actions(v: &serde_yaml::Value, out: &mut Vec<String>) {
 #[test]
 fn the_role_grants_only_the_calls_the_handler_makes() {
     let text = std::fs::read_to_string(template()).expect("template");
-    let yaml: serde_yaml::Value = serde_yaml::from_str(&text).expect("YAML");
+    let yaml: serde_norway::Value = serde_norway::from_str(&text).expect("YAML");
     let mut granted = Vec::new();
     actions(
         &yaml["Resources"]["Role"]["Properties"]["Policies"],

@@ -216,7 +216,7 @@ fn pattern_matches(pattern: &Value, event: &Value) -> bool {
 fn template_rule_pattern(rule: &str) -> Value {
     let path = fixtures().parent().unwrap().join("deploy/template.yaml");
     let text = std::fs::read_to_string(&path).expect("deploy/template.yaml");
-    let yaml: serde_yaml::Value = serde_yaml::from_str(&text).expect("template YAML");
+    let yaml: serde_norway::Value = serde_norway::from_str(&text).expect("template YAML");
     let pattern = &yaml["Resources"][rule]["Properties"]["EventPattern"];
     serde_json::to_value(pattern).expect("pattern as JSON")
 }

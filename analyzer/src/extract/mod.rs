@@ -6,6 +6,7 @@ pub mod cargo;
 pub mod maven;
 pub mod npm;
 pub mod python;
+pub mod yaml;
 
 use crate::archive::{ArchiveTree, FileEntry};
 use crate::diagnostics::{Skipped, Warning};
@@ -67,7 +68,7 @@ macro_rules! from_parse_error {
 from_parse_error!(
     serde_json::Error => "JSON",
     toml::de::Error => "TOML",
-    serde_yaml::Error => "YAML",
+    serde_norway::Error => "YAML",
     quick_xml::Error => "XML",
     std::str::Utf8Error => "UTF-8",
 );

@@ -1,15 +1,18 @@
-//! A minimal, bounds-checked ELF section-header reader: just enough to find one
-//! named section's bytes. ELF32 and ELF64, little and big endian. Every read is
-//! checked against the buffer, so truncated or hostile files give an error, never
-//! a panic.
+//! Finding one named section's bytes in an ELF executable (ELF32 and ELF64,
+//! little and big endian), on top of the `object` crate.
+//!
+//! `object` rather than `goblin`: its read API is lazy and zero-copy (sections
+//! are borrowed from the input, nothing is allocated per header), every offset
+//! is bounds-checked so a truncated or hostile file gives an error, never a
+//! panic, and one format-independent API (`Object::section_by_name`) covers
+//! Mach-O and PE too (a feature flag away), which reading Go build info and
+//! local developer builds will need. It is maintained by the gimli-rs project
+//! and used by the Rust toolchain itself (std's backtraces, `rustc`).
+
+use object::{Object, ObjectSection};
 
 /// The four magic bytes every ELF file starts with.
 pub const MAGIC: &[u8; 4] = b"\x7fELF";
-
-/// Section type of sections that occupy no file space (`.bss`).
-const SHT_NOBITS: u32 = 8;
-/// `e_shstrndx` value meaning "the real index is in section 0's `sh_link`".
-const SHN_XINDEX: u32 = 0xffff;
 
 /// True when `bytes` starts with the ELF magic.
 pub fn is_elf(bytes: &[u8]) -> bool {
@@ -24,197 +27,30 @@ pub enum ElfError {
     #[error("unsupported ELF class or byte order")]
     Unsupported,
     #[error("truncated or malformed ELF: {0}")]
-    Malformed(&'static str),
-}
-
-#[derive(Clone, Copy)]
-struct Reader<'a> {
-    bytes: &'a [u8],
-    big_endian: bool,
-    wide: bool,
-}
-
-impl<'a> Reader<'a> {
-    fn slice(&self, offset: u64, len: u64, what: &'static str) -> Result<&'a [u8], ElfError> {
-        let start = usize::try_from(offset).map_err(|_| ElfError::Malformed(what))?;
-        let len = usize::try_from(len).map_err(|_| ElfError::Malformed(what))?;
-        let end = start.checked_add(len).ok_or(ElfError::Malformed(what))?;
-        self.bytes.get(start..end).ok_or(ElfError::Malformed(what))
-    }
-
-    fn array<const N: usize>(&self, offset: u64, what: &'static str) -> Result<[u8; N], ElfError> {
-        self.slice(offset, N as u64, what)?
-            .try_into()
-            .map_err(|_| ElfError::Malformed(what))
-    }
-
-    fn u16(&self, offset: u64, what: &'static str) -> Result<u16, ElfError> {
-        let b = self.array(offset, what)?;
-        Ok(if self.big_endian {
-            u16::from_be_bytes(b)
-        } else {
-            u16::from_le_bytes(b)
-        })
-    }
-
-    fn u32(&self, offset: u64, what: &'static str) -> Result<u32, ElfError> {
-        let b = self.array(offset, what)?;
-        Ok(if self.big_endian {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
-    }
-
-    fn u64(&self, offset: u64, what: &'static str) -> Result<u64, ElfError> {
-        let b = self.array(offset, what)?;
-        Ok(if self.big_endian {
-            u64::from_be_bytes(b)
-        } else {
-            u64::from_le_bytes(b)
-        })
-    }
-
-    /// A word-sized field: 4 bytes in ELF32, 8 in ELF64.
-    fn word(&self, offset: u64, what: &'static str) -> Result<u64, ElfError> {
-        if self.wide {
-            self.u64(offset, what)
-        } else {
-            self.u32(offset, what).map(u64::from)
-        }
-    }
-}
-
-/// One section header, reduced to what lookup needs.
-struct Section {
-    name: u32,
-    kind: u32,
-    link: u32,
-    offset: u64,
-    size: u64,
-}
-
-struct Headers<'a> {
-    r: Reader<'a>,
-    shoff: u64,
-    entsize: u64,
-}
-
-impl Headers<'_> {
-    fn section(&self, index: u64) -> Result<Section, ElfError> {
-        let what = "section header out of bounds";
-        let base = index
-            .checked_mul(self.entsize)
-            .and_then(|o| o.checked_add(self.shoff))
-            .ok_or(ElfError::Malformed(what))?;
-        // Layout: name, type, flags, addr, offset, size, link (flags/addr are words).
-        let (off_at, size_at, link_at) = if self.r.wide {
-            (0x18, 0x20, 0x28)
-        } else {
-            (0x10, 0x14, 0x18)
-        };
-        Ok(Section {
-            name: self.r.u32(base, what)?,
-            kind: self.r.u32(base + 4, what)?,
-            offset: self.r.word(base + off_at, what)?,
-            size: self.r.word(base + size_at, what)?,
-            link: self.r.u32(base + link_at, what)?,
-        })
-    }
+    Malformed(String),
 }
 
 /// Returns the file bytes of the section called `wanted`, `Ok(None)` when the
-/// file has no such section (or it occupies no file space).
+/// file has no such section (or it occupies no file space, like `.bss`).
 pub fn section<'a>(bytes: &'a [u8], wanted: &str) -> Result<Option<&'a [u8]>, ElfError> {
     if !is_elf(bytes) {
         return Err(ElfError::NotElf);
     }
-    let ident = bytes.get(..16).ok_or(ElfError::Malformed("header"))?;
-    let wide = match ident[4] {
-        1 => false,
-        2 => true,
-        _ => return Err(ElfError::Unsupported),
+    // EI_CLASS (1 = 32-bit, 2 = 64-bit) and EI_DATA (1 = little, 2 = big endian).
+    match bytes.get(4..6) {
+        Some([1 | 2, 1 | 2]) => {}
+        Some(_) => return Err(ElfError::Unsupported),
+        None => return Err(ElfError::Malformed("header".into())),
+    }
+    let malformed = |e: object::Error| ElfError::Malformed(e.to_string());
+    let file = object::File::parse(bytes).map_err(malformed)?;
+    let Some(section) = file.section_by_name(wanted) else {
+        return Ok(None);
     };
-    let big_endian = match ident[5] {
-        1 => false,
-        2 => true,
-        _ => return Err(ElfError::Unsupported),
-    };
-    let r = Reader {
-        bytes,
-        big_endian,
-        wide,
-    };
-    let what = "ELF header";
-    let (shoff, entsize, shnum, shstrndx) = if wide {
-        (
-            r.u64(0x28, what)?,
-            r.u16(0x3a, what)?,
-            r.u16(0x3c, what)?,
-            r.u16(0x3e, what)?,
-        )
-    } else {
-        (
-            u64::from(r.u32(0x20, what)?),
-            r.u16(0x2e, what)?,
-            r.u16(0x30, what)?,
-            r.u16(0x32, what)?,
-        )
-    };
-    if shoff == 0 {
+    if section.file_range().is_none() {
         return Ok(None);
     }
-    let min_entsize = if wide { 0x40 } else { 0x28 };
-    if entsize < min_entsize {
-        return Err(ElfError::Malformed("section header size too small"));
-    }
-    let headers = Headers {
-        r,
-        shoff,
-        entsize: u64::from(entsize),
-    };
-    // Extended numbering: counts that do not fit in 16 bits live in section 0.
-    let first = headers.section(0)?;
-    let count = if shnum == 0 {
-        first.size
-    } else {
-        u64::from(shnum)
-    };
-    let strndx = if u32::from(shstrndx) == SHN_XINDEX {
-        u64::from(first.link)
-    } else {
-        u64::from(shstrndx)
-    };
-    let table_len = count
-        .checked_mul(headers.entsize)
-        .ok_or(ElfError::Malformed("section count"))?;
-    r.slice(shoff, table_len, "section header table out of bounds")?;
-    if strndx >= count {
-        return Err(ElfError::Malformed("section name table index"));
-    }
-    let strtab = headers.section(strndx)?;
-    let names = r.slice(
-        strtab.offset,
-        strtab.size,
-        "section name table out of bounds",
-    )?;
-    for index in 0..count {
-        let s = headers.section(index)?;
-        let name = usize::try_from(s.name)
-            .ok()
-            .and_then(|start| names.get(start..))
-            .and_then(|rest| rest.split(|&b| b == 0).next());
-        if name != Some(wanted.as_bytes()) {
-            continue;
-        }
-        if s.kind == SHT_NOBITS {
-            return Ok(None);
-        }
-        return r
-            .slice(s.offset, s.size, "section data out of bounds")
-            .map(Some);
-    }
-    Ok(None)
+    section.data().map(Some).map_err(malformed)
 }
 
 #[cfg(test)]

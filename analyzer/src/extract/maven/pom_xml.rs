@@ -14,6 +14,11 @@ use std::collections::BTreeMap;
 /// How deep `${a}` → `${b}` → ... chains are followed.
 const MAX_EXPANSIONS: usize = 16;
 
+/// How deep elements may nest. Real POMs nest about ten levels (plugin
+/// configuration included); the cap keeps the work per element constant, so a
+/// hostile file nested a million deep is refused after reading a few bytes.
+pub const MAX_ELEMENT_DEPTH: usize = 256;
+
 #[derive(Default)]
 struct Dependency {
     group_id: Option<String>,
@@ -45,6 +50,11 @@ fn read(text: &str) -> Result<Pom, ExtractError> {
     loop {
         match reader.read_event()? {
             Event::Start(e) => {
+                if stack.len() == MAX_ELEMENT_DEPTH {
+                    return Err(ExtractError::new(format!(
+                        "invalid XML: elements nested deeper than {MAX_ELEMENT_DEPTH} levels (corrupt or hostile file); not read"
+                    )));
+                }
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 stack.push(name);
                 text_buf.clear();
@@ -398,5 +408,29 @@ mod tests {
         assert!(parse("pom.xml", "<project><artifactId>a</artifactId>").is_err());
         let err = parse("pom.xml", "<settings><x>1</x></settings>").unwrap_err();
         assert!(err.0.contains("not a Maven POM"), "{err}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_at_the_cap() {
+        // Issue 11: a pom.xml nested a million deep (a few KB once zipped).
+        let depth = 1_000_000;
+        let pom = format!(
+            "<project>{}{}</project>",
+            "<a>".repeat(depth),
+            "</a>".repeat(depth)
+        );
+        let err = parse("pom.xml", &pom).unwrap_err();
+        assert_eq!(
+            err.0,
+            "invalid XML: elements nested deeper than 256 levels (corrupt or hostile file); not read"
+        );
+        // Just under the cap still reads.
+        let nested = MAX_ELEMENT_DEPTH - 2;
+        let pom = format!(
+            "<project><artifactId>a</artifactId><x>{}{}</x></project>",
+            "<a>".repeat(nested),
+            "</a>".repeat(nested)
+        );
+        assert!(parse("pom.xml", &pom).is_ok());
     }
 }

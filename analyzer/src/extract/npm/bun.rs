@@ -101,36 +101,97 @@ fn runtime_names(info: &Map<String, Value>) -> impl Iterator<Item = &str> {
         .filter(move |name| !optional_peers.contains(name))
 }
 
+/// The install folders of `packages` as a tree: every prefix of a key (`a`,
+/// `a/b`) is a folder with an id, so walking up from a folder costs one hash
+/// lookup per level. Rebuilding each ancestor's key as a string instead costs
+/// the square of the key's length (a 30,000-segment key took minutes).
+struct Folders<'k> {
+    /// (parent folder, package name) → folder; folder 0 is the project root.
+    children: HashMap<(usize, &'k str), usize>,
+    parent: Vec<usize>,
+    /// The `packages` entry installed in each folder.
+    package: Vec<Option<usize>>,
+}
+
+impl<'k> Folders<'k> {
+    /// The folders of every key of `packages`.
+    fn new(packages: &'k Map<String, Value>) -> Folders<'k> {
+        let mut folders = Folders {
+            children: HashMap::new(),
+            parent: vec![0],
+            package: vec![None],
+        };
+        for (i, key) in packages.keys().enumerate() {
+            let segments = key_segments(key);
+            // Only keys that read back the same from their segments (no stray `/`).
+            let joined_len = segments.iter().map(|s| s.len() + 1).sum::<usize>();
+            if joined_len != key.len() + 1 {
+                continue;
+            }
+            let folder = folders.insert(0, &segments);
+            folders.package[folder].get_or_insert(i);
+        }
+        folders
+    }
+
+    /// The folder `segments` below `from`, created as needed.
+    fn insert(&mut self, from: usize, segments: &[&'k str]) -> usize {
+        segments.iter().fold(from, |folder, segment| {
+            let next = self.parent.len();
+            let child = *self.children.entry((folder, segment)).or_insert(next);
+            if child == next {
+                self.parent.push(folder);
+                self.package.push(None);
+            }
+            child
+        })
+    }
+
+    /// The folder `segments` below `from`, if it exists.
+    fn find(&self, from: usize, segments: &[&str]) -> Option<usize> {
+        segments.iter().try_fold(from, |folder, segment| {
+            self.children.get(&(folder, *segment)).copied()
+        })
+    }
+
+    /// The package installed as `name` right inside `folder`.
+    fn lookup(&self, folder: usize, name: &str) -> Option<usize> {
+        self.find(folder, &key_segments(name))
+            .and_then(|f| self.package[f])
+    }
+
+    /// Like node's resolution: the nearest copy of `name`, from `folder`'s own
+    /// `node_modules` up to the root.
+    fn resolve(&self, mut folder: usize, name: &str) -> Option<usize> {
+        loop {
+            let found = self.lookup(folder, name);
+            if found.is_some() || folder == 0 {
+                return found;
+            }
+            folder = self.parent[folder];
+        }
+    }
+}
+
 /// Which `packages` entries (in map order) the workspaces' runtime
 /// dependencies reach; `None` when the lockfile lists no workspaces.
 fn runtime_reach(lock: &Map<String, Value>, packages: &Map<String, Value>) -> Option<Vec<bool>> {
     let workspaces = lock.get("workspaces")?.as_object()?;
-    let index: HashMap<&str, usize> = packages
+    let mut folders = Folders::new(packages);
+    let own_folders: Vec<usize> = packages
         .keys()
-        .enumerate()
-        .map(|(i, k)| (k.as_str(), i))
+        .map(|key| folders.insert(0, &key_segments(key)))
         .collect();
-    // Like node's resolution: the nearest copy, from the parent's own folder up.
-    let resolve = |parents: &[&str], name: &str| {
-        (0..=parents.len()).rev().find_map(|depth| {
-            let mut key = parents[..depth].join("/");
-            if !key.is_empty() {
-                key.push('/');
-            }
-            key.push_str(name);
-            index.get(key.as_str()).copied()
-        })
-    };
     let edges: Vec<Vec<usize>> = packages
-        .iter()
-        .map(|(key, entry)| {
-            let parents = key_segments(key);
+        .values()
+        .zip(&own_folders)
+        .map(|(entry, &folder)| {
             let info = entry
                 .as_array()
                 .and_then(|a| a.iter().find_map(Value::as_object));
             info.map(|info| {
                 runtime_names(info)
-                    .filter_map(|name| resolve(&parents, name))
+                    .filter_map(|name| folders.resolve(folder, name))
                     .collect()
             })
             .unwrap_or_default()
@@ -138,12 +199,15 @@ fn runtime_reach(lock: &Map<String, Value>, packages: &Map<String, Value>) -> Op
         .collect();
     let mut roots = Vec::new();
     for workspace in workspaces.values().filter_map(Value::as_object) {
-        let parents: Vec<&str> = workspace
+        // A workspace sees its own folder (named after it), then the root's.
+        let own = workspace
             .get("name")
             .and_then(Value::as_str)
-            .into_iter()
-            .collect();
-        roots.extend(runtime_names(workspace).filter_map(|name| resolve(&parents, name)));
+            .and_then(|name| folders.find(0, &key_segments(name)));
+        roots.extend(runtime_names(workspace).filter_map(|name| {
+            own.and_then(|folder| folders.lookup(folder, name))
+                .or_else(|| folders.lookup(0, name))
+        }));
     }
     Some(dev::reachable(roots, &edges))
 }
@@ -270,5 +334,54 @@ mod tests {
         assert!(parse("bun.lock", "/* unterminated").is_err());
         let odd = parse("bun.lock", r#"{"packages": {"x": [], "y": [7]}}"#).unwrap();
         assert_eq!(odd.skipped.len(), 2);
+    }
+
+    #[test]
+    fn very_long_keys_resolve_in_linear_time() {
+        // Issue 11: one key 30,000 folders deep (1.4 KB once zipped) took
+        // minutes when every ancestor's key was rebuilt as a string.
+        let deep = vec!["x"; 30_000].join("/");
+        let lock = format!(
+            r#"{{"workspaces": {{"": {{"dependencies": {{"x": "1"}}}}}},
+              "packages": {{
+                "x": ["x@1.0.0", "", {{"dependencies": {{"x": "1"}}}}],
+                "{deep}": ["x@2.0.0", "", {{"dependencies": {{"ms": "1", "lost": "1"}}}}],
+                "ms": ["ms@2.1.2", "", {{}}]
+              }}}}"#
+        );
+        let out = parse("bun.lock", &lock).unwrap();
+        let got: Vec<_> = out
+            .packages
+            .iter()
+            .map(|f| (format!("{}@{}", f.name, f.version), f.scope.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("ms@2.1.2".to_string(), Some("dev")),
+                ("x@1.0.0".to_string(), None),
+                ("x@2.0.0".to_string(), Some("dev")),
+            ]
+        );
+    }
+
+    #[test]
+    fn nested_copies_resolve_like_node() {
+        let lock = r#"{"workspaces": {"": {"dependencies": {"a": "1"}}},
+          "packages": {
+            "a": ["a@1.0.0", "", {"dependencies": {"b": "1"}}],
+            "a/b": ["b@1.0.0", "", {"dependencies": {"c": "1"}}],
+            "b": ["b@2.0.0", "", {}],
+            "c": ["c@1.0.0", "", {}],
+            "a/b/c": ["c@2.0.0", "", {}]
+          }}"#;
+        let out = parse("bun.lock", lock).unwrap();
+        let dev: Vec<_> = out
+            .packages
+            .iter()
+            .filter(|f| f.scope.is_some())
+            .map(|f| format!("{}@{}", f.name, f.version))
+            .collect();
+        assert_eq!(dev, ["b@2.0.0", "c@1.0.0"]);
     }
 }

@@ -5,8 +5,8 @@
 //! they are those the importers' runtime dependencies do not reach.
 
 use super::{dev, lock_entry, normalize_version, split_at_version};
+use crate::extract::yaml::{self, Mapping, Value};
 use crate::extract::{ExtractError, Extracted};
-use serde_yaml::{Mapping, Value};
 use std::collections::{HashMap, HashSet};
 
 /// The lockfile's major version (`5.4` and `'6.0'` give 5 and 6).
@@ -108,7 +108,7 @@ fn runtime_packages(lock: &Mapping) -> Option<HashSet<String>> {
 
 /// Parses `pnpm-lock.yaml` (lockfile versions 5 to 9).
 pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
-    let Value::Mapping(lock) = serde_yaml::from_str::<Value>(text)? else {
+    let Value::Mapping(lock) = yaml::parse(text)? else {
         return Err(ExtractError::new("pnpm-lock.yaml is not a YAML mapping"));
     };
     let major = major_version(&lock)

@@ -5,8 +5,8 @@
 
 use super::package_json::Declared;
 use super::{dev, lock_entry, normalize_version, split_at_version};
+use crate::extract::yaml::{self, Mapping, Value};
 use crate::extract::{ExtractError, Extracted};
-use serde_yaml::{Mapping, Value};
 use std::collections::HashMap;
 
 /// Protocols of packages that live inside the project rather than on a registry.
@@ -197,7 +197,7 @@ fn berry_dependencies(entry: &Mapping, section: &str) -> Vec<(String, String)> {
 /// `resolution` names the package actually installed (`name@npm:1.2.3`,
 /// `name@patch:name@npm%3A1.2.3#...`, `name@workspace:.`).
 fn berry(text: &str) -> Result<Vec<Entry>, ExtractError> {
-    let Value::Mapping(map) = serde_yaml::from_str::<Value>(text)? else {
+    let Value::Mapping(map) = yaml::parse(text)? else {
         return Err(ExtractError::new("yarn.lock is not a YAML mapping"));
     };
     let mut entries = Vec::new();
