@@ -6,33 +6,9 @@ use crate::ecosystem::Ecosystem;
 use crate::inventory::Inventory;
 use crate::package::Location;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-/// Severity ratings, lowest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Rating {
-    /// No score and no label in the record.
-    Unknown,
-    None,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-/// How bad a finding is, and where that judgement came from.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Severity {
-    pub rating: Rating,
-    /// CVSS base score, when a vector was parsed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub score: Option<f64>,
-    /// The CVSS vector the score was computed from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vector: Option<String>,
-    /// `cvss_v3`, `cvss_v4`, `database_label` (the record's own label) or `none`.
-    pub source: String,
-}
+pub use crate::severity::{Rating, Severity};
 
 /// The package a finding is about.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -110,7 +86,8 @@ pub struct DatabaseInfo {
     pub invalid_records: Vec<String>,
 }
 
-/// Counts for the one-line summary and for thresholds.
+/// Counts for the one-line summary and for thresholds, computed from the
+/// findings in one place ([`Summary::count_findings`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub packages: usize,
@@ -118,7 +95,44 @@ pub struct Summary {
     pub suppressed: usize,
     pub unmatched: usize,
     /// Open findings per rating.
-    pub by_severity: std::collections::BTreeMap<String, usize>,
+    pub by_severity: BTreeMap<String, usize>,
+}
+
+impl Summary {
+    /// Recomputes `findings`, `suppressed` and `by_severity` from the
+    /// findings' statuses (`packages` and `unmatched` are left as they are).
+    pub fn count_findings(&mut self, findings: &[Finding]) {
+        self.findings = 0;
+        self.suppressed = 0;
+        self.by_severity.clear();
+        for f in findings {
+            match f.status {
+                Status::Open => {
+                    self.findings += 1;
+                    *self
+                        .by_severity
+                        .entry(f.severity.rating.name().to_string())
+                        .or_default() += 1;
+                }
+                Status::Suppressed => self.suppressed += 1,
+            }
+        }
+    }
+
+    /// Open findings rated `rating`.
+    pub fn open(&self, rating: Rating) -> usize {
+        self.by_severity.get(rating.name()).copied().unwrap_or(0)
+    }
+
+    /// The ratings a summary lists with their open findings, most severe
+    /// first: low to critical always, `none` and `unknown` when they have some.
+    pub fn listed_ratings(&self) -> Vec<(Rating, usize)> {
+        Rating::DESCENDING
+            .into_iter()
+            .map(|r| (r, self.open(r)))
+            .filter(|(r, n)| r.is_graded() || *n > 0)
+            .collect()
+    }
 }
 
 /// A full scan: the inventory contract plus findings.

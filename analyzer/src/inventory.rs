@@ -31,13 +31,44 @@ pub struct JarRecord {
     pub sha1: String,
 }
 
+/// What a scanned artifact is (the report's `role`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArtifactKind {
+    /// A function's code (mounted at /var/task).
+    Function,
+    /// A layer (merged into /opt).
+    Layer,
+    /// A project or build folder on disk.
+    Directory,
+    /// A CycloneDX SBOM read as an inventory.
+    Sbom,
+}
+
+impl ArtifactKind {
+    /// The lowercase name, as in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            ArtifactKind::Function => "function",
+            ArtifactKind::Layer => "layer",
+            ArtifactKind::Directory => "directory",
+            ArtifactKind::Sbom => "sbom",
+        }
+    }
+}
+
+impl std::fmt::Display for ArtifactKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// One scanned artifact: a function archive, a layer, a directory, an SBOM.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArtifactInfo {
     /// How the artifact is named everywhere in the report.
     pub name: String,
-    /// `function`, `layer`, `directory` or `sbom`.
-    pub role: String,
+    pub role: ArtifactKind,
     /// Layer order (1 = first merged into /opt); absent for the function.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layer_index: Option<usize>,
@@ -98,6 +129,14 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// The artifact a report is about: the function, else the first one.
+    pub fn main_artifact(&self) -> Option<&ArtifactInfo> {
+        self.artifacts
+            .iter()
+            .find(|a| a.role == ArtifactKind::Function)
+            .or_else(|| self.artifacts.first())
+    }
+
     /// Combines the inventories of separate deployments (several functions found
     /// in one project) into one: artifacts side by side, the same package in
     /// several of them listed once with every location.
@@ -205,6 +244,20 @@ pub fn merge(sightings: Vec<Sighting>) -> (Vec<Package>, Vec<Package>) {
 mod tests {
     use super::*;
     use crate::{Ecosystem, EvidenceKind};
+
+    #[test]
+    fn artifact_kinds_serialise_as_their_names() {
+        for kind in [
+            ArtifactKind::Function,
+            ArtifactKind::Layer,
+            ArtifactKind::Directory,
+            ArtifactKind::Sbom,
+        ] {
+            let json = serde_json::to_value(kind).unwrap();
+            assert_eq!(json, kind.name());
+            assert_eq!(serde_json::from_value::<ArtifactKind>(json).unwrap(), kind);
+        }
+    }
 
     #[test]
     fn installed_metadata_gives_the_spelling_and_lockfiles_merge_in() {

@@ -4,6 +4,7 @@
 pub mod advisories;
 pub mod archive;
 pub mod baseline;
+pub mod date;
 pub mod diagnostics;
 pub mod ecosystem;
 pub mod extract;
@@ -15,6 +16,7 @@ pub mod package;
 pub mod purl;
 pub mod report;
 pub mod sbom;
+pub mod severity;
 pub mod suppress;
 pub mod threshold;
 pub mod version;

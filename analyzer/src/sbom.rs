@@ -2,10 +2,17 @@
 //! matched by purl (as Amazon Inspector's ScanSbom does).
 
 use crate::diagnostics::{Skipped, Warning};
-use crate::inventory::{merge, ArtifactInfo, Coverage, Inventory, Sighting};
+use crate::inventory::{merge, ArtifactInfo, ArtifactKind, Coverage, Inventory, Sighting};
 use crate::package::{EvidenceKind, Found};
 use crate::{purl, Ecosystem};
 use serde_json::Value;
+
+/// The component property that marks a root (the function's or a layer's own
+/// package) among the components: written by `--format cyclonedx` and
+/// `sbom`, read back here so that roots stay out of matching.
+pub const ROLE_PROPERTY: &str = "lambda-audit:role";
+/// The [`ROLE_PROPERTY`] value of a root.
+pub const ROOT_ROLE: &str = "root";
 
 /// Why an SBOM could not be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +92,7 @@ pub fn read_cyclonedx(name: &str, bytes: &[u8]) -> Result<Inventory, SbomError> 
     Ok(Inventory {
         artifacts: vec![ArtifactInfo {
             name: name.to_string(),
-            role: "sbom".into(),
+            role: ArtifactKind::Sbom,
             layer_index: None,
             mount: None,
             size_bytes: bytes.len() as u64,
@@ -114,8 +121,8 @@ fn is_marked_root(c: &Value) -> bool {
         .and_then(Value::as_array)
         .is_some_and(|props| {
             props.iter().any(|p| {
-                p.get("name").and_then(Value::as_str) == Some(crate::report::ROLE_PROPERTY)
-                    && p.get("value").and_then(Value::as_str) == Some("root")
+                p.get("name").and_then(Value::as_str) == Some(ROLE_PROPERTY)
+                    && p.get("value").and_then(Value::as_str) == Some(ROOT_ROLE)
             })
         })
 }

@@ -43,7 +43,7 @@ impl fmt::Display for FailOn {
         f.write_str(match self {
             FailOn::Any => "any",
             FailOn::Never => "none",
-            FailOn::AtLeast(r) => crate::report::rating_name(*r),
+            FailOn::AtLeast(r) => r.name(),
         })
     }
 }

@@ -6,9 +6,10 @@ mod common;
 
 use common::{corpus, golden, matched, report_of, sample_report, scan_bytes, scan_fixture};
 use lambda_audit_analyzer::baseline::{diff, Baseline, Changes, VersionChange};
+use lambda_audit_analyzer::date::Date;
 use lambda_audit_analyzer::findings::{Rating, ScanReport, Status};
 use lambda_audit_analyzer::report::{self, Format, RenderOptions};
-use lambda_audit_analyzer::suppress::{apply_suppressions, Config, Date};
+use lambda_audit_analyzer::suppress::{apply_suppressions, Config};
 use lambda_audit_analyzer::threshold::{exit_code, failing, FailOn, EXIT_FINDINGS, EXIT_OK};
 use lambda_audit_analyzer::Ecosystem;
 use serde_json::Value;

@@ -5,9 +5,10 @@ mod common;
 
 use common::{golden, matched, report_of, sample_report, scan_fixture, schemas_dir, validate};
 use lambda_audit_analyzer::baseline::{self, Baseline};
+use lambda_audit_analyzer::date::Date;
 use lambda_audit_analyzer::findings::{ScanReport, Status};
 use lambda_audit_analyzer::report::{self, AsffContext, Format, RenderOptions};
-use lambda_audit_analyzer::suppress::{apply_suppressions, Config, Date};
+use lambda_audit_analyzer::suppress::{apply_suppressions, Config};
 use serde_json::Value;
 
 fn render(format: Format, report: &ScanReport, options: &RenderOptions) -> String {

@@ -4,14 +4,11 @@
 mod common;
 
 use common::sample_report;
+use lambda_audit_analyzer::date::Date;
 use lambda_audit_analyzer::findings::{ScanReport, Status};
-use lambda_audit_analyzer::suppress::{apply_suppressions, Config, ConfigError, Date, Outcome};
+use lambda_audit_analyzer::suppress::{apply_suppressions, Config, ConfigError, Outcome};
 
-const TODAY: Date = Date {
-    year: 2026,
-    month: 11,
-    day: 23,
-};
+const TODAY: Date = Date::constant(2026, 11, 23);
 
 fn apply(toml: &str) -> (ScanReport, Outcome) {
     let config = Config::parse("lambda-audit.toml", toml).unwrap();

@@ -3,7 +3,9 @@
 use crate::runtime::{self, Runtime, RuntimeView};
 use analyzer::archive::{ArchiveError, ArchiveTree};
 use analyzer::extract::{self, Extractor};
-use analyzer::inventory::{self, ArtifactInfo, Coverage, Inventory, JarRecord, Sighting};
+use analyzer::inventory::{
+    self, ArtifactInfo, ArtifactKind, Coverage, Inventory, JarRecord, Sighting,
+};
 use analyzer::Limits;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -29,11 +31,12 @@ impl ArtifactRole {
         }
     }
 
-    fn label(self) -> &'static str {
+    /// What the report calls an artifact in this role.
+    pub fn kind(self) -> ArtifactKind {
         match self {
-            ArtifactRole::Function => "function",
-            ArtifactRole::Layer(_) => "layer",
-            ArtifactRole::Directory => "directory",
+            ArtifactRole::Function => ArtifactKind::Function,
+            ArtifactRole::Layer(_) => ArtifactKind::Layer,
+            ArtifactRole::Directory => ArtifactKind::Directory,
         }
     }
 }
@@ -124,7 +127,7 @@ impl Deployment {
             let name = artifact.tree.name.clone();
             inv.artifacts.push(ArtifactInfo {
                 name: name.clone(),
-                role: artifact.role.label().into(),
+                role: artifact.role.kind(),
                 layer_index: match artifact.role {
                     ArtifactRole::Layer(n) => Some(n),
                     _ => None,

@@ -2,27 +2,60 @@
 //! SAM (`.aws-sam/build/<Function>`), Serverless Framework (`.serverless/*.zip`),
 //! CDK (`cdk.out/asset.*`); otherwise the folder's own manifests and lockfiles.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// What produced a target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetKind {
+    /// A function built by SAM (`.aws-sam/build/<Function>`).
+    Sam,
+    /// A package built by the Serverless Framework (`.serverless/*.zip`).
+    Serverless,
+    /// An asset staged by the CDK (`cdk.out/asset.*`).
+    Cdk,
+    /// No build output: the project folder itself.
+    Project,
+}
+
+impl TargetKind {
+    /// The lowercase name shown in progress messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetKind::Sam => "sam",
+            TargetKind::Serverless => "serverless",
+            TargetKind::Cdk => "cdk",
+            TargetKind::Project => "project",
+        }
+    }
+}
+
+impl fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// One thing to scan, and which tool produced it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target {
     pub path: PathBuf,
-    /// `sam`, `serverless`, `cdk`, or `project`.
-    pub kind: &'static str,
+    pub kind: TargetKind,
 }
 
 /// Build outputs under `dir`, in a stable order; the folder itself when none.
 pub fn discover(dir: &Path) -> Vec<Target> {
     let mut found = Vec::new();
     found.extend(
-        children(&dir.join(".aws-sam/build"), |p| p.is_dir())
-            .map(|path| Target { path, kind: "sam" }),
+        children(&dir.join(".aws-sam/build"), |p| p.is_dir()).map(|path| Target {
+            path,
+            kind: TargetKind::Sam,
+        }),
     );
     found.extend(
         children(&dir.join(".serverless"), |p| has_ext(p, "zip")).map(|path| Target {
             path,
-            kind: "serverless",
+            kind: TargetKind::Serverless,
         }),
     );
     found.extend(
@@ -30,12 +63,15 @@ pub fn discover(dir: &Path) -> Vec<Target> {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
             name.starts_with("asset.") && (p.is_dir() || has_ext(p, "zip") || has_ext(p, "jar"))
         })
-        .map(|path| Target { path, kind: "cdk" }),
+        .map(|path| Target {
+            path,
+            kind: TargetKind::Cdk,
+        }),
     );
     if found.is_empty() {
         found.push(Target {
             path: dir.to_path_buf(),
-            kind: "project",
+            kind: TargetKind::Project,
         });
     }
     found
@@ -83,9 +119,15 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("sam", PathBuf::from(".aws-sam/build/OrdersFunction")),
-                ("serverless", PathBuf::from(".serverless/orders.zip")),
-                ("cdk", PathBuf::from("cdk.out/asset.abc123")),
+                (
+                    TargetKind::Sam,
+                    PathBuf::from(".aws-sam/build/OrdersFunction")
+                ),
+                (
+                    TargetKind::Serverless,
+                    PathBuf::from(".serverless/orders.zip")
+                ),
+                (TargetKind::Cdk, PathBuf::from("cdk.out/asset.abc123")),
             ]
         );
     }
@@ -98,7 +140,7 @@ mod tests {
             discover(d.path()),
             [Target {
                 path: d.path().to_path_buf(),
-                kind: "project"
+                kind: TargetKind::Project
             }]
         );
     }

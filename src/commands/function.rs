@@ -1,14 +1,13 @@
 //! `lambda-audit function`: scan a deployed function and its layers.
 
+use super::terminal::Terminal;
 use analyzer::advisories::Database;
+use analyzer::date::rfc3339_now;
 use analyzer::findings::ScanReport;
-use analyzer::report::{
-    render, rfc3339_now, use_color, AsffContext, Format as ReportFormat, RenderOptions,
-};
+use analyzer::report::{render, AsffContext, Format as ReportFormat, RenderOptions};
 use analyzer::Limits;
 use anyhow::Context;
 use layers::aws::{AwsOptions, CodeUrlRewrite, Downloader, LayerCache, ScanOutcome, Scanner};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -225,10 +224,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
     }
     let report = matched(&outcome, &db);
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let terminal = Terminal::for_output(args.output.as_deref());
     let format = args
         .format
-        .unwrap_or(Format::Report(ReportFormat::default_for(to_terminal)));
+        .unwrap_or(Format::Report(ReportFormat::default_for(terminal.is_tty)));
     let text = match (format, &outcome, &report) {
         (Format::Report(ReportFormat::Json), _, _) => {
             let mut t = serde_json::to_string_pretty(&outcome_json(&outcome, report.as_ref()))?;
@@ -237,7 +236,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
         (Format::Report(f), ScanOutcome::Scanned(s), Some(r)) => {
             let options = RenderOptions {
-                color: use_color(to_terminal, std::env::var("NO_COLOR").ok().as_deref()),
+                color: terminal.color,
+                width: terminal.width,
                 changes: None,
                 asff: asff_context(&s.subject),
             };

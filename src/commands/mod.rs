@@ -8,3 +8,4 @@ pub mod input;
 pub mod progress;
 pub mod sbom;
 pub mod scan;
+pub mod terminal;

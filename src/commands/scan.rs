@@ -1,18 +1,20 @@
 //! `lambda-audit scan`: inventory, match against advisories, apply the team's
 //! suppressions, compare with a baseline, render, and exit by threshold.
 
-use super::discover::{discover, Target};
+use super::discover::{discover, Target, TargetKind};
 use super::input::DeploymentArgs;
+use super::terminal::Terminal;
 use analyzer::advisories::Database;
 use analyzer::baseline::{diff, Baseline};
+use analyzer::date::{rfc3339_now, Date};
 use analyzer::inventory::Inventory;
-use analyzer::report::{render, rfc3339_now, use_color, AsffContext, Format, RenderOptions};
-use analyzer::suppress::{apply_suppressions, Config, Date};
+use analyzer::report::{render, AsffContext, Format, RenderOptions};
+use analyzer::suppress::{apply_suppressions, Config};
 use analyzer::threshold::{exit_code, FailOn};
 use analyzer::Limits;
 use anyhow::Context;
 use layers::{Artifact, ArtifactRole, Deployment};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -85,7 +87,7 @@ pub fn inventory(deployment: &DeploymentArgs, sbom: Option<&PathBuf>) -> anyhow:
         .map(|Target { path, kind }| {
             progress.step(&format!("{kind}: {}", path.display()));
             let rel = path.strip_prefix(&cwd).unwrap_or(path);
-            let role = if path.is_dir() && *kind == "project" {
+            let role = if path.is_dir() && *kind == TargetKind::Project {
                 ArtifactRole::Directory
             } else {
                 ArtifactRole::Function
@@ -141,10 +143,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     for w in report.warnings() {
         eprintln!("lambda-audit: warning: {w}");
     }
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let format = args.format.unwrap_or(Format::default_for(to_terminal));
+    let terminal = Terminal::for_output(args.output.as_deref());
+    let format = args.format.unwrap_or(Format::default_for(terminal.is_tty));
     let options = RenderOptions {
-        color: use_color(to_terminal, std::env::var("NO_COLOR").ok().as_deref()),
+        color: terminal.color,
+        width: terminal.width,
         changes: changes.as_ref(),
         asff: AsffContext {
             aws_account_id: args.aws_account_id.clone(),

@@ -251,17 +251,6 @@ fn summarize(packages: usize, findings: &[Finding], unmatched: &[Unmatched]) -> 
         unmatched: unmatched.len(),
         ..Summary::default()
     };
-    for f in findings {
-        match f.status {
-            Status::Open => {
-                summary.findings += 1;
-                *summary
-                    .by_severity
-                    .entry(severity::rating_name(f.severity.rating).to_string())
-                    .or_default() += 1;
-            }
-            Status::Suppressed => summary.suppressed += 1,
-        }
-    }
+    summary.count_findings(findings);
     summary
 }

@@ -3,7 +3,7 @@
 //! `ecosystem_specific.severity`), else unknown.
 
 use crate::advisories::osv::{Affected, Osv, SeverityEntry};
-use crate::findings::{Rating, Severity};
+use crate::severity::{CvssVersion, Rating, Severity};
 use std::str::FromStr;
 
 /// The severity of `record`, looking also at the `affected[]` entries that matched.
@@ -37,36 +37,41 @@ pub fn of_record(record: &Osv, matched: &[&Affected]) -> Severity {
     }
 }
 
-/// The severity from the newest CVSS version among `entries` that parses.
+/// The severity from the newest CVSS version among `entries` that parses
+/// (the first entry of that version).
 fn best_vector<'a>(entries: impl Iterator<Item = &'a SeverityEntry>) -> Option<Severity> {
-    let mut best: Option<(u8, Severity)> = None;
+    let mut best: Option<(CvssVersion, Severity)> = None;
     for entry in entries {
-        let Some((rank, severity)) = from_vector(entry) else {
+        let Some((version, severity)) = from_vector(entry) else {
             continue;
         };
-        if best.as_ref().is_none_or(|(r, _)| rank > *r) {
-            best = Some((rank, severity));
+        if best.as_ref().is_none_or(|(v, _)| version > *v) {
+            best = Some((version, severity));
         }
     }
     best.map(|(_, s)| s)
 }
 
-/// Scores one `severity[]` entry; returns a rank (higher = newer CVSS) with it.
-fn from_vector(entry: &SeverityEntry) -> Option<(u8, Severity)> {
+/// Scores one `severity[]` entry, with the CVSS version it is written in.
+fn from_vector(entry: &SeverityEntry) -> Option<(CvssVersion, Severity)> {
     if !matches!(entry.kind.as_str(), "CVSS_V3" | "CVSS_V4") {
         return None;
     }
     let vector = entry.score.trim();
     let cvss = cvss::Cvss::from_str(vector).ok()?;
-    let (rank, source) = match cvss {
-        cvss::Cvss::CvssV30(_) => (1, "cvss_v3"),
-        cvss::Cvss::CvssV31(_) => (2, "cvss_v3"),
-        cvss::Cvss::CvssV40(_) => (3, "cvss_v4"),
+    let version = match cvss {
+        cvss::Cvss::CvssV30(_) => CvssVersion::V3_0,
+        cvss::Cvss::CvssV31(_) => CvssVersion::V3_1,
+        cvss::Cvss::CvssV40(_) => CvssVersion::V4_0,
         _ => return None,
+    };
+    let source = match version {
+        CvssVersion::V4_0 => "cvss_v4",
+        _ => "cvss_v3",
     };
     let score = (cvss.score() * 10.0).round() / 10.0;
     Some((
-        rank,
+        version,
         Severity {
             rating: rating_from_score(score),
             score: Some(score),
@@ -96,18 +101,6 @@ pub fn rating_from_label(label: &str) -> Option<Rating> {
         "low" => Some(Rating::Low),
         "none" => Some(Rating::None),
         _ => None,
-    }
-}
-
-/// The lowercase name of a rating, as the report spells it.
-pub fn rating_name(rating: Rating) -> &'static str {
-    match rating {
-        Rating::Unknown => "unknown",
-        Rating::None => "none",
-        Rating::Low => "low",
-        Rating::Medium => "medium",
-        Rating::High => "high",
-        Rating::Critical => "critical",
     }
 }
 

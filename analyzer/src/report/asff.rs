@@ -5,9 +5,9 @@
 //! stable across scans so that a re-import updates the same finding.
 
 use super::json::write_sorted;
-use super::{location_uri, ordered, osv_url, primary_locations, Renderer};
+use super::{clip, location_uri, ordered, osv_url, primary_locations, Renderer};
 use crate::findings::{Finding, Rating, ScanReport, Status};
-use crate::suppress::Date;
+use crate::severity::CvssVersion;
 use crate::Ecosystem;
 use serde_json::{json, Map, Value};
 use std::io::{self, Write};
@@ -34,7 +34,7 @@ pub struct AsffContext {
     pub resource_id: Option<String>,
     /// `AwsLambdaFunction` or `AwsLambdaLayerVersion`.
     pub resource_type: String,
-    /// `CreatedAt`/`UpdatedAt`, RFC 3339 (see [`rfc3339_now`]).
+    /// `CreatedAt`/`UpdatedAt`, RFC 3339 (see [`crate::date::rfc3339_now`]).
     pub timestamp: String,
 }
 
@@ -64,18 +64,6 @@ impl AsffContext {
     }
 }
 
-/// The current UTC time in RFC 3339 (`2026-11-23T10:21:23Z`), for
-/// [`AsffContext::timestamp`].
-pub fn rfc3339_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let date = Date::from_unix_days((secs / 86_400) as i64);
-    let t = secs % 86_400;
-    format!("{date}T{:02}:{:02}:{:02}Z", t / 3600, t / 60 % 60, t % 60)
-}
-
 pub(crate) struct Asff<'a> {
     pub context: &'a AsffContext,
 }
@@ -87,29 +75,6 @@ fn label(rating: Rating) -> &'static str {
         Rating::Medium => "MEDIUM",
         Rating::Low => "LOW",
         Rating::None | Rating::Unknown => "INFORMATIONAL",
-    }
-}
-
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
-fn cvss_version(vector: &str) -> Option<&'static str> {
-    if vector.starts_with("CVSS:3.1/") {
-        Some("3.1")
-    } else if vector.starts_with("CVSS:3.0/") {
-        Some("3.0")
-    } else if vector.starts_with("CVSS:4.0/") {
-        Some("4.0")
-    } else if vector.starts_with("AV:") {
-        Some("2.0")
-    } else {
-        None
     }
 }
 
@@ -145,10 +110,10 @@ fn vulnerability(f: &Finding) -> Value {
     v.insert("Id".into(), Value::from(f.id.as_str()));
     v.insert("VulnerablePackages".into(), json!([vulnerable_package(f)]));
     if let (Some(score), Some(vector)) = (f.severity.score, f.severity.vector.as_deref()) {
-        if let Some(version) = cvss_version(vector) {
+        if let Some(version) = CvssVersion::of_vector(vector) {
             v.insert(
                 "Cvss".into(),
-                json!([{ "Version": version, "BaseScore": score, "BaseVector": vector, "Source": "OSV" }]),
+                json!([{ "Version": version.number(), "BaseScore": score, "BaseVector": vector, "Source": "OSV" }]),
             );
         }
     }
@@ -177,11 +142,9 @@ impl Asff<'_> {
         if let Some(id) = &self.context.resource_id {
             return id.clone();
         }
-        let artifacts = &report.inventory.artifacts;
-        artifacts
-            .iter()
-            .find(|a| a.role == "function")
-            .or_else(|| artifacts.first())
+        report
+            .inventory
+            .main_artifact()
             .map(|a| a.name.clone())
             .unwrap_or_else(|| "lambda-audit".into())
     }

@@ -5,10 +5,12 @@
 //! No serial number and no timestamp, so the same input gives the same bytes.
 
 use super::json::write_sorted;
-use super::{cvss_method, location_uri, osv_url, rating_name, Renderer};
-use crate::findings::{Finding, Rating, ScanReport, Status};
+use super::{location_uri, osv_url, Renderer};
+use crate::findings::{Finding, ScanReport, Status};
 use crate::inventory::Inventory;
 use crate::package::Package;
+use crate::sbom::{ROLE_PROPERTY, ROOT_ROLE};
+use crate::severity::CvssVersion;
 use crate::Ecosystem;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
@@ -42,10 +44,6 @@ fn group_and_name(p: &Package) -> (Option<&str>, &str) {
         _ => (None, p.name.as_str()),
     }
 }
-
-/// The component property that marks a root (the function's or a layer's own
-/// package) among the components.
-pub const ROLE_PROPERTY: &str = "lambda-audit:role";
 
 fn component(p: &Package, kind: &str, bom_ref: &str) -> Value {
     let (group, name) = group_and_name(p);
@@ -92,6 +90,17 @@ impl Refs {
     }
 }
 
+/// CycloneDX's name for the scoring method of a vector (`CVSSv31`, `CVSSv3`,
+/// `CVSSv4`, `CVSSv2`).
+fn cvss_method(vector: &str) -> Option<&'static str> {
+    CvssVersion::of_vector(vector).map(|version| match version {
+        CvssVersion::V2 => "CVSSv2",
+        CvssVersion::V3_0 => "CVSSv3",
+        CvssVersion::V3_1 => "CVSSv31",
+        CvssVersion::V4_0 => "CVSSv4",
+    })
+}
+
 fn rating(f: &Finding) -> Value {
     let s = &f.severity;
     let mut r = Map::new();
@@ -102,11 +111,7 @@ fn rating(f: &Finding) -> Value {
     if let Some(score) = s.score {
         r.insert("score".into(), Value::from(score));
     }
-    let severity = match s.rating {
-        Rating::Unknown => "unknown",
-        other => rating_name(other),
-    };
-    r.insert("severity".into(), Value::from(severity));
+    r.insert("severity".into(), Value::from(s.rating.name()));
     let method = s.vector.as_deref().and_then(cvss_method).unwrap_or("other");
     r.insert("method".into(), Value::from(method));
     if let Some(v) = &s.vector {
@@ -178,12 +183,7 @@ fn bom(inventory: &Inventory, findings: &[Finding]) -> Value {
     if let Some(root) = roots.next() {
         let r = refs.take(&root.purl);
         metadata.insert("component".into(), component(root, "application", &r));
-    } else if let Some(a) = inventory
-        .artifacts
-        .iter()
-        .find(|a| a.role == "function")
-        .or_else(|| inventory.artifacts.first())
-    {
+    } else if let Some(a) = inventory.main_artifact() {
         let r = refs.take(&format!("artifact:{}", a.name));
         metadata.insert(
             "component".into(),
@@ -197,7 +197,7 @@ fn bom(inventory: &Inventory, findings: &[Finding]) -> Value {
             let r = refs.take(&p.purl);
             let mut c = component(p, "application", &r);
             if let Some(props) = c.get_mut("properties").and_then(Value::as_array_mut) {
-                props.push(json!({ "name": ROLE_PROPERTY, "value": "root" }));
+                props.push(json!({ "name": ROLE_PROPERTY, "value": ROOT_ROLE }));
             }
             c
         })
@@ -231,4 +231,18 @@ fn bom(inventory: &Inventory, findings: &[Finding]) -> Value {
         doc.insert("vulnerabilities".into(), Value::Array(vulns));
     }
     Value::Object(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cvss_methods() {
+        assert_eq!(cvss_method("CVSS:3.1/AV:N"), Some("CVSSv31"));
+        assert_eq!(cvss_method("CVSS:3.0/AV:N"), Some("CVSSv3"));
+        assert_eq!(cvss_method("CVSS:4.0/AV:N"), Some("CVSSv4"));
+        assert_eq!(cvss_method("AV:N/AC:L/Au:N"), Some("CVSSv2"));
+        assert_eq!(cvss_method("high"), None);
+    }
 }

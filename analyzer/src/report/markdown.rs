@@ -3,9 +3,7 @@
 //! details of each finding in collapsed `<details>` blocks.
 
 use super::table::summary_line;
-use super::{
-    describe_location, ordered, osv_url, primary_locations, rating_name, Renderer, RATINGS_DESC,
-};
+use super::{describe_location, ordered, osv_url, primary_locations, Renderer};
 use crate::baseline::Changes;
 use crate::findings::{Finding, Rating, ScanReport, Status};
 use std::io::{self, Write};
@@ -36,7 +34,7 @@ fn cell(text: &str) -> String {
 }
 
 fn severity_cell(rating: Rating) -> String {
-    let name = rating_name(rating);
+    let name = rating.name();
     let mut chars = name.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
@@ -183,21 +181,8 @@ impl Renderer for Markdown<'_> {
         writeln!(out, "{}\n", cell(&summary_line(report)))?;
         writeln!(out, "| Severity | Open findings |")?;
         writeln!(out, "| --- | ---: |")?;
-        for r in RATINGS_DESC {
-            let n = report
-                .summary
-                .by_severity
-                .get(rating_name(r))
-                .copied()
-                .unwrap_or(0);
-            if n > 0
-                || matches!(
-                    r,
-                    Rating::Critical | Rating::High | Rating::Medium | Rating::Low
-                )
-            {
-                writeln!(out, "| {} | {n} |", severity_cell(r))?;
-            }
+        for (r, n) in report.summary.listed_ratings() {
+            writeln!(out, "| {} | {n} |", severity_cell(r))?;
         }
         writeln!(out, "| Suppressed | {} |\n", report.summary.suppressed)?;
         if let Some(c) = self.changes {

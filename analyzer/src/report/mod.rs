@@ -10,12 +10,12 @@ mod markdown;
 mod sarif;
 mod table;
 
-pub use asff::{rfc3339_now, AsffContext};
-pub use cyclonedx::{render_inventory, ROLE_PROPERTY};
+pub use asff::AsffContext;
+pub use cyclonedx::render_inventory;
 
 use crate::baseline::Changes;
-use crate::findings::{Finding, Rating, ScanReport};
-use crate::inventory::Inventory;
+use crate::findings::{Finding, Rating, ScanReport, Status};
+use crate::inventory::{ArtifactKind, Inventory};
 use crate::package::Location;
 use std::fmt;
 use std::io::{self, Write};
@@ -98,8 +98,12 @@ impl FromStr for Format {
 /// What a renderer needs besides the report.
 #[derive(Clone, Debug, Default)]
 pub struct RenderOptions<'a> {
-    /// ANSI colour in the table (decide with [`use_color`]).
+    /// ANSI colour in the table (the caller decides, from the terminal and
+    /// the NO_COLOR / CLICOLOR conventions).
     pub color: bool,
+    /// The terminal's width in columns, to fit the table's advisory summaries
+    /// to; `None` (not a terminal) leaves lines whole.
+    pub width: Option<usize>,
     /// What this deploy changes against a baseline (`--baseline`).
     pub changes: Option<&'a Changes>,
     /// Account, resource and timestamp for ASFF findings.
@@ -117,6 +121,7 @@ pub fn renderer<'a>(format: Format, options: &'a RenderOptions<'a>) -> Box<dyn R
     match format {
         Format::Table => Box::new(table::Table {
             color: options.color,
+            width: options.width,
             changes: options.changes,
         }),
         Format::Json => Box::new(json::Json {
@@ -159,34 +164,6 @@ pub fn render_sbom(format: Format, inventory: &Inventory, out: &mut dyn Write) -
     }
 }
 
-/// Whether to colour terminal output: only on a terminal, and never when the
-/// `NO_COLOR` environment variable is set to a non-empty value (no-color.org).
-pub fn use_color(is_tty: bool, no_color_env: Option<&str>) -> bool {
-    is_tty && !matches!(no_color_env, Some(value) if !value.is_empty())
-}
-
-/// The lowercase name of a rating, as in `summary.by_severity`.
-pub fn rating_name(rating: Rating) -> &'static str {
-    match rating {
-        Rating::Unknown => "unknown",
-        Rating::None => "none",
-        Rating::Low => "low",
-        Rating::Medium => "medium",
-        Rating::High => "high",
-        Rating::Critical => "critical",
-    }
-}
-
-/// Ratings from the most to the least severe, as summaries list them.
-pub(crate) const RATINGS_DESC: [Rating; 6] = [
-    Rating::Critical,
-    Rating::High,
-    Rating::Medium,
-    Rating::Low,
-    Rating::None,
-    Rating::Unknown,
-];
-
 /// One stable string for a file inside an artifact: `artifact!/path` inside an
 /// archive (or a deployed function named by ARN), `folder/path` in a folder.
 pub(crate) fn location_uri(location: &Location) -> String {
@@ -207,8 +184,8 @@ pub(crate) fn describe_location(inventory: &Inventory, location: &Location) -> S
         .artifacts
         .iter()
         .find(|a| a.name == location.artifact)
-        .map(|a| match (a.role.as_str(), a.layer_index) {
-            ("layer", Some(i)) => format!("layer {i} "),
+        .map(|a| match (a.role, a.layer_index) {
+            (ArtifactKind::Layer, Some(i)) => format!("layer {i} "),
             (role, _) => format!("{role} "),
         })
         .unwrap_or_default();
@@ -248,7 +225,7 @@ pub(crate) fn ordered(findings: &[Finding]) -> Vec<&Finding> {
     let mut worst: std::collections::BTreeMap<&crate::findings::PackageRef, (bool, Rating)> =
         std::collections::BTreeMap::new();
     for f in findings {
-        let key = (f.status == crate::findings::Status::Open, f.severity.rating);
+        let key = (f.status == Status::Open, f.severity.rating);
         let entry = worst.entry(&f.package).or_insert(key);
         *entry = (*entry).max(key);
     }
@@ -265,24 +242,21 @@ pub(crate) fn ordered(findings: &[Finding]) -> Vec<&Finding> {
     list
 }
 
-/// The CVSS method name of a vector (`CVSSv31`, `CVSSv3`, `CVSSv4`, `CVSSv2`).
-pub(crate) fn cvss_method(vector: &str) -> Option<&'static str> {
-    if vector.starts_with("CVSS:3.1/") {
-        Some("CVSSv31")
-    } else if vector.starts_with("CVSS:3.0/") {
-        Some("CVSSv3")
-    } else if vector.starts_with("CVSS:4.0/") {
-        Some("CVSSv4")
-    } else if vector.starts_with("AV:") {
-        Some("CVSSv2")
-    } else {
-        None
-    }
-}
-
 /// The advisory page of an id on osv.dev.
 pub(crate) fn osv_url(id: &str) -> String {
     format!("https://osv.dev/vulnerability/{id}")
+}
+
+/// `text` cut to at most `max` characters, ending in `…` when cut.
+pub(crate) fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    if max > 0 {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -308,20 +282,10 @@ mod tests {
     }
 
     #[test]
-    fn colour_only_on_a_tty_without_no_color() {
-        assert!(use_color(true, None));
-        assert!(use_color(true, Some("")));
-        assert!(!use_color(true, Some("1")));
-        assert!(!use_color(false, None));
-        assert!(!use_color(false, Some("1")));
-    }
-
-    #[test]
-    fn cvss_methods() {
-        assert_eq!(cvss_method("CVSS:3.1/AV:N"), Some("CVSSv31"));
-        assert_eq!(cvss_method("CVSS:3.0/AV:N"), Some("CVSSv3"));
-        assert_eq!(cvss_method("CVSS:4.0/AV:N"), Some("CVSSv4"));
-        assert_eq!(cvss_method("AV:N/AC:L/Au:N"), Some("CVSSv2"));
-        assert_eq!(cvss_method("high"), None);
+    fn clipping_counts_characters() {
+        assert_eq!(clip("héllo", 5), "héllo");
+        assert_eq!(clip("héllo wörld", 6), "héllo…");
+        assert_eq!(clip("abc", 1), "…");
+        assert_eq!(clip("abc", 0), "");
     }
 }

@@ -5,7 +5,7 @@
 //! baseline, each result carries its `baselineState`.
 
 use super::json::write_sorted;
-use super::{location_uri, ordered, osv_url, primary_locations, rating_name, Renderer};
+use super::{location_uri, ordered, osv_url, primary_locations, Renderer};
 use crate::baseline::Changes;
 use crate::findings::{Finding, Rating, ScanReport, Status};
 use serde_json::{json, Map, Value};
@@ -128,10 +128,7 @@ fn rule(findings: &[&Finding]) -> Value {
     }
     properties.insert("tags".into(), Value::Array(tags));
     properties.insert("precision".into(), Value::from("very-high"));
-    properties.insert(
-        "severity".into(),
-        Value::from(rating_name(f.severity.rating)),
-    );
+    properties.insert("severity".into(), Value::from(f.severity.rating.name()));
     if let Some(vector) = &f.severity.vector {
         properties.insert("cvssVector".into(), Value::from(vector.as_str()));
     }

@@ -1,45 +1,70 @@
 //! `--format table`: open findings grouped by package, with severity,
 //! installed -> fixed version, ids and where the package was found; the
 //! baseline changes when given; one summary line at the end. ANSI colour only
-//! when asked for.
+//! when asked for; advisory summaries cut to the terminal's width when one is
+//! given.
 
-use super::{describe_location, ordered, primary_locations, rating_name, Renderer, RATINGS_DESC};
+use super::{clip, describe_location, ordered, primary_locations, Renderer};
 use crate::baseline::Changes;
 use crate::findings::{Finding, PackageRef, Rating, ScanReport, Status};
+use anstyle::{AnsiColor, Reset, Style};
 use std::io::{self, Write};
 
 pub(crate) struct Table<'a> {
     pub color: bool,
+    /// Columns to fit finding lines to (advisory summaries are cut); `None`
+    /// keeps them whole.
+    pub width: Option<usize>,
     pub changes: Option<&'a Changes>,
 }
 
-const RESET: &str = "\x1b[0m";
-const BOLD: &str = "\x1b[1m";
-const GREEN: &str = "\x1b[32m";
-const DIM: &str = "\x1b[2m";
+const BOLD: Style = Style::new().bold();
+const GREEN: Style = AnsiColor::Green.on_default();
+const DIM: Style = Style::new().dimmed();
 
-fn rating_style(rating: Rating) -> &'static str {
+fn rating_style(rating: Rating) -> Style {
     match rating {
-        Rating::Critical => "\x1b[1;35m",
-        Rating::High => "\x1b[1;31m",
-        Rating::Medium => "\x1b[33m",
-        Rating::Low => "\x1b[36m",
+        Rating::Critical => AnsiColor::Magenta.on_default().bold(),
+        Rating::High => AnsiColor::Red.on_default().bold(),
+        Rating::Medium => AnsiColor::Yellow.on_default(),
+        Rating::Low => AnsiColor::Cyan.on_default(),
         Rating::None | Rating::Unknown => DIM,
     }
 }
 
+/// The escape that turns `style` on, as one SGR sequence (`ESC[1;35m`).
+/// anstyle writes one sequence per attribute (`ESC[1mESC[35m`); joining
+/// them keeps the table's bytes what they have always been.
+fn escape(style: Style) -> String {
+    let rendered = style.render().to_string();
+    let params: Vec<&str> = rendered
+        .split("\x1b[")
+        .filter_map(|sequence| sequence.strip_suffix('m'))
+        .collect();
+    format!("\x1b[{}m", params.join(";"))
+}
+
+/// Number of columns `text` takes (characters; escapes are never counted
+/// because widths are measured on plain text).
+fn columns(text: &str) -> usize {
+    text.chars().count()
+}
+
 impl Table<'_> {
-    fn paint(&self, style: &str, text: &str) -> String {
+    fn paint(&self, style: Style, text: &str) -> String {
         if self.color {
-            format!("{style}{text}{RESET}")
+            format!("{}{text}{}", escape(style), Reset.render())
         } else {
             text.to_string()
         }
     }
 
+    fn label_text(rating: Rating) -> String {
+        format!("{:<8}", rating.name().to_uppercase())
+    }
+
     fn label(&self, rating: Rating) -> String {
-        let text = format!("{:<8}", rating_name(rating).to_uppercase());
-        self.paint(rating_style(rating), &text)
+        self.paint(rating_style(rating), &Self::label_text(rating))
     }
 
     fn package_heading(&self, p: &PackageRef) -> String {
@@ -51,16 +76,32 @@ impl Table<'_> {
         )
     }
 
+    /// The advisory summary as the finding line ends (`  summary`), cut so
+    /// that the line fits `width` after a `lead` of that many columns.
+    fn summary_tail(&self, summary: &str, lead: usize) -> String {
+        if summary.is_empty() {
+            return String::new();
+        }
+        let tail = format!("  {summary}");
+        match self.width {
+            Some(width) => clip(&tail, width.saturating_sub(lead)),
+            None => tail,
+        }
+    }
+
     fn finding(&self, report: &ScanReport, f: &Finding, out: &mut dyn Write) -> io::Result<()> {
+        let version = &f.package.version;
         let fix = match &f.fixed_version {
-            Some(v) => format!("{} -> {}", f.package.version, self.paint(GREEN, v)),
-            None => format!("{} -> no fix", f.package.version),
+            Some(v) => format!("{version} -> {}", self.paint(GREEN, v)),
+            None => format!("{version} -> no fix"),
         };
-        let summary = if f.summary.is_empty() {
-            String::new()
-        } else {
-            format!("  {}", f.summary)
-        };
+        let plain_lead = format!(
+            "  {} {}  {version} -> {}",
+            Self::label_text(f.severity.rating),
+            f.id,
+            f.fixed_version.as_deref().unwrap_or("no fix")
+        );
+        let summary = self.summary_tail(&f.summary, columns(&plain_lead));
         writeln!(
             out,
             "  {} {}  {fix}{summary}",
@@ -160,16 +201,10 @@ pub(crate) fn summary_line(report: &ScanReport) -> String {
     if packages == 0 {
         return "0 packages found: nothing was checked for vulnerabilities (see the coverage in --format json)".to_string();
     }
-    let count = |r: Rating| s.by_severity.get(rating_name(r)).copied().unwrap_or(0);
-    let per_rating: Vec<String> = RATINGS_DESC
+    let per_rating: Vec<String> = s
+        .listed_ratings()
         .into_iter()
-        .filter(|r| {
-            matches!(
-                r,
-                Rating::Critical | Rating::High | Rating::Medium | Rating::Low
-            ) || count(*r) > 0
-        })
-        .map(|r| format!("{} {}", count(r), rating_name(r)))
+        .map(|(r, n)| format!("{n} {r}"))
         .collect();
     let mut line = format!(
         "{} {} ({}) in {packages} {}; {} suppressed",
@@ -213,5 +248,42 @@ impl Renderer for Table<'_> {
             self.changes(c, out)?;
         }
         writeln!(out, "{}", summary_line(report))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_escape_per_style() {
+        assert_eq!(escape(rating_style(Rating::Critical)), "\x1b[1;35m");
+        assert_eq!(escape(rating_style(Rating::High)), "\x1b[1;31m");
+        assert_eq!(escape(rating_style(Rating::Low)), "\x1b[36m");
+        assert_eq!(escape(GREEN), "\x1b[32m");
+        assert_eq!(escape(DIM), "\x1b[2m");
+        assert_eq!(escape(BOLD), "\x1b[1m");
+    }
+
+    #[test]
+    fn summaries_fit_the_width_only_when_one_is_given() {
+        let table = |width| Table {
+            color: false,
+            width,
+            changes: None,
+        };
+        let summary = "Prototype Pollution in minimist";
+        assert_eq!(
+            table(None).summary_tail(summary, 70),
+            format!("  {summary}")
+        );
+        assert_eq!(
+            table(Some(80)).summary_tail(summary, 40),
+            format!("  {summary}")
+        );
+        let cut = table(Some(50)).summary_tail(summary, 40);
+        assert_eq!((cut.as_str(), columns(&cut)), ("  Prototy…", 10));
+        assert_eq!(table(Some(50)).summary_tail("", 40), "");
+        assert_eq!(table(Some(30)).summary_tail(summary, 40), "");
     }
 }

@@ -6,7 +6,7 @@ use lambda_audit_analyzer::findings::{
     DatabaseInfo, Finding, PackageRef, Rating, ScanReport, Severity, Status, Summary, Unmatched,
 };
 use lambda_audit_analyzer::inventory::{
-    self, ArtifactInfo, Coverage, Inventory, Sighting, ToolInfo,
+    self, ArtifactInfo, ArtifactKind, Coverage, Inventory, Sighting, ToolInfo,
 };
 use lambda_audit_analyzer::{
     extract, suppress, ArchiveTree, Ecosystem, EvidenceKind, Limits, Location,
@@ -237,7 +237,7 @@ pub fn sample_report() -> ScanReport {
             artifacts: vec![
                 ArtifactInfo {
                     name: f.into(),
-                    role: "function".into(),
+                    role: ArtifactKind::Function,
                     layer_index: None,
                     mount: Some("/var/task".into()),
                     size_bytes: 1000,
@@ -246,7 +246,7 @@ pub fn sample_report() -> ScanReport {
                 },
                 ArtifactInfo {
                     name: l.into(),
-                    role: "layer".into(),
+                    role: ArtifactKind::Layer,
                     layer_index: Some(1),
                     mount: Some("/opt".into()),
                     size_bytes: 2000,
@@ -308,7 +308,7 @@ pub fn scan_bytes(name: &str, bytes: Vec<u8>) -> Inventory {
         },
         artifacts: vec![ArtifactInfo {
             name: name.into(),
-            role: "function".into(),
+            role: ArtifactKind::Function,
             layer_index: None,
             mount: None,
             size_bytes: size,
