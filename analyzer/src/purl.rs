@@ -76,8 +76,13 @@ pub fn parse(purl: &str) -> Result<ParsedPurl, PurlError> {
     let name = match (ecosystem, parsed.namespace()) {
         (Ecosystem::Maven, Some(group)) => format!("{group}:{}", parsed.name()),
         (Ecosystem::Npm, Some(scope)) => {
-            format!("@{}/{}", scope.trim_start_matches('@'), parsed.name())
+            format!(
+                "@{}/{}",
+                scope.trim_start_matches('@'),
+                npm_name(purl, &parsed)
+            )
         }
+        (Ecosystem::Npm, None) => npm_name(purl, &parsed),
         (_, Some(namespace)) => format!("{namespace}/{}", parsed.name()),
         (_, None) => parsed.name().to_string(),
     };
@@ -86,6 +91,22 @@ pub fn parse(purl: &str) -> Result<ParsedPurl, PurlError> {
         name,
         version: parsed.version().map(str::to_string),
     })
+}
+
+/// The npm name as the purl writes it. The purl spec lowercases npm names, but
+/// the registry still serves legacy mixed-case packages (`JSONStream`,
+/// `jQuery`) that advisories name exactly, so a third-party SBOM's spelling is
+/// kept when it differs from the parsed name only by case.
+fn npm_name(purl: &str, parsed: &PackageUrl) -> String {
+    let path = purl.split(['#', '?']).next().unwrap_or(purl);
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let raw = last.rsplit_once('@').map_or(last, |(name, _)| name);
+    let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+    if decoded.to_lowercase() == parsed.name() {
+        decoded.into_owned()
+    } else {
+        parsed.name().to_string()
+    }
 }
 
 #[cfg(test)]
@@ -152,5 +173,17 @@ mod tests {
             Err(PurlError::Invalid { .. })
         ));
         assert_eq!(build(Ecosystem::Maven, "g:", "1"), "");
+    }
+
+    #[test]
+    fn npm_keeps_legacy_mixed_case_names() {
+        let p = parse("pkg:npm/JSONStream@1.3.1").unwrap();
+        assert_eq!(
+            (p.name.as_str(), p.version.as_deref()),
+            ("JSONStream", Some("1.3.1"))
+        );
+        let p = parse("pkg:npm/%40Scope/jQuery@1.0.0?x=y#sub").unwrap();
+        assert_eq!(p.name, "@Scope/jQuery");
+        assert_eq!(parse("pkg:npm/lodash").unwrap().name, "lodash");
     }
 }
