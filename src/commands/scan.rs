@@ -3,7 +3,7 @@
 
 use super::discover::{discover, Target};
 use super::input::DeploymentArgs;
-use analyzer::advisories::Database;
+use analyzer::advisories::{Database, DatabaseOrigin};
 use analyzer::baseline::{diff, Baseline};
 use analyzer::inventory::Inventory;
 use analyzer::report::{render, rfc3339_now, use_color, AsffContext, Format, RenderOptions};
@@ -110,9 +110,9 @@ pub fn inventory(deployment: &DeploymentArgs, sbom: Option<&PathBuf>) -> anyhow:
 
 /// Opens the advisory database, saying on stderr when it is the starter set.
 pub fn database(flag: Option<&std::path::Path>) -> anyhow::Result<Database> {
-    let db = Database::locate(flag)?;
+    let db = super::db::locate(flag)?;
     let info = db.info();
-    if info.source == "embedded" {
+    if info.source == DatabaseOrigin::Embedded {
         eprintln!(
             "lambda-audit: note: using the embedded starter advisory set ({} records, only \
              enough for the bundled fixtures). For real results run `lambda-audit db update`, \
