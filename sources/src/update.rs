@@ -41,18 +41,19 @@ pub struct UpdateReport {
     pub records: Vec<(Ecosystem, usize)>,
 }
 
-/// Why an update failed; the previous database is then unchanged.
+/// Why an update failed; the previous database is then unchanged. Each
+/// message is complete (causes included), so none is repeated as a `source`.
 #[derive(Debug, thiserror::Error)]
 pub enum UpdateError {
     /// A folder or temporary file could not be created.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// An export could not be downloaded.
-    #[error("update failed: {url}: {source}")]
-    Download { url: String, source: HttpError },
+    #[error("update failed: {url}: {error}")]
+    Download { url: String, error: HttpError },
     /// A download is not an OSV export.
     #[error("update failed: {}", refusal(.0))]
     Invalid(ExportError),
@@ -60,10 +61,10 @@ pub enum UpdateError {
     #[error("update failed: {url}: the check of the download stopped: {reason}")]
     CheckStopped { url: String, reason: String },
     /// A verified export could not be renamed into place.
-    #[error("update failed: cannot move the download into {}: {source}", target.display())]
+    #[error("update failed: cannot move the download into {}: {error}", target.display())]
     Install {
         target: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -107,7 +108,7 @@ pub async fn update(
             .persist(&s.target)
             .map_err(|e| UpdateError::Install {
                 target: s.target.clone(),
-                source: e.error,
+                error: e.error,
             })?;
     }
     Ok(UpdateReport {
@@ -127,7 +128,7 @@ async fn stage(
     let dir = db_dir.join(eco.as_str());
     let io = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| UpdateError::Io { path, source }
+        move |error| UpdateError::Io { path, error }
     };
     tokio::fs::create_dir_all(&dir).await.map_err(io(&dir))?;
     remove_stale_temps(&dir).await;
@@ -139,9 +140,9 @@ async fn stage(
     let mut file = tokio::fs::File::from_std(file);
     http.download_to_file(&url, &mut file, MAX_EXPORT_BYTES, RETRY)
         .await
-        .map_err(|source| UpdateError::Download {
+        .map_err(|error| UpdateError::Download {
             url: url.clone(),
-            source,
+            error,
         })?;
     file.rewind().await.map_err(io(&temp))?;
     let file = file.into_std().await;
