@@ -210,6 +210,23 @@ fn missing_or_empty_databases_are_errors_with_instructions() {
 }
 
 #[test]
+fn database_origins_are_named_the_same_in_reports_and_messages() {
+    for origin in [
+        DatabaseOrigin::Path,
+        DatabaseOrigin::Cache,
+        DatabaseOrigin::Embedded,
+    ] {
+        let json = serde_json::to_value(origin).unwrap();
+        assert_eq!(json, origin.as_str());
+        assert_eq!(origin.to_string(), origin.as_str());
+        assert_eq!(
+            serde_json::from_value::<DatabaseOrigin>(json).unwrap(),
+            origin
+        );
+    }
+}
+
+#[test]
 fn resolution_order_flag_env_cache_embedded() {
     let tmp = tempfile::tempdir().unwrap();
     let (flag, env, cache_root) = (

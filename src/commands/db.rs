@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 /// Environment variable naming a database path (as `--db`).
-pub const DB_ENV: &str = "LAMBDA_AUDIT_DB";
+const DB_ENV: &str = "LAMBDA_AUDIT_DB";
 /// Environment variable overriding the cache folder (`~/.cache/lambda-audit`).
-pub const CACHE_ENV: &str = "LAMBDA_AUDIT_CACHE_DIR";
+const CACHE_ENV: &str = "LAMBDA_AUDIT_CACHE_DIR";
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
