@@ -4,7 +4,7 @@
 //! - index load: open the compiled index a previous run left in the cache;
 //! - index load + match of a 2,000-package inventory (target: under 20 ms).
 
-use analyzer::advisories::Database;
+use analyzer::advisories::{Database, DatabaseOrigin, IndexCache};
 use analyzer::inventory::{merge, Inventory, Sighting};
 use analyzer::{Ecosystem, EvidenceKind, Found};
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -68,7 +68,8 @@ fn inventory(db: &Database, named: usize) -> Inventory {
 fn bench(c: &mut Criterion) {
     let Some(dir) = advisories() else { return };
     let cache = tempfile::tempdir().expect("tempdir");
-    let db = Database::open_with(&dir, "path", Some(cache.path())).expect("opens");
+    let index_cache = IndexCache::new(cache.path());
+    let db = index_cache.open(&dir, DatabaseOrigin::Path).expect("opens");
     // Typical: one package in ten is named by some advisory (in lambda-max,
     // 12 of 279 packages have findings at their installed versions).
     let typical = inventory(&db, 200);
@@ -79,16 +80,16 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("advisories");
     g.sample_size(10);
     g.bench_function("import-all-records", |b| {
-        b.iter(|| Database::open_with(&dir, "path", None).expect("opens"))
+        b.iter(|| Database::open(&dir).expect("opens"))
     });
     g.sample_size(50);
     g.bench_function("index-load", |b| {
-        b.iter(|| Database::open_with(&dir, "path", Some(cache.path())).expect("opens"))
+        b.iter(|| index_cache.open(&dir, DatabaseOrigin::Path).expect("opens"))
     });
     for (label, inv) in [("typical", &typical), ("all-with-advisories", &worst)] {
         g.bench_function(format!("index-load-and-match-2000-{label}"), |b| {
             b.iter(|| {
-                let db = Database::open_with(&dir, "path", Some(cache.path())).expect("opens");
+                let db = index_cache.open(&dir, DatabaseOrigin::Path).expect("opens");
                 analyzer::matching::match_inventory(inv.clone(), &db)
                     .findings
                     .len()

@@ -67,11 +67,41 @@ pub struct Unmatched {
     pub reason: String,
 }
 
+/// Where the advisory database a scan used came from; serialised as `path`,
+/// `cache` or `embedded`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatabaseOrigin {
+    /// A path the caller named (`--db` / `LAMBDA_AUDIT_DB`, or an API caller's own).
+    #[default]
+    Path,
+    /// The exports `db update` keeps in the user's cache.
+    Cache,
+    /// The starter set compiled into the binary.
+    Embedded,
+}
+
+impl DatabaseOrigin {
+    /// The name used in reports and `db info`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatabaseOrigin::Path => "path",
+            DatabaseOrigin::Cache => "cache",
+            DatabaseOrigin::Embedded => "embedded",
+        }
+    }
+}
+
+impl std::fmt::Display for DatabaseOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Which advisory database a scan used.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DatabaseInfo {
-    /// `path` (`--db` / `LAMBDA_AUDIT_DB`), `cache` (from `db update`), or `embedded`.
-    pub source: String,
+    pub source: DatabaseOrigin,
     /// The path read, for `path` and `cache`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,

@@ -3,7 +3,9 @@
 //! and the time an index load plus a 2,000-package match takes.
 
 use lambda_audit_analyzer::advisories::osv::{Affected, Osv};
-use lambda_audit_analyzer::advisories::{starter, Database, DbError, Locations};
+use lambda_audit_analyzer::advisories::{
+    starter, Database, DatabaseOrigin, DbError, IndexCache, Locations,
+};
 use lambda_audit_analyzer::inventory::{merge, Inventory, Sighting};
 use lambda_audit_analyzer::matching::match_inventory;
 use lambda_audit_analyzer::{Ecosystem, EvidenceKind, Found};
@@ -49,7 +51,7 @@ fn write_loose(dir: &Path) -> usize {
 fn embedded_starter_set_loads_whole() {
     let db = Database::embedded();
     let info = db.info();
-    assert_eq!(info.source, "embedded");
+    assert_eq!(info.source, DatabaseOrigin::Embedded);
     assert_eq!(info.records, starter_records().len());
     assert!(
         info.invalid_records.is_empty(),
@@ -101,7 +103,7 @@ fn starter_records_agree_with_the_real_records() {
     let Some(dir) = shared_advisories() else {
         return;
     };
-    let full = Database::open_with(&dir, "path", None).unwrap();
+    let full = Database::open(&dir).unwrap();
     let starter = Database::embedded();
     let mut checked = 0;
     for id in starter.ids() {
@@ -140,7 +142,7 @@ fn reads_a_folder_of_exports_a_single_zip_and_loose_records() {
     let Some(dir) = shared_advisories() else {
         return;
     };
-    let all = Database::open_with(&dir, "path", None).unwrap().info();
+    let all = Database::open(&dir).unwrap().info();
     assert_eq!(all.records, 4778);
     let counts: Vec<(&str, usize)> = all
         .ecosystems
@@ -157,9 +159,7 @@ fn reads_a_folder_of_exports_a_single_zip_and_loose_records() {
         ]
     );
     assert!(all.invalid_records.is_empty(), "{:?}", all.invalid_records);
-    let npm = Database::open_with(&dir.join("npm/all.zip"), "path", None)
-        .unwrap()
-        .info();
+    let npm = Database::open(&dir.join("npm/all.zip")).unwrap().info();
     assert_eq!(npm.records, 528);
     assert_eq!(npm.ecosystems.get("npm"), Some(&528));
     // Two npm records also name Maven artifacts.
@@ -172,13 +172,13 @@ fn loose_json_records_and_single_files() {
     let n = write_loose(tmp.path());
     std::fs::write(tmp.path().join("broken.json"), "{not json").unwrap();
     std::fs::write(tmp.path().join("notes.txt"), "ignored").unwrap();
-    let db = Database::open_with(tmp.path(), "path", None).unwrap();
+    let db = Database::open(tmp.path()).unwrap();
     let info = db.info();
     assert_eq!(info.records, n);
     assert_eq!(info.invalid_records.len(), 1);
     assert!(info.invalid_records[0].contains("broken.json: not an OSV record"));
     let one = tmp.path().join("RUSTSEC-2020-0071.json");
-    let db = Database::open_with(&one, "path", None).unwrap();
+    let db = Database::open(&one).unwrap();
     assert_eq!(db.ids().collect::<Vec<_>>(), ["RUSTSEC-2020-0071"]);
     assert_eq!(db.lookup(Ecosystem::CratesIo, "time").unwrap().len(), 1);
 }
@@ -186,10 +186,10 @@ fn loose_json_records_and_single_files() {
 #[test]
 fn missing_or_empty_databases_are_errors_with_instructions() {
     let tmp = tempfile::tempdir().unwrap();
-    let err = Database::open_with(tmp.path(), "path", None).unwrap_err();
+    let err = Database::open(tmp.path()).unwrap_err();
     assert!(matches!(err, DbError::Empty(_)));
     assert!(err.to_string().contains("lambda-audit db update"), "{err}");
-    let err = Database::open_with(&tmp.path().join("nope"), "path", None).unwrap_err();
+    let err = Database::open(&tmp.path().join("nope")).unwrap_err();
     assert!(matches!(err, DbError::Missing(_)), "{err}");
     assert!(
         err.to_string()
@@ -197,7 +197,7 @@ fn missing_or_empty_databases_are_errors_with_instructions() {
         "{err}"
     );
     std::fs::write(tmp.path().join("x.txt"), "").unwrap();
-    let err = Database::open_with(&tmp.path().join("x.txt"), "path", None).unwrap_err();
+    let err = Database::open(&tmp.path().join("x.txt")).unwrap_err();
     assert!(matches!(err, DbError::Unsupported(_)), "{err}");
     let locations = Locations {
         db_env: Some(tmp.path().join("nope")),
@@ -207,6 +207,23 @@ fn missing_or_empty_databases_are_errors_with_instructions() {
         locations.locate(None).is_err(),
         "a bad LAMBDA_AUDIT_DB is never skipped"
     );
+}
+
+#[test]
+fn database_origins_are_named_the_same_in_reports_and_messages() {
+    for origin in [
+        DatabaseOrigin::Path,
+        DatabaseOrigin::Cache,
+        DatabaseOrigin::Embedded,
+    ] {
+        let json = serde_json::to_value(origin).unwrap();
+        assert_eq!(json, origin.as_str());
+        assert_eq!(origin.to_string(), origin.as_str());
+        assert_eq!(
+            serde_json::from_value::<DatabaseOrigin>(json).unwrap(),
+            origin
+        );
+    }
 }
 
 #[test]
@@ -240,19 +257,22 @@ fn resolution_order_flag_env_cache_embedded() {
     };
     assert_eq!(
         ids(loc.locate(Some(&flag)).unwrap()),
-        ("path".into(), vec!["FLAG-1".into()])
+        (DatabaseOrigin::Path, vec!["FLAG-1".into()])
     );
     assert_eq!(
         ids(loc.locate(None).unwrap()),
-        ("path".into(), vec!["ENV-1".into()])
+        (DatabaseOrigin::Path, vec!["ENV-1".into()])
     );
     loc.db_env = None;
     assert_eq!(
         ids(loc.locate(None).unwrap()),
-        ("cache".into(), vec!["CACHE-1".into()])
+        (DatabaseOrigin::Cache, vec!["CACHE-1".into()])
     );
     loc.cache_root = Some(tmp.path().join("empty-cache"));
-    assert_eq!(loc.locate(None).unwrap().info().source, "embedded");
+    assert_eq!(
+        loc.locate(None).unwrap().info().source,
+        DatabaseOrigin::Embedded
+    );
     // The compiled index went into the cache's index folder.
     let indexes = std::fs::read_dir(cache_root.join("index")).unwrap().count();
     assert_eq!(indexes, 3);
@@ -265,7 +285,8 @@ fn compiled_index_is_reused_and_rebuilt_when_the_data_changes() {
     let index_dir = tmp.path().join("index");
     std::fs::create_dir_all(&data).unwrap();
     let n = write_loose(&data);
-    let first = Database::open_with(&data, "path", Some(&index_dir)).unwrap();
+    let index_cache = IndexCache::new(&index_dir);
+    let first = index_cache.open(&data, DatabaseOrigin::Path).unwrap();
     assert_eq!(first.info().records, n);
     let files: Vec<PathBuf> = std::fs::read_dir(&index_dir)
         .unwrap()
@@ -273,19 +294,19 @@ fn compiled_index_is_reused_and_rebuilt_when_the_data_changes() {
         .collect();
     assert_eq!(files.len(), 1);
     let stamp = std::fs::metadata(&files[0]).unwrap().modified().unwrap();
-    let again = Database::open_with(&data, "path", Some(&index_dir)).unwrap();
+    let again = index_cache.open(&data, DatabaseOrigin::Path).unwrap();
     assert_eq!(
         std::fs::metadata(&files[0]).unwrap().modified().unwrap(),
         stamp
     );
     assert_eq!(again.lookup(Ecosystem::Npm, "lodash").unwrap().len(), 4);
     std::fs::remove_file(data.join("NSWG-ECO-516.json")).unwrap();
-    let changed = Database::open_with(&data, "path", Some(&index_dir)).unwrap();
+    let changed = index_cache.open(&data, DatabaseOrigin::Path).unwrap();
     assert_eq!(changed.info().records, n - 1);
     assert_eq!(changed.lookup(Ecosystem::Npm, "lodash").unwrap().len(), 3);
     // A corrupt index file is rebuilt, not trusted.
     std::fs::write(&files[0], b"lambda-audit-ix1garbage").unwrap();
-    let rebuilt = Database::open_with(&data, "path", Some(&index_dir)).unwrap();
+    let rebuilt = index_cache.open(&data, DatabaseOrigin::Path).unwrap();
     assert_eq!(rebuilt.info().records, n - 1);
 }
 
@@ -335,8 +356,9 @@ fn index_load_and_match_of_2000_packages() {
         return;
     };
     let index_dir = tempfile::tempdir().unwrap();
+    let index_cache = IndexCache::new(index_dir.path());
     let start = Instant::now();
-    let built = Database::open_with(&dir, "path", Some(index_dir.path())).unwrap();
+    let built = index_cache.open(&dir, DatabaseOrigin::Path).unwrap();
     let build = start.elapsed();
     let inventory = big_inventory(&built);
     drop(built);
@@ -345,7 +367,7 @@ fn index_load_and_match_of_2000_packages() {
     let mut report = None;
     for _ in 0..3 {
         let start = Instant::now();
-        let db = Database::open_with(&dir, "path", Some(index_dir.path())).unwrap();
+        let db = index_cache.open(&dir, DatabaseOrigin::Path).unwrap();
         let load = start.elapsed();
         report = Some(match_inventory(inventory.clone(), &db));
         runs.push((start.elapsed(), load));

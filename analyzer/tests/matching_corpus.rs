@@ -3,7 +3,7 @@
 //! from the full OSV data in ../shared/advisories and from the embedded
 //! starter set alone.
 
-use lambda_audit_analyzer::advisories::Database;
+use lambda_audit_analyzer::advisories::{Database, DatabaseOrigin};
 use lambda_audit_analyzer::findings::ScanReport;
 use lambda_audit_analyzer::inventory::{merge, Inventory, Sighting};
 use lambda_audit_analyzer::matching::match_inventory;
@@ -33,9 +33,8 @@ fn full_db_path() -> Option<PathBuf> {
 /// The full database, opened once for all tests of this file.
 fn full_db() -> Option<&'static Database> {
     static FULL: std::sync::OnceLock<Option<Database>> = std::sync::OnceLock::new();
-    let db = FULL.get_or_init(|| {
-        full_db_path().map(|p| Database::open_with(&p, "path", None).expect("full database opens"))
-    });
+    let db = FULL
+        .get_or_init(|| full_db_path().map(|p| Database::open(&p).expect("full database opens")));
     if db.is_none() {
         eprintln!("SKIPPED: ../shared not found (no ../shared/advisories, LAMBDA_AUDIT_DB unset)");
     }
@@ -213,8 +212,7 @@ fn pypi_enumerated_versions_agree_with_the_ranges() {
         eprintln!("SKIPPED: ../shared not found (no ../shared/advisories, LAMBDA_AUDIT_DB unset)");
         return;
     };
-    let db =
-        Database::open_with(&path.join("PyPI/all.zip"), "path", None).expect("PyPI export opens");
+    let db = Database::open(&path.join("PyPI/all.zip")).expect("PyPI export opens");
     let records: Vec<_> = db.ids().map(|id| db.record(id).unwrap().unwrap()).collect();
     // Every version any record lists, per package.
     let mut known: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -456,7 +454,7 @@ fn embedded_starter_set_gives_the_same_findings_as_the_full_data() {
     let mut total = 0;
     for (artifact, _) in NAMED {
         let from_starter = match_inventory(ground_truth_inventory(artifact), &starter);
-        assert_eq!(from_starter.database.source, "embedded");
+        assert_eq!(from_starter.database.source, DatabaseOrigin::Embedded);
         assert!(
             from_starter.unmatched.is_empty(),
             "{artifact}: {:?}",

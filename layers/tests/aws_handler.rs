@@ -11,7 +11,8 @@
 mod aws_support;
 
 use analyzer::findings::{
-    DatabaseInfo, Finding, PackageRef, Rating, ScanReport, Severity, Status, Summary,
+    DatabaseInfo, DatabaseOrigin, Finding, PackageRef, Rating, ScanReport, Severity, Status,
+    Summary,
 };
 use analyzer::inventory::Inventory;
 use aws_support::{corpus, fixtures, Moto, Scripted, ACCOUNT, REGION};
@@ -69,7 +70,7 @@ impl Matcher for NameMatcher {
         ScanReport {
             inventory,
             database: DatabaseInfo {
-                source: "path".into(),
+                source: DatabaseOrigin::Path,
                 records: self.rules.len(),
                 ..DatabaseInfo::default()
             },

@@ -1,9 +1,17 @@
-//! `lambda-audit db update` and `lambda-audit db info`: the advisory database.
+//! `lambda-audit db update` and `lambda-audit db info`: the advisory database,
+//! and where the CLI finds it (read from the environment here, in the
+//! application: the engine takes the places as an explicit [`Locations`]).
 
-use analyzer::advisories::{update, Database, Locations};
+use analyzer::advisories::{Database, DatabaseOrigin, Locations};
 use anyhow::Context;
-use std::path::PathBuf;
+use sources::update;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+
+/// Environment variable naming a database path (as `--db`).
+const DB_ENV: &str = "LAMBDA_AUDIT_DB";
+/// Environment variable overriding the cache folder (`~/.cache/lambda-audit`).
+const CACHE_ENV: &str = "LAMBDA_AUDIT_CACHE_DIR";
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -28,6 +36,33 @@ pub enum Action {
     },
 }
 
+/// The places the CLI looks for a database: `LAMBDA_AUDIT_DB`, and the cache
+/// folder `LAMBDA_AUDIT_CACHE_DIR`, else `$XDG_CACHE_HOME/lambda-audit`, else
+/// `~/.cache/lambda-audit` (empty variables count as unset).
+pub fn locations() -> Locations {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let cache_root = var(CACHE_ENV).or_else(|| {
+        var("XDG_CACHE_HOME")
+            .or_else(|| var("HOME").map(|h| h.join(".cache")))
+            .map(|c| c.join("lambda-audit"))
+    });
+    Locations {
+        db_env: var(DB_ENV),
+        cache_root,
+    }
+}
+
+/// Opens the database a scan uses, in order: `db_flag` (`--db`),
+/// `LAMBDA_AUDIT_DB`, the cache filled by `db update`, then the embedded
+/// starter set; compiled indexes are kept in the cache folder.
+pub fn locate(db_flag: Option<&Path>) -> anyhow::Result<Database> {
+    Ok(locations().locate(db_flag)?)
+}
+
 pub fn run(args: Args) -> anyhow::Result<u8> {
     match args.action {
         Action::Update { url } => run_update(&url),
@@ -36,28 +71,30 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 }
 
 fn run_update(url: &str) -> anyhow::Result<u8> {
-    let locations = Locations::from_env();
-    let dir = locations
-        .cache_db()
-        .context("no cache folder: set LAMBDA_AUDIT_CACHE_DIR, XDG_CACHE_HOME or HOME")?;
+    let locations = locations();
+    let (Some(dir), Some(index_cache)) = (locations.cache_db(), locations.index_cache()) else {
+        anyhow::bail!("no cache folder: set LAMBDA_AUDIT_CACHE_DIR, XDG_CACHE_HOME or HOME");
+    };
     eprintln!(
         "lambda-audit: downloading OSV exports from {url} into {}",
         dir.display()
     );
-    let report =
-        update::update(url, &dir).context("the previous database, if any, is unchanged")?;
+    let http = update::client()?;
+    let report = super::function::runtime()?
+        .block_on(update::update(&http, url, &dir))
+        .context("the previous database, if any, is unchanged")?;
     for (eco, count) in &report.records {
         println!("{eco}: {count} records");
     }
-    let index_dir = locations.index_dir();
-    let db = Database::open_with(&dir, "cache", index_dir.as_deref())
+    let db = index_cache
+        .open(&dir, DatabaseOrigin::Cache)
         .context("the downloaded database could not be indexed")?;
     println!("{} records in {}", db.info().records, dir.display());
     Ok(0)
 }
 
 fn run_info(db: Option<PathBuf>) -> anyhow::Result<u8> {
-    let db = Database::locate(db.as_deref())?;
+    let db = locate(db.as_deref())?;
     let info = db.info();
     println!("source: {}", info.source);
     if let Some(location) = &info.location {
@@ -88,7 +125,7 @@ fn run_info(db: Option<PathBuf>) -> anyhow::Result<u8> {
             println!("  {r}");
         }
     }
-    if info.source == "embedded" {
+    if info.source == DatabaseOrigin::Embedded {
         println!(
             "note: this is the small starter set built into lambda-audit; {}",
             analyzer::advisories::FULL_DATA_HINT

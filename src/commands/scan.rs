@@ -4,7 +4,7 @@
 use super::discover::{discover, Target, TargetKind};
 use super::input::DeploymentArgs;
 use super::terminal::Terminal;
-use analyzer::advisories::Database;
+use analyzer::advisories::{Database, DatabaseOrigin};
 use analyzer::baseline::{diff, Baseline};
 use analyzer::date::{rfc3339_now, Date};
 use analyzer::inventory::Inventory;
@@ -112,9 +112,9 @@ pub fn inventory(deployment: &DeploymentArgs, sbom: Option<&PathBuf>) -> anyhow:
 
 /// Opens the advisory database, saying on stderr when it is the starter set.
 pub fn database(flag: Option<&std::path::Path>) -> anyhow::Result<Database> {
-    let db = Database::locate(flag)?;
+    let db = super::db::locate(flag)?;
     let info = db.info();
-    if info.source == "embedded" {
+    if info.source == DatabaseOrigin::Embedded {
         eprintln!(
             "lambda-audit: note: using the embedded starter advisory set ({} records, only \
              enough for the bundled fixtures). For real results run `lambda-audit db update`, \

@@ -135,49 +135,26 @@ pub fn build(sources: Vec<SourceFile>) -> Result<Compiled, DbError> {
     Ok(builder.finish(sources))
 }
 
-/// Writes `compiled` to `path` atomically (temp file in the same folder, then rename).
+/// Writes `compiled` to `path` atomically (a temporary file in the same
+/// folder, renamed over `path`), creating the folder when needed.
 pub fn write(path: &Path, compiled: &Compiled) -> Result<(), DbError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| DbError::io(dir, e))?;
     let header = serde_json::to_vec(&compiled.header)
         .map_err(|e| DbError::Index(format!("cannot encode index: {e}")))?;
-    let mut tmp = tempfile_in(dir)?;
-    let write = |f: &mut std::fs::File| -> std::io::Result<()> {
-        f.write_all(MAGIC)?;
-        f.write_all(&(header.len() as u64).to_le_bytes())?;
-        f.write_all(&header)?;
-        f.write_all(&compiled.blob)?;
-        f.sync_all()
-    };
-    write(&mut tmp.1).map_err(|e| DbError::io(&tmp.0, e))?;
-    std::fs::rename(&tmp.0, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp.0);
-        DbError::io(path, e)
-    })
-}
-
-/// Creates a uniquely named hidden temp file in `dir`.
-pub(crate) fn tempfile_in(dir: &Path) -> Result<(std::path::PathBuf, std::fs::File), DbError> {
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    for attempt in 0..100u32 {
-        let path = dir.join(format!(".tmp-{}-{stamp}-{attempt}", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(f) => return Ok((path, f)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(DbError::io(&path, e)),
-        }
-    }
-    Err(DbError::Index(format!(
-        "cannot create a temporary file in {}",
-        dir.display()
-    )))
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(|e| DbError::io(dir, e))?;
+    let file = tmp.as_file_mut();
+    file.write_all(MAGIC)
+        .and_then(|()| file.write_all(&(header.len() as u64).to_le_bytes()))
+        .and_then(|()| file.write_all(&header))
+        .and_then(|()| file.write_all(&compiled.blob))
+        .and_then(|()| file.sync_all())
+        .map_err(|e| DbError::io(tmp.path(), e))?;
+    tmp.persist(path).map_err(|e| DbError::io(path, e.error))?;
+    Ok(())
 }
 
 /// Reads the header of an index file (`path` names it in errors); returns it

@@ -3,7 +3,8 @@
 #![allow(dead_code)]
 
 use lambda_audit_analyzer::findings::{
-    DatabaseInfo, Finding, PackageRef, Rating, ScanReport, Severity, Status, Summary, Unmatched,
+    DatabaseInfo, DatabaseOrigin, Finding, PackageRef, Rating, ScanReport, Severity, Status,
+    Summary, Unmatched,
 };
 use lambda_audit_analyzer::inventory::{
     self, ArtifactInfo, ArtifactKind, Coverage, Inventory, Sighting, ToolInfo,
@@ -265,7 +266,7 @@ pub fn sample_report() -> ScanReport {
             warnings: vec![],
         },
         database: DatabaseInfo {
-            source: "path".into(),
+            source: DatabaseOrigin::Path,
             location: Some("/data/osv".into()),
             records: 1234,
             ecosystems: [("PyPI".to_string(), 600), ("npm".to_string(), 634)]

@@ -1,10 +1,12 @@
 //! Downloading code from a presigned location: size-capped, streamed into
-//! memory, retried with backoff on throttling and server errors, and verified
-//! against the base64 SHA-256 Lambda reports.
+//! memory, retried with backoff on throttling and server errors (all through
+//! the workspace's one HTTP client, [`sources::http`]), and verified against
+//! the base64 SHA-256 Lambda reports.
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use sha2::{Digest, Sha256};
+use sources::http::{HttpClient, HttpError, Retry, Timeouts};
 use std::time::Duration;
 
 /// Why code could not be downloaded.
@@ -23,6 +25,17 @@ pub enum DownloadError {
     Checksum { expected: String, actual: String },
     #[error("cannot download the code: {0}")]
     Location(String),
+}
+
+impl From<HttpError> for DownloadError {
+    fn from(e: HttpError) -> DownloadError {
+        match e {
+            HttpError::Status(403) => DownloadError::Expired,
+            HttpError::Status(status) => DownloadError::Status(status),
+            HttpError::TooLarge { limit } => DownloadError::TooLarge { limit },
+            other => DownloadError::Transport(other.to_string()),
+        }
+    }
 }
 
 /// Where code bytes are fetched from. The default is Lambda's presigned
@@ -66,10 +79,17 @@ pub fn sha256_base64(bytes: &[u8]) -> String {
     BASE64.encode(Sha256::digest(bytes))
 }
 
+/// Timeouts for code downloads.
+const TIMEOUTS: Timeouts = Timeouts {
+    connect: Duration::from_secs(10),
+    read: Duration::from_secs(60),
+    total: Duration::from_secs(300),
+};
+
 /// Downloads code within a size limit, with retries.
 #[derive(Clone, Debug)]
 pub struct Downloader {
-    client: reqwest::Client,
+    http: HttpClient,
     /// Largest download accepted, in bytes.
     pub max_bytes: u64,
     /// Attempts per download (the first included) on 429, 5xx and transport errors.
@@ -82,13 +102,9 @@ pub struct Downloader {
 impl Downloader {
     /// A downloader with `max_bytes` as its cap, 4 attempts and a 250 ms first backoff.
     pub fn new(max_bytes: u64, rewrite: CodeUrlRewrite) -> Result<Downloader, DownloadError> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(300))
-            .build()
-            .map_err(|e| DownloadError::Transport(e.to_string()))?;
+        let http = HttpClient::new(TIMEOUTS)?;
         Ok(Downloader {
-            client,
+            http,
             max_bytes,
             attempts: 4,
             backoff: Duration::from_millis(250),
@@ -120,60 +136,14 @@ impl Downloader {
     }
 
     async fn fetch(&self, url: &str) -> Result<Vec<u8>, DownloadError> {
-        let mut delay = self.backoff;
-        let mut attempt = 1;
-        loop {
-            match self.fetch_once(url).await {
-                Err(e) if attempt < self.attempts && retryable(&e) => {
-                    tokio::time::sleep(delay).await;
-                    delay = delay.saturating_mul(2);
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
-    }
-
-    async fn fetch_once(&self, url: &str) -> Result<Vec<u8>, DownloadError> {
-        let transport = |e: reqwest::Error| DownloadError::Transport(e.to_string());
-        let mut response = self.client.get(url).send().await.map_err(transport)?;
-        let status = response.status().as_u16();
-        match status {
-            200 => {}
-            403 => return Err(DownloadError::Expired),
-            s => return Err(DownloadError::Status(s)),
-        }
-        let too_large = DownloadError::TooLarge {
-            limit: self.max_bytes,
+        let retry = Retry {
+            attempts: self.attempts,
+            backoff: self.backoff,
         };
-        if response
-            .content_length()
-            .is_some_and(|n| n > self.max_bytes)
-        {
-            return Err(too_large);
-        }
-        let mut bytes = Vec::with_capacity(
-            response
-                .content_length()
-                .unwrap_or(0)
-                .min(self.max_bytes)
-                .min(64 << 20) as usize,
-        );
-        while let Some(chunk) = response.chunk().await.map_err(transport)? {
-            if (bytes.len() + chunk.len()) as u64 > self.max_bytes {
-                return Err(too_large);
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok(bytes)
-    }
-}
-
-fn retryable(e: &DownloadError) -> bool {
-    match e {
-        DownloadError::Status(s) => *s == 429 || (500..600).contains(s),
-        DownloadError::Transport(_) => true,
-        _ => false,
+        Ok(self
+            .http
+            .download_to_memory(url, self.max_bytes, retry)
+            .await?)
     }
 }
 

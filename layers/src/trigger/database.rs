@@ -6,7 +6,7 @@
 //! - `LAMBDA_AUDIT_DB_S3`: `s3://bucket/key` (wins over `LAMBDA_AUDIT_DB`).
 
 use super::store::sdk_message;
-use analyzer::advisories::Database;
+use analyzer::advisories::{Database, DatabaseOrigin, IndexCache};
 use analyzer::findings::ScanReport;
 use analyzer::inventory::Inventory;
 use std::path::{Path, PathBuf};
@@ -35,8 +35,11 @@ impl Matcher for OsvMatcher {
 /// Loads an OSV database (a folder of `<Ecosystem>/all.zip`, one all.zip, or
 /// OSV JSON files) from a path, keeping its compiled index in `index_dir`.
 pub fn osv_loader(index_dir: PathBuf) -> LoadMatcher {
+    let index_cache = IndexCache::new(index_dir);
     Arc::new(move |path: &Path| {
-        let db = Database::open_with(path, "path", Some(&index_dir)).map_err(|e| e.to_string())?;
+        let db = index_cache
+            .open(path, DatabaseOrigin::Path)
+            .map_err(|e| e.to_string())?;
         Ok(Arc::new(OsvMatcher(db)) as Arc<dyn Matcher>)
     })
 }
