@@ -31,7 +31,8 @@ pub enum Presence {
     Gone,
 }
 
-/// The ASFF finding about `context`'s resource for `finding`, as JSON.
+/// The ASFF finding for `finding` about the resource `context.resource_id`
+/// names (see `layers::aws::asff::context`), as JSON.
 pub fn finding(context: &AsffContext, finding: &Finding, presence: Presence) -> Value {
     let resource = context.resource_id.clone().unwrap_or_default();
     let mut value = asff::finding(context, &resource, finding);
