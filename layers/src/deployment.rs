@@ -1,75 +1,11 @@
 //! A function and its layers, and the inventory of what Lambda would see.
 
+use crate::layout::{Artifact, ArtifactRole};
 use crate::runtime::{self, Runtime, RuntimeView};
-use analyzer::archive::{ArchiveError, ArchiveTree};
 use analyzer::extract::{self, Extractor};
-use analyzer::inventory::{
-    self, ArtifactInfo, ArtifactKind, Coverage, Inventory, JarRecord, Sighting,
-};
-use analyzer::Limits;
+use analyzer::inventory::{self, ArtifactInfo, Coverage, Inventory, JarRecord, Sighting};
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::path::Path;
-
-/// What an artifact is in the deployment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ArtifactRole {
-    /// Function code, mounted at /var/task.
-    Function,
-    /// The n-th layer (1-based), merged into /opt in order.
-    Layer(usize),
-    /// A project or build folder on disk (the local developer check).
-    Directory,
-}
-
-impl ArtifactRole {
-    pub fn mount(self) -> Option<&'static str> {
-        match self {
-            ArtifactRole::Function => Some("/var/task"),
-            ArtifactRole::Layer(_) => Some("/opt"),
-            ArtifactRole::Directory => None,
-        }
-    }
-
-    /// What the report calls an artifact in this role.
-    pub fn kind(self) -> ArtifactKind {
-        match self {
-            ArtifactRole::Function => ArtifactKind::Function,
-            ArtifactRole::Layer(_) => ArtifactKind::Layer,
-            ArtifactRole::Directory => ArtifactKind::Directory,
-        }
-    }
-}
-
-/// An opened artifact and its place in the deployment.
-#[derive(Debug)]
-pub struct Artifact {
-    pub role: ArtifactRole,
-    pub tree: ArchiveTree,
-}
-
-impl Artifact {
-    /// Opens a local zip/jar or directory. A directory given as the function is
-    /// scanned as a project folder (no Lambda mount).
-    pub fn open(
-        path: &Path,
-        role: ArtifactRole,
-        limits: &Limits,
-    ) -> Result<Artifact, ArchiveError> {
-        let tree = ArchiveTree::open_path(path, limits)?;
-        let role = if path.is_dir() && role == ArtifactRole::Function {
-            ArtifactRole::Directory
-        } else {
-            role
-        };
-        Ok(Artifact { role, tree })
-    }
-
-    /// The path a file of this artifact has inside the function's filesystem.
-    pub fn lambda_path(&self, path: &str) -> Option<String> {
-        self.role.mount().map(|m| format!("{m}/{path}"))
-    }
-}
 
 /// A function's code and its layers, in the order Lambda merges them.
 #[derive(Debug, Default)]
@@ -93,10 +29,12 @@ impl Deployment {
                 runtime,
                 explicit: true,
             }),
-            None => runtime::infer(self).map(|runtime| RuntimeView {
-                runtime,
-                explicit: false,
-            }),
+            None => {
+                runtime::infer(self.function.as_ref(), &self.layers).map(|runtime| RuntimeView {
+                    runtime,
+                    explicit: false,
+                })
+            }
         }
     }
 
@@ -181,7 +119,7 @@ impl Deployment {
             }
         }
         if let Some(rt) = runtime {
-            runtime::mark_unloaded(rt, self, &mut sightings);
+            runtime::mark_unloaded(rt, self.artifacts(), &mut sightings);
         }
         let (packages, roots) = inventory::merge(sightings);
         inv.packages = packages;

@@ -4,8 +4,9 @@
 
 pub mod aws;
 pub mod deployment;
+pub mod layout;
 pub mod runtime;
-pub mod trigger;
 
-pub use deployment::{Artifact, ArtifactRole, Deployment};
+pub use deployment::Deployment;
+pub use layout::{Artifact, ArtifactRole};
 pub use runtime::{Runtime, RuntimeView};

@@ -4,7 +4,7 @@
 //! `loaded: false` with the reason: shadowed by a copy earlier on the runtime's
 //! search path, or installed in a folder meant for another runtime version.
 
-use crate::deployment::{ArtifactRole, Deployment};
+use crate::layout::{Artifact, ArtifactRole};
 use analyzer::inventory::Sighting;
 use analyzer::Ecosystem;
 use std::collections::HashMap;
@@ -69,12 +69,13 @@ pub struct RuntimeView {
 }
 
 /// Guesses the runtime family from the layout: what the function code holds
-/// first, then what the layers hold. Versions come from versioned layer
-/// folders (`nodejs/node20`, `python/lib/python3.12`) when exactly one is present.
-pub fn infer(deployment: &Deployment) -> Option<Runtime> {
+/// first, then what the layers (in merge order) hold. Versions come from
+/// versioned layer folders (`nodejs/node20`, `python/lib/python3.12`) when
+/// exactly one is present.
+pub fn infer(function: Option<&Artifact>, layers: &[Artifact]) -> Option<Runtime> {
     let mut python_minors = Vec::new();
     let mut node_majors = Vec::new();
-    for layer in &deployment.layers {
+    for layer in layers {
         for f in &layer.tree.files {
             if let Some(minor) = python_site_minor(&f.path) {
                 python_minors.push(minor);
@@ -114,14 +115,14 @@ pub fn infer(deployment: &Deployment) -> Option<Runtime> {
             None
         }
     };
-    if let Some(function) = &deployment.function {
+    if let Some(function) = function {
         if function.role == ArtifactRole::Function {
             if let Some(rt) = from_files(&function.tree.files, &function.tree.name) {
                 return Some(rt);
             }
         }
     }
-    deployment.layers.iter().find_map(|layer| {
+    layers.iter().find_map(|layer| {
         let has = |prefix: &str| layer.tree.files.iter().any(|f| f.path.starts_with(prefix));
         if has("nodejs/") {
             Some(node)
@@ -164,9 +165,14 @@ enum Placement {
 
 /// Marks the sightings the runtime would never load (shadowed earlier on its
 /// search path, or in a folder for another runtime version), with the reason.
-pub fn mark_unloaded(view: RuntimeView, deployment: &Deployment, sightings: &mut [Sighting]) {
-    let mounts: HashMap<&str, ArtifactRole> = deployment
-        .artifacts()
+/// `artifacts` are the deployment's, each sighting naming one of them.
+pub fn mark_unloaded<'a>(
+    view: RuntimeView,
+    artifacts: impl IntoIterator<Item = &'a Artifact>,
+    sightings: &mut [Sighting],
+) {
+    let mounts: HashMap<&str, ArtifactRole> = artifacts
+        .into_iter()
         .map(|a| (a.tree.name.as_str(), a.role))
         .collect();
     let placements: Vec<Placement> = sightings

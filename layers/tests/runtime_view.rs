@@ -117,7 +117,7 @@ fn function_node_modules_shadow_layer_copies_in_search_order() {
             explicit: false
         }
     );
-    runtime::mark_unloaded(view, &dep, &mut s);
+    runtime::mark_unloaded(view, dep.artifacts(), &mut s);
     let v = verdicts(&s);
     assert!(v[0].0, "function copy is loaded");
     assert_eq!(
@@ -184,7 +184,7 @@ fn explicit_runtime_rules_out_other_versions_and_families() {
             "six-1.16.0.dist-info",
         ),
     ];
-    runtime::mark_unloaded(dep.effective_runtime().unwrap(), &dep, &mut s);
+    runtime::mark_unloaded(dep.effective_runtime().unwrap(), dep.artifacts(), &mut s);
     let v = verdicts(&s);
     assert_eq!(
         v[0],
@@ -248,7 +248,7 @@ fn python_and_java_precedence() {
             "python/requests-2.19.0.dist-info",
         ),
     ];
-    runtime::mark_unloaded(dep.effective_runtime().unwrap(), &dep, &mut s);
+    runtime::mark_unloaded(dep.effective_runtime().unwrap(), dep.artifacts(), &mut s);
     let v = verdicts(&s);
     assert!(v[0].0 && v[2].0);
     assert_eq!(

@@ -184,17 +184,11 @@ pub fn matched(outcome: &ScanOutcome, db: &Database) -> Option<ScanReport> {
 
 /// Where ASFF findings about a deployed function go: its own account and region.
 fn asff_context(subject: &str) -> AsffContext {
-    let mut context = AsffContext {
+    layers::aws::asff::context(subject, rfc3339_now()).unwrap_or_else(|| AsffContext {
         resource_id: Some(subject.to_string()),
         timestamp: rfc3339_now(),
         ..AsffContext::default()
-    };
-    if let Ok(arn) = layers::aws::arn::FunctionArn::parse(subject) {
-        context.aws_account_id = arn.account;
-        context.region = arn.region;
-        context.partition = arn.partition;
-    }
-    context
+    })
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {

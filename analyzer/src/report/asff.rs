@@ -3,6 +3,9 @@
 //! resource and the timestamp come from [`AsffContext`], so output is a pure
 //! function of its inputs. Finding ids are `<resource>/<vulnerability>/<purl>`,
 //! stable across scans so that a re-import updates the same finding.
+//!
+//! [`finding`] is the one ASFF builder of the workspace: the post-deploy
+//! trigger imports the same JSON into Security Hub.
 
 use super::json::write_sorted;
 use super::{clip, location_uri, ordered, osv_url, primary_locations, Renderer};
@@ -137,85 +140,88 @@ fn vulnerability(f: &Finding) -> Value {
     Value::Object(v)
 }
 
-impl Asff<'_> {
-    fn resource_id(&self, report: &ScanReport) -> String {
-        if let Some(id) = &self.context.resource_id {
-            return id.clone();
-        }
-        report
-            .inventory
-            .main_artifact()
-            .map(|a| a.name.clone())
-            .unwrap_or_else(|| "lambda-audit".into())
+/// The resource the findings of `report` are about: the context's
+/// `resource_id`, else the function artifact's name (else the first artifact's).
+pub fn resource_id(context: &AsffContext, report: &ScanReport) -> String {
+    if let Some(id) = &context.resource_id {
+        return id.clone();
     }
+    report
+        .inventory
+        .main_artifact()
+        .map(|a| a.name.clone())
+        .unwrap_or_else(|| "lambda-audit".into())
+}
 
-    fn finding(&self, resource: &str, f: &Finding) -> Value {
-        let ctx = self.context;
-        let p = &f.package;
-        let title = clip(
-            &format!("{} in {} {} ({})", f.id, p.name, p.version, p.ecosystem),
-            256,
-        );
-        let mut description = if f.summary.is_empty() {
-            format!("{} affects {}.", f.id, p.purl)
-        } else {
-            format!("{} ({})", f.summary, p.purl)
-        };
-        if !f.loaded {
-            description.push_str(" No copy of this package is loaded by the runtime.");
-        }
-        let original = f
-            .severity
-            .score
-            .map(|s| format!("{s:.1}"))
-            .unwrap_or_else(|| label(f.severity.rating).to_string());
-        let workflow = match f.status {
-            Status::Open => "NEW",
-            Status::Suppressed => "SUPPRESSED",
-        };
-        let mut finding = json!({
-            "SchemaVersion": SCHEMA_VERSION,
-            "Id": format!("{resource}/{}/{}", f.id, p.purl),
-            "ProductArn": ctx.product_arn(),
-            "GeneratorId": GENERATOR_ID,
-            "AwsAccountId": ctx.aws_account_id,
-            "Types": [FINDING_TYPE],
-            "CreatedAt": ctx.timestamp,
-            "UpdatedAt": ctx.timestamp,
-            "Severity": { "Label": label(f.severity.rating), "Original": original },
-            "Title": title,
-            "Description": clip(&description, 1024),
-            "Resources": [{
-                "Type": ctx.resource_type,
-                "Id": resource,
-                "Partition": ctx.partition,
-                "Region": ctx.region,
-            }],
-            "Vulnerabilities": [vulnerability(f)],
-            "RecordState": "ACTIVE",
-            "Workflow": { "Status": workflow },
-            "ProductFields": { "lambda-audit/purl": p.purl, "lambda-audit/ecosystem": p.ecosystem.as_str() },
-        });
-        if let Some(reason) = &f.suppressed_reason {
-            finding["Note"] = json!({
-                "Text": clip(reason, 512),
-                "UpdatedBy": GENERATOR_ID,
-                "UpdatedAt": ctx.timestamp,
-            });
-        }
-        if let Some(url) = f.references.first() {
-            finding["SourceUrl"] = Value::from(url.as_str());
-        }
-        finding
+/// The one ASFF finding about `resource` for `f`: what `--format asff` prints
+/// and what the trigger imports into Security Hub (it only archives findings
+/// that are gone, see `lambda-audit-trigger`'s `asff` module). Its `Id`,
+/// `<resource>/<vulnerability>/<purl>`, is stable across scans.
+pub fn finding(context: &AsffContext, resource: &str, f: &Finding) -> Value {
+    let p = &f.package;
+    let title = clip(
+        &format!("{} in {} {} ({})", f.id, p.name, p.version, p.ecosystem),
+        256,
+    );
+    let mut description = if f.summary.is_empty() {
+        format!("{} affects {}.", f.id, p.purl)
+    } else {
+        format!("{} ({})", f.summary, p.purl)
+    };
+    if !f.loaded {
+        description.push_str(" No copy of this package is loaded by the runtime.");
     }
+    let original = f
+        .severity
+        .score
+        .map(|s| format!("{s:.1}"))
+        .unwrap_or_else(|| label(f.severity.rating).to_string());
+    let workflow = match f.status {
+        Status::Open => "NEW",
+        Status::Suppressed => "SUPPRESSED",
+    };
+    let mut finding = json!({
+        "SchemaVersion": SCHEMA_VERSION,
+        "Id": format!("{resource}/{}/{}", f.id, p.purl),
+        "ProductArn": context.product_arn(),
+        "GeneratorId": GENERATOR_ID,
+        "AwsAccountId": context.aws_account_id,
+        "Types": [FINDING_TYPE],
+        "CreatedAt": context.timestamp,
+        "UpdatedAt": context.timestamp,
+        "Severity": { "Label": label(f.severity.rating), "Original": original },
+        "Title": title,
+        "Description": clip(&description, 1024),
+        "Resources": [{
+            "Type": context.resource_type,
+            "Id": resource,
+            "Partition": context.partition,
+            "Region": context.region,
+        }],
+        "Vulnerabilities": [vulnerability(f)],
+        "RecordState": "ACTIVE",
+        "Workflow": { "Status": workflow },
+        "ProductFields": { "lambda-audit/purl": p.purl, "lambda-audit/ecosystem": p.ecosystem.as_str() },
+    });
+    if let Some(reason) = &f.suppressed_reason {
+        finding["Note"] = json!({
+            "Text": clip(reason, 512),
+            "UpdatedBy": GENERATOR_ID,
+            "UpdatedAt": context.timestamp,
+        });
+    }
+    if let Some(url) = f.references.first() {
+        finding["SourceUrl"] = Value::from(url.as_str());
+    }
+    finding
 }
 
 impl Renderer for Asff<'_> {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
-        let resource = self.resource_id(report);
+        let resource = resource_id(self.context, report);
         let list: Vec<Value> = ordered(&report.findings)
             .into_iter()
-            .map(|f| self.finding(&resource, f))
+            .map(|f| finding(self.context, &resource, f))
             .collect();
         write_sorted(Value::Array(list), out)
     }

@@ -3,7 +3,7 @@
 //! Every renderer is a pure function of its inputs (the report, the baseline
 //! changes, the options): the same input gives byte-identical output.
 
-mod asff;
+pub mod asff;
 mod cyclonedx;
 mod json;
 mod markdown;

@@ -3,9 +3,9 @@
 
 use super::config::{self, AwsOptions};
 use super::download::Downloader;
-use super::fetch::{FetchError, LayerCache, ScanOutcome, Scanner};
+use super::error::sdk_message;
+use super::{FetchError, LayerCache, ScanOutcome, Scanner};
 use analyzer::Limits;
-use aws_sdk_lambda::error::ProvideErrorMetadata;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -45,14 +45,7 @@ pub async fn list_functions(lambda: &aws_sdk_lambda::Client) -> Result<Vec<Strin
     let mut pages = lambda.list_functions().into_paginator().send();
     let mut arns = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| match e.as_service_error() {
-            Some(s) => format!(
-                "{}: {}",
-                s.code().unwrap_or("error"),
-                s.message().unwrap_or("no message")
-            ),
-            None => e.to_string(),
-        })?;
+        let page = page.map_err(|e| sdk_message(&e))?;
         arns.extend(
             page.functions()
                 .iter()

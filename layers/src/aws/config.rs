@@ -37,13 +37,3 @@ pub async fn load(options: &AwsOptions, region: Option<&str>) -> SdkConfig {
 pub fn lambda(config: &SdkConfig) -> aws_sdk_lambda::Client {
     aws_sdk_lambda::Client::new(config)
 }
-
-/// An S3 client; path-style addressing when a custom endpoint is set (emulators
-/// have no per-bucket host names).
-pub fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
-    let path_style = config.endpoint_url().is_some();
-    let conf = aws_sdk_s3::config::Builder::from(config)
-        .force_path_style(path_style)
-        .build();
-    aws_sdk_s3::Client::from_conf(conf)
-}

@@ -1,12 +1,20 @@
-//! Deployed functions: AWS configuration, downloads, fetching a function and its
-//! layers, and scanning a whole account.
+//! Deployed functions: AWS configuration, the Lambda API calls, downloads,
+//! scanning a function and its layers, and scanning a whole account.
 
 pub mod account;
 pub mod arn;
+pub mod asff;
 pub mod config;
 pub mod download;
-pub mod fetch;
+pub mod error;
+mod lambda_api;
+mod layer_cache;
+mod outcome;
+mod scan;
 
 pub use config::AwsOptions;
 pub use download::{CodeUrlRewrite, DownloadError, Downloader};
-pub use fetch::{FetchError, LayerCache, ScanOutcome, Scanned, Scanner, SubjectKind};
+pub use error::sdk_message;
+pub use layer_cache::LayerCache;
+pub use outcome::{FetchError, ScanOutcome, Scanned, SubjectKind};
+pub use scan::Scanner;

@@ -2,10 +2,11 @@
 //! out as in the AWS documentation's examples), direct invocations and events
 //! to ignore; and the template's event pattern against the parser.
 
+#[path = "../../layers/tests/aws_support/mod.rs"]
 mod aws_support;
 
 use aws_support::fixtures;
-use lambda_audit_layers::trigger::event::{self, Trigger, LAMBDA_EVENT_NAMES};
+use lambda_audit_trigger::event::{self, Trigger, LAMBDA_EVENT_NAMES};
 use serde_json::Value;
 
 const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:orders-api";

@@ -2,6 +2,7 @@
 //! scripted) Lambda Runtime API for events and posts the handler's answers and
 //! errors back.
 
+#[path = "../../layers/tests/aws_support/mod.rs"]
 mod aws_support;
 
 use aws_support::{fixtures, Canned, Scripted};

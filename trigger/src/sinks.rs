@@ -1,16 +1,16 @@
 //! Where scan results go, as configured by environment variables:
 //!
-//! - `LAMBDA_AUDIT_EVENT_BUS`: EventBridge bus name or ARN (PutEvents; see [`super::messages`]);
+//! - `LAMBDA_AUDIT_EVENT_BUS`: EventBridge bus name or ARN (PutEvents; see [`crate::messages`]);
 //! - `LAMBDA_AUDIT_SECURITY_HUB` = `true`: Security Hub BatchImportFindings (ASFF);
 //! - `LAMBDA_AUDIT_REPORT_BUCKET` (+ `LAMBDA_AUDIT_REPORT_PREFIX`, default
-//!   `lambda-audit/`): JSON reports and inventories in S3 (see [`super::store`]).
+//!   `lambda-audit/`): JSON reports and inventories in S3 (see [`crate::store`]).
 
-use super::asff::{self, Place};
-use super::messages::{ScanResult, EVENT_SOURCE, FINDING_DETAIL_TYPE, SCAN_DETAIL_TYPE};
-use super::store::sdk_message;
-use super::store::ReportStore;
+use crate::asff::{self, Presence};
+use crate::messages::{ScanResult, EVENT_SOURCE, FINDING_DETAIL_TYPE, SCAN_DETAIL_TYPE};
+use crate::store::ReportStore;
 use aws_config::SdkConfig;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use layers::aws::sdk_message;
 
 /// Which sinks are on.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -50,7 +50,7 @@ pub enum SinkError {
     #[error("Security Hub BatchImportFindings: {0}")]
     SecurityHub(String),
     #[error(transparent)]
-    Store(#[from] super::store::StoreError),
+    Store(#[from] crate::store::StoreError),
 }
 
 /// EventBridge allows 10 entries per PutEvents call.
@@ -78,7 +78,7 @@ impl Sinks {
                 .then(|| aws_sdk_securityhub::Client::new(sdk)),
             store: config.report_bucket.clone().map(|bucket| {
                 ReportStore::new(
-                    crate::aws::config::s3(sdk),
+                    crate::clients::s3(sdk),
                     bucket,
                     config.report_prefix.clone(),
                 )
@@ -145,21 +145,24 @@ impl Sinks {
         let Some(report) = &result.report else {
             return Ok(0);
         };
-        let place = Place::of(&result.subject).ok_or_else(|| {
-            SinkError::SecurityHub(format!("`{}` is not a Lambda ARN", result.subject))
-        })?;
-        let mut findings: Vec<_> = report
+        let context =
+            layers::aws::asff::context(&result.subject, now.to_string()).ok_or_else(|| {
+                SinkError::SecurityHub(format!("`{}` is not a Lambda ARN", result.subject))
+            })?;
+        let present = report
             .findings
             .iter()
             .filter(|f| f.status == analyzer::findings::Status::Open)
-            .map(|f| asff::finding(&result.subject, result.kind, &place, f, now, true))
-            .collect();
-        findings.extend(
-            result
-                .resolved_findings
-                .iter()
-                .map(|f| asff::finding(&result.subject, result.kind, &place, f, now, false)),
-        );
+            .map(|f| asff::finding(&context, f, Presence::Present));
+        let gone = result
+            .resolved_findings
+            .iter()
+            .map(|f| asff::finding(&context, f, Presence::Gone));
+        let findings = present
+            .chain(gone)
+            .map(|v| asff::to_sdk(&v))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| SinkError::SecurityHub(e.to_string()))?;
         let mut imported = 0;
         for chunk in findings.chunks(FINDINGS_PER_CALL) {
             let out = client

@@ -5,10 +5,10 @@
 //! - `LAMBDA_AUDIT_DB`: a path (what `--db` accepts); default [`DEFAULT_DB_PATH`].
 //! - `LAMBDA_AUDIT_DB_S3`: `s3://bucket/key` (wins over `LAMBDA_AUDIT_DB`).
 
-use super::store::sdk_message;
 use analyzer::advisories::{Database, DatabaseOrigin, IndexCache};
 use analyzer::findings::ScanReport;
 use analyzer::inventory::Inventory;
+use layers::aws::sdk_message;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 

@@ -5,10 +5,10 @@
 //! Keys: `{prefix}reports/{region}/{account}/{kind}/{name}/{version}.json` and
 //! `{prefix}inventories/…` (same layout).
 
-use crate::aws::arn::{FunctionArn, LayerVersionArn};
-use crate::aws::{Scanned, SubjectKind};
 use analyzer::findings::ScanReport;
 use aws_sdk_s3::primitives::ByteStream;
+use layers::aws::arn::{FunctionArn, LayerVersionArn};
+use layers::aws::{sdk_message, Scanned, SubjectKind};
 use serde::{Deserialize, Serialize};
 
 /// A report as stored: the scan's subject and cause around the findings.
@@ -189,32 +189,6 @@ impl ReportStore {
             }
         }
         Ok(out)
-    }
-}
-
-/// An SDK error (of any AWS SDK client: they share `SdkError`) with its service
-/// code and message when there is one.
-pub(crate) fn sdk_message<E, R>(err: &aws_sdk_s3::error::SdkError<E, R>) -> String
-where
-    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    match err.as_service_error() {
-        Some(e) => format!(
-            "{}: {}",
-            e.code().unwrap_or("error"),
-            e.message().unwrap_or("no message")
-        ),
-        None => {
-            let mut text = err.to_string();
-            let mut source = std::error::Error::source(err);
-            while let Some(s) = source {
-                text.push_str(": ");
-                text.push_str(&s.to_string());
-                source = s.source();
-            }
-            text
-        }
     }
 }
 

@@ -3,11 +3,12 @@
 //! are exactly those the handler acts on, and the envelopes EventBridge builds
 //! parse into the same scans.
 
+#[path = "../../layers/tests/aws_support/mod.rs"]
 mod aws_support;
 
 use aws_support::{fixtures, Moto, REGION};
-use lambda_audit_layers::aws::{config, AwsOptions};
-use lambda_audit_layers::trigger::event::{self, Trigger};
+use lambda_audit_trigger::event::{self, Trigger};
+use layers::aws::{config, AwsOptions};
 use serde_json::Value;
 
 fn rule_pattern() -> String {

@@ -1,9 +1,9 @@
 //! The post-deploy trigger as a Lambda function (custom runtime: package this
 //! binary as `bootstrap`). Configuration comes from environment variables; see
-//! `lambda_audit_layers::trigger` and deploy/README.md.
+//! `lambda_audit_trigger` and deploy/README.md.
 
-use lambda_audit_layers::trigger::database::osv_loader;
-use lambda_audit_layers::trigger::{Handler, HandlerConfig};
+use lambda_audit_trigger::database::osv_loader;
+use lambda_audit_trigger::{Handler, HandlerConfig};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use std::sync::Arc;

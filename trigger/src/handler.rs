@@ -1,17 +1,18 @@
 //! The handler's work for one event: decide, scan (or re-match stored
 //! inventories), match against the advisory database, and publish.
 
-use super::database::{DatabaseCache, DatabaseSource, LoadMatcher, Matcher};
-use super::event::{self, Trigger};
-use super::messages::{diff, ScanResult, ScanStatus};
-use super::sinks::{SinkConfig, SinkError, Sinks};
-use super::store::StoredReport;
-use crate::aws::config::{self, AwsOptions};
-use crate::aws::{
-    CodeUrlRewrite, Downloader, LayerCache, ScanOutcome, Scanned, Scanner, SubjectKind,
-};
+use crate::database::{DatabaseCache, DatabaseSource, LoadMatcher, Matcher};
+use crate::event::{self, Trigger};
+use crate::messages::{diff, ScanResult, ScanStatus};
+use crate::sinks::{SinkConfig, SinkError, Sinks};
+use crate::store::StoredReport;
+use analyzer::date::rfc3339_now;
 use analyzer::Limits;
 use aws_config::SdkConfig;
+use layers::aws::config::{self, AwsOptions};
+use layers::aws::{
+    CodeUrlRewrite, Downloader, LayerCache, ScanOutcome, Scanned, Scanner, SubjectKind,
+};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -153,7 +154,7 @@ impl Handler {
     /// Concludes and publishes one scan.
     async fn finish(
         &self,
-        outcome: Result<ScanOutcome, crate::aws::FetchError>,
+        outcome: Result<ScanOutcome, layers::aws::FetchError>,
         kind: SubjectKind,
         named: &str,
         cause: &str,
@@ -180,7 +181,7 @@ impl Handler {
 
     async fn matcher(&self) -> Result<Arc<dyn Matcher>, HandlerError> {
         self.database
-            .matcher(&self.config.database, &config::s3(&self.sdk))
+            .matcher(&self.config.database, &crate::clients::s3(&self.sdk))
             .await
             .map_err(HandlerError::Database)
     }
@@ -189,7 +190,7 @@ impl Handler {
     /// report, and stored.
     async fn conclude(
         &self,
-        outcome: Result<ScanOutcome, crate::aws::FetchError>,
+        outcome: Result<ScanOutcome, layers::aws::FetchError>,
         kind: SubjectKind,
         named: &str,
         cause: &str,
@@ -293,17 +294,9 @@ impl Handler {
 
     async fn publish(&self, result: &ScanResult) -> Result<(), HandlerError> {
         Box::pin(self.sinks.publish_events(result)).await?;
-        Box::pin(self.sinks.publish_security_hub(result, &now())).await?;
+        Box::pin(self.sinks.publish_security_hub(result, &rfc3339_now())).await?;
         Ok(())
     }
-}
-
-/// The current time in ISO 8601, as ASFF wants it.
-fn now() -> String {
-    use aws_sdk_securityhub::primitives::{DateTime, DateTimeFormat};
-    DateTime::from(std::time::SystemTime::now())
-        .fmt(DateTimeFormat::DateTime)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
 
 /// A result as the handler answers it.

@@ -8,6 +8,7 @@
 //! so the sinks can be checked on exact findings; the real database is the
 //! matching engine's concern.
 
+#[path = "../../layers/tests/aws_support/mod.rs"]
 mod aws_support;
 
 use analyzer::findings::{
@@ -16,11 +17,11 @@ use analyzer::findings::{
 };
 use analyzer::inventory::Inventory;
 use aws_support::{corpus, fixtures, Moto, Scripted, ACCOUNT, REGION};
-use lambda_audit_layers::aws::download::sha256_hex;
-use lambda_audit_layers::aws::{config, AwsOptions, CodeUrlRewrite};
-use lambda_audit_layers::trigger::database::{osv_loader, DatabaseSource, LoadMatcher, Matcher};
-use lambda_audit_layers::trigger::sinks::SinkConfig;
-use lambda_audit_layers::trigger::{Handler, HandlerConfig};
+use lambda_audit_trigger::database::{osv_loader, DatabaseSource, LoadMatcher, Matcher};
+use lambda_audit_trigger::sinks::SinkConfig;
+use lambda_audit_trigger::{Handler, HandlerConfig};
+use layers::aws::download::sha256_hex;
+use layers::aws::{config, AwsOptions, CodeUrlRewrite};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
@@ -170,7 +171,7 @@ async fn handler_end_to_end() {
         endpoint_url: Some(moto.endpoint.clone()),
     };
     let sdk = config::load(&options, None).await;
-    let s3 = config::s3(&sdk);
+    let s3 = lambda_audit_trigger::clients::s3(&sdk);
     for bucket in ["reports", "advisories"] {
         s3.create_bucket().bucket(bucket).send().await.unwrap();
     }

@@ -202,7 +202,7 @@ fn function_call(name: &str, request: &Value, response: &Value, region: Option<S
     };
     // A qualified ARN in the response already names the version.
     let qualified =
-        crate::aws::arn::FunctionArn::parse(function).is_ok_and(|a| a.qualifier.is_some());
+        layers::aws::arn::FunctionArn::parse(function).is_ok_and(|a| a.qualifier.is_some());
     let qualifier = match str_at(response, &["version"]) {
         Some(v) if v != "$LATEST" && !qualified => Some(v.to_string()),
         _ => None,

@@ -14,10 +14,10 @@
 //! (`ecosystem`, `name`, `version`, `purl`), `fixedVersion`, `loaded`,
 //! `locations` (`artifact`, `path`, `lambdaPath`).
 
-use crate::aws::SubjectKind;
 use analyzer::findings::{
     DatabaseInfo, Finding, PackageRef, ScanReport, Severity, Status, Summary,
 };
+use layers::aws::SubjectKind;
 use serde::{Deserialize, Serialize};
 
 /// EventBridge `Source` of every event the trigger publishes.

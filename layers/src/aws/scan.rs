@@ -1,0 +1,244 @@
+//! Scanning what is deployed: a function's code from its presigned location,
+//! each of its layer versions, all verified against Lambda's SHA-256, then
+//! inventoried with the same engine as local files.
+
+use super::arn::LayerVersionArn;
+use super::download::{DownloadError, Downloader};
+use super::lambda_api::{self, CodeRef, FunctionLookup};
+use super::layer_cache::{LayerBlob, LayerCache, LayerFailure, LayerResult};
+use super::outcome::{FetchError, ScanOutcome, Scanned, SubjectKind};
+use crate::layout::{Artifact, ArtifactRole};
+use crate::runtime::Runtime;
+use crate::Deployment;
+use analyzer::archive::ArchiveTree;
+use analyzer::extract::{self, Extractor};
+use analyzer::inventory::Inventory;
+use analyzer::Limits;
+use std::sync::Arc;
+
+/// Fetches and scans deployed functions and layers in one region.
+#[derive(Clone)]
+pub struct Scanner {
+    lambda: aws_sdk_lambda::Client,
+    downloader: Downloader,
+    limits: Limits,
+    extractors: Arc<Vec<Box<dyn Extractor>>>,
+    layers: Arc<LayerCache>,
+}
+
+impl Scanner {
+    /// A scanner using `lambda`, downloading with `downloader` and sharing `layers`
+    /// with other scanners of the same batch.
+    pub fn new(
+        lambda: aws_sdk_lambda::Client,
+        downloader: Downloader,
+        limits: Limits,
+        layers: Arc<LayerCache>,
+    ) -> Scanner {
+        Scanner {
+            lambda,
+            downloader,
+            limits,
+            extractors: Arc::new(extract::all()),
+            layers,
+        }
+    }
+
+    /// The layer cache this scanner fills.
+    pub fn layer_cache(&self) -> &Arc<LayerCache> {
+        &self.layers
+    }
+
+    /// Scans a function by name or ARN, at `qualifier` (version or alias) when given.
+    pub async fn scan_function(
+        &self,
+        function: &str,
+        qualifier: Option<&str>,
+    ) -> Result<ScanOutcome, FetchError> {
+        let mut expired_once = false;
+        let (info, bytes) = loop {
+            let (info, code) =
+                match lambda_api::get_function(&self.lambda, function, qualifier).await? {
+                    FunctionLookup::Found { info, code } => (info, code),
+                    FunctionLookup::Ends(outcome) => return Ok(outcome),
+                };
+            match self.download(&code).await {
+                Ok(bytes) => break (info, bytes),
+                Err(DownloadError::Expired) if !expired_once => expired_once = true,
+                Err(source) => {
+                    return Err(FetchError::Download {
+                        subject: info.subject,
+                        source,
+                    })
+                }
+            }
+        };
+        let mut blobs = Vec::with_capacity(info.layers.len());
+        for arn in &info.layers {
+            match self.layer(arn).await {
+                Ok(blob) => blobs.push(blob),
+                Err(LayerFailure::Gone) => {
+                    return Ok(ScanOutcome::Gone {
+                        subject: info.subject,
+                        detail: format!("its layer version {arn} no longer exists"),
+                    })
+                }
+                Err(LayerFailure::Error(e)) => return Err(e),
+            }
+        }
+        let limits = self.limits.clone();
+        let extractors = self.extractors.clone();
+        let layer_arns = info.layers.clone();
+        let subject = info.subject.clone();
+        let runtime = info.runtime.clone();
+        let inventory = tokio::task::spawn_blocking(move || {
+            inventory_function(
+                &subject,
+                bytes,
+                &layer_arns,
+                &blobs,
+                runtime.as_deref(),
+                &limits,
+                &extractors,
+            )
+        })
+        .await
+        .map_err(|e| FetchError::Archive(format!("inventory task failed: {e}")))??;
+        Ok(ScanOutcome::Scanned(Box::new(Scanned {
+            kind: SubjectKind::Function,
+            subject: info.subject,
+            runtime: info.runtime,
+            layers: info.layers,
+            inventory,
+        })))
+    }
+
+    /// Scans one layer version alone (its files as mounted in /opt).
+    pub async fn scan_layer(&self, arn: &str) -> Result<ScanOutcome, FetchError> {
+        let blob = match self.layer(arn).await {
+            Ok(blob) => blob,
+            Err(LayerFailure::Gone) => {
+                return Ok(ScanOutcome::Gone {
+                    subject: arn.to_string(),
+                    detail: "the layer version no longer exists".into(),
+                })
+            }
+            Err(LayerFailure::Error(e)) => return Err(e),
+        };
+        let limits = self.limits.clone();
+        let extractors = self.extractors.clone();
+        let name = arn.to_string();
+        let inventory = tokio::task::spawn_blocking(move || {
+            let tree = open(&name, blob.bytes.clone(), &limits)?;
+            let deployment = Deployment {
+                function: None,
+                layers: vec![Artifact {
+                    role: ArtifactRole::Layer(1),
+                    tree,
+                }],
+                runtime: None,
+            };
+            Ok::<_, FetchError>(deployment.inventory_with(&extractors, &|_| Some(blob.scan_copy())))
+        })
+        .await
+        .map_err(|e| FetchError::Archive(format!("inventory task failed: {e}")))??;
+        Ok(ScanOutcome::Scanned(Box::new(Scanned {
+            kind: SubjectKind::Layer,
+            subject: arn.to_string(),
+            runtime: None,
+            layers: vec![arn.to_string()],
+            inventory,
+        })))
+    }
+
+    /// The code at `code`'s location, verified against its SHA-256.
+    async fn download(&self, code: &CodeRef) -> Result<Vec<u8>, DownloadError> {
+        self.downloader
+            .fetch_verified(&code.location, &code.sha256)
+            .await
+    }
+
+    /// A layer version from the cache, downloading and scanning it the first time.
+    async fn layer(&self, arn: &str) -> LayerResult {
+        self.layers.get_or_fetch(arn, self.fetch_layer(arn)).await
+    }
+
+    async fn fetch_layer(&self, arn: &str) -> LayerResult {
+        let parsed = LayerVersionArn::parse(arn).map_err(|e| {
+            LayerFailure::Error(FetchError::Invalid {
+                subject: arn.to_string(),
+                message: e.to_string(),
+            })
+        })?;
+        let mut expired_once = false;
+        let bytes = loop {
+            let code = match lambda_api::locate_layer(&self.lambda, &parsed).await {
+                Ok(Some(code)) => code,
+                Ok(None) => return Err(LayerFailure::Gone),
+                Err(e) => return Err(LayerFailure::Error(e)),
+            };
+            match self.download(&code).await {
+                Ok(bytes) => break bytes,
+                Err(DownloadError::Expired) if !expired_once => expired_once = true,
+                Err(source) => {
+                    return Err(LayerFailure::Error(FetchError::Download {
+                        subject: arn.to_string(),
+                        source,
+                    }))
+                }
+            }
+        };
+        self.layers.count_download();
+        let limits = self.limits.clone();
+        let extractors = self.extractors.clone();
+        let name = arn.to_string();
+        let blob = tokio::task::spawn_blocking(move || {
+            let tree = open(&name, bytes.clone(), &limits)?;
+            let scan = extract::scan_tree(&tree, &extractors);
+            Ok::<_, FetchError>(LayerBlob { bytes, scan })
+        })
+        .await
+        .map_err(|e| FetchError::Archive(format!("layer scan task failed: {e}")))
+        .and_then(|r| r)
+        .map_err(LayerFailure::Error)?;
+        Ok(Arc::new(blob))
+    }
+}
+
+fn open(name: &str, bytes: Vec<u8>, limits: &Limits) -> Result<ArchiveTree, FetchError> {
+    ArchiveTree::open_bytes(name, bytes, limits).map_err(|e| FetchError::Archive(e.to_string()))
+}
+
+/// Builds the deployment (function code + layers in order) and inventories it,
+/// reusing each layer's cached scan.
+fn inventory_function(
+    subject: &str,
+    code: Vec<u8>,
+    layer_arns: &[String],
+    blobs: &[Arc<LayerBlob>],
+    runtime: Option<&str>,
+    limits: &Limits,
+    extractors: &[Box<dyn Extractor>],
+) -> Result<Inventory, FetchError> {
+    let function = Artifact {
+        role: ArtifactRole::Function,
+        tree: open(subject, code, limits)?,
+    };
+    let mut layers = Vec::with_capacity(blobs.len());
+    for (i, (arn, blob)) in layer_arns.iter().zip(blobs).enumerate() {
+        layers.push(Artifact {
+            role: ArtifactRole::Layer(i + 1),
+            tree: open(arn, blob.bytes.clone(), limits)?,
+        });
+    }
+    let deployment = Deployment {
+        function: Some(function),
+        layers,
+        runtime: runtime.and_then(|r| r.parse::<Runtime>().ok()),
+    };
+    let cached = |a: &Artifact| match a.role {
+        ArtifactRole::Layer(n) => blobs.get(n - 1).map(|b| b.scan_copy()),
+        _ => None,
+    };
+    Ok(deployment.inventory_with(extractors, &cached))
+}

@@ -1,0 +1,402 @@
+//! Findings for Security Hub's BatchImportFindings: the very ASFF findings
+//! `lambda-audit function --format asff` prints (built by
+//! `analyzer::report::asff`), converted to the SDK's types.
+//!
+//! The trigger adds one thing the CLI never has: a finding that is gone since
+//! the subject's previous report is imported again with `RecordState`
+//! `ARCHIVED` and `Workflow.Status` `RESOLVED`.
+//!
+//! The SDK's types do not deserialize from JSON (that serde support is
+//! unstable), so [`to_sdk`] maps the ASFF fields one by one. It refuses any
+//! field it does not map, so a field added to the shared builder fails the
+//! tests here instead of silently never reaching Security Hub.
+
+use analyzer::findings::Finding;
+use analyzer::report::asff;
+use analyzer::report::AsffContext;
+use aws_sdk_securityhub::types::{
+    AwsSecurityFinding, Cvss, Note, Partition, RecordState, Resource, Severity, SeverityLabel,
+    SoftwarePackage, Vulnerability, VulnerabilityFixAvailable, VulnerabilityVendor, Workflow,
+    WorkflowStatus,
+};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// Whether a finding is present in the subject's latest scan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// Found by the latest scan: imported as the CLI prints it.
+    Present,
+    /// Found by the previous scan only: archived and resolved.
+    Gone,
+}
+
+/// The ASFF finding for `finding` about the resource `context.resource_id`
+/// names (see `layers::aws::asff::context`), as JSON.
+pub fn finding(context: &AsffContext, finding: &Finding, presence: Presence) -> Value {
+    let resource = context.resource_id.clone().unwrap_or_default();
+    let mut value = asff::finding(context, &resource, finding);
+    if presence == Presence::Gone {
+        value["RecordState"] = Value::from("ARCHIVED");
+        value["Workflow"] = serde_json::json!({ "Status": "RESOLVED" });
+    }
+    value
+}
+
+/// An ASFF finding that cannot be expressed in the SDK's types.
+#[derive(Debug, thiserror::Error)]
+#[error("ASFF {path}: {problem}")]
+pub struct AsffError {
+    /// Where in the finding, e.g. `Vulnerabilities[0].Cvss[0].BaseScore`.
+    pub path: String,
+    pub problem: String,
+}
+
+/// The SDK's form of an ASFF finding (one element of `--format asff`'s array).
+pub fn to_sdk(value: &Value) -> Result<AwsSecurityFinding, AsffError> {
+    let mut f = Fields::of(String::new(), value)?;
+    let finding = AwsSecurityFinding::builder()
+        .set_schema_version(f.text("SchemaVersion")?)
+        .set_id(f.text("Id")?)
+        .set_product_arn(f.text("ProductArn")?)
+        .set_generator_id(f.text("GeneratorId")?)
+        .set_aws_account_id(f.text("AwsAccountId")?)
+        .set_types(f.texts("Types")?)
+        .set_created_at(f.text("CreatedAt")?)
+        .set_updated_at(f.text("UpdatedAt")?)
+        .set_severity(f.object("Severity")?.map(severity).transpose()?)
+        .set_title(f.text("Title")?)
+        .set_description(f.text("Description")?)
+        .set_resources(each(f.objects("Resources")?, resource)?)
+        .set_vulnerabilities(each(f.objects("Vulnerabilities")?, vulnerability)?)
+        .set_record_state(
+            f.text("RecordState")?
+                .map(|s| RecordState::from(s.as_str())),
+        )
+        .set_workflow(f.object("Workflow")?.map(workflow).transpose()?)
+        .set_product_fields(f.text_map("ProductFields")?)
+        .set_note(f.object("Note")?.map(note).transpose()?)
+        .set_source_url(f.text("SourceUrl")?)
+        .build();
+    f.done()?;
+    Ok(finding)
+}
+
+fn severity(mut f: Fields<'_>) -> Result<Severity, AsffError> {
+    let severity = Severity::builder()
+        .set_label(f.text("Label")?.map(|s| SeverityLabel::from(s.as_str())))
+        .set_original(f.text("Original")?)
+        .build();
+    f.done()?;
+    Ok(severity)
+}
+
+fn resource(mut f: Fields<'_>) -> Result<Resource, AsffError> {
+    let resource = Resource::builder()
+        .set_type(f.text("Type")?)
+        .set_id(f.text("Id")?)
+        .set_partition(f.text("Partition")?.map(|s| Partition::from(s.as_str())))
+        .set_region(f.text("Region")?)
+        .build();
+    f.done()?;
+    Ok(resource)
+}
+
+fn vulnerability(mut f: Fields<'_>) -> Result<Vulnerability, AsffError> {
+    let vulnerability = Vulnerability::builder()
+        .set_id(f.text("Id")?)
+        .set_vulnerable_packages(each(f.objects("VulnerablePackages")?, package)?)
+        .set_cvss(each(f.objects("Cvss")?, cvss)?)
+        .set_related_vulnerabilities(f.texts("RelatedVulnerabilities")?)
+        .set_vendor(f.object("Vendor")?.map(vendor).transpose()?)
+        .set_reference_urls(f.texts("ReferenceUrls")?)
+        .set_fix_available(
+            f.text("FixAvailable")?
+                .map(|s| VulnerabilityFixAvailable::from(s.as_str())),
+        )
+        .build();
+    f.done()?;
+    Ok(vulnerability)
+}
+
+fn package(mut f: Fields<'_>) -> Result<SoftwarePackage, AsffError> {
+    let package = SoftwarePackage::builder()
+        .set_name(f.text("Name")?)
+        .set_epoch(f.text("Epoch")?)
+        .set_version(f.text("Version")?)
+        .set_package_manager(f.text("PackageManager")?)
+        .set_file_path(f.text("FilePath")?)
+        .set_fixed_in_version(f.text("FixedInVersion")?)
+        .set_remediation(f.text("Remediation")?)
+        .build();
+    f.done()?;
+    Ok(package)
+}
+
+fn cvss(mut f: Fields<'_>) -> Result<Cvss, AsffError> {
+    let cvss = Cvss::builder()
+        .set_version(f.text("Version")?)
+        .set_base_score(f.number("BaseScore")?)
+        .set_base_vector(f.text("BaseVector")?)
+        .set_source(f.text("Source")?)
+        .build();
+    f.done()?;
+    Ok(cvss)
+}
+
+fn vendor(mut f: Fields<'_>) -> Result<VulnerabilityVendor, AsffError> {
+    let vendor = VulnerabilityVendor::builder()
+        .set_name(f.text("Name")?)
+        .set_url(f.text("Url")?)
+        .build();
+    f.done()?;
+    Ok(vendor)
+}
+
+fn workflow(mut f: Fields<'_>) -> Result<Workflow, AsffError> {
+    let workflow = Workflow::builder()
+        .set_status(f.text("Status")?.map(|s| WorkflowStatus::from(s.as_str())))
+        .build();
+    f.done()?;
+    Ok(workflow)
+}
+
+fn note(mut f: Fields<'_>) -> Result<Note, AsffError> {
+    let note = Note::builder()
+        .set_text(f.text("Text")?)
+        .set_updated_by(f.text("UpdatedBy")?)
+        .set_updated_at(f.text("UpdatedAt")?)
+        .build();
+    f.done()?;
+    Ok(note)
+}
+
+/// Converts each object of a list, keeping an absent list absent.
+fn each<T>(
+    list: Option<Vec<Fields<'_>>>,
+    convert: impl Fn(Fields<'_>) -> Result<T, AsffError>,
+) -> Result<Option<Vec<T>>, AsffError> {
+    list.map(|l| l.into_iter().map(convert).collect())
+        .transpose()
+}
+
+/// One JSON object of a finding, read field by field: [`Fields::done`] fails
+/// on any field that was not read.
+struct Fields<'a> {
+    path: String,
+    map: &'a Map<String, Value>,
+    read: Vec<&'static str>,
+}
+
+impl<'a> Fields<'a> {
+    fn of(path: String, value: &'a Value) -> Result<Fields<'a>, AsffError> {
+        match value.as_object() {
+            Some(map) => Ok(Fields {
+                path,
+                map,
+                read: Vec::new(),
+            }),
+            None => Err(AsffError {
+                path: Self::shown(&path),
+                problem: "is not an object".into(),
+            }),
+        }
+    }
+
+    fn shown(path: &str) -> String {
+        if path.is_empty() {
+            "finding".into()
+        } else {
+            path.to_string()
+        }
+    }
+
+    fn child(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    fn error(&self, key: &str, problem: &str) -> AsffError {
+        AsffError {
+            path: self.child(key),
+            problem: problem.into(),
+        }
+    }
+
+    fn take(&mut self, key: &'static str) -> Option<&'a Value> {
+        self.read.push(key);
+        self.map.get(key)
+    }
+
+    fn text(&mut self, key: &'static str) -> Result<Option<String>, AsffError> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(self.error(key, "is not a string")),
+        }
+    }
+
+    fn number(&mut self, key: &'static str) -> Result<Option<f64>, AsffError> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_f64()
+                .map(Some)
+                .ok_or_else(|| self.error(key, "is not a number")),
+        }
+    }
+
+    fn list(&mut self, key: &'static str) -> Result<Option<&'a Vec<Value>>, AsffError> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::Array(items)) => Ok(Some(items)),
+            Some(_) => Err(self.error(key, "is not a list")),
+        }
+    }
+
+    fn texts(&mut self, key: &'static str) -> Result<Option<Vec<String>>, AsffError> {
+        let Some(items) = self.list(key)? else {
+            return Ok(None);
+        };
+        items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| self.error(key, "is not a list of strings"))
+            })
+            .collect::<Result<_, _>>()
+            .map(Some)
+    }
+
+    fn objects(&mut self, key: &'static str) -> Result<Option<Vec<Fields<'a>>>, AsffError> {
+        let Some(items) = self.list(key)? else {
+            return Ok(None);
+        };
+        let path = self.child(key);
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Fields::of(format!("{path}[{i}]"), v))
+            .collect::<Result<_, _>>()
+            .map(Some)
+    }
+
+    fn object(&mut self, key: &'static str) -> Result<Option<Fields<'a>>, AsffError> {
+        let path = self.child(key);
+        self.take(key).map(|v| Fields::of(path, v)).transpose()
+    }
+
+    fn text_map(
+        &mut self,
+        key: &'static str,
+    ) -> Result<Option<HashMap<String, String>>, AsffError> {
+        let Some(value) = self.take(key) else {
+            return Ok(None);
+        };
+        let map = value
+            .as_object()
+            .ok_or_else(|| self.error(key, "is not an object"))?;
+        map.iter()
+            .map(|(k, v)| match v.as_str() {
+                Some(s) => Ok((k.clone(), s.to_string())),
+                None => Err(self.error(key, "is not a map of strings")),
+            })
+            .collect::<Result<_, _>>()
+            .map(Some)
+    }
+
+    /// Fails on the first field that was not read.
+    fn done(self) -> Result<(), AsffError> {
+        match self.map.keys().find(|k| !self.read.contains(&k.as_str())) {
+            None => Ok(()),
+            Some(unknown) => Err(AsffError {
+                path: self.child(unknown),
+                problem: "has no Security Hub mapping here".into(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messages::tests::finding as sample;
+    use serde_json::json;
+
+    fn context() -> AsffContext {
+        layers::aws::asff::context(
+            "arn:aws:lambda:eu-west-1:123456789012:function:app:3",
+            "2026-11-23T10:00:00Z".into(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_gone_finding_is_archived_and_resolved_and_otherwise_the_same() {
+        let f = sample("GHSA-1", "axios", "0.21.0");
+        let present = finding(&context(), &f, Presence::Present);
+        let gone = finding(&context(), &f, Presence::Gone);
+        assert_eq!(present["RecordState"], "ACTIVE");
+        assert_eq!(present["Workflow"]["Status"], "NEW");
+        assert_eq!(gone["RecordState"], "ARCHIVED");
+        assert_eq!(gone["Workflow"]["Status"], "RESOLVED");
+        let strip = |mut v: Value| {
+            let o = v.as_object_mut().unwrap();
+            o.remove("RecordState");
+            o.remove("Workflow");
+            v
+        };
+        assert_eq!(strip(present), strip(gone));
+    }
+
+    #[test]
+    fn the_sdk_finding_carries_every_field() {
+        let mut f = sample("GHSA-1", "axios", "0.21.0");
+        f.loaded = false;
+        let sdk = to_sdk(&finding(&context(), &f, Presence::Present)).unwrap();
+        assert_eq!(
+            sdk.id(),
+            Some(
+                "arn:aws:lambda:eu-west-1:123456789012:function:app:3/GHSA-1/pkg:npm/axios@0.21.0"
+            )
+        );
+        assert_eq!(sdk.aws_account_id(), Some("123456789012"));
+        assert_eq!(sdk.title(), Some("GHSA-1 in axios 0.21.0 (npm)"));
+        assert_eq!(
+            sdk.severity().and_then(|s| s.label()),
+            Some(&SeverityLabel::High)
+        );
+        assert_eq!(sdk.record_state(), Some(&RecordState::Active));
+        assert_eq!(sdk.resources()[0].r#type(), Some("AwsLambdaFunction"));
+        let v = &sdk.vulnerabilities()[0];
+        assert_eq!(v.related_vulnerabilities(), ["CVE-GHSA-1".to_string()]);
+        let p = &v.vulnerable_packages()[0];
+        assert_eq!(
+            (p.name(), p.version(), p.fixed_in_version()),
+            (Some("axios"), Some("0.21.0"), Some("9.9.9"))
+        );
+        assert_eq!(
+            sdk.product_fields()
+                .and_then(|m| m.get("lambda-audit/purl")),
+            Some(&"pkg:npm/axios@0.21.0".to_string())
+        );
+    }
+
+    #[test]
+    fn a_field_without_a_mapping_is_refused() {
+        let mut v = finding(
+            &context(),
+            &sample("GHSA-1", "axios", "0.21.0"),
+            Presence::Present,
+        );
+        v["Vulnerabilities"][0]["Cvss"] = json!([{"Version": "3.1", "Rating": "high"}]);
+        let e = to_sdk(&v).unwrap_err();
+        assert_eq!(e.path, "Vulnerabilities[0].Cvss[0].Rating");
+        v["Title"] = json!(3);
+        assert_eq!(to_sdk(&v).unwrap_err().path, "Title");
+    }
+}
