@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{corpus, golden, matched, report_of, sample_report, scan_bytes, scan_fixture};
+use common::{golden, matched, report_of, sample_report, scan_bytes, scan_fixture};
+use testkit::corpus;
 use lambda_audit_analyzer::baseline::{diff, Baseline, Changes, VersionChange};
 use lambda_audit_analyzer::findings::{Rating, ScanReport, Status};
 use lambda_audit_analyzer::report::{self, Format, RenderOptions};

@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{golden, matched, report_of, sample_report, scan_fixture, schemas_dir, validate};
+use common::{golden, matched, report_of, sample_report, scan_fixture, validate};
+use testkit::schemas_dir;
 use lambda_audit_analyzer::baseline::{self, Baseline};
 use lambda_audit_analyzer::findings::{ScanReport, Status};
 use lambda_audit_analyzer::report::{self, AsffContext, Format, RenderOptions};

@@ -2,9 +2,8 @@
 //! scripted) Lambda Runtime API for events and posts the handler's answers and
 //! errors back.
 
-mod aws_support;
-
-use aws_support::{fixtures, Canned, Scripted};
+use testkit::aws::{Canned, Scripted};
+use testkit::fixtures;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 

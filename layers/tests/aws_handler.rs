@@ -8,13 +8,12 @@
 //! so the sinks can be checked on exact findings; the real database is the
 //! matching engine's concern.
 
-mod aws_support;
-
 use analyzer::findings::{
     DatabaseInfo, Finding, PackageRef, Rating, ScanReport, Severity, Status, Summary,
 };
 use analyzer::inventory::Inventory;
-use aws_support::{corpus, fixtures, Moto, Scripted, ACCOUNT, REGION};
+use testkit::aws::{Moto, Scripted, ACCOUNT, REGION};
+use testkit::{corpus_bytes, fixtures};
 use lambda_audit_layers::aws::download::sha256_hex;
 use lambda_audit_layers::aws::{config, AwsOptions, CodeUrlRewrite};
 use lambda_audit_layers::trigger::database::{osv_loader, DatabaseSource, LoadMatcher, Matcher};
@@ -155,13 +154,13 @@ fn the_handler_scans_publishes_and_rescans() {
 }
 
 async fn handler_end_to_end() {
-    let Some(moto) = Moto::start("the_handler_scans_publishes_and_rescans") else {
+    let Some(moto) = Moto::start() else {
         return;
     };
     let seeded = moto.seed();
     let mirror = Scripted::start();
     for name in ["node-basic.zip", "node-layer.zip"] {
-        let bytes = corpus(name);
+        let bytes = corpus_bytes(name);
         mirror.serve_code(&sha256_hex(&bytes), bytes);
     }
     let options = AwsOptions {
@@ -296,7 +295,7 @@ async fn handler_end_to_end() {
     );
 
     // 3. The database object changes: stored inventories are re-matched, no code downloaded.
-    let downloads = mirror.hits(&format!("/{}", sha256_hex(&corpus("node-basic.zip"))));
+    let downloads = mirror.hits(&format!("/{}", sha256_hex(&corpus_bytes("node-basic.zip"))));
     put_db(
         &s3,
         &json!([
@@ -317,7 +316,7 @@ async fn handler_end_to_end() {
     assert_eq!(results[0]["findings"], 2);
     assert_eq!(results[0]["newFindings"], 1);
     assert_eq!(
-        mirror.hits(&format!("/{}", sha256_hex(&corpus("node-basic.zip")))),
+        mirror.hits(&format!("/{}", sha256_hex(&corpus_bytes("node-basic.zip")))),
         downloads
     );
     let published = moto.drain_queue("audit-events");
@@ -380,13 +379,13 @@ async fn handler_end_to_end() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_handler_matches_with_the_osv_database_from_a_path() {
-    let Some(moto) = Moto::start("the_handler_matches_with_the_osv_database_from_a_path") else {
+    let Some(moto) = Moto::start() else {
         return;
     };
     moto.seed();
     let mirror = Scripted::start();
     for name in ["node-basic.zip", "node-layer.zip"] {
-        let bytes = corpus(name);
+        let bytes = corpus_bytes(name);
         mirror.serve_code(&sha256_hex(&bytes), bytes);
     }
     let work = std::env::temp_dir().join(format!("lambda-audit-osv-{}", std::process::id()));

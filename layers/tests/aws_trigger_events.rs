@@ -2,9 +2,7 @@
 //! out as in the AWS documentation's examples), direct invocations and events
 //! to ignore; and the template's event pattern against the parser.
 
-mod aws_support;
-
-use aws_support::fixtures;
+use testkit::{fixtures, workspace_root};
 use lambda_audit_layers::trigger::event::{self, Trigger, LAMBDA_EVENT_NAMES};
 use serde_json::Value;
 
@@ -214,7 +212,7 @@ fn pattern_matches(pattern: &Value, event: &Value) -> bool {
 }
 
 fn template_rule_pattern(rule: &str) -> Value {
-    let path = fixtures().parent().unwrap().join("deploy/template.yaml");
+    let path = workspace_root().join("deploy/template.yaml");
     let text = std::fs::read_to_string(&path).expect("deploy/template.yaml");
     let yaml: serde_yaml::Value = serde_yaml::from_str(&text).expect("template YAML");
     let pattern = &yaml["Resources"][rule]["Properties"]["EventPattern"];
