@@ -2,10 +2,10 @@
 //! moto emulator (functions and layers from the corpus fixtures, code served
 //! by a loopback content-addressed mirror and verified against CodeSha256).
 
-use testkit::aws::{Moto, Scripted, ACCOUNT, REGION, SDK_TEST_ENV};
-use testkit::{corpus_bytes, fixtures};
 use layers::aws::download::sha256_hex;
 use std::process::{Command, Output};
+use testkit::aws::{Moto, Scripted, ACCOUNT, REGION, SDK_TEST_ENV};
+use testkit::{corpus_bytes, fixtures};
 
 struct World {
     moto: Moto,

@@ -312,8 +312,7 @@ fn whole_shared_corpus_has_no_false_positives() {
         let tree = ArchiveTree::open_path(&path, &Limits::default()).unwrap();
         let scan = extract::scan_tree(&tree, &extract::all());
         let truth: Value = serde_json::from_str(
-            &std::fs::read_to_string(shared.join("expected").join(format!("{name}.json")))
-                .unwrap(),
+            &std::fs::read_to_string(shared.join("expected").join(format!("{name}.json"))).unwrap(),
         )
         .unwrap();
         let ours = |set: BTreeSet<Key>| -> BTreeSet<Key> {

@@ -25,9 +25,9 @@ fn full_db_path() -> Option<PathBuf> {
 fn full_db() -> Option<&'static Database> {
     static FULL: std::sync::OnceLock<Database> = std::sync::OnceLock::new();
     let path = full_db_path()?;
-    Some(FULL.get_or_init(|| {
-        Database::open_with(&path, "path", None).expect("full database opens")
-    }))
+    Some(
+        FULL.get_or_init(|| Database::open_with(&path, "path", None).expect("full database opens")),
+    )
 }
 
 /// The inventory the ground truth describes (what a perfect extractor finds).

@@ -4,12 +4,12 @@
 mod common;
 
 use common::{golden, matched, report_of, sample_report, scan_fixture, validate};
-use testkit::schemas_dir;
 use lambda_audit_analyzer::baseline::{self, Baseline};
 use lambda_audit_analyzer::findings::{ScanReport, Status};
 use lambda_audit_analyzer::report::{self, AsffContext, Format, RenderOptions};
 use lambda_audit_analyzer::suppress::{apply_suppressions, Config, Date};
 use serde_json::Value;
+use testkit::schemas_dir;
 
 fn render(format: Format, report: &ScanReport, options: &RenderOptions) -> String {
     let mut out = Vec::new();

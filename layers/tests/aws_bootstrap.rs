@@ -2,10 +2,10 @@
 //! scripted) Lambda Runtime API for events and posts the handler's answers and
 //! errors back.
 
-use testkit::aws::{Canned, Scripted};
-use testkit::fixtures;
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use testkit::aws::{Canned, Scripted};
+use testkit::fixtures;
 
 const NEXT: &str = "/2018-06-01/runtime/invocation/next";
 

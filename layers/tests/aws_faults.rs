@@ -3,8 +3,6 @@
 //! mismatches, functions and layers that are gone.
 
 use analyzer::Limits;
-use testkit::aws::{test_env, Canned, Scripted, ACCOUNT, REGION};
-use testkit::corpus_bytes;
 use lambda_audit_layers::aws::download::sha256_base64;
 use lambda_audit_layers::aws::{
     config, AwsOptions, CodeUrlRewrite, DownloadError, Downloader, FetchError, LayerCache,
@@ -13,6 +11,8 @@ use lambda_audit_layers::aws::{
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
+use testkit::aws::{test_env, Canned, Scripted, ACCOUNT, REGION};
+use testkit::corpus_bytes;
 
 const FUNCTION_PATH: &str = "/2015-03-31/functions/app";
 const BY_ARN_PATH: &str = "/2018-10-31/layers";

@@ -12,8 +12,6 @@ use analyzer::findings::{
     DatabaseInfo, Finding, PackageRef, Rating, ScanReport, Severity, Status, Summary,
 };
 use analyzer::inventory::Inventory;
-use testkit::aws::{Moto, Scripted, ACCOUNT, REGION};
-use testkit::{corpus_bytes, fixtures};
 use lambda_audit_layers::aws::download::sha256_hex;
 use lambda_audit_layers::aws::{config, AwsOptions, CodeUrlRewrite};
 use lambda_audit_layers::trigger::database::{osv_loader, DatabaseSource, LoadMatcher, Matcher};
@@ -22,6 +20,8 @@ use lambda_audit_layers::trigger::{Handler, HandlerConfig};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
+use testkit::aws::{Moto, Scripted, ACCOUNT, REGION};
+use testkit::{corpus_bytes, fixtures};
 
 /// Flags every package whose name the database lists.
 struct NameMatcher {

@@ -4,8 +4,6 @@
 //! the download path and the CodeSha256 check are the real ones.
 
 use analyzer::Limits;
-use testkit::aws::{Moto, Scripted, ACCOUNT, REGION};
-use testkit::{corpus_bytes, fixtures};
 use lambda_audit_layers::aws::account::{self, Progress};
 use lambda_audit_layers::aws::download::sha256_hex;
 use lambda_audit_layers::aws::{
@@ -13,6 +11,8 @@ use lambda_audit_layers::aws::{
 };
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use testkit::aws::{Moto, Scripted, ACCOUNT, REGION};
+use testkit::{corpus_bytes, fixtures};
 
 const FIXTURES: [&str; 4] = [
     "node-basic.zip",
@@ -298,7 +298,9 @@ async fn the_account_is_scanned_with_each_layer_downloaded_once() {
     // Every function and layer byte came through the mirror, verified.
     for name in FIXTURES {
         assert!(
-            w.mirror.hits(&format!("/{}", sha256_hex(&corpus_bytes(name)))) >= 1,
+            w.mirror
+                .hits(&format!("/{}", sha256_hex(&corpus_bytes(name))))
+                >= 1,
             "{name}"
         );
     }

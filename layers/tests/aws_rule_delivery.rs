@@ -3,11 +3,11 @@
 //! are exactly those the handler acts on, and the envelopes EventBridge builds
 //! parse into the same scans.
 
-use testkit::aws::{Moto, REGION};
-use testkit::{fixtures, workspace_root};
 use lambda_audit_layers::aws::{config, AwsOptions};
 use lambda_audit_layers::trigger::event::{self, Trigger};
 use serde_json::Value;
+use testkit::aws::{Moto, REGION};
+use testkit::{fixtures, workspace_root};
 
 fn rule_pattern() -> String {
     let path = workspace_root().join("deploy/template.yaml");
@@ -19,8 +19,7 @@ fn rule_pattern() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rule_delivers_exactly_the_events_the_handler_scans_for() {
-    let Some(moto) = Moto::start()
-    else {
+    let Some(moto) = Moto::start() else {
         return;
     };
     let sdk = config::load(

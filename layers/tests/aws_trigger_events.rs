@@ -2,9 +2,9 @@
 //! out as in the AWS documentation's examples), direct invocations and events
 //! to ignore; and the template's event pattern against the parser.
 
-use testkit::{fixtures, workspace_root};
 use lambda_audit_layers::trigger::event::{self, Trigger, LAMBDA_EVENT_NAMES};
 use serde_json::Value;
+use testkit::{fixtures, workspace_root};
 
 const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:orders-api";
 const LAYER: &str = "arn:aws:lambda:us-east-1:123456789012:layer:shared-deps:4";

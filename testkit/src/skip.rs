@@ -73,7 +73,10 @@ impl Policy {
                 .open(log)
                 .and_then(|mut f| f.write_all(line.as_bytes()));
             if let Err(e) = appended {
-                panic!("{test}: cannot record a skip in {SKIP_LOG_ENV}={}: {e}", log.display());
+                panic!(
+                    "{test}: cannot record a skip in {SKIP_LOG_ENV}={}: {e}",
+                    log.display()
+                );
             }
         }
     }
