@@ -18,4 +18,4 @@ mod skip;
 pub use golden::{golden, UPDATE_GOLDEN_ENV};
 pub use paths::{corpus, corpus_bytes, fixture, fixtures, workspace_root};
 pub use shared::{configured_path, schemas_dir, shared_path, SCHEMAS_ENV, SHARED_ENV};
-pub use skip::{skip, skips_fail, REQUIRE_ENV, SKIP_LOG_ENV};
+pub use skip::{skip, REQUIRE_ENV, SKIP_LOG_ENV};

@@ -18,13 +18,14 @@ pub const REQUIRE_ENV: &str = "LAMBDA_AUDIT_REQUIRE_SHARED";
 pub const SKIP_LOG_ENV: &str = "LAMBDA_AUDIT_SKIP_LOG";
 
 /// Whether a skip fails the test (`LAMBDA_AUDIT_REQUIRE_SHARED=1`).
-pub fn skips_fail() -> bool {
+fn skips_fail() -> bool {
     std::env::var(REQUIRE_ENV).as_deref() == Ok("1")
 }
 
 /// Reports that the running test cannot run its check (or part of it) because `why`; the caller
-/// then returns, or carries on with what it can check. Panics instead when skips fail the test
-/// ([`skips_fail`]). The test is named after its thread, as the test harness names it.
+/// then returns, or carries on with what it can check. Panics instead when
+/// `LAMBDA_AUDIT_REQUIRE_SHARED=1`. The test is named after its thread, as the test harness
+/// names it.
 pub fn skip(why: impl Display) {
     Policy::from_env().skip(&current_test(), &why.to_string());
 }

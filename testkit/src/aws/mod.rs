@@ -30,7 +30,7 @@ pub const SDK_TEST_ENV: &[(&str, &str)] = &[
 ];
 
 /// Variables of a developer's environment that must not reach the SDK.
-pub const SDK_UNSET_ENV: &[&str] = &["AWS_PROFILE", "AWS_SESSION_TOKEN"];
+const SDK_UNSET_ENV: &[&str] = &["AWS_PROFILE", "AWS_SESSION_TOKEN"];
 
 /// Applies [`SDK_TEST_ENV`] and [`SDK_UNSET_ENV`] to this test process. Safe
 /// to call from every test.
