@@ -42,6 +42,7 @@ pub struct Module {
 /// Every module of a crate target.
 #[derive(Default, Debug)]
 pub struct Tree {
+    /// Every module, the root (`[]`) included, by path.
     pub modules: BTreeMap<ModPath, Module>,
 }
 
@@ -54,6 +55,7 @@ impl Tree {
         tree
     }
 
+    /// Whether `path` names a module of this target.
     pub fn is_module(&self, path: &[String]) -> bool {
         self.modules.contains_key(path)
     }
