@@ -2,12 +2,10 @@
 //! moto emulator (functions and layers from the corpus fixtures, code served
 //! by a loopback content-addressed mirror and verified against CodeSha256).
 
-#[path = "../layers/tests/aws_support/mod.rs"]
-mod aws_support;
-
-use aws_support::{corpus, fixtures, Moto, Scripted, ACCOUNT, REGION};
 use layers::aws::download::sha256_hex;
 use std::process::{Command, Output};
+use testkit::aws::{Moto, Scripted, ACCOUNT, REGION, SDK_TEST_ENV};
+use testkit::{corpus_bytes, fixtures};
 
 struct World {
     moto: Moto,
@@ -15,8 +13,8 @@ struct World {
     seeded: serde_json::Value,
 }
 
-fn world(test: &str) -> Option<World> {
-    let moto = Moto::start(test)?;
+fn world() -> Option<World> {
+    let moto = Moto::start()?;
     let seeded = moto.seed();
     let mirror = Scripted::start();
     for name in [
@@ -25,7 +23,7 @@ fn world(test: &str) -> Option<World> {
         "python-function.zip",
         "python-layer.zip",
     ] {
-        let bytes = corpus(name);
+        let bytes = corpus_bytes(name);
         mirror.serve_code(&sha256_hex(&bytes), bytes);
     }
     Some(World {
@@ -44,14 +42,7 @@ impl World {
             .args(["--code-mirror", &self.mirror.base])
             .arg("--db")
             .arg(db)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", "/nonexistent/lambda-audit-test-config")
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/lambda-audit-test-credentials",
-            )
+            .envs(SDK_TEST_ENV.iter().copied())
             .env_remove("AWS_PROFILE")
             .env(
                 "LAMBDA_AUDIT_CACHE_DIR",
@@ -68,7 +59,7 @@ fn function_arn(name: &str) -> String {
 
 #[test]
 fn function_scans_the_deployed_code_and_layers_and_reports_findings() {
-    let Some(w) = world("function_scans_the_deployed_code_and_layers_and_reports_findings") else {
+    let Some(w) = world() else {
         return;
     };
     let out = w.run(&["function", "node-app", "--region", REGION]);
@@ -154,7 +145,7 @@ fn function_scans_the_deployed_code_and_layers_and_reports_findings() {
 
 #[test]
 fn account_lists_every_function_and_prints_a_summary_per_function() {
-    let Some(w) = world("account_lists_every_function_and_prints_a_summary_per_function") else {
+    let Some(w) = world() else {
         return;
     };
     let out = w.run(&["account", "--region", REGION, "--concurrency", "2"]);

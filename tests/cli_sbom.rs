@@ -6,7 +6,8 @@ mod support;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
-use support::{fixture, lambda_audit, zip_of};
+use support::{lambda_audit, zip_of};
+use testkit::fixture;
 
 type Key = (String, String, String);
 

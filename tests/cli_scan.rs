@@ -4,7 +4,8 @@
 mod support;
 
 use serde_json::Value;
-use support::{fixture, lambda_audit_env, shared, Run};
+use support::{lambda_audit_env, Run};
+use testkit::fixture;
 
 fn scan(args: &[&str], env: &[(&str, &str)]) -> (Run, Value) {
     let mut all = vec!["scan"];
@@ -87,10 +88,9 @@ fn a_database_path_that_does_not_exist_is_an_error_not_zero_findings() {
 
 #[test]
 fn full_database_finds_what_the_corpus_names() {
-    let Some(shared) = shared("full advisory database") else {
+    let Some(db) = testkit::shared_path("advisories") else {
         return;
     };
-    let db = shared.join("advisories");
     let f = fixture("corpus/python-function.zip");
     let l = fixture("corpus/python-layer.zip");
     let (run, report) = scan(

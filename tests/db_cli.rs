@@ -110,15 +110,9 @@ fn listing(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// `<shared>/advisories`, the real OSV exports (`None` after a skip).
 fn shared_advisories() -> Option<PathBuf> {
-    let shared = match std::env::var_os("LAMBDA_AUDIT_SHARED") {
-        Some(s) => PathBuf::from(s),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .ancestors()
-            .map(|a| a.join("shared"))
-            .find(|p| p.is_dir())?,
-    };
-    Some(shared.join("advisories")).filter(|p| p.join("npm/all.zip").is_file())
+    testkit::shared_path("advisories")
 }
 
 /// A zip of (name, text) members.
@@ -147,7 +141,6 @@ fn small_exports() -> Vec<(String, Vec<u8>)> {
 #[test]
 fn update_installs_exports_and_failures_keep_the_old_database() {
     let Some(shared) = shared_advisories() else {
-        eprintln!("SKIPPED: ../shared not found (update of the real exports not tested)");
         return;
     };
     let exports: Arc<Vec<(String, Vec<u8>)>> = Arc::new(

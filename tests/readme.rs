@@ -10,11 +10,12 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use support::{fixture, Run};
+use support::Run;
+use testkit::fixture;
 
 /// A file of the repository.
 fn repo(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+    testkit::workspace_root().join(rel)
 }
 
 fn read(rel: &str) -> String {

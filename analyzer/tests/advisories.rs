@@ -13,23 +13,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// `<shared>/advisories`: `LAMBDA_AUDIT_SHARED`, else the `shared` folder found
-/// walking up from the crate.
+/// `<shared>/advisories`, the full OSV exports (`None` after a skip).
 fn shared_advisories() -> Option<PathBuf> {
-    let shared = match std::env::var_os("LAMBDA_AUDIT_SHARED") {
-        Some(s) => PathBuf::from(s),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .ancestors()
-            .map(|a| a.join("shared"))
-            .find(|p| p.is_dir())?,
-    };
-    let dir = shared.join("advisories");
-    if dir.join("npm/all.zip").is_file() {
-        Some(dir)
-    } else {
-        eprintln!("SKIPPED: ../shared not found (no {})", dir.display());
-        None
-    }
+    testkit::shared_path("advisories")
 }
 
 /// The starter records as separate JSON texts.

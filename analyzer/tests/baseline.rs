@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{corpus, golden, matched, report_of, sample_report, scan_bytes, scan_fixture};
+use common::{golden, matched, report_of, sample_report, scan_bytes, scan_fixture};
 use lambda_audit_analyzer::baseline::{diff, Baseline, Changes, VersionChange};
 use lambda_audit_analyzer::date::Date;
 use lambda_audit_analyzer::findings::{Rating, ScanReport, Status};
@@ -14,6 +14,7 @@ use lambda_audit_analyzer::threshold::{exit_code, failing, FailOn, EXIT_FINDINGS
 use lambda_audit_analyzer::Ecosystem;
 use serde_json::Value;
 use std::io::{Read, Write};
+use testkit::corpus;
 
 /// Sets `packages[key].version` in an npm lockfile.
 fn bump(lock: &mut Value, key: &str, version: &str) {

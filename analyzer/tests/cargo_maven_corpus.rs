@@ -10,7 +10,7 @@ use std::path::PathBuf;
 type Key = (String, String, String);
 
 fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus")
+    testkit::fixture("corpus")
 }
 
 struct Case {
@@ -287,28 +287,15 @@ fn rust_bootstrap_with_lock_marks_lock_only_crates() {
     );
 }
 
-/// The shared corpus directory: `LAMBDA_AUDIT_SHARED`, else a `shared` folder
-/// found walking up from this crate.
-fn shared_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("LAMBDA_AUDIT_SHARED") {
-        return Some(PathBuf::from(dir)).filter(|d| d.is_dir());
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared"))
-        .find(|d| d.is_dir())
-}
-
 /// Every artifact of the shared corpus (npm and PyPI ones included): the Cargo
 /// and Maven extractors report exactly the ground truth's crates.io/Maven
 /// packages, and nothing from the other ecosystems' files.
 #[test]
 fn whole_shared_corpus_has_no_false_positives() {
-    let Some(shared) = shared_dir() else {
-        eprintln!("SKIPPED: ../shared not found (set LAMBDA_AUDIT_SHARED)");
+    let Some(shared) = testkit::shared_path("corpus") else {
         return;
     };
-    let out = shared.join("corpus/out");
+    let out = shared.join("out");
     let mut artifacts: Vec<_> = std::fs::read_dir(&out)
         .expect("corpus/out")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -325,8 +312,7 @@ fn whole_shared_corpus_has_no_false_positives() {
         let tree = ArchiveTree::open_path(&path, &Limits::default()).unwrap();
         let scan = extract::scan_tree(&tree, &extract::all());
         let truth: Value = serde_json::from_str(
-            &std::fs::read_to_string(shared.join("corpus/expected").join(format!("{name}.json")))
-                .unwrap(),
+            &std::fs::read_to_string(shared.join("expected").join(format!("{name}.json"))).unwrap(),
         )
         .unwrap();
         let ours = |set: BTreeSet<Key>| -> BTreeSet<Key> {

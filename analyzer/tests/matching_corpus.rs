@@ -9,36 +9,23 @@ use lambda_audit_analyzer::inventory::{merge, Inventory, Sighting};
 use lambda_audit_analyzer::matching::match_inventory;
 use lambda_audit_analyzer::{Ecosystem, EvidenceKind, Found};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus")
+    testkit::fixture("corpus")
 }
 
-/// The full advisory data: `LAMBDA_AUDIT_DB`, else `<shared>/advisories`.
+/// The full advisory data, `<shared>/advisories` (`None` after a skip).
 fn full_db_path() -> Option<PathBuf> {
-    if let Some(db) = std::env::var_os("LAMBDA_AUDIT_DB").filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(db));
-    }
-    let shared = match std::env::var_os("LAMBDA_AUDIT_SHARED") {
-        Some(s) => PathBuf::from(s),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .ancestors()
-            .map(|a| a.join("shared"))
-            .find(|p| p.is_dir())?,
-    };
-    Some(shared.join("advisories")).filter(|p| p.is_dir())
+    testkit::shared_path("advisories")
 }
 
-/// The full database, opened once for all tests of this file.
+/// The full database, opened once for all tests of this file (`None` after a
+/// skip, in every test that asks).
 fn full_db() -> Option<&'static Database> {
-    static FULL: std::sync::OnceLock<Option<Database>> = std::sync::OnceLock::new();
-    let db = FULL
-        .get_or_init(|| full_db_path().map(|p| Database::open(&p).expect("full database opens")));
-    if db.is_none() {
-        eprintln!("SKIPPED: ../shared not found (no ../shared/advisories, LAMBDA_AUDIT_DB unset)");
-    }
-    db.as_ref()
+    static FULL: std::sync::OnceLock<Database> = std::sync::OnceLock::new();
+    let path = full_db_path()?;
+    Some(FULL.get_or_init(|| Database::open(&path).expect("full database opens")))
 }
 
 /// The inventory the ground truth describes (what a perfect extractor finds).
@@ -209,7 +196,6 @@ fn pypi_enumerated_versions_agree_with_the_ranges() {
     use lambda_audit_analyzer::version::equivalence_key;
     use rayon::prelude::*;
     let Some(path) = full_db_path() else {
-        eprintln!("SKIPPED: ../shared not found (no ../shared/advisories, LAMBDA_AUDIT_DB unset)");
         return;
     };
     let db = Database::open(&path.join("PyPI/all.zip")).expect("PyPI export opens");

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus")
+    testkit::fixture("corpus")
 }
 
 fn open(artifact: &str) -> ArchiveTree {
@@ -202,23 +202,11 @@ fn nested_versions_keep_their_own_install_paths() {
     assert_eq!(ms, want);
 }
 
-/// `../shared`, from `LAMBDA_AUDIT_SHARED` or found by walking up from the crate.
-fn shared_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("LAMBDA_AUDIT_SHARED") {
-        return Some(PathBuf::from(dir)).filter(|d| d.is_dir());
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared"))
-        .find(|d| d.is_dir())
-}
-
 /// Python, Java and Rust packages hold no npm evidence: the npm extractor must
 /// report nothing for them (no packages, notes or warnings).
 #[test]
 fn other_ecosystems_give_no_npm_noise() {
-    let Some(shared) = shared_dir() else {
-        eprintln!("SKIPPED: ../shared not found (set LAMBDA_AUDIT_SHARED)");
+    let Some(built) = testkit::shared_path("corpus/out") else {
         return;
     };
     let only_npm: Vec<Box<dyn Extractor>> = vec![Box::new(NpmExtractor)];
@@ -232,7 +220,7 @@ fn other_ecosystems_give_no_npm_noise() {
         "rust-bootstrap.zip",
         "rust-bootstrap-lock.zip",
     ] {
-        let path = shared.join("corpus/out").join(artifact);
+        let path = built.join(artifact);
         let tree = ArchiveTree::open_path(&path, &Limits::default())
             .unwrap_or_else(|e| panic!("{artifact}: {e}"));
         let scan = extract::scan_tree(&tree, &only_npm);

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus")
+    testkit::fixture("corpus")
 }
 
 /// (normalised name, version) → the evidence paths the ground truth lists.

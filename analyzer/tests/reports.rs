@@ -3,13 +3,14 @@
 
 mod common;
 
-use common::{golden, matched, report_of, sample_report, scan_fixture, schemas_dir, validate};
+use common::{golden, matched, report_of, sample_report, scan_fixture, validate};
 use lambda_audit_analyzer::baseline::{self, Baseline};
 use lambda_audit_analyzer::date::Date;
 use lambda_audit_analyzer::findings::{ScanReport, Status};
 use lambda_audit_analyzer::report::{self, AsffContext, Format, RenderOptions};
 use lambda_audit_analyzer::suppress::{apply_suppressions, Config};
 use serde_json::Value;
+use testkit::schemas_dir;
 
 fn render(format: Format, report: &ScanReport, options: &RenderOptions) -> String {
     let mut out = Vec::new();

@@ -2,10 +2,7 @@
 //! and code server: throttling, expired code URLs, size caps, checksum
 //! mismatches, functions and layers that are gone.
 
-mod aws_support;
-
 use analyzer::Limits;
-use aws_support::{corpus, test_env, Canned, Scripted, ACCOUNT, REGION};
 use lambda_audit_layers::aws::download::sha256_base64;
 use lambda_audit_layers::aws::{
     config, AwsOptions, CodeUrlRewrite, DownloadError, Downloader, FetchError, LayerCache,
@@ -14,6 +11,8 @@ use lambda_audit_layers::aws::{
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
+use testkit::aws::{test_env, Canned, Scripted, ACCOUNT, REGION};
+use testkit::corpus_bytes;
 
 const FUNCTION_PATH: &str = "/2015-03-31/functions/app";
 const BY_ARN_PATH: &str = "/2018-10-31/layers";
@@ -86,7 +85,7 @@ async fn scanner(server: &Scripted, max_bytes: u64) -> Scanner {
 
 /// A function with node-basic.zip as code and no layers.
 fn plain_function(server: &Scripted) -> Vec<u8> {
-    let code = corpus("node-basic.zip");
+    let code = corpus_bytes("node-basic.zip");
     server.route(
         FUNCTION_PATH,
         vec![get_function(server, &sha256_base64(&code), &[], "Zip")],
@@ -105,7 +104,7 @@ fn scanned_subject(outcome: Result<ScanOutcome, FetchError>) -> String {
 #[tokio::test]
 async fn sdk_throttling_is_retried_with_backoff() {
     let server = Scripted::start();
-    let code = corpus("node-basic.zip");
+    let code = corpus_bytes("node-basic.zip");
     let throttled = Canned::aws_error(429, "TooManyRequestsException", "Rate exceeded");
     server.route(
         FUNCTION_PATH,
@@ -190,7 +189,7 @@ async fn a_code_url_that_stays_expired_is_an_error_after_one_refresh() {
 #[tokio::test]
 async fn a_checksum_mismatch_is_an_error() {
     let server = Scripted::start();
-    let code = corpus("node-basic.zip");
+    let code = corpus_bytes("node-basic.zip");
     let other = sha256_base64(b"other bytes");
     server.route(
         FUNCTION_PATH,
@@ -269,7 +268,7 @@ async fn a_function_deleted_before_the_scan_is_gone() {
 #[tokio::test]
 async fn a_layer_version_deleted_before_the_scan_makes_the_function_gone() {
     let server = Scripted::start();
-    let code = corpus("node-basic.zip");
+    let code = corpus_bytes("node-basic.zip");
     server.route(
         FUNCTION_PATH,
         vec![get_function(
@@ -302,8 +301,8 @@ async fn a_layer_version_deleted_before_the_scan_makes_the_function_gone() {
 #[tokio::test]
 async fn get_layer_version_by_arn_failing_falls_back_to_get_layer_version() {
     let server = Scripted::start();
-    let code = corpus("node-basic.zip");
-    let layer = corpus("node-layer.zip");
+    let code = corpus_bytes("node-basic.zip");
+    let layer = corpus_bytes("node-layer.zip");
     server.route(
         FUNCTION_PATH,
         vec![get_function(

@@ -3,10 +3,7 @@
 //! so the tests serve the same bytes from a loopback content-addressed mirror;
 //! the download path and the CodeSha256 check are the real ones.
 
-mod aws_support;
-
 use analyzer::Limits;
-use aws_support::{corpus, fixtures, Moto, Scripted, ACCOUNT, REGION};
 use lambda_audit_layers::aws::account::{self, Progress};
 use lambda_audit_layers::aws::download::sha256_hex;
 use lambda_audit_layers::aws::{
@@ -14,6 +11,8 @@ use lambda_audit_layers::aws::{
 };
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use testkit::aws::{Moto, Scripted, ACCOUNT, REGION};
+use testkit::{corpus_bytes, fixtures};
 
 const FIXTURES: [&str; 4] = [
     "node-basic.zip",
@@ -29,12 +28,12 @@ struct World {
     seeded: serde_json::Value,
 }
 
-fn world(test: &str) -> Option<World> {
-    let moto = Moto::start(test)?;
+fn world() -> Option<World> {
+    let moto = Moto::start()?;
     let seeded = moto.seed();
     let mirror = Scripted::start();
     for name in FIXTURES {
-        let bytes = corpus(name);
+        let bytes = corpus_bytes(name);
         mirror.serve_code(&sha256_hex(&bytes), bytes);
     }
     Some(World {
@@ -119,7 +118,7 @@ fn scanned(outcome: ScanOutcome) -> Box<Scanned> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deployed_function_is_scanned_with_its_layers() {
-    let Some(w) = world("a_deployed_function_is_scanned_with_its_layers") else {
+    let Some(w) = world() else {
         return;
     };
     let s = scanned(
@@ -163,7 +162,7 @@ async fn a_deployed_function_is_scanned_with_its_layers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_python_function_and_a_published_version_by_qualifier() {
-    let Some(w) = world("a_python_function_and_a_published_version_by_qualifier") else {
+    let Some(w) = world() else {
         return;
     };
     let scanner = w.scanner().await;
@@ -206,7 +205,7 @@ async fn a_python_function_and_a_published_version_by_qualifier() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deleted_function_is_gone_and_an_image_is_not_scanned() {
-    let Some(w) = world("a_deleted_function_is_gone_and_an_image_is_not_scanned") else {
+    let Some(w) = world() else {
         return;
     };
     let sdk = config::load(&w.options(), None).await;
@@ -235,7 +234,7 @@ async fn a_deleted_function_is_gone_and_an_image_is_not_scanned() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_account_is_scanned_with_each_layer_downloaded_once() {
-    let Some(w) = world("the_account_is_scanned_with_each_layer_downloaded_once") else {
+    let Some(w) = world() else {
         return;
     };
     let mut listed = Vec::new();
@@ -299,13 +298,15 @@ async fn the_account_is_scanned_with_each_layer_downloaded_once() {
     // Every function and layer byte came through the mirror, verified.
     for name in FIXTURES {
         assert!(
-            w.mirror.hits(&format!("/{}", sha256_hex(&corpus(name)))) >= 1,
+            w.mirror
+                .hits(&format!("/{}", sha256_hex(&corpus_bytes(name))))
+                >= 1,
             "{name}"
         );
     }
     assert_eq!(
         w.mirror
-            .hits(&format!("/{}", sha256_hex(&corpus("node-layer.zip")))),
+            .hits(&format!("/{}", sha256_hex(&corpus_bytes("node-layer.zip")))),
         1
     );
 }
@@ -323,7 +324,7 @@ fn tiny_zip() -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_account_scan_covers_every_given_region() {
-    let Some(moto) = Moto::start("the_account_scan_covers_every_given_region") else {
+    let Some(moto) = Moto::start() else {
         return;
     };
     let role = moto.create_role("lister");

@@ -1,9 +1,8 @@
-//! Shared helpers for the end-to-end tests: run the built binary, find fixtures,
-//! build small zips in memory.
+//! Shared helpers for the end-to-end tests: run the built binary, build small
+//! zips in memory. Fixtures, `../shared` and the skip policy come from `testkit`.
 #![allow(dead_code)]
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::Command;
 
 /// What a run of the binary produced.
@@ -30,26 +29,6 @@ pub fn lambda_audit_env(args: &[&str], env: &[(&str, &str)]) -> Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// A path under the repository's `fixtures/`.
-pub fn fixture(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(rel)
-}
-
-/// `../shared`, or None with a loud note when this checkout has none.
-pub fn shared(what: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("LAMBDA_AUDIT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    if path.join("advisories").is_dir() {
-        Some(path)
-    } else {
-        eprintln!("SKIPPED: {what}: ../shared not found (set LAMBDA_AUDIT_SHARED)");
-        None
     }
 }
 

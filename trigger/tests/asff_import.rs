@@ -4,14 +4,10 @@
 //! BatchImportFindings requests go to a scripted loopback endpoint and their
 //! bodies are compared with the CLI's JSON.
 
-#[path = "../../layers/tests/aws_support/mod.rs"]
-mod aws_support;
-
 use analyzer::advisories::Database;
 use analyzer::findings::ScanReport;
 use analyzer::report::{self, Format, RenderOptions};
 use analyzer::{extract, ArchiveTree, Limits};
-use aws_support::{corpus, fixtures, test_env, Canned, Scripted, ACCOUNT, REGION};
 use lambda_audit_trigger::asff::to_sdk;
 use lambda_audit_trigger::messages::{ScanResult, ScanStatus};
 use lambda_audit_trigger::sinks::{SinkConfig, Sinks};
@@ -19,6 +15,8 @@ use layers::aws::{config, AwsOptions, SubjectKind};
 use layers::{Artifact, ArtifactRole, Deployment};
 use serde_json::{json, Value};
 use std::time::Duration;
+use testkit::aws::{test_env, Canned, Scripted, ACCOUNT, REGION};
+use testkit::{corpus_bytes, fixtures};
 
 /// Security Hub's BatchImportFindings (REST JSON: `POST /findings/import`).
 const IMPORT_PATH: &str = "/findings/import";
@@ -77,7 +75,7 @@ fn timeless(mut finding: Value) -> Value {
 fn deployed_report(subject: &str) -> ScanReport {
     let limits = Limits::default();
     let layer_arn = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:layer:deps:1");
-    let open = |name: &str, file: &str| ArchiveTree::open_bytes(name, corpus(file), &limits);
+    let open = |name: &str, file: &str| ArchiveTree::open_bytes(name, corpus_bytes(file), &limits);
     let deployment = Deployment {
         function: Some(Artifact {
             role: ArtifactRole::Function,

@@ -2,12 +2,10 @@
 //! scripted) Lambda Runtime API for events and posts the handler's answers and
 //! errors back.
 
-#[path = "../../layers/tests/aws_support/mod.rs"]
-mod aws_support;
-
-use aws_support::{fixtures, Canned, Scripted};
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use testkit::aws::{Canned, Scripted};
+use testkit::fixtures;
 
 const NEXT: &str = "/2018-06-01/runtime/invocation/next";
 

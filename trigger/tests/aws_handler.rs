@@ -8,15 +8,11 @@
 //! so the sinks can be checked on exact findings; the real database is the
 //! matching engine's concern.
 
-#[path = "../../layers/tests/aws_support/mod.rs"]
-mod aws_support;
-
 use analyzer::findings::{
     DatabaseInfo, DatabaseOrigin, Finding, PackageRef, Rating, ScanReport, Severity, Status,
     Summary,
 };
 use analyzer::inventory::Inventory;
-use aws_support::{corpus, fixtures, Moto, Scripted, ACCOUNT, REGION};
 use lambda_audit_trigger::database::{osv_loader, DatabaseSource, LoadMatcher, Matcher};
 use lambda_audit_trigger::sinks::SinkConfig;
 use lambda_audit_trigger::{Handler, HandlerConfig};
@@ -25,6 +21,8 @@ use layers::aws::{config, AwsOptions, CodeUrlRewrite};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
+use testkit::aws::{Moto, Scripted, ACCOUNT, REGION};
+use testkit::{corpus_bytes, fixtures};
 
 /// Flags every package whose name the database lists.
 struct NameMatcher {
@@ -157,13 +155,13 @@ fn the_handler_scans_publishes_and_rescans() {
 }
 
 async fn handler_end_to_end() {
-    let Some(moto) = Moto::start("the_handler_scans_publishes_and_rescans") else {
+    let Some(moto) = Moto::start() else {
         return;
     };
     let seeded = moto.seed();
     let mirror = Scripted::start();
     for name in ["node-basic.zip", "node-layer.zip"] {
-        let bytes = corpus(name);
+        let bytes = corpus_bytes(name);
         mirror.serve_code(&sha256_hex(&bytes), bytes);
     }
     let options = AwsOptions {
@@ -298,7 +296,7 @@ async fn handler_end_to_end() {
     );
 
     // 3. The database object changes: stored inventories are re-matched, no code downloaded.
-    let downloads = mirror.hits(&format!("/{}", sha256_hex(&corpus("node-basic.zip"))));
+    let downloads = mirror.hits(&format!("/{}", sha256_hex(&corpus_bytes("node-basic.zip"))));
     put_db(
         &s3,
         &json!([
@@ -319,7 +317,7 @@ async fn handler_end_to_end() {
     assert_eq!(results[0]["findings"], 2);
     assert_eq!(results[0]["newFindings"], 1);
     assert_eq!(
-        mirror.hits(&format!("/{}", sha256_hex(&corpus("node-basic.zip")))),
+        mirror.hits(&format!("/{}", sha256_hex(&corpus_bytes("node-basic.zip")))),
         downloads
     );
     let published = moto.drain_queue("audit-events");
@@ -382,13 +380,13 @@ async fn handler_end_to_end() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_handler_matches_with_the_osv_database_from_a_path() {
-    let Some(moto) = Moto::start("the_handler_matches_with_the_osv_database_from_a_path") else {
+    let Some(moto) = Moto::start() else {
         return;
     };
     moto.seed();
     let mirror = Scripted::start();
     for name in ["node-basic.zip", "node-layer.zip"] {
-        let bytes = corpus(name);
+        let bytes = corpus_bytes(name);
         mirror.serve_code(&sha256_hex(&bytes), bytes);
     }
     let work = std::env::temp_dir().join(format!("lambda-audit-osv-{}", std::process::id()));

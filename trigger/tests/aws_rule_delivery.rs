@@ -3,16 +3,14 @@
 //! are exactly those the handler acts on, and the envelopes EventBridge builds
 //! parse into the same scans.
 
-#[path = "../../layers/tests/aws_support/mod.rs"]
-mod aws_support;
-
-use aws_support::{fixtures, Moto, REGION};
 use lambda_audit_trigger::event::{self, Trigger};
 use layers::aws::{config, AwsOptions};
 use serde_json::Value;
+use testkit::aws::{Moto, REGION};
+use testkit::{fixtures, workspace_root};
 
 fn rule_pattern() -> String {
-    let path = fixtures().parent().unwrap().join("deploy/template.yaml");
+    let path = workspace_root().join("deploy/template.yaml");
     let yaml: serde_norway::Value =
         serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let pattern = &yaml["Resources"]["LambdaChangesRule"]["Properties"]["EventPattern"];
@@ -21,8 +19,7 @@ fn rule_pattern() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rule_delivers_exactly_the_events_the_handler_scans_for() {
-    let Some(moto) = Moto::start("the_rule_delivers_exactly_the_events_the_handler_scans_for")
-    else {
+    let Some(moto) = Moto::start() else {
         return;
     };
     let sdk = config::load(

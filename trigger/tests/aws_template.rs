@@ -4,10 +4,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn template() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .join("deploy/template.yaml")
+    testkit::workspace_root().join("deploy/template.yaml")
 }
 
 #[test]
@@ -25,7 +22,7 @@ fn cfn_lint_passes() {
         .flatten()
         .find(|o| !String::from_utf8_lossy(&o.stderr).contains("No module named"))
     else {
-        eprintln!("SKIPPED: cfn_lint_passes: cfn-lint not installed (pip install cfn-lint; scripts/test.sh does)");
+        testkit::skip("cfn-lint not installed (pip install cfn-lint; scripts/test.sh does)");
         return;
     };
     assert!(

@@ -2,12 +2,9 @@
 //! out as in the AWS documentation's examples), direct invocations and events
 //! to ignore; and the template's event pattern against the parser.
 
-#[path = "../../layers/tests/aws_support/mod.rs"]
-mod aws_support;
-
-use aws_support::fixtures;
 use lambda_audit_trigger::event::{self, Trigger, LAMBDA_EVENT_NAMES};
 use serde_json::Value;
+use testkit::{fixtures, workspace_root};
 
 const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:orders-api";
 const LAYER: &str = "arn:aws:lambda:us-east-1:123456789012:layer:shared-deps:4";
@@ -215,7 +212,7 @@ fn pattern_matches(pattern: &Value, event: &Value) -> bool {
 }
 
 fn template_rule_pattern(rule: &str) -> Value {
-    let path = fixtures().parent().unwrap().join("deploy/template.yaml");
+    let path = workspace_root().join("deploy/template.yaml");
     let text = std::fs::read_to_string(&path).expect("deploy/template.yaml");
     let yaml: serde_norway::Value = serde_norway::from_str(&text).expect("template YAML");
     let pattern = &yaml["Resources"][rule]["Properties"]["EventPattern"];

@@ -1,5 +1,6 @@
 //! Shared helpers of the report, suppression and baseline tests: a synthetic
-//! report, scans of corpus fixtures, golden files, schema validation.
+//! report, scans of corpus fixtures, golden files, schema validation. Paths,
+//! `../shared` and the skip policy come from `testkit`.
 #![allow(dead_code)]
 
 use lambda_audit_analyzer::findings::{
@@ -14,15 +15,6 @@ use lambda_audit_analyzer::{
 };
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-pub fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `fixtures/corpus` of the workspace.
-pub fn corpus(name: &str) -> PathBuf {
-    manifest_dir().join("../fixtures/corpus").join(name)
-}
 
 fn location(artifact: &str, path: &str, loaded: bool) -> Location {
     Location {
@@ -287,7 +279,7 @@ pub fn sample_report() -> ScanReport {
 
 /// The inventory of one corpus fixture, as a plain artifact (no layers).
 pub fn scan_fixture(name: &str) -> Inventory {
-    scan_bytes(name, std::fs::read(corpus(name)).expect("fixture reads"))
+    scan_bytes(name, testkit::corpus_bytes(name))
 }
 
 /// The inventory of an in-memory function archive named `name`.
@@ -354,66 +346,19 @@ pub fn report_of(inventory: Inventory) -> ScanReport {
     }
 }
 
-/// Compares `actual` with `tests/golden/<name>`; `UPDATE_GOLDEN=1` rewrites it.
+/// Compares `actual` with `tests/golden/<name>` (see `testkit::golden`).
 pub fn golden(name: &str, actual: &str) {
-    let path = manifest_dir().join("tests/golden").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        eprintln!("UPDATED golden file {}", path.display());
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (run with UPDATE_GOLDEN=1 to create it)",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let line = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b)
-            .map(|i| i + 1)
-            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()) + 1);
-        panic!(
-            "{} differs from the output at line {line}:\n--- expected\n{}\n--- actual\n{}",
-            path.display(),
-            expected.lines().nth(line - 1).unwrap_or("<end>"),
-            actual.lines().nth(line - 1).unwrap_or("<end>")
-        );
-    }
+    testkit::golden(&golden_dir().join(name), actual);
 }
 
-/// The official schemas: `$LAMBDA_AUDIT_SCHEMAS`, else `$LAMBDA_AUDIT_SHARED/schemas`,
-/// else `shared/schemas` found
-/// by walking up from the crate. Prints a loud SKIPPED line when missing.
-pub fn schemas_dir() -> Option<PathBuf> {
-    let dir = match (
-        std::env::var_os("LAMBDA_AUDIT_SCHEMAS"),
-        std::env::var_os("LAMBDA_AUDIT_SHARED"),
-    ) {
-        (Some(d), _) => PathBuf::from(d),
-        (None, Some(shared)) => PathBuf::from(shared).join("schemas"),
-        (None, None) => manifest_dir()
-            .ancestors()
-            .map(|a| a.join("shared/schemas"))
-            .find(|p| p.is_dir())
-            .unwrap_or_else(|| PathBuf::from("../shared/schemas")),
-    };
-    if dir.join("sarif-schema-2.1.0.json").is_file() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: ../shared not found (no schemas at {}); schema validation not run",
-            dir.display()
-        );
-        None
-    }
+/// This crate's golden files.
+fn golden_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
 fn read_json(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Validates `instance` against `schema` (a file of `dir`, with the other
