@@ -47,7 +47,7 @@ trap 'rm -f "$skip_log"' EXIT
 export LAMBDA_AUDIT_SKIP_LOG="$skip_log"
 
 status=0
-cargo test --workspace "$@" || status=$?
+cargo test --workspace --no-fail-fast "$@" || status=$?
 
 skips=$(sort -u "$skip_log")
 if [ -n "$skips" ]; then

@@ -1,6 +1,7 @@
 //! `lambda-audit account`: scan every function of an account.
 
-use super::function::{matched, outcome_json, runtime, summary_line, AwsArgs, Format};
+use super::async_runtime::runtime;
+use super::function::{matched, outcome_json, summary_line, AwsArgs, Format};
 use analyzer::report::Format as ReportFormat;
 use analyzer::Limits;
 use layers::aws::account::{self, Progress};
@@ -39,7 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     let options = args.aws.options(None);
     let downloader = args.aws.downloader()?;
-    let db = super::scan::database(args.db.as_deref())?;
+    let db = super::database::database(args.db.as_deref())?;
     let mut progress = |p: Progress<'_>| match p {
         Progress::Listed { region, functions } => {
             eprintln!("lambda-audit: {region}: {functions} functions");

@@ -1,17 +1,11 @@
-//! `lambda-audit db update` and `lambda-audit db info`: the advisory database,
-//! and where the CLI finds it (read from the environment here, in the
-//! application: the engine takes the places as an explicit [`Locations`]).
+//! `lambda-audit db update` and `lambda-audit db info`: the advisory database.
 
-use analyzer::advisories::{Database, DatabaseOrigin, Locations};
+use super::database::{locate, locations};
+use analyzer::advisories::DatabaseOrigin;
 use anyhow::Context;
 use sources::update;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::SystemTime;
-
-/// Environment variable naming a database path (as `--db`).
-const DB_ENV: &str = "LAMBDA_AUDIT_DB";
-/// Environment variable overriding the cache folder (`~/.cache/lambda-audit`).
-const CACHE_ENV: &str = "LAMBDA_AUDIT_CACHE_DIR";
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -36,33 +30,6 @@ pub enum Action {
     },
 }
 
-/// The places the CLI looks for a database: `LAMBDA_AUDIT_DB`, and the cache
-/// folder `LAMBDA_AUDIT_CACHE_DIR`, else `$XDG_CACHE_HOME/lambda-audit`, else
-/// `~/.cache/lambda-audit` (empty variables count as unset).
-pub fn locations() -> Locations {
-    let var = |name: &str| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    let cache_root = var(CACHE_ENV).or_else(|| {
-        var("XDG_CACHE_HOME")
-            .or_else(|| var("HOME").map(|h| h.join(".cache")))
-            .map(|c| c.join("lambda-audit"))
-    });
-    Locations {
-        db_env: var(DB_ENV),
-        cache_root,
-    }
-}
-
-/// Opens the database a scan uses, in order: `db_flag` (`--db`),
-/// `LAMBDA_AUDIT_DB`, the cache filled by `db update`, then the embedded
-/// starter set; compiled indexes are kept in the cache folder.
-pub fn locate(db_flag: Option<&Path>) -> anyhow::Result<Database> {
-    Ok(locations().locate(db_flag)?)
-}
-
 pub fn run(args: Args) -> anyhow::Result<u8> {
     match args.action {
         Action::Update { url } => run_update(&url),
@@ -80,7 +47,7 @@ fn run_update(url: &str) -> anyhow::Result<u8> {
         dir.display()
     );
     let http = update::client()?;
-    let report = super::function::runtime()?
+    let report = super::async_runtime::runtime()?
         .block_on(update::update(&http, url, &dir))
         .context("the previous database, if any, is unchanged")?;
     for (eco, count) in &report.records {

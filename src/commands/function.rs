@@ -1,12 +1,12 @@
 //! `lambda-audit function`: scan a deployed function and its layers.
 
+use super::async_runtime::runtime;
 use super::terminal::Terminal;
 use analyzer::advisories::Database;
 use analyzer::date::rfc3339_now;
-use analyzer::findings::ScanReport;
+use analyzer::findings::{Rating, ScanReport};
 use analyzer::report::{render, AsffContext, Format as ReportFormat, RenderOptions};
 use analyzer::Limits;
-use anyhow::Context;
 use layers::aws::{AwsOptions, CodeUrlRewrite, Downloader, LayerCache, ScanOutcome, Scanner};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -95,26 +95,19 @@ pub struct Args {
     pub output: Option<PathBuf>,
 }
 
-/// A tokio runtime for the AWS commands.
-pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
-}
-
 /// The one-line summary of an outcome (with its findings when it was matched).
 pub fn summary_line(outcome: &ScanOutcome, report: Option<&ScanReport>) -> String {
     match outcome {
         ScanOutcome::Scanned(s) => {
             let findings = match report {
                 Some(r) => {
-                    let by: Vec<String> = ["critical", "high", "medium", "low", "none", "unknown"]
+                    let by: Vec<String> = Rating::DESCENDING
                         .iter()
+                        .map(|rating| rating.name())
                         .filter_map(|rating| {
                             r.summary
                                 .by_severity
-                                .get(*rating)
+                                .get(rating)
                                 .filter(|n| **n > 0)
                                 .map(|n| format!("{rating} {n}"))
                         })
@@ -199,7 +192,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     });
     let options = args.aws.options(region);
     let downloader = args.aws.downloader()?;
-    let db = super::scan::database(args.db.as_deref())?;
+    let db = super::database::database(args.db.as_deref())?;
     let outcome = runtime()?.block_on(async {
         let sdk = layers::aws::config::load(&options, None).await;
         let scanner = Scanner::new(

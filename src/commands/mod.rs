@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod account;
+pub mod async_runtime;
+pub mod database;
 pub mod db;
 pub mod discover;
 pub mod function;

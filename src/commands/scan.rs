@@ -1,10 +1,11 @@
 //! `lambda-audit scan`: inventory, match against advisories, apply the team's
 //! suppressions, compare with a baseline, render, and exit by threshold.
 
+use super::database::database;
 use super::discover::{discover, Target, TargetKind};
 use super::input::DeploymentArgs;
 use super::terminal::Terminal;
-use analyzer::advisories::{Database, DatabaseOrigin};
+use analyzer::advisories::Database;
 use analyzer::baseline::{diff, Baseline};
 use analyzer::date::{rfc3339_now, Date};
 use analyzer::inventory::Inventory;
@@ -108,21 +109,6 @@ pub fn inventory(deployment: &DeploymentArgs, sbom: Option<&PathBuf>) -> anyhow:
         .collect::<anyhow::Result<Vec<_>>>()?;
     progress.finish();
     Ok(Inventory::combine(parts))
-}
-
-/// Opens the advisory database, saying on stderr when it is the starter set.
-pub fn database(flag: Option<&std::path::Path>) -> anyhow::Result<Database> {
-    let db = super::db::locate(flag)?;
-    let info = db.info();
-    if info.source == DatabaseOrigin::Embedded {
-        eprintln!(
-            "lambda-audit: note: using the embedded starter advisory set ({} records, only \
-             enough for the bundled fixtures). For real results run `lambda-audit db update`, \
-             or pass --db PATH / set LAMBDA_AUDIT_DB to an OSV export.",
-            info.records
-        );
-    }
-    Ok(db)
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
