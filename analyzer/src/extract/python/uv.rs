@@ -56,15 +56,15 @@ impl Package {
     }
 }
 
-/// The lock's packages by normalised name: a name may be locked once per
-/// environment, and a dependency on it reaches every one.
-struct Names<'p> {
+/// The run-time dependency edges between the lock's packages. A name may be
+/// locked once per environment; a dependency on it reaches every one.
+struct RuntimeEdges {
     by_name: HashMap<String, Vec<usize>>,
-    packages: &'p [Package],
+    edges: Vec<Vec<usize>>,
 }
 
-impl<'p> Names<'p> {
-    fn new(packages: &'p [Package]) -> Names<'p> {
+impl RuntimeEdges {
+    fn new(packages: &[Package]) -> RuntimeEdges {
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, p) in packages.iter().enumerate() {
             by_name
@@ -72,7 +72,15 @@ impl<'p> Names<'p> {
                 .or_default()
                 .push(i);
         }
-        Names { by_name, packages }
+        let mut graph = RuntimeEdges {
+            by_name,
+            edges: Vec::new(),
+        };
+        graph.edges = packages
+            .iter()
+            .map(|p| graph.resolve(p.runtime_dependencies()).collect())
+            .collect();
+        graph
     }
 
     /// The packages `dependencies` name.
@@ -87,14 +95,9 @@ impl<'p> Names<'p> {
             .copied()
     }
 
-    /// Which packages the roots' `dependencies` reach over run-time edges.
-    fn reach<'d>(&'d self, roots: impl Iterator<Item = &'d Dependency> + 'd) -> Vec<bool> {
-        let edges: Vec<Vec<usize>> = self
-            .packages
-            .iter()
-            .map(|p| self.resolve(p.runtime_dependencies()).collect())
-            .collect();
-        graph::reachable(self.resolve(roots), &edges)
+    /// Which packages `dependencies` reach, directly or at run time.
+    fn reach<'d>(&'d self, dependencies: impl Iterator<Item = &'d Dependency> + 'd) -> Vec<bool> {
+        graph::reachable(self.resolve(dependencies), &self.edges)
     }
 }
 
@@ -105,10 +108,10 @@ pub fn extract(path: &str, bytes: &[u8]) -> Result<Extracted, ExtractError> {
         .into_iter()
         .filter_map(|value| lockfile::entry(path, value, &mut out))
         .collect();
-    let names = Names::new(&packages);
+    let edges = RuntimeEdges::new(&packages);
     let roots = || packages.iter().filter(|p| p.is_root());
-    let runtime = names.reach(roots().flat_map(Package::runtime_dependencies));
-    let dev = names.reach(roots().flat_map(|r| r.dev_dependencies.values().flatten()));
+    let runtime = edges.reach(roots().flat_map(Package::runtime_dependencies));
+    let dev = edges.reach(roots().flat_map(|r| r.dev_dependencies.values().flatten()));
     for (i, package) in packages.iter().enumerate() {
         Locked {
             is_root: package.is_root(),

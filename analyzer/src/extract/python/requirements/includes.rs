@@ -14,7 +14,7 @@
 //!   where its `-r` stands.
 
 use super::file::{items, Item};
-use crate::archive::{ArchiveTree, NESTED_SEPARATOR};
+use crate::archive::{ArchiveTree, FileEntry, NESTED_SEPARATOR};
 use crate::extract::{graph, utf8, ExtractError, Extracted, Include};
 use crate::Found;
 use std::collections::HashMap;
@@ -62,7 +62,9 @@ pub fn follow_includes(
 ) -> Extracted {
     let mut graph = Graph::new(tree, read_on_its_own);
     for Include { from, line, target } in std::mem::take(&mut extracted.includes) {
-        graph.node(&from, 0).push(Item::Include { line, target });
+        graph
+            .items_of(&from, 0)
+            .push(Item::Include { line, target });
     }
     extracted.append(graph.read());
     extracted
@@ -72,8 +74,15 @@ pub fn follow_includes(
 /// includes, as if it were the only requirements file read on its own.
 pub fn extract(path: &str, bytes: &[u8], tree: &ArchiveTree) -> Result<Extracted, ExtractError> {
     let mut graph = Graph::new(tree, |p| p == path);
-    *graph.node(path, 0) = items(path, utf8(bytes)?);
+    *graph.items_of(path, 0) = items(path, utf8(bytes)?);
     Ok(graph.read())
+}
+
+/// The items of the requirements file `file` at `path`, or why it could not be read.
+fn read_items(tree: &ArchiveTree, file: &FileEntry, path: &str) -> Result<Vec<Item>, String> {
+    let bytes = tree.read(file).map_err(|e| e.to_string())?;
+    let text = utf8(&bytes).map_err(|e| e.to_string())?;
+    Ok(items(path, text))
 }
 
 /// What a line of a file in the graph contributes once its include is resolved.
@@ -98,11 +107,9 @@ struct Node {
     path: String,
     /// Length of the shortest include chain from a file read on its own.
     depth: usize,
-    /// Its items; for a file read on its own, only the includes (the rest was
-    /// reported when it was read).
+    /// Its items, until resolved into lines; for a file read on its own, only
+    /// the includes (the rest was reported when it was read).
     items: Vec<Item>,
-    /// The items once every include is resolved.
-    lines: Vec<Line>,
 }
 
 /// The include graph of one artifact's requirements files.
@@ -125,13 +132,12 @@ impl<'t, F: Fn(&str) -> bool> Graph<'t, F> {
     }
 
     /// The items of the file at `path`, added at `depth` if new.
-    fn node(&mut self, path: &str, depth: usize) -> &mut Vec<Item> {
+    fn items_of(&mut self, path: &str, depth: usize) -> &mut Vec<Item> {
         let number = *self.numbers.entry(path.to_string()).or_insert_with(|| {
             self.nodes.push(Node {
                 path: path.to_string(),
                 depth,
                 items: Vec::new(),
-                lines: Vec::new(),
             });
             self.nodes.len() - 1
         });
@@ -141,22 +147,22 @@ impl<'t, F: Fn(&str) -> bool> Graph<'t, F> {
     /// Resolves every include breadth first (reading each new file once),
     /// then reports what the files say and the cycles among them.
     fn read(mut self) -> Extracted {
-        let mut number = 0;
-        while number < self.nodes.len() {
+        // lines[n]: the items of node n, resolved; nodes are added as found.
+        let mut lines: Vec<Vec<Line>> = Vec::new();
+        while lines.len() < self.nodes.len() {
+            let number = lines.len();
             let items = std::mem::take(&mut self.nodes[number].items);
-            let lines = items
+            let resolved = items
                 .into_iter()
                 .filter_map(|item| self.resolve(number, item))
                 .collect();
-            self.nodes[number].lines = lines;
-            number += 1;
+            lines.push(resolved);
         }
-        let edges: Vec<Vec<usize>> = self
-            .nodes
+        let edges: Vec<Vec<usize>> = lines
             .iter()
-            .map(|n| n.lines.iter().filter_map(Line::followed).collect())
+            .map(|l| l.iter().filter_map(Line::followed).collect())
             .collect();
-        let mut out = self.report_in_reading_order();
+        let mut out = self.report_in_reading_order(lines);
         self.report_cycles(&edges, &mut out);
         out
     }
@@ -193,27 +199,20 @@ impl<'t, F: Fn(&str) -> bool> Graph<'t, F> {
         let Some(file) = self.tree.get(&resolved) else {
             return skip(format!("not found in the archive at {resolved}"));
         };
-        let read = self.tree.read(file).map_err(|e| e.to_string());
-        match read.and_then(|bytes| Ok(items(&resolved, utf8(&bytes).map_err(|e| e.to_string())?)))
-        {
+        match read_items(self.tree, file, &resolved) {
             Ok(items) => {
-                *self.node(&resolved, depth) = items;
+                *self.items_of(&resolved, depth) = items;
                 Some(Line::Follow(self.nodes.len() - 1))
             }
             Err(e) => skip(format!("not read: {e}")),
         }
     }
 
-    /// Packages and skipped lines of every file, depth first from the files
-    /// read on their own, each file once.
-    fn report_in_reading_order(&mut self) -> Extracted {
+    /// Packages and skipped lines of every file (`lines`, by node), depth
+    /// first from the files read on their own, each file once.
+    fn report_in_reading_order(&self, mut lines: Vec<Vec<Line>>) -> Extracted {
         let mut out = Extracted::default();
         let mut reported = vec![false; self.nodes.len()];
-        let mut lines: Vec<_> = self
-            .nodes
-            .iter_mut()
-            .map(|n| std::mem::take(&mut n.lines))
-            .collect();
         for start in 0..self.nodes.len() {
             if std::mem::replace(&mut reported[start], true) {
                 continue;
@@ -256,8 +255,7 @@ impl<'t, F: Fn(&str) -> bool> Graph<'t, F> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::testutil::rows;
-    use crate::extract::testutil::{skips, tree};
+    use crate::extract::testutil::{rows, skips, tree};
     use crate::EvidenceKind;
 
     /// A tree of the files `names[i]` holding `bodies[i]`.
