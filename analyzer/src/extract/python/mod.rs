@@ -214,8 +214,7 @@ impl Extractor for Python {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::testutil::rows;
-    use crate::extract::testutil::{self, skips};
+    use crate::extract::testutil::{self, rows, skips};
     use crate::EvidenceKind;
 
     #[test]
