@@ -361,6 +361,32 @@ mod tests {
         );
     }
 
+    /// Depth counts from the nearest file read on its own: `x.txt` is nine
+    /// includes below `requirements-a.txt` but one below `requirements-b.txt`,
+    /// so it and what it includes are read, and no chain is too deep.
+    #[test]
+    fn depth_is_the_shortest_chain_from_any_file_read_on_its_own() {
+        use crate::extract::python::Python;
+        use crate::extract::scan_tree;
+        let mut files: Vec<(String, String)> = (1..=8)
+            .map(|i| (format!("c{i}.txt"), format!("-r c{}.txt\n", i + 1)))
+            .collect();
+        files[7].1 = "-r x.txt\n".into();
+        files.extend([
+            ("requirements-a.txt".into(), "-r c1.txt\n".into()),
+            ("requirements-b.txt".into(), "-r x.txt\n".into()),
+            ("x.txt".into(), "x==1.0\n-r y.txt\n".into()),
+            ("y.txt".into(), "y==1.0\n".into()),
+        ]);
+        let (names, bodies): (Vec<String>, Vec<String>) = files.into_iter().unzip();
+        let scan = scan_tree(&named_tree(&names, &bodies), &[Box::new(Python)]);
+        assert_eq!(
+            rows!(scan.packages; name, path),
+            vec![("x", "x.txt"), ("y", "y.txt")]
+        );
+        assert_eq!(scan.skipped, vec![]);
+    }
+
     /// 500 files that each include all the others (N² include lines), half
     /// read on their own and half only through includes: every file is parsed
     /// once (one package and one unpinned line each, no repeats before any
