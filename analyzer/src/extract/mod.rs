@@ -3,6 +3,7 @@
 //! picked entries are inflated, and they are parsed in parallel with rayon.
 
 pub mod cargo;
+pub(crate) mod graph;
 pub mod maven;
 pub mod npm;
 pub mod python;
@@ -21,16 +22,34 @@ pub struct Extracted {
     pub packages: Vec<Found>,
     /// Files (or lines) looked at that yield no pinned package, with the reason.
     pub skipped: Vec<Skipped>,
+    /// Other files of the artifact that the files read include, for the
+    /// extractor's [`Extractor::reconcile`] to follow once per artifact (a file
+    /// included from many places is then read once).
+    pub includes: Vec<Include>,
+}
+
+/// A file's reference to another file of the same artifact whose contents
+/// count as its own, such as `-r base.txt` in a requirements file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Include {
+    /// The including file.
+    pub from: String,
+    /// The 1-based line of the reference in `from`.
+    pub line: usize,
+    /// The target as written, relative to `from`.
+    pub target: String,
 }
 
 impl Extracted {
+    /// Just these packages.
     pub fn packages(packages: Vec<Found>) -> Extracted {
         Extracted {
             packages,
-            skipped: Vec::new(),
+            ..Extracted::default()
         }
     }
 
+    /// Records that `path` (or a line of it) yields no package, and why.
     pub fn skip(&mut self, path: impl Into<String>, reason: impl Into<String>) {
         self.skipped.push(Skipped {
             path: path.into(),
@@ -38,9 +57,18 @@ impl Extracted {
         });
     }
 
-    fn append(&mut self, other: Extracted) {
+    /// Sorts the packages and drops exact repeats (a lockfile may list one
+    /// package under several keys).
+    pub fn dedup_packages(&mut self) {
+        self.packages.sort();
+        self.packages.dedup();
+    }
+
+    /// Adds everything `other` holds.
+    pub fn append(&mut self, other: Extracted) {
         self.packages.extend(other.packages);
         self.skipped.extend(other.skipped);
+        self.includes.extend(other.includes);
     }
 }
 
@@ -97,7 +125,8 @@ pub trait Extractor: Send + Sync {
     ) -> Result<Extracted, ExtractError>;
 
     /// Runs once after every wanted file of the artifact was parsed, to reconcile
-    /// across files (e.g. lockfile entries against installed copies).
+    /// across files (e.g. lockfile entries against installed copies) and to
+    /// follow [`Extracted::includes`]; includes left in its result are dropped.
     fn reconcile(&self, extracted: Extracted, _tree: &ArchiveTree) -> Extracted {
         extracted
     }
@@ -206,4 +235,101 @@ pub fn scan_tree(tree: &ArchiveTree, extractors: &[Box<dyn Extractor>]) -> Artif
     scan.warnings.sort();
     scan.warnings.dedup();
     scan
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    //! In-memory artifacts and compact views of results, for the extractor tests.
+
+    use crate::archive::ArchiveTree;
+    use crate::diagnostics::Skipped;
+    use crate::limits::Limits;
+    use std::io::{Cursor, Write};
+    use zip::write::SimpleFileOptions;
+
+    /// A zip holding `entries` (path, contents, entry options).
+    fn zip_with(
+        entries: impl IntoIterator<Item = (String, Vec<u8>, SimpleFileOptions)>,
+    ) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (path, contents, options) in entries {
+            writer.start_file(path, options).expect("start entry");
+            writer.write_all(&contents).expect("write entry");
+        }
+        writer.finish().expect("finish zip").into_inner()
+    }
+
+    /// A zip holding `entries` (path, contents).
+    pub fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        zip_with(
+            entries
+                .iter()
+                .map(|(p, c)| (p.to_string(), c.to_vec(), SimpleFileOptions::default())),
+        )
+    }
+
+    /// A zip holding `entries` (path, contents, unix mode).
+    pub fn zip_with_modes(entries: &[(&str, &[u8], u32)]) -> Vec<u8> {
+        zip_with(entries.iter().map(|(p, c, mode)| {
+            let options = SimpleFileOptions::default().unix_permissions(*mode);
+            (p.to_string(), c.to_vec(), options)
+        }))
+    }
+
+    /// `bytes` opened as the artifact `name`.
+    pub fn open(name: &str, bytes: Vec<u8>) -> ArchiveTree {
+        ArchiveTree::open_bytes(name, bytes, &Limits::default()).expect("open zip")
+    }
+
+    /// A zip holding `files` (path, contents), opened as a tree named `t.zip`.
+    pub fn tree(files: &[(&str, &[u8])]) -> ArchiveTree {
+        open("t.zip", zip(files))
+    }
+
+    /// One field of a package, as the tests compare it (`&str`, `Option<&str>`,
+    /// or the enum itself).
+    macro_rules! field {
+        ($f:ident, name) => {
+            $f.name.as_str()
+        };
+        ($f:ident, version) => {
+            $f.version.as_str()
+        };
+        ($f:ident, path) => {
+            $f.path.as_str()
+        };
+        ($f:ident, role) => {
+            $f.role
+        };
+        ($f:ident, evidence) => {
+            $f.evidence
+        };
+        ($f:ident, scope) => {
+            $f.scope.as_deref()
+        };
+        ($f:ident, note) => {
+            $f.note.as_deref()
+        };
+    }
+
+    /// The named fields of each package, as tuples:
+    /// `rows!(out.packages; name, version, scope)`.
+    macro_rules! rows {
+        ($packages:expr; $($field:ident),+ $(,)?) => {
+            $packages
+                .iter()
+                .map(|f| ($($crate::extract::testutil::field!(f, $field)),+))
+                .collect::<Vec<_>>()
+        };
+    }
+
+    pub(crate) use {field, rows};
+
+    /// (path, reason) of each skip record.
+    pub fn skips(skipped: &[Skipped]) -> Vec<(&str, &str)> {
+        skipped
+            .iter()
+            .map(|s| (s.path.as_str(), s.reason.as_str()))
+            .collect()
+    }
 }

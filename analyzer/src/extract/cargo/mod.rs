@@ -114,19 +114,9 @@ impl Extractor for CargoExtractor {
 mod tests {
     use super::*;
     use crate::extract::scan_tree;
-    use crate::limits::Limits;
+    use crate::extract::testutil::{open, skips, zip_with_modes as zip};
     use crate::package::Role;
     use std::io::Write;
-
-    fn zip(entries: &[(&str, &[u8], u32)]) -> Vec<u8> {
-        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        for (name, bytes, mode) in entries {
-            let options = zip::write::SimpleFileOptions::default().unix_permissions(*mode);
-            w.start_file(*name, options).unwrap();
-            w.write_all(bytes).unwrap();
-        }
-        w.finish().unwrap().into_inner()
-    }
 
     fn dep_v0(json: &str) -> Vec<u8> {
         let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
@@ -146,14 +136,10 @@ mod tests {
             ("bin/script", b"#!/usr/bin/env python3\n", 0o755),
             ("vendor/bootstrap", b"not a runtime entry point", 0o644),
         ]);
-        let tree = ArchiveTree::open_bytes("fn.zip", artifact, &Limits::default()).unwrap();
+        let tree = open("fn.zip", artifact);
         let scan = scan_tree(&tree, &[Box::new(CargoExtractor)]);
         assert_eq!(scan.read[0].files, vec!["app", "bin/script", "bootstrap"]);
-        let skipped: Vec<_> = scan
-            .skipped
-            .iter()
-            .map(|s| (s.path.as_str(), s.reason.as_str()))
-            .collect();
+        let skipped = skips(&scan.skipped);
         assert_eq!(
             skipped,
             vec![("app", NO_AUDITABLE_DATA), ("bootstrap", BOOTSTRAP_NOT_ELF)]
@@ -175,7 +161,7 @@ mod tests {
             ("bootstrap", &dep_v0(json), 0o755),
             ("Cargo.lock", lock.as_bytes(), 0o644),
         ]);
-        let tree = ArchiveTree::open_bytes("fn.zip", artifact, &Limits::default()).unwrap();
+        let tree = open("fn.zip", artifact);
         let scan = scan_tree(&tree, &[Box::new(CargoExtractor)]);
         let got: Vec<_> = scan
             .packages
@@ -197,7 +183,7 @@ mod tests {
     #[test]
     fn bad_lockfile_is_a_warning() {
         let artifact = zip(&[("Cargo.lock", b"[[package]\n", 0o644)]);
-        let tree = ArchiveTree::open_bytes("fn.zip", artifact, &Limits::default()).unwrap();
+        let tree = open("fn.zip", artifact);
         let scan = scan_tree(&tree, &[Box::new(CargoExtractor)]);
         assert_eq!(scan.warnings.len(), 1);
         assert!(scan.warnings[0].message.starts_with("cargo: invalid TOML"));

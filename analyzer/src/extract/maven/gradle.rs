@@ -61,6 +61,7 @@ pub fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::testutil::rows;
 
     const LOCK: &str = "\
 # This is a Gradle generated file for dependency locking.
@@ -76,11 +77,7 @@ empty=annotationProcessor
     #[test]
     fn parses_lines_and_test_scope() {
         let out = parse("gradle.lockfile", LOCK).unwrap();
-        let got: Vec<_> = out
-            .packages
-            .iter()
-            .map(|f| (f.name.as_str(), f.version.as_str(), f.scope.as_deref()))
-            .collect();
+        let got = rows!(out.packages; name, version, scope);
         assert_eq!(
             got,
             vec![

@@ -311,22 +311,10 @@ fn mark_root(packages: &mut [Found], tree: &ArchiveTree) {
 mod tests {
     use super::*;
     use crate::extract::scan_tree;
-    use crate::limits::Limits;
-    use std::io::Write;
-
-    pub(crate) fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        for (name, bytes) in entries {
-            w.start_file(*name, zip::write::SimpleFileOptions::default())
-                .unwrap();
-            w.write_all(bytes).unwrap();
-        }
-        w.finish().unwrap().into_inner()
-    }
+    use crate::extract::testutil::{open, zip};
 
     fn scan(name: &str, bytes: Vec<u8>) -> crate::extract::ArtifactScan {
-        let tree = ArchiveTree::open_bytes(name, bytes, &Limits::default()).unwrap();
-        scan_tree(&tree, &[Box::new(MavenExtractor)])
+        scan_tree(&open(name, bytes), &[Box::new(MavenExtractor)])
     }
 
     fn summary(scan: &crate::extract::ArtifactScan) -> Vec<(&str, &str, EvidenceKind, Role)> {

@@ -280,6 +280,7 @@ pub fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::testutil::rows;
     use crate::package::Role;
 
     const POM: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -348,18 +349,7 @@ mod tests {
     #[test]
     fn resolves_properties_and_project_version() {
         let out = parse("pom.xml", POM).unwrap();
-        let got: Vec<_> = out
-            .packages
-            .iter()
-            .map(|f| {
-                (
-                    f.name.as_str(),
-                    f.version.as_str(),
-                    f.role,
-                    f.scope.as_deref(),
-                )
-            })
-            .collect();
+        let got = rows!(out.packages; name, version, role, scope);
         assert_eq!(
             got,
             vec![

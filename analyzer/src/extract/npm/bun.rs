@@ -4,8 +4,8 @@
 //! key (`debug/ms`) is a copy installed under its parent. Packages the
 //! workspaces' runtime dependencies do not reach are development-only.
 
-use super::{dev, lock_entry, normalize_version, split_at_version};
-use crate::extract::{ExtractError, Extracted};
+use super::{lock_entry, split_at_version, unidentified};
+use crate::extract::{graph, ExtractError, Extracted};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -209,7 +209,7 @@ fn runtime_reach(lock: &Map<String, Value>, packages: &Map<String, Value>) -> Op
                 .or_else(|| folders.lookup(0, name))
         }));
     }
-    Some(dev::reachable(roots, &edges))
+    Some(graph::reachable(roots, &edges))
 }
 
 /// Parses `bun.lock`.
@@ -239,27 +239,30 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
         if LOCAL.iter().any(|p| spec.starts_with(p)) {
             continue;
         }
-        let Some(version) = normalize_version(spec) else {
-            out.skip(
-                path,
-                format!("{key}: not a registry version ({spec:?}); not identified"),
-            );
+        let Some(mut found) = lock_entry(name, spec, path) else {
+            out.skip(path, unidentified(key, "not a registry version", spec));
             continue;
         };
-        let mut found = lock_entry(name, version, path);
         if runtime.as_ref().is_some_and(|r| !r[i]) {
             found = found.scope("dev");
         }
         out.packages.push(found);
     }
-    out.packages.sort();
-    out.packages.dedup();
+    out.dedup_packages();
     Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// (name@version, scope) of every package.
+    fn ids_and_scopes(out: &Extracted) -> Vec<(String, Option<&str>)> {
+        out.packages
+            .iter()
+            .map(|f| (format!("{}@{}", f.name, f.version), f.scope.as_deref()))
+            .collect()
+    }
 
     const LOCK: &str = r#"{
   "lockfileVersion": 1,
@@ -291,11 +294,7 @@ mod tests {
     #[test]
     fn text_lockfile_with_trailing_commas() {
         let out = parse("bun.lock", LOCK).unwrap();
-        let got: Vec<_> = out
-            .packages
-            .iter()
-            .map(|f| (format!("{}@{}", f.name, f.version), f.scope.as_deref()))
-            .collect();
+        let got = ids_and_scopes(&out);
         assert_eq!(
             got,
             [
@@ -350,11 +349,7 @@ mod tests {
               }}}}"#
         );
         let out = parse("bun.lock", &lock).unwrap();
-        let got: Vec<_> = out
-            .packages
-            .iter()
-            .map(|f| (format!("{}@{}", f.name, f.version), f.scope.as_deref()))
-            .collect();
+        let got = ids_and_scopes(&out);
         assert_eq!(
             got,
             [

@@ -4,7 +4,6 @@
 
 mod bun;
 mod coverage;
-mod dev;
 mod package_json;
 mod package_lock;
 mod paths;
@@ -145,32 +144,43 @@ fn split_at_version(spec: &str) -> Option<(&str, &str)> {
     (name.len() > from).then_some((name, rest))
 }
 
-/// A dependency found in a lockfile.
-fn lock_entry(name: &str, version: String, path: &str) -> Found {
-    Found::new(Ecosystem::Npm, name, version, path, EvidenceKind::Lockfile)
+/// The package `name` that the lockfile at `path` locks at `raw`; `None` when
+/// `raw` is not a registry version (see [`unidentified`]).
+fn lock_entry(name: &str, raw: &str, path: &str) -> Option<Found> {
+    let version = normalize_version(raw)?;
+    Some(Found::new(
+        Ecosystem::Npm,
+        name,
+        version,
+        path,
+        EvidenceKind::Lockfile,
+    ))
+}
+
+/// What most lockfiles lack when an entry is not identified.
+const NO_REGISTRY_VERSION: &str = "no registry version in lockfile";
+
+/// The skip reason for the lockfile entry `key` whose version text `raw` is
+/// not a registry version: `missing` says what is missing.
+fn unidentified(key: &str, missing: &str, raw: &str) -> String {
+    format!("{key}: {missing} ({raw:?}); not identified")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::extract::scan_tree;
-    use crate::limits::Limits;
+    use crate::extract::testutil::{open, zip};
     use crate::Skipped;
-    use std::io::{Cursor, Write};
 
     /// An artifact made of the given (path, content) files.
     fn artifact(files: &[(&str, &str)]) -> ArchiveTree {
-        ArchiveTree::open_bytes("fn.zip", zip_bytes(files), &Limits::default()).unwrap()
+        open("fn.zip", zip_bytes(files))
     }
 
     fn zip_bytes(files: &[(&str, &str)]) -> Vec<u8> {
-        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        for (path, content) in files {
-            zip.start_file(*path, zip::write::SimpleFileOptions::default())
-                .unwrap();
-            zip.write_all(content.as_bytes()).unwrap();
-        }
-        zip.finish().unwrap().into_inner()
+        let files: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (*p, c.as_bytes())).collect();
+        zip(&files)
     }
 
     fn scan(tree: &ArchiveTree) -> crate::extract::ArtifactScan {
@@ -347,20 +357,14 @@ mod tests {
             .reason
             .starts_with("JavaScript without package.json"));
 
-        let nested =
-            ArchiveTree::open_bytes("outer.zip", zip_bytes_nested(), &Limits::default()).unwrap();
+        let nested = open("outer.zip", zip_bytes_nested());
         let notes = scan_tree_skipped(&nested);
         assert_eq!(notes.len(), 1);
         assert_eq!(notes[0].path, "worker.zip!/handler.cjs");
     }
 
     fn zip_bytes_nested() -> Vec<u8> {
-        let inner = zip_bytes(&[("handler.cjs", "bundle")]);
-        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        zip.start_file("worker.zip", zip::write::SimpleFileOptions::default())
-            .unwrap();
-        zip.write_all(&inner).unwrap();
-        zip.finish().unwrap().into_inner()
+        zip(&[("worker.zip", &zip_bytes(&[("handler.cjs", "bundle")]))])
     }
 
     fn scan_tree_skipped(tree: &ArchiveTree) -> Vec<Skipped> {

@@ -2,8 +2,9 @@
 //! `node_modules/.package-lock.json`. Version 1 nests `dependencies`; versions 2
 //! and 3 key a `packages` map by install path (`""` is the project itself).
 
-use super::{lock_entry, normalize_version, paths, split_at_version};
+use super::{lock_entry, paths, split_at_version, unidentified, NO_REGISTRY_VERSION};
 use crate::extract::{ExtractError, Extracted};
+use crate::package::Found;
 use serde_json::{Map, Value};
 
 /// Parses a lockfile at `path` whose install paths are relative to `project`.
@@ -40,6 +41,15 @@ fn scope_of(entry: &Map<String, Value>) -> Option<&'static str> {
     }
 }
 
+/// A locked package installed at `install`, with the entry's scope.
+fn installed(found: Found, install: String, entry: &Map<String, Value>) -> Found {
+    let found = found.installed_at(install);
+    match scope_of(entry) {
+        Some(scope) => found.scope(scope),
+        None => found,
+    }
+}
+
 /// Lockfile v2/v3: `"node_modules/a/node_modules/b": { "version": ... }`.
 fn from_packages(packages: &Map<String, Value>, path: &str, project: &str, out: &mut Extracted) {
     for (key, entry) in packages {
@@ -60,18 +70,12 @@ fn from_packages(packages: &Map<String, Value>, path: &str, project: &str, out: 
             .and_then(Value::as_str)
             .unwrap_or(dir_name);
         let raw = entry.get("version").and_then(Value::as_str).unwrap_or("");
-        let Some(version) = normalize_version(raw) else {
-            out.skip(
-                path,
-                format!("{key}: no registry version in lockfile ({raw:?}); not identified"),
-            );
-            continue;
-        };
-        let mut found = lock_entry(name, version, path).installed_at(paths::under(project, key));
-        if let Some(scope) = scope_of(entry) {
-            found = found.scope(scope);
+        match lock_entry(name, raw, path) {
+            Some(found) => out
+                .packages
+                .push(installed(found, paths::under(project, key), entry)),
+            None => out.skip(path, unidentified(key, NO_REGISTRY_VERSION, raw)),
         }
-        out.packages.push(found);
     }
 }
 
@@ -90,18 +94,9 @@ fn from_dependencies(deps: &Map<String, Value>, path: &str, parent: &str, out: &
             Some((real, v)) => (real, v),
             None => (dir_name.as_str(), raw),
         };
-        match normalize_version(raw_version) {
-            Some(version) => {
-                let mut found = lock_entry(name, version, path).installed_at(&install);
-                if let Some(scope) = scope_of(entry) {
-                    found = found.scope(scope);
-                }
-                out.packages.push(found);
-            }
-            None => out.skip(
-                path,
-                format!("{install}: no registry version in lockfile ({raw:?}); not identified"),
-            ),
+        match lock_entry(name, raw_version, path) {
+            Some(found) => out.packages.push(installed(found, install.clone(), entry)),
+            None => out.skip(path, unidentified(&install, NO_REGISTRY_VERSION, raw)),
         }
         if let Some(Value::Object(nested)) = entry.get("dependencies") {
             from_dependencies(nested, path, &install, out);
@@ -112,7 +107,6 @@ fn from_dependencies(deps: &Map<String, Value>, path: &str, parent: &str, out: &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::package::Found;
 
     fn summary(out: &Extracted) -> Vec<(String, String, String, Option<String>)> {
         let mut v: Vec<_> = out

@@ -4,9 +4,9 @@
 //! peer-resolved variants. Version 9 no longer flags development packages;
 //! they are those the importers' runtime dependencies do not reach.
 
-use super::{dev, lock_entry, normalize_version, split_at_version};
+use super::{lock_entry, split_at_version, unidentified, NO_REGISTRY_VERSION};
 use crate::extract::yaml::{self, Mapping, Value};
-use crate::extract::{ExtractError, Extracted};
+use crate::extract::{graph, ExtractError, Extracted};
 use std::collections::{HashMap, HashSet};
 
 /// The lockfile's major version (`5.4` and `'6.0'` give 5 and 6).
@@ -96,7 +96,7 @@ fn runtime_packages(lock: &Mapping) -> Option<HashSet<String>> {
         .filter_map(Value::as_mapping)
         .flat_map(runtime_references)
         .filter_map(resolve);
-    let reached = dev::reachable(roots, &edges);
+    let reached = graph::reachable(roots, &edges);
     Some(
         keys.iter()
             .zip(reached)
@@ -142,14 +142,10 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
         if raw.starts_with("link:") || raw.starts_with("file:") {
             continue;
         }
-        let Some(version) = normalize_version(raw) else {
-            out.skip(
-                path,
-                format!("{key}: no registry version in lockfile ({raw:?}); not identified"),
-            );
+        let Some(mut found) = lock_entry(name, raw, path) else {
+            out.skip(path, unidentified(key, NO_REGISTRY_VERSION, raw));
             continue;
         };
-        let mut found = lock_entry(name, version, path);
         let flag = |k: &str| entry.get(k).and_then(Value::as_bool) == Some(true);
         let unreached = runtime.as_ref().is_some_and(|r| !r.contains(key));
         if flag("dev") || unreached {
@@ -159,8 +155,7 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
         }
         out.packages.push(found);
     }
-    out.packages.sort();
-    out.packages.dedup();
+    out.dedup_packages();
     Ok(out)
 }
 

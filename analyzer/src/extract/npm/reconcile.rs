@@ -82,6 +82,7 @@ pub(super) fn lockfiles_against_installed(extracted: Extracted, tree: &ArchiveTr
     let mut out = Extracted {
         packages: Vec::with_capacity(extracted.packages.len()),
         skipped: extracted.skipped,
+        includes: Vec::new(),
     };
     for (found, verdict) in extracted.packages.into_iter().zip(verdicts) {
         match verdict {

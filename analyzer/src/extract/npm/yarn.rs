@@ -4,9 +4,9 @@
 //! `package.json` and the lockfile's dependency edges.
 
 use super::package_json::Declared;
-use super::{dev, lock_entry, normalize_version, split_at_version};
+use super::{lock_entry, split_at_version, unidentified};
 use crate::extract::yaml::{self, Mapping, Value};
-use crate::extract::{ExtractError, Extracted};
+use crate::extract::{graph, ExtractError, Extracted};
 use std::collections::HashMap;
 
 /// Protocols of packages that live inside the project rather than on a registry.
@@ -86,7 +86,7 @@ fn emit(
     // step with it: then nothing is marked rather than everything.
     let runtime = declared.filter(|d| !d.workspaces).and_then(|d| {
         let roots: Vec<usize> = d.runtime.iter().filter_map(|(n, r)| lookup(n, r)).collect();
-        (roots.len() == d.runtime.len()).then(|| dev::reachable(roots, &edges))
+        (roots.len() == d.runtime.len()).then(|| graph::reachable(roots, &edges))
     });
 
     let mut out = Extracted::default();
@@ -106,14 +106,13 @@ fn emit(
             continue;
         }
         let raw = entry.version.as_deref().unwrap_or("");
-        let Some(version) = normalize_version(raw) else {
+        let Some(mut found) = lock_entry(name, raw, path) else {
             out.skip(
                 path,
-                format!("{name}: no version in yarn.lock entry ({raw:?}); not identified"),
+                unidentified(name, "no version in yarn.lock entry", raw),
             );
             continue;
         };
-        let mut found = lock_entry(name, version, path);
         if runtime.as_ref().is_some_and(|r| !r[i]) {
             found = found.scope("dev");
         }
@@ -227,6 +226,15 @@ fn berry(text: &str) -> Result<Vec<Entry>, ExtractError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::testutil::rows;
+
+    /// A project manifest that needs `name@range` at run time.
+    fn needs(name: &str, range: &str) -> Declared {
+        Declared {
+            runtime: vec![(name.into(), range.into())],
+            workspaces: false,
+        }
+    }
 
     fn pairs(out: &Extracted) -> Vec<(String, String)> {
         let mut v: Vec<_> = out
@@ -342,18 +350,10 @@ __metadata:
 
     #[test]
     fn classic_dev_dependencies_are_those_the_runtime_does_not_reach() {
-        let declared = Declared {
-            runtime: vec![("debug".into(), "^2.6.0".into())],
-            workspaces: false,
-        };
+        let declared = needs("debug", "^2.6.0");
         let out = parse("yarn.lock", CLASSIC, Some(&declared)).unwrap();
-        let dev: Vec<(&str, Option<&str>)> = out
-            .packages
-            .iter()
-            .map(|f| (f.name.as_str(), f.scope.as_deref()))
-            .collect();
         assert_eq!(
-            dev,
+            rows!(out.packages; name, scope),
             [
                 ("@babel/code-frame", Some("dev")),
                 ("debug", None),
@@ -367,28 +367,15 @@ __metadata:
         };
         let out = parse("yarn.lock", CLASSIC, Some(&workspace)).unwrap();
         assert!(out.packages.iter().all(|f| f.scope.is_none()));
-        let stale = Declared {
-            runtime: vec![("debug".into(), "^3.0.0".into())],
-            workspaces: false,
-        };
-        let out = parse("yarn.lock", CLASSIC, Some(&stale)).unwrap();
+        let out = parse("yarn.lock", CLASSIC, Some(&needs("debug", "^3.0.0"))).unwrap();
         assert!(out.packages.iter().all(|f| f.scope.is_none()));
     }
 
     #[test]
     fn berry_dev_dependencies() {
-        let declared = Declared {
-            runtime: vec![("@hapi/hoek".into(), "^8.5.0".into())],
-            workspaces: false,
-        };
-        let out = parse("yarn.lock", BERRY, Some(&declared)).unwrap();
-        let dev: Vec<(&str, Option<&str>)> = out
-            .packages
-            .iter()
-            .map(|f| (f.name.as_str(), f.scope.as_deref()))
-            .collect();
+        let out = parse("yarn.lock", BERRY, Some(&needs("@hapi/hoek", "^8.5.0"))).unwrap();
         assert_eq!(
-            dev,
+            rows!(out.packages; name, scope),
             [
                 ("@hapi/hoek", None),
                 ("lodash", Some("dev")),

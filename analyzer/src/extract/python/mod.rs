@@ -137,6 +137,12 @@ pub(crate) fn join_notes(notes: &[String]) -> Option<String> {
     (!notes.is_empty()).then(|| notes.join("; "))
 }
 
+/// The note of a requirement or locked package installed only where the
+/// environment marker `marker` holds.
+pub(crate) fn marker_note(marker: &str) -> String {
+    format!("only installed when {marker}")
+}
+
 /// The directory of `path` when it is an importable Python package (holds an
 /// `__init__.py`): a requirements file or lockfile there came with an installed
 /// package, as in the function layout where site-packages is the archive root.
@@ -146,6 +152,13 @@ fn enclosing_python_package<'p>(path: &'p str, tree: &ArchiveTree) -> Option<&'p
         return None;
     }
     tree.get(&format!("{dir}/__init__.py")).map(|_| dir)
+}
+
+/// True when the file at `path` is a requirements file that [`Python`] reads
+/// on its own (its includes then need no second read).
+fn is_read_on_its_own(path: &str, tree: &ArchiveTree) -> bool {
+    tree.get(path).and_then(Format::of) == Some(Format::Requirements)
+        && enclosing_python_package(path, tree).is_none()
 }
 
 /// The Python extractor: every format above, reconciled per artifact.
@@ -181,7 +194,7 @@ impl Extractor for Python {
         }
         match format {
             Some(Format::InstalledMetadata) => Ok(metadata::extract(path, bytes)),
-            Some(Format::Requirements) => requirements::extract(path, bytes, tree),
+            Some(Format::Requirements) => requirements::parse(path, bytes),
             Some(Format::PipfileLock) => pipfile::extract(path, bytes),
             Some(Format::PoetryLock) => poetry::extract(path, bytes),
             Some(Format::UvLock) => uv::extract(path, bytes),
@@ -191,37 +204,17 @@ impl Extractor for Python {
         }
     }
 
-    fn reconcile(&self, extracted: Extracted, _tree: &ArchiveTree) -> Extracted {
+    fn reconcile(&self, extracted: Extracted, tree: &ArchiveTree) -> Extracted {
+        let extracted =
+            requirements::follow_includes(extracted, tree, |path| is_read_on_its_own(path, tree));
         reconcile::note_mismatches(extracted)
-    }
-}
-
-#[cfg(test)]
-pub(crate) mod testutil {
-    //! In-memory archives for the extractor tests.
-
-    use crate::archive::ArchiveTree;
-    use crate::limits::Limits;
-    use std::io::{Cursor, Write};
-    use zip::write::SimpleFileOptions;
-
-    /// A zip holding `files` (path, contents), opened as a tree named `t.zip`.
-    pub fn tree(files: &[(&str, &[u8])]) -> ArchiveTree {
-        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        for (path, contents) in files {
-            writer
-                .start_file(*path, SimpleFileOptions::default())
-                .expect("start entry");
-            writer.write_all(contents).expect("write entry");
-        }
-        let bytes = writer.finish().expect("finish zip").into_inner();
-        ArchiveTree::open_bytes("t.zip", bytes, &Limits::default()).expect("open zip")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::testutil::{self, rows, skips};
     use crate::EvidenceKind;
 
     #[test]
@@ -287,11 +280,7 @@ mod tests {
         ];
         let tree = testutil::tree(&files);
         let scan = crate::extract::scan_tree(&tree, &[Box::new(Python)]);
-        let found: Vec<_> = scan
-            .packages
-            .iter()
-            .map(|f| (f.name.as_str(), f.path.as_str()))
-            .collect();
+        let found = rows!(scan.packages; name, path);
         assert_eq!(found, vec![("six", "requirements.txt")]);
         let skipped: Vec<_> = scan.skipped.iter().map(|s| s.path.as_str()).collect();
         assert_eq!(
@@ -349,11 +338,7 @@ mod tests {
             "{}",
             warnings[1].1
         );
-        let skipped: Vec<_> = scan
-            .skipped
-            .iter()
-            .map(|s| (s.path.as_str(), s.reason.as_str()))
-            .collect();
+        let skipped = skips(&scan.skipped);
         assert_eq!(
             skipped,
             vec![(
@@ -361,18 +346,7 @@ mod tests {
                 "installed metadata without a Version header; distribution not identified"
             )]
         );
-        let found: Vec<_> = scan
-            .packages
-            .iter()
-            .map(|f| {
-                (
-                    f.name.as_str(),
-                    f.version.as_str(),
-                    f.evidence,
-                    f.note.as_deref(),
-                )
-            })
-            .collect();
+        let found = rows!(scan.packages; name, version, evidence, note);
         assert_eq!(
             found,
             vec![

@@ -3,8 +3,8 @@
 //! Packages in `develop` get scope `dev`. Entries without a `==` version (VCS,
 //! local paths, editable installs) are reported as skipped.
 
+use super::lockfile::Locked;
 use crate::extract::{utf8, ExtractError, Extracted};
-use crate::{Ecosystem, EvidenceKind, Found};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -66,16 +66,12 @@ pub fn extract(path: &str, bytes: &[u8]) -> Result<Extracted, ExtractError> {
                 out.skip(path, format!("{what} `{name}`: {}", entry.origin()));
                 continue;
             };
-            let mut found = Found::new(
-                Ecosystem::PyPI,
-                &name,
-                version,
-                path,
-                EvidenceKind::Lockfile,
-            );
-            found.scope = scope.map(str::to_string);
-            found.note = entry.markers.map(|m| format!("only installed when {m}"));
-            out.packages.push(found);
+            Locked {
+                scope: scope.map(str::to_string),
+                marker: entry.markers.as_deref(),
+                ..Locked::dependency(&name, Some(version))
+            }
+            .record(path, &mut out);
         }
     }
     Ok(out)
@@ -84,6 +80,8 @@ pub fn extract(path: &str, bytes: &[u8]) -> Result<Extracted, ExtractError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::testutil::rows;
+    use crate::EvidenceKind;
 
     const LOCK: &str = r#"{
     "_meta": {
@@ -112,18 +110,7 @@ mod tests {
     #[test]
     fn default_and_develop_sections() {
         let out = extract("Pipfile.lock", LOCK.as_bytes()).unwrap();
-        let found: Vec<_> = out
-            .packages
-            .iter()
-            .map(|f| {
-                (
-                    f.name.as_str(),
-                    f.version.as_str(),
-                    f.scope.as_deref(),
-                    f.evidence,
-                )
-            })
-            .collect();
+        let found = rows!(out.packages; name, version, scope, evidence);
         assert_eq!(
             found,
             vec![

@@ -6,15 +6,21 @@
 //! is the project itself and is reported as a root. The version is optional in
 //! PEP 751 for source trees; a dependency without one is reported as skipped.
 
-use super::lockfile::{self, Source};
-use crate::extract::{utf8, ExtractError, Extracted};
-use crate::{Ecosystem, EvidenceKind, Found};
+use super::lockfile::{self, Locked, Source, Tables};
+use crate::extract::{ExtractError, Extracted};
 use serde::Deserialize;
 
+/// PEP 751 names the array of package tables `[[packages]]`.
 #[derive(Deserialize)]
 struct Lock {
     #[serde(default)]
     packages: Vec<toml::Value>,
+}
+
+impl Tables for Lock {
+    fn into_tables(self) -> Vec<toml::Value> {
+        self.packages
+    }
 }
 
 #[derive(Deserialize)]
@@ -61,64 +67,27 @@ impl Package {
         .find_map(|(kind, l)| l.as_ref().map(|l| Source::Other(l.describe(kind))))
         .unwrap_or(Source::Registry)
     }
+
+    fn locked(&self) -> Locked<'_> {
+        Locked {
+            is_root: self.is_root(),
+            source: self.source(),
+            marker: self.marker.as_deref(),
+            ..Locked::dependency(&self.name, self.version.as_deref())
+        }
+    }
 }
 
 /// Parses a `pylock.toml` (or `pylock.<name>.toml`) at `path`.
 pub fn extract(path: &str, bytes: &[u8]) -> Result<Extracted, ExtractError> {
-    let lock: Lock = toml::from_str(utf8(bytes)?)?;
-    let mut out = Extracted::default();
-    for value in lock.packages {
-        let Some(package) = lockfile::entry::<Package>(path, value, &mut out) else {
-            continue;
-        };
-        if package.is_root() {
-            if let Some(version) = package.version.as_deref().filter(|v| !v.trim().is_empty()) {
-                out.packages.push(
-                    Found::new(
-                        Ecosystem::PyPI,
-                        &package.name,
-                        version.trim(),
-                        path,
-                        EvidenceKind::Lockfile,
-                    )
-                    .root(),
-                );
-            }
-            continue;
-        }
-        let Some(version) =
-            lockfile::version(path, &package.name, package.version.as_deref(), &mut out)
-        else {
-            continue;
-        };
-        let mut found = Found::new(
-            Ecosystem::PyPI,
-            &package.name,
-            version,
-            path,
-            EvidenceKind::Lockfile,
-        );
-        let notes: Vec<String> = package
-            .source()
-            .note()
-            .into_iter()
-            .chain(
-                package
-                    .marker
-                    .as_ref()
-                    .map(|m| format!("only installed when {m}")),
-            )
-            .collect();
-        found.note = super::join_notes(&notes);
-        out.packages.push(found);
-    }
-    Ok(out)
+    lockfile::read::<Lock, _>(path, bytes, Package::locked)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Role;
+    use crate::extract::testutil::rows;
+    use crate::{EvidenceKind, Role};
 
     const LOCK: &str = r#"lock-version = "1.0"
 environments = ["sys_platform == 'linux'"]
@@ -159,18 +128,7 @@ directory = { path = "../shared-utils" }
     #[test]
     fn packages_roots_and_sources() {
         let out = extract("pylock.toml", LOCK.as_bytes()).unwrap();
-        let found: Vec<_> = out
-            .packages
-            .iter()
-            .map(|f| {
-                (
-                    f.name.as_str(),
-                    f.version.as_str(),
-                    f.role,
-                    f.note.as_deref(),
-                )
-            })
-            .collect();
+        let found = rows!(out.packages; name, version, role, note);
         assert_eq!(
             found,
             vec![

@@ -114,6 +114,7 @@ pub(crate) fn note_mismatches(mut extracted: Extracted) -> Extracted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::testutil::rows;
     use crate::inventory::{merge, Sighting};
 
     fn found(name: &str, version: &str, path: &str, evidence: EvidenceKind) -> Found {
@@ -154,11 +155,7 @@ mod tests {
             found("app", "1.0", "uv.lock", EvidenceKind::Lockfile).root(),
         ]);
         let done = note_mismatches(extracted);
-        let notes: Vec<_> = done
-            .packages
-            .iter()
-            .map(|f| (f.name.as_str(), f.note.as_deref()))
-            .collect();
+        let notes = rows!(done.packages; name, note);
         assert_eq!(
             notes,
             vec![

@@ -7,18 +7,11 @@
 //! its workspace members): they are reported as roots, never as dependencies.
 //! Packages reachable from the roots only through `dev-dependencies` get scope `dev`.
 
-use super::lockfile::{self, Source};
+use super::lockfile::{self, Locked, PackageArray, Source};
 use crate::ecosystem::pep503_normalize;
-use crate::extract::{utf8, ExtractError, Extracted};
-use crate::{Ecosystem, EvidenceKind, Found};
+use crate::extract::{graph, ExtractError, Extracted};
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
-
-#[derive(Deserialize)]
-struct Lock {
-    #[serde(default)]
-    package: Vec<toml::Value>,
-}
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Deserialize)]
 struct Package {
@@ -63,95 +56,70 @@ impl Package {
     }
 }
 
-/// Normalised names reachable from `start` over run-time dependency edges.
-fn reachable<'p>(
-    packages: &'p [Package],
-    by_name: &HashMap<String, Vec<usize>>,
-    start: impl IntoIterator<Item = &'p Dependency>,
-) -> HashSet<String> {
-    let mut seen = HashSet::new();
-    let mut queue: Vec<String> = start
-        .into_iter()
-        .map(|d| pep503_normalize(&d.name))
-        .collect();
-    while let Some(name) = queue.pop() {
-        if !seen.insert(name.clone()) {
-            continue;
+/// The run-time dependency edges between the lock's packages. A name may be
+/// locked once per environment; a dependency on it reaches every one.
+struct RuntimeEdges {
+    by_name: HashMap<String, Vec<usize>>,
+    edges: Vec<Vec<usize>>,
+}
+
+impl RuntimeEdges {
+    fn new(packages: &[Package]) -> RuntimeEdges {
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, p) in packages.iter().enumerate() {
+            by_name
+                .entry(pep503_normalize(&p.name))
+                .or_default()
+                .push(i);
         }
-        for &i in by_name.get(&name).into_iter().flatten() {
-            queue.extend(
-                packages[i]
-                    .runtime_dependencies()
-                    .map(|d| pep503_normalize(&d.name)),
-            );
-        }
+        let mut graph = RuntimeEdges {
+            by_name,
+            edges: Vec::new(),
+        };
+        graph.edges = packages
+            .iter()
+            .map(|p| graph.resolve(p.runtime_dependencies()).collect())
+            .collect();
+        graph
     }
-    seen
+
+    /// The packages `dependencies` name.
+    fn resolve<'d>(
+        &'d self,
+        dependencies: impl IntoIterator<Item = &'d Dependency> + 'd,
+    ) -> impl Iterator<Item = usize> + 'd {
+        dependencies
+            .into_iter()
+            .flat_map(|d| self.by_name.get(&pep503_normalize(&d.name)))
+            .flatten()
+            .copied()
+    }
+
+    /// Which packages `dependencies` reach, directly or at run time.
+    fn reach<'d>(&'d self, dependencies: impl Iterator<Item = &'d Dependency> + 'd) -> Vec<bool> {
+        graph::reachable(self.resolve(dependencies), &self.edges)
+    }
 }
 
 /// Parses a `uv.lock` at `path`.
 pub fn extract(path: &str, bytes: &[u8]) -> Result<Extracted, ExtractError> {
-    let lock: Lock = toml::from_str(utf8(bytes)?)?;
     let mut out = Extracted::default();
-    let packages: Vec<Package> = lock
-        .package
+    let packages: Vec<Package> = lockfile::tables::<PackageArray>(bytes)?
         .into_iter()
         .filter_map(|value| lockfile::entry(path, value, &mut out))
         .collect();
-    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, p) in packages.iter().enumerate() {
-        by_name
-            .entry(pep503_normalize(&p.name))
-            .or_default()
-            .push(i);
-    }
-    let roots: Vec<&Package> = packages.iter().filter(|p| p.is_root()).collect();
-    let runtime = reachable(
-        &packages,
-        &by_name,
-        roots.iter().flat_map(|r| r.runtime_dependencies()),
-    );
-    let dev = reachable(
-        &packages,
-        &by_name,
-        roots
-            .iter()
-            .flat_map(|r| r.dev_dependencies.values().flatten()),
-    );
-    for package in &packages {
-        if package.is_root() {
-            if let Some(version) = package.version.as_deref().filter(|v| !v.trim().is_empty()) {
-                out.packages.push(
-                    Found::new(
-                        Ecosystem::PyPI,
-                        &package.name,
-                        version.trim(),
-                        path,
-                        EvidenceKind::Lockfile,
-                    )
-                    .root(),
-                );
-            }
-            continue;
+    let edges = RuntimeEdges::new(&packages);
+    let roots = || packages.iter().filter(|p| p.is_root());
+    let runtime = edges.reach(roots().flat_map(Package::runtime_dependencies));
+    let dev = edges.reach(roots().flat_map(|r| r.dev_dependencies.values().flatten()));
+    for (i, package) in packages.iter().enumerate() {
+        Locked {
+            is_root: package.is_root(),
+            scope: (!runtime[i] && dev[i]).then(|| "dev".to_string()),
+            source: package.source(),
+            ..Locked::dependency(&package.name, package.version.as_deref())
         }
-        let Some(version) =
-            lockfile::version(path, &package.name, package.version.as_deref(), &mut out)
-        else {
-            continue;
-        };
-        let key = pep503_normalize(&package.name);
-        let mut found = Found::new(
-            Ecosystem::PyPI,
-            &package.name,
-            version,
-            path,
-            EvidenceKind::Lockfile,
-        );
-        if !runtime.contains(&key) && dev.contains(&key) {
-            found.scope = Some("dev".to_string());
-        }
-        found.note = package.source().note();
-        out.packages.push(found);
+        .record(path, &mut out);
     }
     Ok(out)
 }
@@ -159,6 +127,7 @@ pub fn extract(path: &str, bytes: &[u8]) -> Result<Extracted, ExtractError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::testutil::rows;
     use crate::Role;
 
     const LOCK: &str = r#"version = 1
@@ -229,18 +198,7 @@ source = { registry = "https://pypi.org/simple" }
     #[test]
     fn roots_dev_scope_and_sources() {
         let out = extract("uv.lock", LOCK.as_bytes()).unwrap();
-        let found: Vec<_> = out
-            .packages
-            .iter()
-            .map(|f| {
-                (
-                    f.name.as_str(),
-                    f.version.as_str(),
-                    f.role,
-                    f.scope.as_deref(),
-                )
-            })
-            .collect();
+        let found = rows!(out.packages; name, version, role, scope);
         assert_eq!(
             found,
             vec![

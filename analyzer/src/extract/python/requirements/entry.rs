@@ -1,6 +1,7 @@
 //! What one logical line of a requirements file says: a pin, an unpinned
 //! requirement, or an option (`-r`, `-c`, `-e`).
 
+use crate::extract::python::{join_notes, marker_note};
 use crate::{Ecosystem, EvidenceKind, Found};
 
 /// How a pin names its version.
@@ -37,9 +38,7 @@ impl Pin {
                 self.version, self.version
             )),
         }
-        if let Some(marker) = &self.marker {
-            notes.push(format!("only installed when {marker}"));
-        }
+        notes.extend(self.marker.as_deref().map(marker_note));
         let mut found = Found::new(
             Ecosystem::PyPI,
             &self.name,
@@ -47,7 +46,7 @@ impl Pin {
             path,
             EvidenceKind::Declared,
         );
-        found.note = crate::extract::python::join_notes(&notes);
+        found.note = join_notes(&notes);
         found
     }
 }

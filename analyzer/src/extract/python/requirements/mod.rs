@@ -16,20 +16,24 @@
 //! Everything else (ranges, bare names, URLs, paths, `-e`) is reported as
 //! skipped with the reason, never silently dropped. `-r`/`--requirement`
 //! includes are followed inside the same archive, relative to the including
-//! file, with cycles and depth guarded; `-c` constraints files are not read.
+//! file, each file read once per artifact, with cycles and depth guarded; `-c`
+//! constraints files are not read.
 //!
 //! One concept per module: `entry` (what a line says), `line` (logical
 //! lines and options), `requirement` (PEP 508 requirements and pins),
-//! `reader` (a file and its `-r` includes).
+//! `file` (one file read on its own), `includes` (the include graph across
+//! an artifact's files).
 
 mod entry;
+mod file;
+mod includes;
 mod line;
-mod reader;
 mod requirement;
 
 pub use entry::{compatible_pin, Entry, Pin, PinKind};
+pub use file::parse;
+pub use includes::{extract, follow_includes, resolve_include, MAX_INCLUDE_DEPTH};
 pub use line::{logical_lines, parse_line};
-pub use reader::{extract, resolve_include, MAX_INCLUDE_DEPTH};
 pub use requirement::parse_requirement;
 
 #[cfg(test)]
