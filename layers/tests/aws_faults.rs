@@ -62,21 +62,22 @@ fn layer_version(server: &Scripted, sha256: &str) -> Canned {
     )
 }
 
+/// A Lambda client for the API `server` plays.
+async fn lambda(server: &Scripted) -> aws_sdk_lambda::Client {
+    test_env();
+    let options = AwsOptions {
+        region: Some(REGION.into()),
+        endpoint_url: Some(server.base.clone()),
+    };
+    config::lambda(&config::load(&options, None).await)
+}
+
 /// A scanner against `server`, downloading the real Code.Location (no rewrite).
 async fn scanner(server: &Scripted, max_bytes: u64) -> Scanner {
-    test_env();
-    let sdk = config::load(
-        &AwsOptions {
-            region: Some(REGION.into()),
-            endpoint_url: Some(server.base.clone()),
-        },
-        None,
-    )
-    .await;
     let mut downloader = Downloader::new(max_bytes, CodeUrlRewrite::None).unwrap();
     downloader.backoff = Duration::from_millis(10);
     Scanner::new(
-        config::lambda(&sdk),
+        lambda(server).await,
         downloader,
         Limits::default(),
         Arc::new(LayerCache::default()),
@@ -330,7 +331,6 @@ async fn container_image_functions_are_reported_not_scanned() {
 
 #[tokio::test]
 async fn the_function_listing_follows_every_page() {
-    test_env();
     let server = Scripted::start();
     let page = |names: &[&str], marker: Option<&str>| {
         let mut v = json!({
@@ -352,15 +352,7 @@ async fn the_function_listing_follows_every_page() {
             page(&["d"], None),
         ],
     );
-    let sdk = config::load(
-        &AwsOptions {
-            region: Some(REGION.into()),
-            endpoint_url: Some(server.base.clone()),
-        },
-        None,
-    )
-    .await;
-    let arns = lambda_audit_layers::aws::account::list_functions(&config::lambda(&sdk))
+    let arns = lambda_audit_layers::aws::account::list_functions(&lambda(&server).await)
         .await
         .unwrap();
     let names: Vec<&str> = arns.iter().map(|a| a.rsplit(':').next().unwrap()).collect();
