@@ -5,10 +5,11 @@
 //! - `LAMBDA_AUDIT_SECURITY_HUB` = `true`: Security Hub BatchImportFindings
 //!   (ASFF; see [`security_hub`]).
 //!
-//! A sink is one file implementing [`Sink`], registered in [`SINKS`] (which
-//! also fixes the publishing order). The S3 report store is not a sink: the
-//! handler reads the previous report from it before anything is published
-//! (see [`crate::store`]).
+//! A new sink is one file here implementing [`Sink`] with a `configure`
+//! function, registered in the `SINKS` list (whose order is the publishing
+//! order), and the setting that turns it on in [`SinkConfig`]. The S3 report
+//! store is not a sink: the handler reads the previous report from it before
+//! anything is published (see [`crate::store`]).
 
 pub mod eventbridge;
 pub mod security_hub;
@@ -89,4 +90,34 @@ pub fn configured(config: &SinkConfig, sdk: &SdkConfig) -> Vec<Box<dyn Sink>> {
         .iter()
         .filter_map(|configure| configure(config, sdk))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_config::BehaviorVersion;
+
+    #[test]
+    fn each_setting_turns_on_its_sink() {
+        let sdk = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .build();
+        let count = |config: SinkConfig| configured(&config, &sdk).len();
+        assert_eq!(count(SinkConfig::default()), 0);
+        let events = SinkConfig {
+            event_bus: Some("audit".into()),
+            ..SinkConfig::default()
+        };
+        assert_eq!(count(events.clone()), 1);
+        let hub = SinkConfig {
+            security_hub: true,
+            ..SinkConfig::default()
+        };
+        assert_eq!(count(hub), 1);
+        let both = SinkConfig {
+            security_hub: true,
+            ..events
+        };
+        assert_eq!(count(both), SINKS.len());
+    }
 }
