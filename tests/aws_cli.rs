@@ -2,55 +2,27 @@
 //! moto emulator (functions and layers from the corpus fixtures, code served
 //! by a loopback content-addressed mirror and verified against CodeSha256).
 
-use layers::aws::download::sha256_hex;
 use std::process::{Command, Output};
-use testkit::aws::{Moto, Scripted, ACCOUNT, REGION, SDK_TEST_ENV};
-use testkit::{corpus_bytes, fixtures};
+use testkit::aws::{World, ACCOUNT, REGION, SDK_TEST_ENV};
+use testkit::fixtures;
 
-struct World {
-    moto: Moto,
-    mirror: Scripted,
-    seeded: serde_json::Value,
-}
-
-fn world() -> Option<World> {
-    let moto = Moto::start()?;
-    let seeded = moto.seed();
-    let mirror = Scripted::start();
-    for name in [
-        "node-basic.zip",
-        "node-layer.zip",
-        "python-function.zip",
-        "python-layer.zip",
-    ] {
-        let bytes = corpus_bytes(name);
-        mirror.serve_code(&sha256_hex(&bytes), bytes);
-    }
-    Some(World {
-        moto,
-        mirror,
-        seeded,
-    })
-}
-
-impl World {
-    fn run(&self, args: &[&str]) -> Output {
-        let db = fixtures().join("osv/axios-before-0.21.1.json");
-        Command::new(env!("CARGO_BIN_EXE_lambda-audit"))
-            .args(args)
-            .args(["--endpoint-url", &self.moto.endpoint])
-            .args(["--code-mirror", &self.mirror.base])
-            .arg("--db")
-            .arg(db)
-            .envs(SDK_TEST_ENV.iter().copied())
-            .env_remove("AWS_PROFILE")
-            .env(
-                "LAMBDA_AUDIT_CACHE_DIR",
-                std::env::temp_dir().join("lambda-audit-cli-test-cache"),
-            )
-            .output()
-            .expect("run lambda-audit")
-    }
+/// Runs `lambda-audit` against the test world, with the test advisory.
+fn run(w: &World, args: &[&str]) -> Output {
+    let db = fixtures().join("osv/axios-before-0.21.1.json");
+    Command::new(env!("CARGO_BIN_EXE_lambda-audit"))
+        .args(args)
+        .args(["--endpoint-url", &w.moto.endpoint])
+        .args(["--code-mirror", &w.mirror.base])
+        .arg("--db")
+        .arg(db)
+        .envs(SDK_TEST_ENV.iter().copied())
+        .env_remove("AWS_PROFILE")
+        .env(
+            "LAMBDA_AUDIT_CACHE_DIR",
+            std::env::temp_dir().join("lambda-audit-cli-test-cache"),
+        )
+        .output()
+        .expect("run lambda-audit")
 }
 
 fn function_arn(name: &str) -> String {
@@ -59,10 +31,10 @@ fn function_arn(name: &str) -> String {
 
 #[test]
 fn function_scans_the_deployed_code_and_layers_and_reports_findings() {
-    let Some(w) = world() else {
+    let Some(w) = World::start() else {
         return;
     };
-    let out = w.run(&["function", "node-app", "--region", REGION]);
+    let out = run(&w, &["function", "node-app", "--region", REGION]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         out.status.code(),
@@ -107,9 +79,12 @@ fn function_scans_the_deployed_code_and_layers_and_reports_findings() {
         ]
     );
 
-    let out = w.run(&[
-        "function", "node-app", "--region", REGION, "--format", "asff",
-    ]);
+    let out = run(
+        &w,
+        &[
+            "function", "node-app", "--region", REGION, "--format", "asff",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     let asff: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let ids: Vec<&str> = asff
@@ -128,14 +103,17 @@ fn function_scans_the_deployed_code_and_layers_and_reports_findings() {
     assert_eq!(asff[0]["AwsAccountId"], ACCOUNT);
     assert_eq!(asff[0]["Resources"][0]["Type"], "AwsLambdaFunction");
 
-    let out = w.run(&[
-        "function",
-        "no-such-function",
-        "--region",
-        REGION,
-        "--format",
-        "summary",
-    ]);
+    let out = run(
+        &w,
+        &[
+            "function",
+            "no-such-function",
+            "--region",
+            REGION,
+            "--format",
+            "summary",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
@@ -145,10 +123,10 @@ fn function_scans_the_deployed_code_and_layers_and_reports_findings() {
 
 #[test]
 fn account_lists_every_function_and_prints_a_summary_per_function() {
-    let Some(w) = world() else {
+    let Some(w) = World::start() else {
         return;
     };
-    let out = w.run(&["account", "--region", REGION, "--concurrency", "2"]);
+    let out = run(&w, &["account", "--region", REGION, "--concurrency", "2"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
     let mut lines: Vec<String> = String::from_utf8_lossy(&out.stdout)

@@ -2,11 +2,11 @@
 //! here: a good update installs the exports byte for byte; a truncated or
 //! invalid download fails with a reason and leaves the old database untouched.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::Arc;
+use testkit::aws::{Canned, Scripted};
+use testkit::zip_of;
 
 const ECOSYSTEMS: [&str; 4] = ["npm", "PyPI", "crates.io", "Maven"];
 
@@ -23,56 +23,20 @@ enum Mode {
     NotOsv,
 }
 
-/// Serves `exports` (ecosystem → bytes) on 127.0.0.1 for at most `max`
-/// connections; returns the base URL.
-fn serve(exports: Arc<Vec<(String, Vec<u8>)>>, mode: Mode, max: usize) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(max).flatten() {
-            let _ = answer(stream, &exports, mode);
-        }
-    });
-    format!("http://{addr}")
-}
-
-fn answer(stream: TcpStream, exports: &[(String, Vec<u8>)], mode: Mode) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request = String::new();
-    reader.read_line(&mut request)?;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line == "\r\n" {
-            break;
-        }
+/// Serves `exports` (ecosystem → bytes) at `/<Ecosystem>/all.zip` on
+/// 127.0.0.1, Maven's as `mode` says, until dropped.
+fn serve(exports: &[(String, Vec<u8>)], mode: Mode) -> Scripted {
+    let server = Scripted::start();
+    for (eco, bytes) in exports {
+        let answer = match (mode, eco.as_str()) {
+            (Mode::Truncated, "Maven") => Canned::cut_short(bytes.clone()),
+            (Mode::NotZip, "Maven") => Canned::ok(b"<html>this is not a zip</html>".to_vec()),
+            (Mode::NotOsv, "Maven") => Canned::ok(zip_of(&[("a.json", br#"{"hello":"world"}"#)])),
+            _ => Canned::ok(bytes.clone()),
+        };
+        server.route(&format!("/{eco}/all.zip"), vec![answer]);
     }
-    let path = request.split_whitespace().nth(1).unwrap_or("/");
-    let mut out = stream;
-    let found = exports
-        .iter()
-        .find(|(eco, _)| path == format!("/{eco}/all.zip"));
-    let Some((eco, bytes)) = found else {
-        return out.write_all(
-            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        );
-    };
-    let body: Vec<u8> = match (mode, eco.as_str()) {
-        (Mode::NotZip, "Maven") => b"<html>this is not a zip</html>".to_vec(),
-        (Mode::NotOsv, "Maven") => zip_of(&[("a.json", r#"{"hello":"world"}"#)]),
-        _ => bytes.clone(),
-    };
-    let header = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    out.write_all(header.as_bytes())?;
-    if mode == Mode::Truncated && eco == "Maven" {
-        out.write_all(&body[..body.len() / 2])?;
-    } else {
-        out.write_all(&body)?;
-    }
-    out.flush()
+    server
 }
 
 fn run(cache: &Path, args: &[&str]) -> Output {
@@ -115,16 +79,6 @@ fn shared_advisories() -> Option<PathBuf> {
     testkit::shared_path("advisories")
 }
 
-/// A zip of (name, text) members.
-fn zip_of(members: &[(&str, &str)]) -> Vec<u8> {
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, text) in members {
-        zip.start_file::<_, ()>(*name, Default::default()).unwrap();
-        zip.write_all(text.as_bytes()).unwrap();
-    }
-    zip.finish().unwrap().into_inner()
-}
-
 /// A small export per ecosystem: one record naming one package.
 fn small_exports() -> Vec<(String, Vec<u8>)> {
     ECOSYSTEMS
@@ -133,7 +87,8 @@ fn small_exports() -> Vec<(String, Vec<u8>)> {
             let record = format!(
                 r#"{{"id":"TEST-{eco}","modified":"2024-01-01T00:00:00Z","affected":[{{"package":{{"ecosystem":"{eco}","name":"pkg"}},"versions":["1.0.0"]}}]}}"#
             );
-            (eco.to_string(), zip_of(&[(&format!("TEST-{eco}.json"), &record)]))
+            let name = format!("TEST-{eco}.json");
+            (eco.to_string(), zip_of(&[(&name, record.as_bytes())]))
         })
         .collect()
 }
@@ -143,21 +98,19 @@ fn update_installs_exports_and_failures_keep_the_old_database() {
     let Some(shared) = shared_advisories() else {
         return;
     };
-    let exports: Arc<Vec<(String, Vec<u8>)>> = Arc::new(
-        ECOSYSTEMS
-            .iter()
-            .map(|e| {
-                (
-                    e.to_string(),
-                    std::fs::read(shared.join(e).join("all.zip")).unwrap(),
-                )
-            })
-            .collect(),
-    );
+    let exports: Vec<(String, Vec<u8>)> = ECOSYSTEMS
+        .iter()
+        .map(|e| {
+            (
+                e.to_string(),
+                std::fs::read(shared.join(e).join("all.zip")).unwrap(),
+            )
+        })
+        .collect();
     let cache = tempfile::tempdir().unwrap();
 
-    let url = serve(exports.clone(), Mode::Good, 8);
-    let out = run(cache.path(), &["db", "update", "--url", &url]);
+    let server = serve(&exports, Mode::Good);
+    let out = run(cache.path(), &["db", "update", "--url", &server.base]);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
     let stdout = text(&out.stdout);
     for line in [
@@ -186,8 +139,8 @@ fn update_installs_exports_and_failures_keep_the_old_database() {
 
     let before = listing(&cache.path().join("db"));
     for mode in [Mode::Truncated, Mode::NotZip] {
-        let url = serve(exports.clone(), mode, 8);
-        let out = run(cache.path(), &["db", "update", "--url", &url]);
+        let server = serve(&exports, mode);
+        let out = run(cache.path(), &["db", "update", "--url", &server.base]);
         assert_eq!(out.status.code(), Some(2));
         let stderr = text(&out.stderr);
         assert!(stderr.contains("/Maven/all.zip"), "{stderr}");
@@ -208,10 +161,10 @@ fn update_installs_exports_and_failures_keep_the_old_database() {
 
 #[test]
 fn failed_first_update_leaves_no_database_and_info_falls_back_to_embedded() {
-    let exports = Arc::new(small_exports());
+    let exports = small_exports();
     let cache = tempfile::tempdir().unwrap();
-    let url = serve(exports.clone(), Mode::Truncated, 8);
-    let out = run(cache.path(), &["db", "update", "--url", &url]);
+    let server = serve(&exports, Mode::Truncated);
+    let out = run(cache.path(), &["db", "update", "--url", &server.base]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("Maven"), "{}", text(&out.stderr));
     let leftover: Vec<PathBuf> = listing(&cache.path().join("db"));
@@ -219,8 +172,8 @@ fn failed_first_update_leaves_no_database_and_info_falls_back_to_embedded() {
     let info = text(&run(cache.path(), &["db", "info"]).stdout);
     assert!(info.contains("source: embedded"), "{info}");
 
-    let url = serve(exports.clone(), Mode::Good, 8);
-    let out = run(cache.path(), &["db", "update", "--url", &url]);
+    let server = serve(&exports, Mode::Good);
+    let out = run(cache.path(), &["db", "update", "--url", &server.base]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("4 records in"));
     let info = text(&run(cache.path(), &["db", "info"]).stdout);
@@ -229,8 +182,8 @@ fn failed_first_update_leaves_no_database_and_info_falls_back_to_embedded() {
         "{info}"
     );
 
-    let url = serve(exports, Mode::NotOsv, 8);
-    let out = run(cache.path(), &["db", "update", "--url", &url]);
+    let server = serve(&exports, Mode::NotOsv);
+    let out = run(cache.path(), &["db", "update", "--url", &server.base]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(

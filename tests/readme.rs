@@ -158,17 +158,19 @@ fn bash(dir: &Path, script: &str, extra_env: &[(&str, &str)]) -> Run {
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
-    let out = cmd.output().expect("bash runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    cmd.output().expect("bash runs").into()
 }
 
 /// Single-quotes `s` for the shell.
 fn quoted(s: &Path) -> String {
     format!("'{}'", s.display().to_string().replace('\'', r"'\''"))
+}
+
+/// Runs `script` in a fresh directory laid out by `layout` around `function_zip`.
+fn run_in(layout: fn(&Path, &str), function_zip: &str, script: &str) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    layout(dir.path(), function_zip);
+    bash(dir.path(), script, &[])
 }
 
 fn extract(zip_path: &Path, into: &Path) {
@@ -215,6 +217,17 @@ fn readme_scan_commands(heading: &str) -> Vec<String> {
 
 fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text:.300}"))
+}
+
+/// The advisory ids of a JSON report's suppressed findings.
+fn suppressed_ids(report: &Value) -> Vec<&str> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "suppressed")
+        .map(|f| f["id"].as_str().unwrap())
+        .collect()
 }
 
 const NODE_BASIC_SUMMARY: &str =
@@ -330,13 +343,7 @@ fn the_walk_through_runs_verbatim() {
     let deployed = json(&fs::read_to_string(demo.join("deployed.json")).unwrap());
     assert_eq!(deployed["summary"]["findings"], 12);
     assert_eq!(deployed["summary"]["suppressed"], 1);
-    let suppressed: Vec<&str> = deployed["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["status"] == "suppressed")
-        .map(|f| f["id"].as_str().unwrap())
-        .collect();
+    let suppressed = suppressed_ids(&deployed);
     assert_eq!(suppressed, ["GHSA-xvch-5gv4-984h"]);
     let bom = json(&fs::read_to_string(demo.join("bom.cdx.json")).unwrap());
     assert_eq!(bom["bomFormat"], "CycloneDX");
@@ -367,9 +374,7 @@ fn walk_through_parsing_keeps_heredocs_and_exit_codes() {
 #[test]
 fn sam_command_scans_the_sam_build_folder() {
     for command in readme_scan_commands("### AWS SAM") {
-        let dir = tempfile::tempdir().unwrap();
-        sam_layout(dir.path(), "corpus/node-basic.zip");
-        let run = bash(dir.path(), &command, &[]);
+        let run = run_in(sam_layout, "corpus/node-basic.zip", &command);
         assert_eq!(run.code, 1, "`{command}`: {}", run.stderr);
         let report = json(&run.stdout);
         assert_eq!(
@@ -379,9 +384,7 @@ fn sam_command_scans_the_sam_build_folder() {
         assert_eq!(report["artifacts"].as_array().unwrap().len(), 1);
         assert_eq!(report["summary"]["findings"], 13);
 
-        let clean = tempfile::tempdir().unwrap();
-        sam_layout(clean.path(), "corpus/node-scoped.zip");
-        let run = bash(clean.path(), &command, &[]);
+        let run = run_in(sam_layout, "corpus/node-scoped.zip", &command);
         assert_eq!(run.code, 0, "`{command}` on a clean build: {}", run.stderr);
     }
 }
@@ -389,18 +392,14 @@ fn sam_command_scans_the_sam_build_folder() {
 #[test]
 fn cdk_command_scans_the_synthesized_assets() {
     for command in readme_scan_commands("### AWS CDK") {
-        let dir = tempfile::tempdir().unwrap();
-        cdk_layout(dir.path(), "corpus/python-function.zip");
-        let run = bash(dir.path(), &command, &[]);
+        let run = run_in(cdk_layout, "corpus/python-function.zip", &command);
         assert_eq!(run.code, 1, "`{command}`: {}", run.stderr);
         let report = json(&run.stdout);
         let name = report["artifacts"][0]["name"].as_str().unwrap();
         assert!(name.starts_with("cdk.out/asset."), "{name}");
         assert_eq!(report["summary"]["findings"], 17);
 
-        let clean = tempfile::tempdir().unwrap();
-        cdk_layout(clean.path(), "corpus/node-scoped.zip");
-        let run = bash(clean.path(), &command, &[]);
+        let run = run_in(cdk_layout, "corpus/node-scoped.zip", &command);
         assert_eq!(run.code, 0, "`{command}` on clean assets: {}", run.stderr);
     }
 }
@@ -426,9 +425,7 @@ fn serverless_hook_blocks_a_vulnerable_package() {
         "the README shows another hook than examples/serverless.yml"
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    serverless_layout(dir.path(), "corpus/node-basic.zip");
-    let run = bash(dir.path(), &hook, &[]);
+    let run = run_in(serverless_layout, "corpus/node-basic.zip", &hook);
     assert_eq!(run.code, 1, "`{hook}`: {}", run.stderr);
     assert!(run.stdout.contains(NODE_BASIC_SUMMARY), "{}", run.stdout);
     assert!(
@@ -439,9 +436,7 @@ fn serverless_hook_blocks_a_vulnerable_package() {
         run.stdout
     );
 
-    let clean = tempfile::tempdir().unwrap();
-    serverless_layout(clean.path(), "corpus/node-scoped.zip");
-    let run = bash(clean.path(), &hook, &[]);
+    let run = run_in(serverless_layout, "corpus/node-scoped.zip", &hook);
     assert_eq!(run.code, 0, "`{hook}` on a clean package: {}", run.stderr);
 }
 
@@ -607,13 +602,7 @@ fn example_config_suppresses_by_id_package_and_purl() {
     let run = bash(dir.path(), &command, &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = json(&run.stdout);
-    let mut suppressed: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["status"] == "suppressed")
-        .map(|f| f["id"].as_str().unwrap())
-        .collect();
+    let mut suppressed = suppressed_ids(&report);
     suppressed.sort_unstable();
     // The `id` rule has an `until` date: once past, it stops applying and says so.
     let expired = run.stderr.contains("suppression expired on 2026-12-31");

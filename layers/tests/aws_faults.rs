@@ -62,36 +62,67 @@ fn layer_version(server: &Scripted, sha256: &str) -> Canned {
     )
 }
 
+/// A Lambda client for the API `server` plays.
+async fn lambda(server: &Scripted) -> aws_sdk_lambda::Client {
+    test_env();
+    let options = AwsOptions {
+        region: Some(REGION.into()),
+        endpoint_url: Some(server.base.clone()),
+    };
+    config::lambda(&config::load(&options, None).await)
+}
+
 /// A scanner against `server`, downloading the real Code.Location (no rewrite).
 async fn scanner(server: &Scripted, max_bytes: u64) -> Scanner {
-    test_env();
-    let sdk = config::load(
-        &AwsOptions {
-            region: Some(REGION.into()),
-            endpoint_url: Some(server.base.clone()),
-        },
-        None,
-    )
-    .await;
     let mut downloader = Downloader::new(max_bytes, CodeUrlRewrite::None).unwrap();
     downloader.backoff = Duration::from_millis(10);
     Scanner::new(
-        config::lambda(&sdk),
+        lambda(server).await,
         downloader,
         Limits::default(),
         Arc::new(LayerCache::default()),
     )
 }
 
-/// A function with node-basic.zip as code and no layers.
-fn plain_function(server: &Scripted) -> Vec<u8> {
+/// A function with node-basic.zip as code and `layers`; returns the code.
+fn deploy_function(server: &Scripted, layers: &[String]) -> Vec<u8> {
     let code = corpus_bytes("node-basic.zip");
     server.route(
         FUNCTION_PATH,
-        vec![get_function(server, &sha256_base64(&code), &[], "Zip")],
+        vec![get_function(server, &sha256_base64(&code), layers, "Zip")],
     );
     server.route(CODE_PATH, vec![Canned::ok(code.clone())]);
     code
+}
+
+/// A function with node-basic.zip as code and no layers.
+fn plain_function(server: &Scripted) -> Vec<u8> {
+    deploy_function(server, &[])
+}
+
+/// Scans the function `app` from `server` with no practical size cap.
+async fn scan_app(server: &Scripted) -> Result<ScanOutcome, FetchError> {
+    scanner(server, 1 << 30)
+        .await
+        .scan_function("app", None)
+        .await
+}
+
+/// Scans a plain function whose code URL answers `answers(code)` in turn;
+/// returns the server (for its hit counts) and the outcome.
+async fn scan_with_code_answers(
+    answers: impl FnOnce(Vec<u8>) -> Vec<Canned>,
+) -> (Scripted, Result<ScanOutcome, FetchError>) {
+    let server = Scripted::start();
+    let code = plain_function(&server);
+    server.route(CODE_PATH, answers(code));
+    let outcome = scan_app(&server).await;
+    (server, outcome)
+}
+
+/// The subject the scans of `app` report.
+fn app_latest() -> String {
+    format!("{}:$LATEST", function_arn())
 }
 
 fn scanned_subject(outcome: Result<ScanOutcome, FetchError>) -> String {
@@ -115,64 +146,35 @@ async fn sdk_throttling_is_retried_with_backoff() {
         ],
     );
     server.route(CODE_PATH, vec![Canned::ok(code)]);
-    let outcome = scanner(&server, 1 << 30)
-        .await
-        .scan_function("app", None)
-        .await;
-    assert_eq!(
-        scanned_subject(outcome),
-        format!("{}:$LATEST", function_arn())
-    );
+    let outcome = scan_app(&server).await;
+    assert_eq!(scanned_subject(outcome), app_latest());
     assert_eq!(server.hits(FUNCTION_PATH), 3);
 }
 
 #[tokio::test]
 async fn download_throttling_and_server_errors_are_retried() {
-    let server = Scripted::start();
-    let code = plain_function(&server);
-    server.route(
-        CODE_PATH,
-        vec![Canned::status(503), Canned::status(429), Canned::ok(code)],
-    );
-    let outcome = scanner(&server, 1 << 30)
-        .await
-        .scan_function("app", None)
-        .await;
-    assert_eq!(
-        scanned_subject(outcome),
-        format!("{}:$LATEST", function_arn())
-    );
+    let (server, outcome) = scan_with_code_answers(|code| {
+        vec![Canned::status(503), Canned::status(429), Canned::ok(code)]
+    })
+    .await;
+    assert_eq!(scanned_subject(outcome), app_latest());
     assert_eq!(server.hits(CODE_PATH), 3);
     assert_eq!(server.hits(FUNCTION_PATH), 1);
 }
 
 #[tokio::test]
 async fn an_expired_code_url_triggers_one_fresh_get_function() {
-    let server = Scripted::start();
-    let code = plain_function(&server);
-    server.route(CODE_PATH, vec![Canned::status(403), Canned::ok(code)]);
-    let outcome = scanner(&server, 1 << 30)
-        .await
-        .scan_function("app", None)
-        .await;
-    assert_eq!(
-        scanned_subject(outcome),
-        format!("{}:$LATEST", function_arn())
-    );
+    let (server, outcome) =
+        scan_with_code_answers(|code| vec![Canned::status(403), Canned::ok(code)]).await;
+    assert_eq!(scanned_subject(outcome), app_latest());
     assert_eq!(server.hits(FUNCTION_PATH), 2);
     assert_eq!(server.hits(CODE_PATH), 2);
 }
 
 #[tokio::test]
 async fn a_code_url_that_stays_expired_is_an_error_after_one_refresh() {
-    let server = Scripted::start();
-    plain_function(&server);
-    server.route(CODE_PATH, vec![Canned::status(403)]);
-    let err = scanner(&server, 1 << 30)
-        .await
-        .scan_function("app", None)
-        .await
-        .unwrap_err();
+    let (server, outcome) = scan_with_code_answers(|_| vec![Canned::status(403)]).await;
+    let err = outcome.unwrap_err();
     assert!(
         matches!(
             &err,
@@ -189,24 +191,19 @@ async fn a_code_url_that_stays_expired_is_an_error_after_one_refresh() {
 #[tokio::test]
 async fn a_checksum_mismatch_is_an_error() {
     let server = Scripted::start();
-    let code = corpus_bytes("node-basic.zip");
+    let code = plain_function(&server);
     let other = sha256_base64(b"other bytes");
     server.route(
         FUNCTION_PATH,
         vec![get_function(&server, &other, &[], "Zip")],
     );
-    server.route(CODE_PATH, vec![Canned::ok(code.clone())]);
-    let err = scanner(&server, 1 << 30)
-        .await
-        .scan_function("app", None)
-        .await
-        .unwrap_err();
+    let err = scan_app(&server).await.unwrap_err();
     match err {
         FetchError::Download {
             subject,
             source: DownloadError::Checksum { expected, actual },
         } => {
-            assert_eq!(subject, format!("{}:$LATEST", function_arn()));
+            assert_eq!(subject, app_latest());
             assert_eq!(expected, other);
             assert_eq!(actual, sha256_base64(&code));
         }
@@ -252,10 +249,7 @@ async fn a_function_deleted_before_the_scan_is_gone() {
             "Function not found",
         )],
     );
-    let outcome = scanner(&server, 1 << 30)
-        .await
-        .scan_function("app", None)
-        .await;
+    let outcome = scan_app(&server).await;
     match outcome {
         Ok(ScanOutcome::Gone { subject, detail }) => {
             assert_eq!(subject, "app");
@@ -268,27 +262,14 @@ async fn a_function_deleted_before_the_scan_is_gone() {
 #[tokio::test]
 async fn a_layer_version_deleted_before_the_scan_makes_the_function_gone() {
     let server = Scripted::start();
-    let code = corpus_bytes("node-basic.zip");
-    server.route(
-        FUNCTION_PATH,
-        vec![get_function(
-            &server,
-            &sha256_base64(&code),
-            &[layer_arn()],
-            "Zip",
-        )],
-    );
-    server.route(CODE_PATH, vec![Canned::ok(code)]);
+    deploy_function(&server, &[layer_arn()]);
     let missing = Canned::aws_error(404, "ResourceNotFoundException", "Layer version not found");
     server.route(BY_ARN_PATH, vec![missing.clone()]);
     server.route(&layer_version_path(), vec![missing]);
-    let outcome = scanner(&server, 1 << 30)
-        .await
-        .scan_function("app", None)
-        .await;
+    let outcome = scan_app(&server).await;
     match outcome {
         Ok(ScanOutcome::Gone { subject, detail }) => {
-            assert_eq!(subject, format!("{}:$LATEST", function_arn()));
+            assert_eq!(subject, app_latest());
             assert_eq!(
                 detail,
                 format!("its layer version {} no longer exists", layer_arn())
@@ -301,18 +282,8 @@ async fn a_layer_version_deleted_before_the_scan_makes_the_function_gone() {
 #[tokio::test]
 async fn get_layer_version_by_arn_failing_falls_back_to_get_layer_version() {
     let server = Scripted::start();
-    let code = corpus_bytes("node-basic.zip");
+    deploy_function(&server, &[layer_arn()]);
     let layer = corpus_bytes("node-layer.zip");
-    server.route(
-        FUNCTION_PATH,
-        vec![get_function(
-            &server,
-            &sha256_base64(&code),
-            &[layer_arn()],
-            "Zip",
-        )],
-    );
-    server.route(CODE_PATH, vec![Canned::ok(code)]);
     server.route(
         BY_ARN_PATH,
         vec![Canned::aws_error(500, "ServiceException", "internal error")],
@@ -334,10 +305,7 @@ async fn get_layer_version_by_arn_failing_falls_back_to_get_layer_version() {
         .iter()
         .map(|a| a.name.as_str())
         .collect();
-    assert_eq!(
-        names,
-        vec![format!("{}:$LATEST", function_arn()), layer_arn()]
-    );
+    assert_eq!(names, vec![app_latest(), layer_arn()]);
     assert_eq!(server.hits(BY_ARN_PATH), 1);
     assert_eq!(server.hits(&layer_version_path()), 1);
     assert_eq!(scanner.layer_cache().downloads(), 1);
@@ -350,13 +318,10 @@ async fn container_image_functions_are_reported_not_scanned() {
         FUNCTION_PATH,
         vec![get_function(&server, &sha256_base64(b"x"), &[], "Image")],
     );
-    let outcome = scanner(&server, 1 << 30)
-        .await
-        .scan_function("app", None)
-        .await;
+    let outcome = scan_app(&server).await;
     match outcome {
         Ok(ScanOutcome::NotScanned { subject, reason }) => {
-            assert_eq!(subject, format!("{}:$LATEST", function_arn()));
+            assert_eq!(subject, app_latest());
             assert_eq!(reason, "image package");
         }
         other => panic!("expected not scanned, got {other:?}"),
@@ -366,7 +331,6 @@ async fn container_image_functions_are_reported_not_scanned() {
 
 #[tokio::test]
 async fn the_function_listing_follows_every_page() {
-    test_env();
     let server = Scripted::start();
     let page = |names: &[&str], marker: Option<&str>| {
         let mut v = json!({
@@ -388,15 +352,7 @@ async fn the_function_listing_follows_every_page() {
             page(&["d"], None),
         ],
     );
-    let sdk = config::load(
-        &AwsOptions {
-            region: Some(REGION.into()),
-            endpoint_url: Some(server.base.clone()),
-        },
-        None,
-    )
-    .await;
-    let arns = lambda_audit_layers::aws::account::list_functions(&config::lambda(&sdk))
+    let arns = lambda_audit_layers::aws::account::list_functions(&lambda(&server).await)
         .await
         .unwrap();
     let names: Vec<&str> = arns.iter().map(|a| a.rsplit(':').next().unwrap()).collect();

@@ -11,72 +11,37 @@ use lambda_audit_layers::aws::{
 };
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use testkit::aws::{Moto, Scripted, ACCOUNT, REGION};
-use testkit::{corpus_bytes, fixtures};
+use testkit::aws::{Moto, Scripted, World, ACCOUNT, REGION, SEEDED_CODE};
+use testkit::{corpus_bytes, fixtures, zip_of};
 
-const FIXTURES: [&str; 4] = [
-    "node-basic.zip",
-    "node-layer.zip",
-    "python-function.zip",
-    "python-layer.zip",
-];
-
-/// moto with the test world in it, and the mirror serving its code.
-struct World {
-    moto: Moto,
-    mirror: Scripted,
-    seeded: serde_json::Value,
+/// The AWS options that reach the world's moto.
+fn options(w: &World) -> AwsOptions {
+    AwsOptions {
+        region: Some(REGION.into()),
+        endpoint_url: Some(w.moto.endpoint.clone()),
+    }
 }
 
-fn world() -> Option<World> {
-    let moto = Moto::start()?;
-    let seeded = moto.seed();
-    let mirror = Scripted::start();
-    for name in FIXTURES {
-        let bytes = corpus_bytes(name);
-        mirror.serve_code(&sha256_hex(&bytes), bytes);
-    }
-    Some(World {
-        moto,
-        mirror,
-        seeded,
-    })
+/// Downloads through the world's mirror.
+fn downloader(w: &World) -> Downloader {
+    Downloader::new(
+        1 << 30,
+        CodeUrlRewrite::Mirror {
+            base: w.mirror.base.clone(),
+        },
+    )
+    .unwrap()
 }
 
-impl World {
-    fn options(&self) -> AwsOptions {
-        AwsOptions {
-            region: Some(REGION.into()),
-            endpoint_url: Some(self.moto.endpoint.clone()),
-        }
-    }
-
-    fn downloader(&self) -> Downloader {
-        Downloader::new(
-            1 << 30,
-            CodeUrlRewrite::Mirror {
-                base: self.mirror.base.clone(),
-            },
-        )
-        .unwrap()
-    }
-
-    async fn scanner(&self) -> Scanner {
-        let sdk = config::load(&self.options(), None).await;
-        Scanner::new(
-            config::lambda(&sdk),
-            self.downloader(),
-            Limits::default(),
-            Arc::new(LayerCache::default()),
-        )
-    }
-
-    fn layer(&self, name: &str) -> String {
-        self.seeded["layers"][name]["arn"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
+/// A scanner against the world's moto and mirror.
+async fn scanner(w: &World) -> Scanner {
+    let sdk = config::load(&options(w), None).await;
+    Scanner::new(
+        config::lambda(&sdk),
+        downloader(w),
+        Limits::default(),
+        Arc::new(LayerCache::default()),
+    )
 }
 
 fn function_arn(name: &str, version: &str) -> String {
@@ -118,17 +83,17 @@ fn scanned(outcome: ScanOutcome) -> Box<Scanned> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deployed_function_is_scanned_with_its_layers() {
-    let Some(w) = world() else {
+    let Some(w) = World::start() else {
         return;
     };
     let s = scanned(
-        w.scanner()
+        scanner(&w)
             .await
             .scan_function("node-app", None)
             .await
             .unwrap(),
     );
-    let layer = w.layer("node-deps");
+    let layer = w.layer_arn("node-deps");
     assert_eq!(s.subject, function_arn("node-app", "$LATEST"));
     assert_eq!(s.runtime.as_deref(), Some("nodejs20.x"));
     assert_eq!(s.layers, vec![layer.clone()]);
@@ -162,10 +127,10 @@ async fn a_deployed_function_is_scanned_with_its_layers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_python_function_and_a_published_version_by_qualifier() {
-    let Some(w) = world() else {
+    let Some(w) = World::start() else {
         return;
     };
-    let scanner = w.scanner().await;
+    let scanner = scanner(&w).await;
     let s = scanned(scanner.scan_function("py-app", None).await.unwrap());
     assert_eq!(s.runtime.as_deref(), Some("python3.12"));
     assert_eq!(
@@ -173,7 +138,7 @@ async fn a_python_function_and_a_published_version_by_qualifier() {
         expected(&["python-function.zip", "python-layer.zip"])
     );
 
-    let sdk = config::load(&w.options(), None).await;
+    let sdk = config::load(&options(&w), None).await;
     let published = config::lambda(&sdk)
         .publish_version()
         .function_name("node-app")
@@ -205,17 +170,17 @@ async fn a_python_function_and_a_published_version_by_qualifier() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deleted_function_is_gone_and_an_image_is_not_scanned() {
-    let Some(w) = world() else {
+    let Some(w) = World::start() else {
         return;
     };
-    let sdk = config::load(&w.options(), None).await;
+    let sdk = config::load(&options(&w), None).await;
     config::lambda(&sdk)
         .delete_function()
         .function_name("node-worker")
         .send()
         .await
         .unwrap();
-    let scanner = w.scanner().await;
+    let scanner = scanner(&w).await;
     match scanner.scan_function("node-worker", None).await.unwrap() {
         ScanOutcome::Gone { subject, detail } => {
             assert_eq!(subject, "node-worker");
@@ -234,7 +199,7 @@ async fn a_deleted_function_is_gone_and_an_image_is_not_scanned() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_account_is_scanned_with_each_layer_downloaded_once() {
-    let Some(w) = world() else {
+    let Some(w) = World::start() else {
         return;
     };
     let mut listed = Vec::new();
@@ -244,10 +209,10 @@ async fn the_account_is_scanned_with_each_layer_downloaded_once() {
         Progress::Done { done: d, total, .. } => done.push((d, total)),
     };
     let (results, layers) = account::scan_account(
-        &w.options(),
+        &options(&w),
         &[REGION.to_string()],
         3,
-        w.downloader(),
+        downloader(&w),
         Limits::default(),
         &mut progress,
     )
@@ -296,7 +261,7 @@ async fn the_account_is_scanned_with_each_layer_downloaded_once() {
         ]
     );
     // Every function and layer byte came through the mirror, verified.
-    for name in FIXTURES {
+    for name in SEEDED_CODE {
         assert!(
             w.mirror
                 .hits(&format!("/{}", sha256_hex(&corpus_bytes(name))))
@@ -311,24 +276,13 @@ async fn the_account_is_scanned_with_each_layer_downloaded_once() {
     );
 }
 
-/// A function package with one file in it.
-fn tiny_zip() -> Vec<u8> {
-    use std::io::Write;
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    zip.start_file("index.js", zip::write::SimpleFileOptions::default())
-        .unwrap();
-    zip.write_all(b"exports.handler = async () => 'ok';\n")
-        .unwrap();
-    zip.finish().unwrap().into_inner()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_account_scan_covers_every_given_region() {
     let Some(moto) = Moto::start() else {
         return;
     };
     let role = moto.create_role("lister");
-    let code = tiny_zip();
+    let code = zip_of(&[("index.js", b"exports.handler = async () => 'ok';\n")]);
     let mirror = Scripted::start();
     mirror.serve_code(&sha256_hex(&code), code.clone());
     // (moto answers ListFunctions in one page; paging is tested in aws_faults.rs.)

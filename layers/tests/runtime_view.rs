@@ -5,22 +5,14 @@ use analyzer::inventory::Sighting;
 use analyzer::{Ecosystem, EvidenceKind, Found, Limits};
 use lambda_audit_layers::runtime::{self, RuntimeView};
 use lambda_audit_layers::{Artifact, ArtifactRole, Deployment, Runtime};
-use std::io::Write;
+use testkit::zip_of;
 
-fn zip_of(files: &[&str]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for f in files {
-        w.start_file(*f, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        w.write_all(b"{}").unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
+/// An artifact holding `files`, each an empty JSON object.
 fn artifact(name: &str, role: ArtifactRole, files: &[&str]) -> Artifact {
+    let members: Vec<(&str, &[u8])> = files.iter().map(|f| (*f, b"{}".as_slice())).collect();
     Artifact {
         role,
-        tree: ArchiveTree::open_bytes(name, zip_of(files), &Limits::default()).unwrap(),
+        tree: ArchiveTree::open_bytes(name, zip_of(&members), &Limits::default()).unwrap(),
     }
 }
 

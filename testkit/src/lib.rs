@@ -7,6 +7,7 @@
 //!   line reaches the terminal and `scripts/test.sh`'s summary, and with
 //!   `LAMBDA_AUDIT_REQUIRE_SHARED=1` a skip fails the test.
 //! - [`golden`]: comparison with a golden file, rewritten only with `UPDATE_GOLDEN=1`.
+//! - [`zip_of`]: a small zip built in memory.
 //! - [`aws`]: the moto emulator and a scripted loopback HTTP server for the AWS tests.
 
 pub mod aws;
@@ -14,8 +15,10 @@ mod golden;
 mod paths;
 mod shared;
 mod skip;
+mod zip;
 
 pub use golden::{golden, UPDATE_GOLDEN_ENV};
 pub use paths::{corpus, corpus_bytes, fixture, fixtures, workspace_root};
 pub use shared::{configured_path, schemas_dir, shared_path, SCHEMAS_ENV, SHARED_ENV};
 pub use skip::{skip, REQUIRE_ENV, SKIP_LOG_ENV};
+pub use zip::zip_of;

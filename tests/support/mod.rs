@@ -1,15 +1,27 @@
-//! Shared helpers for the end-to-end tests: run the built binary, build small
-//! zips in memory. Fixtures, `../shared` and the skip policy come from `testkit`.
+//! Shared helpers for the end-to-end tests: run the built binary. Fixtures,
+//! `../shared`, the skip policy and small zips ([`zip_of`]) come from `testkit`.
 #![allow(dead_code)]
 
-use std::io::Write;
-use std::process::Command;
+use std::process::{Command, Output};
 
-/// What a run of the binary produced.
+#[allow(unused_imports)] // Not every test binary builds zips.
+pub use testkit::zip_of;
+
+/// What a run of the binary (or of a script) produced.
 pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
 }
 
 /// Runs `lambda-audit` with `args` and no advisory-database environment unless given.
@@ -24,21 +36,5 @@ pub fn lambda_audit_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().expect("the binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// A deflated zip holding `files`.
-pub fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in files {
-        w.start_file(*name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
+    cmd.output().expect("the binary runs").into()
 }

@@ -8,6 +8,7 @@
 use analyzer::advisories::{Database, DatabaseOrigin, IndexCache};
 use analyzer::findings::ScanReport;
 use analyzer::inventory::Inventory;
+use aws_sdk_s3::primitives::AggregatedBytes;
 use layers::aws::sdk_message;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -107,8 +108,11 @@ impl DatabaseCache {
             .map(|(_, m)| m.clone())
     }
 
-    fn keep(&self, tag: String, matcher: Arc<dyn Matcher>) {
-        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some((tag, matcher));
+    /// Loads the database at `path` and keeps it as the one `tag` names.
+    fn load_and_keep(&self, tag: String, path: &Path) -> Result<Arc<dyn Matcher>, String> {
+        let m = (self.load)(path)?;
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some((tag, m.clone()));
+        Ok(m)
     }
 
     /// The matcher for the database as it is now.
@@ -118,61 +122,69 @@ impl DatabaseCache {
         s3: &aws_sdk_s3::Client,
     ) -> Result<Arc<dyn Matcher>, String> {
         match source {
-            DatabaseSource::Path(path) => {
-                let tag = format!("path:{}", path.display());
-                if let Some(m) = self.cached(&tag) {
-                    return Ok(m);
-                }
-                let m = (self.load)(path)
-                    .map_err(|e| format!("advisory database {}: {e}", path.display()))?;
-                self.keep(tag, m.clone());
-                Ok(m)
-            }
-            DatabaseSource::S3 { bucket, key } => {
-                let head = s3
-                    .head_object()
-                    .bucket(bucket)
-                    .key(key)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        format!("advisory database s3://{bucket}/{key}: {}", sdk_message(&e))
-                    })?;
-                let tag = format!("s3:{bucket}/{key}@{}", head.e_tag().unwrap_or_default());
-                if let Some(m) = self.cached(&tag) {
-                    return Ok(m);
-                }
-                let out = s3
-                    .get_object()
-                    .bucket(bucket)
-                    .key(key)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        format!("advisory database s3://{bucket}/{key}: {}", sdk_message(&e))
-                    })?;
-                let bytes = out
-                    .body
-                    .collect()
-                    .await
-                    .map_err(|e| format!("advisory database s3://{bucket}/{key}: {e}"))?
-                    .into_bytes();
-                let name = key
-                    .rsplit('/')
-                    .next()
-                    .filter(|n| !n.is_empty())
-                    .unwrap_or("db");
-                let path = self.dir.join(name);
-                std::fs::create_dir_all(&self.dir)
-                    .and_then(|_| std::fs::write(&path, &bytes))
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                let m = (self.load)(&path)
-                    .map_err(|e| format!("advisory database s3://{bucket}/{key}: {e}"))?;
-                self.keep(tag, m.clone());
-                Ok(m)
-            }
+            DatabaseSource::Path(path) => self.path_matcher(path),
+            DatabaseSource::S3 { bucket, key } => self.s3_matcher(s3, bucket, key).await,
         }
     }
+
+    /// The database at `path`, loaded once.
+    fn path_matcher(&self, path: &Path) -> Result<Arc<dyn Matcher>, String> {
+        let tag = format!("path:{}", path.display());
+        if let Some(m) = self.cached(&tag) {
+            return Ok(m);
+        }
+        self.load_and_keep(tag, path)
+            .map_err(|e| format!("advisory database {}: {e}", path.display()))
+    }
+
+    /// The database in `s3://bucket/key`, downloaded and loaded again when its
+    /// ETag changes.
+    async fn s3_matcher(
+        &self,
+        s3: &aws_sdk_s3::Client,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Arc<dyn Matcher>, String> {
+        let failed = |e: String| format!("advisory database s3://{bucket}/{key}: {e}");
+        let head = s3
+            .head_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| failed(sdk_message(&e)))?;
+        let tag = format!("s3:{bucket}/{key}@{}", head.e_tag().unwrap_or_default());
+        if let Some(m) = self.cached(&tag) {
+            return Ok(m);
+        }
+        let bytes = get_object(s3, bucket, key).await.map_err(failed)?;
+        let name = key
+            .rsplit('/')
+            .next()
+            .filter(|n| !n.is_empty())
+            .unwrap_or("db");
+        let path = self.dir.join(name);
+        std::fs::create_dir_all(&self.dir)
+            .and_then(|_| std::fs::write(&path, bytes.into_bytes()))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        self.load_and_keep(tag, &path).map_err(failed)
+    }
+}
+
+/// The bytes of `s3://bucket/key`.
+async fn get_object(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> Result<AggregatedBytes, String> {
+    let out = s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| sdk_message(&e))?;
+    out.body.collect().await.map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

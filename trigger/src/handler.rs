@@ -4,8 +4,8 @@
 use crate::database::{DatabaseCache, DatabaseSource, LoadMatcher, Matcher};
 use crate::event::{self, Trigger};
 use crate::messages::{diff, ScanResult, ScanStatus};
-use crate::sinks::{SinkConfig, SinkError, Sinks};
-use crate::store::StoredReport;
+use crate::sinks::{self, Sink, SinkConfig, SinkError};
+use crate::store::{ReportStore, StoreConfig, StoreError, StoredReport};
 use analyzer::date::rfc3339_now;
 use analyzer::Limits;
 use aws_config::SdkConfig;
@@ -23,6 +23,8 @@ pub struct HandlerConfig {
     /// `LAMBDA_AUDIT_ENDPOINT_URL`: one endpoint for every AWS service (emulators).
     pub aws: AwsOptions,
     pub sinks: SinkConfig,
+    /// The S3 report store, when `LAMBDA_AUDIT_REPORT_BUCKET` is set.
+    pub store: Option<StoreConfig>,
     pub database: DatabaseSource,
     /// `LAMBDA_AUDIT_CODE_MIRROR`: fetch code from a content-addressed mirror
     /// (`{base}/{sha256 hex}`) instead of Lambda's presigned URL.
@@ -49,6 +51,7 @@ impl HandlerConfig {
                 endpoint_url: set("LAMBDA_AUDIT_ENDPOINT_URL"),
             },
             sinks: SinkConfig::from_env(var),
+            store: StoreConfig::from_env(var),
             database: DatabaseSource::from_env(var)?,
             code_rewrite: match set("LAMBDA_AUDIT_CODE_MIRROR") {
                 Some(base) => CodeUrlRewrite::Mirror { base },
@@ -69,6 +72,8 @@ pub enum HandlerError {
     Event(#[from] event::EventError),
     #[error(transparent)]
     Sink(#[from] SinkError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error("{0}")]
     Database(String),
     #[error("{0}")]
@@ -79,17 +84,23 @@ pub enum HandlerError {
 pub struct Handler {
     config: HandlerConfig,
     sdk: SdkConfig,
-    sinks: Sinks,
+    /// Where results are published, in order.
+    sinks: Vec<Box<dyn Sink>>,
+    store: Option<ReportStore>,
     database: DatabaseCache,
     downloader: Downloader,
 }
 
 impl Handler {
-    /// Loads the AWS configuration and sets up the sinks; `load` reads the
+    /// Loads the AWS configuration and sets up the sinks and the store; `load` reads the
     /// advisory database (loaded on first use and when it changes).
     pub async fn new(config: HandlerConfig, load: LoadMatcher) -> Result<Handler, HandlerError> {
         let sdk = config::load(&config.aws, None).await;
-        let sinks = Sinks::new(&config.sinks, &sdk);
+        let sinks = sinks::configured(&config.sinks, &sdk);
+        let store = config
+            .store
+            .as_ref()
+            .map(|store| ReportStore::configured(store, &sdk));
         let downloader = Downloader::new(config.max_download_bytes, config.code_rewrite.clone())
             .map_err(|e| HandlerError::Config(e.to_string()))?;
         let database = DatabaseCache::new(config.work_dir.join("db"), load);
@@ -97,6 +108,7 @@ impl Handler {
             config,
             sdk,
             sinks,
+            store,
             database,
             downloader,
         })
@@ -235,20 +247,14 @@ impl Handler {
         let report = tokio::task::spawn_blocking(move || matcher.report(inventory))
             .await
             .map_err(|e| HandlerError::Database(format!("matching failed: {e}")))?;
-        let previous = match &self.sinks.store {
-            Some(store) => store
-                .previous_report(&scanned.subject)
-                .await
-                .map_err(SinkError::from)?,
+        let previous = match &self.store {
+            Some(store) => store.previous_report(&scanned.subject).await?,
             None => None,
         };
         let (new_findings, resolved_findings) = diff(previous.as_ref().map(|p| &p.report), &report);
         let mut report_location = None;
-        if let Some(store) = &self.sinks.store {
-            store
-                .put_inventory(&scanned)
-                .await
-                .map_err(SinkError::from)?;
+        if let Some(store) = &self.store {
+            store.put_inventory(&scanned).await?;
             let stored = StoredReport {
                 subject: scanned.subject.clone(),
                 kind: scanned.kind,
@@ -257,7 +263,7 @@ impl Handler {
                 layers: scanned.layers.clone(),
                 report: report.clone(),
             };
-            report_location = Some(store.put_report(&stored).await.map_err(SinkError::from)?);
+            report_location = Some(store.put_report(&stored).await?);
         }
         Ok(ScanResult {
             subject: scanned.subject,
@@ -276,12 +282,12 @@ impl Handler {
 
     /// Re-matches every stored inventory against the database as it is now.
     async fn rescan(&self, cause: &str) -> Result<Value, HandlerError> {
-        let Some(store) = &self.sinks.store else {
+        let Some(store) = &self.store else {
             return Err(HandlerError::Config(
                 "rescan needs the S3 report store (LAMBDA_AUDIT_REPORT_BUCKET)".into(),
             ));
         };
-        let inventories = store.inventories().await.map_err(SinkError::from)?;
+        let inventories = store.inventories().await?;
         let matcher = self.matcher().await?;
         let mut results = Vec::with_capacity(inventories.len());
         for scanned in inventories {
@@ -292,9 +298,12 @@ impl Handler {
         Ok(json!({"action": "rescan", "results": results}))
     }
 
+    /// Publishes to every sink in turn, stopping at the first that fails.
     async fn publish(&self, result: &ScanResult) -> Result<(), HandlerError> {
-        Box::pin(self.sinks.publish_events(result)).await?;
-        Box::pin(self.sinks.publish_security_hub(result, &rfc3339_now())).await?;
+        let now = rfc3339_now();
+        for sink in &self.sinks {
+            sink.publish(result, &now).await?;
+        }
         Ok(())
     }
 }
@@ -340,9 +349,14 @@ mod tests {
             SinkConfig {
                 event_bus: Some("audit".into()),
                 security_hub: true,
-                report_bucket: Some("reports".into()),
-                report_prefix: "scans/".into(),
             }
+        );
+        assert_eq!(
+            c.store,
+            Some(StoreConfig {
+                bucket: "reports".into(),
+                prefix: "scans/".into(),
+            })
         );
         assert_eq!(
             c.database,
@@ -357,12 +371,15 @@ mod tests {
         assert_eq!(c.work_dir, PathBuf::from("/tmp/lambda-audit"));
 
         let none = HandlerConfig::from_env(&|_| None).unwrap();
+        assert_eq!(none.sinks, SinkConfig::default());
+        assert_eq!(none.store, None);
+        let bucket_only = |k: &str| (k == "LAMBDA_AUDIT_REPORT_BUCKET").then(|| "r".to_string());
         assert_eq!(
-            none.sinks,
-            SinkConfig {
-                report_prefix: "lambda-audit/".into(),
-                ..SinkConfig::default()
-            }
+            HandlerConfig::from_env(&bucket_only).unwrap().store,
+            Some(StoreConfig {
+                bucket: "r".into(),
+                prefix: "lambda-audit/".into(),
+            })
         );
         assert_eq!(
             none.database,

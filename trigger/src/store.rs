@@ -4,12 +4,42 @@
 //!
 //! Keys: `{prefix}reports/{region}/{account}/{kind}/{name}/{version}.json` and
 //! `{prefix}inventories/…` (same layout).
+//!
+//! Configured by `LAMBDA_AUDIT_REPORT_BUCKET` (+ `LAMBDA_AUDIT_REPORT_PREFIX`,
+//! default [`DEFAULT_REPORT_PREFIX`]); see [`StoreConfig`].
 
 use analyzer::findings::ScanReport;
+use aws_config::SdkConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use layers::aws::arn::{FunctionArn, LayerVersionArn};
 use layers::aws::{sdk_message, Scanned, SubjectKind};
 use serde::{Deserialize, Serialize};
+
+/// The default key prefix of the S3 report store.
+pub const DEFAULT_REPORT_PREFIX: &str = "lambda-audit/";
+
+/// Where the report store is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// `LAMBDA_AUDIT_REPORT_BUCKET`.
+    pub bucket: String,
+    /// `LAMBDA_AUDIT_REPORT_PREFIX`, ending in `/` unless empty.
+    pub prefix: String,
+}
+
+impl StoreConfig {
+    /// Reads the `LAMBDA_AUDIT_REPORT_*` variables through `var`; `None`
+    /// without a bucket (no store).
+    pub fn from_env(var: &dyn Fn(&str) -> Option<String>) -> Option<StoreConfig> {
+        let set = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let bucket = set("LAMBDA_AUDIT_REPORT_BUCKET")?;
+        let mut prefix = set("LAMBDA_AUDIT_REPORT_PREFIX").unwrap_or(DEFAULT_REPORT_PREFIX.into());
+        if !prefix.is_empty() && !prefix.ends_with('/') {
+            prefix.push('/');
+        }
+        Some(StoreConfig { bucket, prefix })
+    }
+}
 
 /// A report as stored: the scan's subject and cause around the findings.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -78,8 +108,18 @@ pub fn subject_path(subject: &str) -> String {
 }
 
 impl ReportStore {
+    /// The store in `bucket` under `prefix`, through `s3`.
     pub fn new(s3: aws_sdk_s3::Client, bucket: String, prefix: String) -> ReportStore {
         ReportStore { s3, bucket, prefix }
+    }
+
+    /// The store `config` names, with an S3 client made from `sdk`.
+    pub fn configured(config: &StoreConfig, sdk: &SdkConfig) -> ReportStore {
+        ReportStore::new(
+            crate::clients::s3(sdk),
+            config.bucket.clone(),
+            config.prefix.clone(),
+        )
     }
 
     fn key(&self, kind: &str, subject: &str) -> String {

@@ -10,7 +10,7 @@ use analyzer::report::{self, Format, RenderOptions};
 use analyzer::{extract, ArchiveTree, Limits};
 use lambda_audit_trigger::asff::to_sdk;
 use lambda_audit_trigger::messages::{ScanResult, ScanStatus};
-use lambda_audit_trigger::sinks::{SinkConfig, Sinks};
+use lambda_audit_trigger::sinks::{SecurityHub, Sink};
 use layers::aws::{config, AwsOptions, SubjectKind};
 use layers::{Artifact, ArtifactRole, Deployment};
 use serde_json::{json, Value};
@@ -35,16 +35,13 @@ fn security_hub() -> Scripted {
     hub
 }
 
-async fn sinks(hub: &Scripted) -> Sinks {
+/// A Security Hub client for `hub`.
+async fn client(hub: &Scripted) -> aws_sdk_securityhub::Client {
     let options = AwsOptions {
         region: Some(REGION.into()),
         endpoint_url: Some(hub.base.clone()),
     };
-    let config = SinkConfig {
-        security_hub: true,
-        ..SinkConfig::default()
-    };
-    Sinks::new(&config, &config::load(&options, None).await)
+    aws_sdk_securityhub::Client::new(&config::load(&options, None).await)
 }
 
 /// The findings of every BatchImportFindings request `hub` received.
@@ -126,9 +123,8 @@ async fn the_trigger_imports_the_findings_the_cli_prints() {
         report: Some(report),
         report_location: None,
     };
-    let count = sinks(&hub)
-        .await
-        .publish_security_hub(&result, "2027-01-01T00:00:00Z")
+    let count = SecurityHub::new(client(&hub).await)
+        .publish(&result, "2027-01-01T00:00:00Z")
         .await
         .unwrap();
     let trigger = imported(&hub, 1);
@@ -172,12 +168,8 @@ async fn every_field_the_cli_prints_reaches_security_hub() {
             .collect::<Result<Vec<_>, _>>()
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let hub = security_hub();
-        let options = AwsOptions {
-            region: Some(REGION.into()),
-            endpoint_url: Some(hub.base.clone()),
-        };
-        let client = aws_sdk_securityhub::Client::new(&config::load(&options, None).await);
-        client
+        client(&hub)
+            .await
             .batch_import_findings()
             .set_findings(Some(findings))
             .send()

@@ -8,6 +8,8 @@
 //! so the sinks can be checked on exact findings; the real database is the
 //! matching engine's concern.
 
+mod support;
+
 use analyzer::findings::{
     DatabaseInfo, DatabaseOrigin, Finding, PackageRef, Rating, ScanReport, Severity, Status,
     Summary,
@@ -15,13 +17,15 @@ use analyzer::findings::{
 use analyzer::inventory::Inventory;
 use lambda_audit_trigger::database::{osv_loader, DatabaseSource, LoadMatcher, Matcher};
 use lambda_audit_trigger::sinks::SinkConfig;
+use lambda_audit_trigger::store::StoreConfig;
 use lambda_audit_trigger::{Handler, HandlerConfig};
 use layers::aws::download::sha256_hex;
 use layers::aws::{config, AwsOptions, CodeUrlRewrite};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
-use testkit::aws::{Moto, Scripted, ACCOUNT, REGION};
+use support::{cloudtrail, route_to_queue};
+use testkit::aws::{World, ACCOUNT, REGION};
 use testkit::{corpus_bytes, fixtures};
 
 /// Flags every package whose name the database lists.
@@ -100,18 +104,13 @@ fn load_matcher() -> LoadMatcher {
     })
 }
 
-fn event(name: &str) -> Value {
-    let path = fixtures().join("cloudtrail").join(name);
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
 fn function_arn(name: &str) -> String {
     format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}")
 }
 
 /// A CloudTrail UpdateFunctionCode event for a function of the test world.
 fn code_updated(name: &str) -> Value {
-    let mut e = event("update-function-code.json");
+    let mut e = cloudtrail("update-function-code.json");
     e["detail"]["requestParameters"]["functionName"] = name.into();
     e["detail"]["responseElements"]["functionName"] = name.into();
     e["detail"]["responseElements"]["functionArn"] = function_arn(name).into();
@@ -155,15 +154,14 @@ fn the_handler_scans_publishes_and_rescans() {
 }
 
 async fn handler_end_to_end() {
-    let Some(moto) = Moto::start() else {
+    let Some(World {
+        moto,
+        mirror,
+        seeded,
+    }) = World::start()
+    else {
         return;
     };
-    let seeded = moto.seed();
-    let mirror = Scripted::start();
-    for name in ["node-basic.zip", "node-layer.zip"] {
-        let bytes = corpus_bytes(name);
-        mirror.serve_code(&sha256_hex(&bytes), bytes);
-    }
     let options = AwsOptions {
         region: Some(REGION.into()),
         endpoint_url: Some(moto.endpoint.clone()),
@@ -182,28 +180,14 @@ async fn handler_end_to_end() {
         .await
         .unwrap();
     let queue = moto.create_queue("audit-events");
-    events
-        .put_rule()
-        .name("to-queue")
-        .event_bus_name("audit")
-        .event_pattern(r#"{"source": ["lambda-audit"]}"#)
-        .send()
-        .await
-        .unwrap();
-    events
-        .put_targets()
-        .rule("to-queue")
-        .event_bus_name("audit")
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("queue")
-                .arn(queue)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    route_to_queue(
+        &events,
+        Some("audit"),
+        "to-queue",
+        r#"{"source": ["lambda-audit"]}"#,
+        queue,
+    )
+    .await;
 
     let work = std::env::temp_dir().join(format!("lambda-audit-handler-{}", std::process::id()));
     let config = HandlerConfig {
@@ -211,9 +195,11 @@ async fn handler_end_to_end() {
         sinks: SinkConfig {
             event_bus: Some("audit".into()),
             security_hub: true,
-            report_bucket: Some("reports".into()),
-            report_prefix: "lambda-audit/".into(),
         },
+        store: Some(StoreConfig {
+            bucket: "reports".into(),
+            prefix: "lambda-audit/".into(),
+        }),
         database: DatabaseSource::S3 {
             bucket: "advisories".into(),
             key: "db/rules.json".into(),
@@ -305,7 +291,7 @@ async fn handler_end_to_end() {
         ]),
     )
     .await;
-    let mut changed = event("s3-object-created.json");
+    let mut changed = cloudtrail("s3-object-created.json");
     changed["detail"]["bucket"]["name"] = "advisories".into();
     changed["detail"]["object"]["key"] = "db/rules.json".into();
     let answer = handler.handle(&changed).await.unwrap();
@@ -335,7 +321,7 @@ async fn handler_end_to_end() {
 
     // 4. A new layer version is scanned alone.
     let layer = seeded["layers"]["node-deps"]["arn"].as_str().unwrap();
-    let mut published_layer = event("publish-layer-version.json");
+    let mut published_layer = cloudtrail("publish-layer-version.json");
     published_layer["detail"]["responseElements"]["layerVersionArn"] = layer.into();
     let answer = handler.handle(&published_layer).await.unwrap();
     assert_eq!(answer["results"][0]["subject"], layer);
@@ -370,7 +356,7 @@ async fn handler_end_to_end() {
 
     // 7. Events to ignore publish nothing.
     let answer = handler
-        .handle(&event("update-function-configuration-no-layers.json"))
+        .handle(&cloudtrail("update-function-configuration-no-layers.json"))
         .await
         .unwrap();
     assert_eq!(answer["action"], "ignored");
@@ -380,15 +366,9 @@ async fn handler_end_to_end() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_handler_matches_with_the_osv_database_from_a_path() {
-    let Some(moto) = Moto::start() else {
+    let Some(World { moto, mirror, .. }) = World::start() else {
         return;
     };
-    moto.seed();
-    let mirror = Scripted::start();
-    for name in ["node-basic.zip", "node-layer.zip"] {
-        let bytes = corpus_bytes(name);
-        mirror.serve_code(&sha256_hex(&bytes), bytes);
-    }
     let work = std::env::temp_dir().join(format!("lambda-audit-osv-{}", std::process::id()));
     let config = HandlerConfig {
         aws: AwsOptions {
@@ -396,6 +376,7 @@ async fn the_handler_matches_with_the_osv_database_from_a_path() {
             endpoint_url: Some(moto.endpoint.clone()),
         },
         sinks: SinkConfig::default(),
+        store: None,
         // As a Lambda layer would mount it (here: the test record's path).
         database: DatabaseSource::Path(fixtures().join("osv/axios-before-0.21.1.json")),
         code_rewrite: CodeUrlRewrite::Mirror {

@@ -3,19 +3,12 @@
 //! are exactly those the handler acts on, and the envelopes EventBridge builds
 //! parse into the same scans.
 
+mod support;
+
 use lambda_audit_trigger::event::{self, Trigger};
 use layers::aws::{config, AwsOptions};
-use serde_json::Value;
+use support::{cloudtrail, route_to_queue, template_rule_pattern};
 use testkit::aws::{Moto, REGION};
-use testkit::{fixtures, workspace_root};
-
-fn rule_pattern() -> String {
-    let path = workspace_root().join("deploy/template.yaml");
-    let yaml: serde_norway::Value =
-        serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let pattern = &yaml["Resources"]["LambdaChangesRule"]["Properties"]["EventPattern"];
-    serde_json::to_string(&serde_json::to_value(pattern).unwrap()).unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rule_delivers_exactly_the_events_the_handler_scans_for() {
@@ -32,26 +25,14 @@ async fn the_rule_delivers_exactly_the_events_the_handler_scans_for() {
     .await;
     let events = aws_sdk_eventbridge::Client::new(&sdk);
     let queue = moto.create_queue("deliveries");
-    events
-        .put_rule()
-        .name("lambda-changes")
-        .event_pattern(rule_pattern())
-        .send()
-        .await
-        .unwrap();
-    events
-        .put_targets()
-        .rule("lambda-changes")
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("queue")
-                .arn(queue)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    route_to_queue(
+        &events,
+        None,
+        "lambda-changes",
+        &template_rule_pattern("LambdaChangesRule").to_string(),
+        queue,
+    )
+    .await;
     let cases = [
         ("create-function.json", Some("CreateFunction20150331")),
         (
@@ -77,10 +58,7 @@ async fn the_rule_delivers_exactly_the_events_the_handler_scans_for() {
         ("scheduled.json", None),
     ];
     for (name, scans_for) in cases {
-        let e: Value = serde_json::from_slice(
-            &std::fs::read(fixtures().join("cloudtrail").join(name)).unwrap(),
-        )
-        .unwrap();
+        let e = cloudtrail(name);
         let put = events
             .put_events()
             .entries(
@@ -111,11 +89,7 @@ async fn the_rule_delivers_exactly_the_events_the_handler_scans_for() {
         }
     }
     // Delivered (a pattern cannot see `layers`), then ignored by the handler.
-    let e: Value = serde_json::from_slice(
-        &std::fs::read(fixtures().join("cloudtrail/update-function-configuration-no-layers.json"))
-            .unwrap(),
-    )
-    .unwrap();
+    let e = cloudtrail("update-function-configuration-no-layers.json");
     events
         .put_events()
         .entries(

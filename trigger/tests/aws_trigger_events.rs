@@ -2,20 +2,17 @@
 //! out as in the AWS documentation's examples), direct invocations and events
 //! to ignore; and the template's event pattern against the parser.
 
+mod support;
+
 use lambda_audit_trigger::event::{self, Trigger, LAMBDA_EVENT_NAMES};
 use serde_json::Value;
-use testkit::{fixtures, workspace_root};
+use support::{cloudtrail, template_rule_pattern};
 
 const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:orders-api";
 const LAYER: &str = "arn:aws:lambda:us-east-1:123456789012:layer:shared-deps:4";
 
-fn load(name: &str) -> Value {
-    let path = fixtures().join("cloudtrail").join(name);
-    serde_json::from_slice(&std::fs::read(&path).expect("fixture")).expect("JSON fixture")
-}
-
 fn parse(name: &str) -> Trigger {
-    event::parse(&load(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    event::parse(&cloudtrail(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn scan(qualifier: Option<&str>, cause: &str) -> Trigger {
@@ -104,7 +101,7 @@ fn failed_calls_and_other_event_names_are_ignored_with_the_reason() {
 
 #[test]
 fn events_from_other_sources_are_ignored() {
-    let mut e = load("create-function.json");
+    let mut e = cloudtrail("create-function.json");
     e["detail"]["eventSource"] = "s3.amazonaws.com".into();
     assert_eq!(
         event::parse(&e).unwrap(),
@@ -113,7 +110,7 @@ fn events_from_other_sources_are_ignored() {
                 .into()
         }
     );
-    let mut e = load("create-function.json");
+    let mut e = cloudtrail("create-function.json");
     e["source"] = "aws.s3".into();
     assert!(matches!(event::parse(&e).unwrap(), Trigger::Ignore { .. }));
 }
@@ -211,14 +208,6 @@ fn pattern_matches(pattern: &Value, event: &Value) -> bool {
     })
 }
 
-fn template_rule_pattern(rule: &str) -> Value {
-    let path = workspace_root().join("deploy/template.yaml");
-    let text = std::fs::read_to_string(&path).expect("deploy/template.yaml");
-    let yaml: serde_norway::Value = serde_norway::from_str(&text).expect("template YAML");
-    let pattern = &yaml["Resources"][rule]["Properties"]["EventPattern"];
-    serde_json::to_value(pattern).expect("pattern as JSON")
-}
-
 #[test]
 fn the_template_pattern_names_exactly_the_events_the_parser_acts_on() {
     let pattern = template_rule_pattern("LambdaChangesRule");
@@ -257,7 +246,7 @@ fn every_cloudtrail_fixture_is_delivered_exactly_when_the_parser_acts_on_it() {
         ("scheduled.json", false),
     ];
     for (name, acted_on) in cases {
-        let e = load(name);
+        let e = cloudtrail(name);
         assert_eq!(pattern_matches(&pattern, &e), acted_on, "{name}: pattern");
         let scans = matches!(
             event::parse(&e).unwrap(),
@@ -267,7 +256,7 @@ fn every_cloudtrail_fixture_is_delivered_exactly_when_the_parser_acts_on_it() {
     }
     // The one documented difference: a configuration change is delivered (a
     // pattern cannot see whether `layers` was set) and the parser ignores it.
-    let e = load("update-function-configuration-no-layers.json");
+    let e = cloudtrail("update-function-configuration-no-layers.json");
     assert!(pattern_matches(&pattern, &e));
     assert!(matches!(event::parse(&e).unwrap(), Trigger::Ignore { .. }));
 }

@@ -20,27 +20,43 @@ pub struct Canned {
     pub body: Vec<u8>,
     /// Send no Content-Length (the body ends when the connection closes).
     pub no_length: bool,
+    /// Send only this many bytes of the body, after announcing its whole
+    /// length: a connection cut mid-body.
+    pub send_only: Option<usize>,
 }
 
 impl Canned {
-    /// `200 OK` with `body`.
-    pub fn ok(body: Vec<u8>) -> Canned {
+    /// `status` with `body` and no extra headers.
+    fn new(status: u16, body: Vec<u8>) -> Canned {
         Canned {
-            status: 200,
+            status,
             headers: Vec::new(),
             body,
             no_length: false,
+            send_only: None,
+        }
+    }
+
+    /// `200 OK` with `body`.
+    pub fn ok(body: Vec<u8>) -> Canned {
+        Canned::new(200, body)
+    }
+
+    /// `200 OK` announcing all of `body` but cut after its first half.
+    pub fn cut_short(body: Vec<u8>) -> Canned {
+        let half = body.len() / 2;
+        Canned {
+            send_only: Some(half),
+            ..Canned::ok(body)
         }
     }
 
     /// A JSON body with `status`.
     pub fn json(status: u16, value: &serde_json::Value) -> Canned {
-        Canned {
-            status,
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body: value.to_string().into_bytes(),
-            no_length: false,
-        }
+        let mut c = Canned::new(status, value.to_string().into_bytes());
+        c.headers
+            .push(("Content-Type".into(), "application/json".into()));
+        c
     }
 
     /// A Lambda REST-JSON error, as the SDK reads it.
@@ -55,12 +71,7 @@ impl Canned {
 
     /// `status` with an empty body.
     pub fn status(status: u16) -> Canned {
-        Canned {
-            status,
-            headers: Vec::new(),
-            body: Vec::new(),
-            no_length: false,
-        }
+        Canned::new(status, Vec::new())
     }
 }
 
@@ -223,6 +234,10 @@ fn serve(stream: TcpStream, routes: &Mutex<Routes>) {
     }
     head.push_str("\r\n");
     let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(&answer.body);
+    let body = match answer.send_only {
+        Some(n) => &answer.body[..n.min(answer.body.len())],
+        None => &answer.body[..],
+    };
+    let _ = stream.write_all(body);
     let _ = stream.flush();
 }

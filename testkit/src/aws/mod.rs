@@ -1,13 +1,16 @@
 //! Harness for the AWS tests: the moto emulator on a free loopback port
-//! ([`Moto`], killed on drop), and a scripted loopback HTTP server that serves
-//! code bytes and canned API answers ([`Scripted`]). No traffic leaves 127.0.0.1.
+//! ([`Moto`], killed on drop), a scripted loopback HTTP server that serves
+//! code bytes and canned API answers ([`Scripted`]), and the two together as
+//! the seeded test world ([`World`]). No traffic leaves 127.0.0.1.
 
 mod loopback;
 mod moto;
 mod url;
+mod world;
 
 pub use loopback::{Canned, Scripted};
 pub use moto::Moto;
+pub use world::{World, SEEDED_CODE};
 
 use std::sync::Once;
 

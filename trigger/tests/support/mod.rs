@@ -1,0 +1,54 @@
+//! Shared helpers for the trigger's tests: the CloudTrail fixtures, the
+//! template's rules, EventBridge delivery to a queue.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use testkit::{fixtures, workspace_root};
+
+/// A CloudTrail-shaped event of `fixtures/cloudtrail/`.
+pub fn cloudtrail(name: &str) -> Value {
+    let path = fixtures().join("cloudtrail").join(name);
+    serde_json::from_slice(&std::fs::read(&path).expect("fixture")).expect("JSON fixture")
+}
+
+/// The event pattern of the EventBridge rule `rule` in deploy/template.yaml.
+pub fn template_rule_pattern(rule: &str) -> Value {
+    let path = workspace_root().join("deploy/template.yaml");
+    let text = std::fs::read_to_string(&path).expect("deploy/template.yaml");
+    let yaml: serde_norway::Value = serde_norway::from_str(&text).expect("template YAML");
+    let pattern = &yaml["Resources"][rule]["Properties"]["EventPattern"];
+    serde_json::to_value(pattern).expect("pattern as JSON")
+}
+
+/// Routes the events `pattern` matches on `bus` (the default bus when `None`)
+/// to the SQS queue `queue_arn`, through a rule named `rule` with one target.
+pub async fn route_to_queue(
+    events: &aws_sdk_eventbridge::Client,
+    bus: Option<&str>,
+    rule: &str,
+    pattern: &str,
+    queue_arn: String,
+) {
+    events
+        .put_rule()
+        .name(rule)
+        .set_event_bus_name(bus.map(str::to_string))
+        .event_pattern(pattern)
+        .send()
+        .await
+        .unwrap();
+    events
+        .put_targets()
+        .rule(rule)
+        .set_event_bus_name(bus.map(str::to_string))
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("queue")
+                .arn(queue_arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
