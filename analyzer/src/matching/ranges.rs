@@ -4,7 +4,7 @@
 
 use crate::advisories::osv::{Affected, Event, Range};
 use crate::ecosystem::Ecosystem;
-use crate::version::Version;
+use crate::version::{self, robust_sort_by, Version};
 use std::cmp::Ordering;
 
 /// What one entry (or one record) says about an installed version.
@@ -78,18 +78,15 @@ pub fn listed(ecosystem: Ecosystem, versions: &[String], installed: &str) -> boo
     let Ok(mine) = Version::parse(ecosystem, installed) else {
         return false;
     };
-    let public = match &mine {
-        Version::Pep440(v) if v.is_local() => Some(Version::Pep440(v.clone().without_local())),
-        _ => None,
-    };
+    let public = mine.without_local();
     versions.iter().any(|v| {
         Version::parse(ecosystem, v).is_ok_and(|v| {
-            let local_listed = matches!(&v, Version::Pep440(p) if p.is_local());
+            // A listed local version names that one build only.
             let candidate = match &public {
-                Some(p) if !local_listed => p,
+                Some(p) if !v.is_local() => p,
                 _ => &mine,
             };
-            v.partial_cmp(candidate) == Some(Ordering::Equal)
+            v == *candidate
         })
     })
 }
@@ -104,15 +101,12 @@ pub enum RangeResult {
     Undecided(String),
 }
 
-/// The ordering rules for a range: SEMVER ranges always compare as SemVer
-/// (npm's lenient spelling), ECOSYSTEM ranges by the package's ecosystem.
+/// The ordering rules for a range: ECOSYSTEM ranges by the package's
+/// ecosystem, SEMVER ranges always as SemVer ([`version::semver_range_rules`]).
 fn rules_for(ecosystem: Ecosystem, range: &Range) -> Option<Ecosystem> {
     match range.kind.as_str() {
         "ECOSYSTEM" => Some(ecosystem),
-        "SEMVER" => Some(match ecosystem {
-            Ecosystem::CratesIo => Ecosystem::CratesIo,
-            _ => Ecosystem::Npm,
-        }),
+        "SEMVER" => Some(version::semver_range_rules(ecosystem)),
         _ => None,
     }
 }
@@ -188,9 +182,10 @@ fn intervals(events: &[Parsed]) -> Option<Vec<(&Parsed, Option<&Parsed>)>> {
 /// The OSV schema's evaluation for events that do not pair up: sorted by
 /// version (`introduced: "0"` first; at one version, closing events before
 /// `introduced`, so adjacent intervals join), `introduced` opens, `fixed`
-/// closes at its version, `last_affected` closes after it.
-fn sorted_walk(events: &mut [Parsed], relation: impl Fn(&Parsed) -> Option<Ordering>) -> bool {
-    events.sort_by(|a, b| {
+/// closes at its version, `last_affected` closes after it. The sort never panics:
+/// a record's versions may be ones Maven's non-transitive order cycles over.
+fn sorted_walk(events: &mut Vec<Parsed>, relation: impl Fn(&Parsed) -> Option<Ordering>) -> bool {
+    robust_sort_by(events, |a, b| {
         let by_version = match (&a.version, &b.version) {
             (None, None) => Ordering::Equal,
             (None, Some(_)) => Ordering::Less,
