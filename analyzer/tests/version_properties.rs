@@ -93,7 +93,7 @@ fn order(a: &Version, b: &Version) -> Ordering {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1024))]
+    #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
     fn nothing_panics_on_any_string(

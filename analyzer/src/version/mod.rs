@@ -2,10 +2,13 @@
 //!
 //! Each ecosystem's rules are one [`VersionScheme`], in one file: SemVer 2.0
 //! precedence for npm and crates.io ([`semver`]), PEP 440 for PyPI ([`pep440`]),
-//! Maven's `ComparableVersion` for Maven ([`maven`]). `scheme_of` is the one list
-//! that maps each [`Ecosystem`] to its scheme; everything else ([`Version`], the
-//! matcher, the inventory merge) goes through it. A new ecosystem's versions are a
-//! new file implementing [`VersionScheme`] and one entry in that list.
+//! Maven's `ComparableVersion` for Maven ([`maven`]). [`visit_scheme`] is the one
+//! list that maps each [`Ecosystem`] to its scheme; everything else goes through
+//! it: [`Version`] (a parsed version of any scheme, behind a pointer), the
+//! matcher's range evaluation (generic over the scheme, through a
+//! [`SchemeVisitor`], so no version is boxed there) and the inventory merge
+//! ([`equivalence_key`]). A new ecosystem's versions are a new file implementing
+//! [`VersionScheme`] and one entry in that list.
 //!
 //! Each ecosystem's order is checked pair by pair against its reference
 //! implementation (node-semver, Python's `packaging`, Maven's own class) by
@@ -17,35 +20,30 @@
 //! exactly as in Maven, so do not feed it to `slice::sort_by`, which may panic on
 //! such input; use [`sort_by_version`] or [`robust_sort_by`], which never do.
 
+mod erased;
 pub mod maven;
 pub mod pep440;
 mod scheme;
 pub mod semver;
 mod sort;
 
-pub use scheme::VersionScheme;
+pub use erased::Version;
+pub use scheme::{Rules, SchemeVisitor, VersionScheme};
 pub use sort::{robust_sort_by, sort_by_version};
 
 use crate::ecosystem::Ecosystem;
-use scheme::{DynScheme, DynVersion};
-use std::any::Any;
 use std::cmp::Ordering;
-use std::fmt;
 
-/// The one list: the version scheme of every ecosystem.
-fn scheme_of(ecosystem: Ecosystem) -> &'static dyn DynScheme {
+/// The one list: every ecosystem's version scheme, handed to `visitor` as
+/// [`Rules`] of the scheme's own type.
+pub fn visit_scheme<V: SchemeVisitor>(ecosystem: Ecosystem, visitor: V) -> V::Output {
     match ecosystem {
-        Ecosystem::Npm => &semver::Npm,
-        Ecosystem::PyPI => &pep440::Pep440,
-        Ecosystem::CratesIo => &semver::Cargo,
-        Ecosystem::Maven => &maven::Maven,
+        Ecosystem::Npm => visitor.visit(Rules::new(ecosystem, &semver::Npm)),
+        Ecosystem::PyPI => visitor.visit(Rules::new(ecosystem, &pep440::Pep440)),
+        Ecosystem::CratesIo => visitor.visit(Rules::new(ecosystem, &semver::Cargo)),
+        Ecosystem::Maven => visitor.visit(Rules::new(ecosystem, &maven::Maven)),
     }
 }
-
-/// A version parsed under its ecosystem's [`VersionScheme`]. Versions of
-/// different schemes never compare (`partial_cmp` gives `None`); equality is
-/// equal precedence (`1.0.0+a == 1.0.0+b`, `1.0 == 1.0.0` under PEP 440 and Maven).
-pub struct Version(Box<dyn DynVersion>);
 
 /// A version string that does not parse under its ecosystem's rules.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -57,74 +55,6 @@ pub struct VersionError {
     pub version: String,
     /// Why it does not parse, in the parser's words.
     pub reason: String,
-}
-
-impl Version {
-    /// Parses `text` under `ecosystem`'s rules, after trimming surrounding
-    /// whitespace. npm lockfile spellings such as `v1.2.3` and `=1.2.3` are
-    /// accepted; crates.io is strict SemVer; PyPI is PEP 440 with its documented
-    /// normalisations (`1.0-RC1`, `v1.0`); Maven accepts any non-empty string, as
-    /// Maven does, unless absurdly nested ([`maven::MAX_NESTING`]). Nothing is
-    /// guessed beyond that.
-    pub fn parse(ecosystem: Ecosystem, text: &str) -> Result<Version, VersionError> {
-        scheme_of(ecosystem)
-            .parse(text.trim())
-            .map(Version)
-            .map_err(|reason| VersionError {
-                ecosystem,
-                version: text.to_string(),
-                reason,
-            })
-    }
-
-    /// This version without its local label (PEP 440's `+local`), or `None` when
-    /// it has none (see [`VersionScheme::without_local`]).
-    pub fn without_local(&self) -> Option<Version> {
-        self.0.without_local().map(Version)
-    }
-
-    /// Whether this version carries a local label (PEP 440's `+local`).
-    pub fn is_local(&self) -> bool {
-        self.without_local().is_some()
-    }
-
-    /// The scheme's own parsed value (its [`VersionScheme::Parsed`], such as a
-    /// `pep440_rs::Version`), if it is a `T`.
-    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
-        self.0.parsed().downcast_ref()
-    }
-}
-
-impl Clone for Version {
-    fn clone(&self) -> Self {
-        Version(self.0.clone_box())
-    }
-}
-
-impl PartialEq for Version {
-    fn eq(&self, other: &Self) -> bool {
-        self.partial_cmp(other) == Some(Ordering::Equal)
-    }
-}
-
-impl Eq for Version {}
-
-impl PartialOrd for Version {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        self.0.compare(&*other.0)
-    }
-}
-
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt_display(f)
-    }
-}
-
-impl fmt::Debug for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt_debug(f)
-    }
 }
 
 /// Compares two version strings of one ecosystem.
@@ -141,17 +71,37 @@ pub fn compare(ecosystem: Ecosystem, a: &str, b: &str) -> Result<Ordering, Versi
 /// published under one exact spelling, so there `1.0` and `1.0.0` stay apart.
 /// A string that does not parse keys to its trimmed text.
 pub fn equivalence_key(ecosystem: Ecosystem, version: &str) -> String {
-    scheme_of(ecosystem).equivalence_key(version.trim())
+    visit_scheme(ecosystem, EquivalenceKey(version.trim()))
+}
+
+struct EquivalenceKey<'a>(&'a str);
+
+impl SchemeVisitor for EquivalenceKey<'_> {
+    type Output = String;
+
+    fn visit<S: VersionScheme>(self, rules: Rules<S>) -> String {
+        rules.scheme().equivalence_key(self.0)
+    }
 }
 
 /// The ecosystem whose rules read an OSV `SEMVER` range of `ecosystem`'s
 /// packages: its own when its scheme is a SemVer dialect (npm, crates.io), else
 /// npm's, the lenient reading of SemVer 2.0.
 pub fn semver_range_rules(ecosystem: Ecosystem) -> Ecosystem {
-    if scheme_of(ecosystem).is_semver_dialect() {
+    if visit_scheme(ecosystem, IsSemverDialect) {
         ecosystem
     } else {
         Ecosystem::Npm
+    }
+}
+
+struct IsSemverDialect;
+
+impl SchemeVisitor for IsSemverDialect {
+    type Output = bool;
+
+    fn visit<S: VersionScheme>(self, rules: Rules<S>) -> bool {
+        rules.scheme().is_semver_dialect()
     }
 }
 

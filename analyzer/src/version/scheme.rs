@@ -1,15 +1,17 @@
 //! The version scheme extension point: the [`VersionScheme`] trait one scheme
-//! file implements, and the type-erased form through which [`super::Version`]
-//! holds any scheme's parsed versions.
+//! file implements, [`Rules`] (a scheme with the ecosystem it serves), and
+//! [`SchemeVisitor`], through which code generic over the scheme runs with the
+//! scheme an ecosystem names.
 
-use std::any::Any;
+use super::VersionError;
+use crate::ecosystem::Ecosystem;
 use std::cmp::Ordering;
 use std::fmt;
 
 /// One ecosystem's version rules: how a version string parses and how two
-/// parsed versions order. Implement it in one file under `version/` and register
-/// the scheme in the one list, `version::scheme_of`; the matcher, the inventory merge and the
-/// reports then use it through [`super::Version`] with no ecosystem-specific code.
+/// parsed versions order. Implement it in one file under `version/` and add the
+/// scheme to the one list, [`super::visit_scheme`]; the matcher, the inventory
+/// merge and the reports then use it with no ecosystem-specific code.
 pub trait VersionScheme: Send + Sync + 'static {
     /// A parsed version, parsed once and compared many times: comparing two of
     /// them should not allocate. Its `Display` writes the version back in a form
@@ -50,81 +52,66 @@ pub trait VersionScheme: Send + Sync + 'static {
     }
 }
 
-/// A scheme behind a pointer: [`VersionScheme`] minus its associated type.
-pub(super) trait DynScheme: Send + Sync {
-    fn parse(&'static self, text: &str) -> Result<Box<dyn DynVersion>, String>;
-    fn equivalence_key(&self, text: &str) -> String;
-    fn is_semver_dialect(&self) -> bool;
-}
-
-impl<S: VersionScheme> DynScheme for S {
-    fn parse(&'static self, text: &str) -> Result<Box<dyn DynVersion>, String> {
-        let parsed = VersionScheme::parse(self, text)?;
-        Ok(Box::new(Tagged {
-            scheme: self,
-            parsed,
-        }))
-    }
-
-    fn equivalence_key(&self, text: &str) -> String {
-        VersionScheme::equivalence_key(self, text)
-    }
-
-    fn is_semver_dialect(&self) -> bool {
-        VersionScheme::is_semver_dialect(self)
-    }
-}
-
-/// A parsed version of some scheme, behind a pointer.
-pub(super) trait DynVersion: Any + Send + Sync {
-    /// The order against `other`; `None` when `other` is of another scheme.
-    fn compare(&self, other: &dyn DynVersion) -> Option<Ordering>;
-    fn without_local(&self) -> Option<Box<dyn DynVersion>>;
-    fn clone_box(&self) -> Box<dyn DynVersion>;
-    /// The scheme's own parsed value (its `VersionScheme::Parsed`).
-    fn parsed(&self) -> &dyn Any;
-    fn fmt_display(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
-    fn fmt_debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
-}
-
-/// A parsed version with the scheme that parsed it.
-struct Tagged<S: VersionScheme> {
+/// An ecosystem's version rules: its scheme, statically typed, and the
+/// ecosystem that parse errors name. [`super::visit_scheme`] hands it out.
+pub struct Rules<S: 'static> {
+    ecosystem: Ecosystem,
     scheme: &'static S,
-    parsed: S::Parsed,
 }
 
-impl<S: VersionScheme> DynVersion for Tagged<S> {
-    fn compare(&self, other: &dyn DynVersion) -> Option<Ordering> {
-        let other = (other as &dyn Any).downcast_ref::<Tagged<S>>()?;
-        Some(self.scheme.compare(&self.parsed, &other.parsed))
+impl<S> Clone for Rules<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for Rules<S> {}
+
+impl<S: VersionScheme> Rules<S> {
+    pub(super) fn new(ecosystem: Ecosystem, scheme: &'static S) -> Rules<S> {
+        Rules { ecosystem, scheme }
     }
 
-    fn without_local(&self) -> Option<Box<dyn DynVersion>> {
-        let parsed = self.scheme.without_local(&self.parsed)?;
-        Some(Box::new(Tagged {
-            scheme: self.scheme,
-            parsed,
-        }))
+    /// The scheme.
+    pub fn scheme(self) -> &'static S {
+        self.scheme
     }
 
-    fn clone_box(&self) -> Box<dyn DynVersion> {
-        Box::new(Tagged {
-            scheme: self.scheme,
-            parsed: self.parsed.clone(),
-        })
+    /// Parses `text` after trimming surrounding whitespace.
+    pub fn parse(self, text: &str) -> Result<S::Parsed, VersionError> {
+        self.scheme
+            .parse(text.trim())
+            .map_err(|reason| VersionError {
+                ecosystem: self.ecosystem,
+                version: text.to_string(),
+                reason,
+            })
     }
 
-    fn parsed(&self) -> &dyn Any {
-        &self.parsed
+    /// The scheme's order of `a` against `b`.
+    pub fn compare(self, a: &S::Parsed, b: &S::Parsed) -> Ordering {
+        self.scheme.compare(a, b)
     }
 
-    fn fmt_display(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.parsed, f)
+    /// `version` without its local label, if it has one.
+    pub fn without_local(self, version: &S::Parsed) -> Option<S::Parsed> {
+        self.scheme.without_local(version)
     }
 
-    fn fmt_debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple(self.scheme.name())
-            .field(&self.parsed)
-            .finish()
+    /// Whether `version` carries a local label.
+    pub fn is_local(self, version: &S::Parsed) -> bool {
+        self.without_local(version).is_some()
     }
+}
+
+/// Code generic over the version scheme, run by [`super::visit_scheme`] with the
+/// scheme of an ecosystem. Hot paths (range evaluation over many versions) use it
+/// to parse and compare each scheme's own type, with no allocation or dynamic
+/// dispatch per version; [`super::Version`] is the convenient form for the rest.
+pub trait SchemeVisitor {
+    /// What the visit gives.
+    type Output;
+
+    /// Runs with `rules`.
+    fn visit<S: VersionScheme>(self, rules: Rules<S>) -> Self::Output;
 }
