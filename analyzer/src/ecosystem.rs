@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A package ecosystem supported by lambda-audit.
+/// A package ecosystem supported by lambda-audit. A new one is a variant here
+/// (with its OSV and purl names below), its version scheme (one file under
+/// `version/` and one entry in `version::visit_scheme`) and its extractor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Ecosystem {
     #[serde(rename = "npm")]

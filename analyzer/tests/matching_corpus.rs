@@ -300,7 +300,10 @@ fn pypi_enumerated_versions_agree_with_the_ranges() {
     let mut found: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
     for d in &inconsistent {
         let pre = lambda_audit_analyzer::version::Version::parse(Ecosystem::PyPI, &d.version)
-            .is_ok_and(|v| matches!(v, lambda_audit_analyzer::version::Version::Pep440(p) if p.any_prerelease()));
+            .is_ok_and(|v| {
+                v.downcast_ref::<pep440_rs::Version>()
+                    .is_some_and(pep440_rs::Version::any_prerelease)
+            });
         let why = match (d.listed, d.ranges_say.as_str(), pre) {
             (false, "Affected", true) => "the list omits prereleases the ranges cover",
             (false, "Affected", false) => "the list omits releases the ranges cover",

@@ -4,7 +4,7 @@
 
 use crate::advisories::osv::{Affected, Event, Range};
 use crate::ecosystem::Ecosystem;
-use crate::version::Version;
+use crate::version::{self, robust_sort_by, Rules, SchemeVisitor, Version, VersionScheme};
 use std::cmp::Ordering;
 
 /// What one entry (or one record) says about an installed version.
@@ -17,8 +17,8 @@ pub enum Outcome {
 }
 
 /// A range event with its version parsed; `None` is the `introduced: "0"` start.
-struct Parsed {
-    version: Option<Version>,
+struct Parsed<V> {
+    version: Option<V>,
     kind: EventKind,
 }
 
@@ -72,26 +72,41 @@ pub fn evaluate(ecosystem: Ecosystem, affected: &Affected, installed: &str) -> O
 /// As in PEP 440 version matching, a listed public version also covers its
 /// local builds (`2.0.1` lists `2.0.1+cu118`).
 pub fn listed(ecosystem: Ecosystem, versions: &[String], installed: &str) -> bool {
-    if versions.iter().any(|v| v == installed) {
-        return true;
-    }
-    let Ok(mine) = Version::parse(ecosystem, installed) else {
-        return false;
-    };
-    let public = match &mine {
-        Version::Pep440(v) if v.is_local() => Some(Version::Pep440(v.clone().without_local())),
-        _ => None,
-    };
-    versions.iter().any(|v| {
-        Version::parse(ecosystem, v).is_ok_and(|v| {
-            let local_listed = matches!(&v, Version::Pep440(p) if p.is_local());
-            let candidate = match &public {
-                Some(p) if !local_listed => p,
-                _ => &mine,
-            };
-            v.partial_cmp(candidate) == Some(Ordering::Equal)
+    versions.iter().any(|v| v == installed)
+        || version::visit_scheme(
+            ecosystem,
+            Listed {
+                versions,
+                installed,
+            },
+        )
+}
+
+/// [`listed`] beyond the same string, in the scheme's own type.
+struct Listed<'a> {
+    versions: &'a [String],
+    installed: &'a str,
+}
+
+impl SchemeVisitor for Listed<'_> {
+    type Output = bool;
+
+    fn visit<S: VersionScheme>(self, rules: Rules<S>) -> bool {
+        let Ok(mine) = rules.parse(self.installed) else {
+            return false;
+        };
+        let public = rules.without_local(&mine);
+        self.versions.iter().any(|v| {
+            rules.parse(v).is_ok_and(|v| {
+                // A listed local version names that one build only.
+                let candidate = match &public {
+                    Some(p) if !rules.is_local(&v) => p,
+                    _ => &mine,
+                };
+                rules.compare(&v, candidate) == Ordering::Equal
+            })
         })
-    })
+    }
 }
 
 /// The outcome of one range.
@@ -104,15 +119,12 @@ pub enum RangeResult {
     Undecided(String),
 }
 
-/// The ordering rules for a range: SEMVER ranges always compare as SemVer
-/// (npm's lenient spelling), ECOSYSTEM ranges by the package's ecosystem.
+/// The ordering rules for a range: ECOSYSTEM ranges by the package's
+/// ecosystem, SEMVER ranges always as SemVer ([`version::semver_range_rules`]).
 fn rules_for(ecosystem: Ecosystem, range: &Range) -> Option<Ecosystem> {
     match range.kind.as_str() {
         "ECOSYSTEM" => Some(ecosystem),
-        "SEMVER" => Some(match ecosystem {
-            Ecosystem::CratesIo => Ecosystem::CratesIo,
-            _ => Ecosystem::Npm,
-        }),
+        "SEMVER" => Some(version::semver_range_rules(ecosystem)),
         _ => None,
     }
 }
@@ -126,49 +138,67 @@ pub fn range_affects(ecosystem: Ecosystem, range: &Range, installed: &str) -> Ra
     let Some(rules) = rules_for(ecosystem, range) else {
         return RangeResult::Undecided(format!("unknown range type `{}`", range.kind));
     };
-    let version = match Version::parse(rules, installed) {
-        Ok(v) => v,
-        Err(e) => return RangeResult::Undecided(format!("installed version {e}")),
-    };
-    let mut events = Vec::with_capacity(range.events.len());
-    for event in &range.events {
-        match parse_event(rules, &range.kind, event) {
-            Ok(p) => events.push(p),
-            Err(reason) => return RangeResult::Undecided(reason),
+    version::visit_scheme(rules, RangeAffects { range, installed })
+}
+
+/// [`range_affects`] once its rules are known, in the scheme's own type.
+struct RangeAffects<'a> {
+    range: &'a Range,
+    installed: &'a str,
+}
+
+impl SchemeVisitor for RangeAffects<'_> {
+    type Output = RangeResult;
+
+    fn visit<S: VersionScheme>(self, rules: Rules<S>) -> RangeResult {
+        let range = self.range;
+        let version = match rules.parse(self.installed) {
+            Ok(v) => v,
+            Err(e) => return RangeResult::Undecided(format!("installed version {e}")),
+        };
+        let mut events = Vec::with_capacity(range.events.len());
+        for event in &range.events {
+            match parse_event(rules, &range.kind, event) {
+                Ok(p) => events.push(p),
+                Err(reason) => return RangeResult::Undecided(reason),
+            }
+        }
+        // How the installed version compares with an event's version ("0" is below all).
+        let relation = |e: &Parsed<S::Parsed>| {
+            e.version
+                .as_ref()
+                .map_or(Ordering::Greater, |v| rules.compare(&version, v))
+        };
+        let capped = events
+            .iter()
+            .any(|e| e.kind == EventKind::Limit && relation(e).is_ge());
+        events.retain(|e| e.kind != EventKind::Limit);
+        let affected = match intervals(&events) {
+            Some(pairs) => pairs.iter().any(|(start, end)| {
+                relation(start).is_ge()
+                    && end.is_none_or(|end| match end.kind {
+                        EventKind::LastAffected => relation(end).is_le(),
+                        _ => relation(end).is_lt(),
+                    })
+            }),
+            None => sorted_walk(rules, &mut events, relation),
+        };
+        if affected && !capped {
+            RangeResult::Affected
+        } else {
+            RangeResult::NotAffected
         }
     }
-    // How the installed version compares with an event's version ("0" is below all).
-    let relation = |e: &Parsed| {
-        e.version
-            .as_ref()
-            .map_or(Some(Ordering::Greater), |v| version.partial_cmp(v))
-    };
-    let capped = events
-        .iter()
-        .any(|e| e.kind == EventKind::Limit && relation(e).is_some_and(Ordering::is_ge));
-    events.retain(|e| e.kind != EventKind::Limit);
-    let affected = match intervals(&events) {
-        Some(pairs) => pairs.iter().any(|(start, end)| {
-            relation(start).is_some_and(Ordering::is_ge)
-                && end.is_none_or(|end| match end.kind {
-                    EventKind::LastAffected => relation(end).is_some_and(Ordering::is_le),
-                    _ => relation(end) == Some(Ordering::Less),
-                })
-        }),
-        None => sorted_walk(&mut events, relation),
-    };
-    if affected && !capped {
-        RangeResult::Affected
-    } else {
-        RangeResult::NotAffected
-    }
 }
+
+/// An `introduced` event and the event that closes it, if any.
+type Interval<'a, V> = (&'a Parsed<V>, Option<&'a Parsed<V>>);
 
 /// The events as written, when they read as `introduced`/closing pairs (the
 /// last `introduced` may stay open). Advisories write one interval per pair;
 /// reading the pairs keeps overlapping or unordered intervals (as some PyPI
 /// records have them) meaning what their authors wrote.
-fn intervals(events: &[Parsed]) -> Option<Vec<(&Parsed, Option<&Parsed>)>> {
+fn intervals<V>(events: &[Parsed<V>]) -> Option<Vec<Interval<'_, V>>> {
     let mut pairs = Vec::new();
     let mut chunks = events.chunks(2);
     for chunk in &mut chunks {
@@ -188,14 +218,19 @@ fn intervals(events: &[Parsed]) -> Option<Vec<(&Parsed, Option<&Parsed>)>> {
 /// The OSV schema's evaluation for events that do not pair up: sorted by
 /// version (`introduced: "0"` first; at one version, closing events before
 /// `introduced`, so adjacent intervals join), `introduced` opens, `fixed`
-/// closes at its version, `last_affected` closes after it.
-fn sorted_walk(events: &mut [Parsed], relation: impl Fn(&Parsed) -> Option<Ordering>) -> bool {
-    events.sort_by(|a, b| {
+/// closes at its version, `last_affected` closes after it. The sort never panics:
+/// a record's versions may be ones Maven's non-transitive order cycles over.
+fn sorted_walk<S: VersionScheme>(
+    rules: Rules<S>,
+    events: &mut Vec<Parsed<S::Parsed>>,
+    relation: impl Fn(&Parsed<S::Parsed>) -> Ordering,
+) -> bool {
+    robust_sort_by(events, |a, b| {
         let by_version = match (&a.version, &b.version) {
             (None, None) => Ordering::Equal,
             (None, Some(_)) => Ordering::Less,
             (Some(_), None) => Ordering::Greater,
-            (Some(x), Some(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+            (Some(x), Some(y)) => rules.compare(x, y),
         };
         by_version.then(a.kind.cmp(&b.kind))
     });
@@ -203,16 +238,20 @@ fn sorted_walk(events: &mut [Parsed], relation: impl Fn(&Parsed) -> Option<Order
     for event in events.iter() {
         let rel = relation(event);
         match event.kind {
-            EventKind::Introduced if rel.is_some_and(Ordering::is_ge) => affected = true,
-            EventKind::Fixed if rel.is_some_and(Ordering::is_ge) => affected = false,
-            EventKind::LastAffected if rel == Some(Ordering::Greater) => affected = false,
+            EventKind::Introduced if rel.is_ge() => affected = true,
+            EventKind::Fixed if rel.is_ge() => affected = false,
+            EventKind::LastAffected if rel.is_gt() => affected = false,
             _ => {}
         }
     }
     affected
 }
 
-fn parse_event(rules: Ecosystem, range_kind: &str, event: &Event) -> Result<Parsed, String> {
+fn parse_event<S: VersionScheme>(
+    rules: Rules<S>,
+    range_kind: &str,
+    event: &Event,
+) -> Result<Parsed<S::Parsed>, String> {
     let fields = [
         (EventKind::Introduced, "introduced", &event.introduced),
         (EventKind::Fixed, "fixed", &event.fixed),
@@ -241,7 +280,8 @@ fn parse_event(rules: Ecosystem, range_kind: &str, event: &Event) -> Result<Pars
             kind,
         });
     }
-    Version::parse(rules, text)
+    rules
+        .parse(text)
         .map(|v| Parsed {
             version: Some(v),
             kind,

@@ -22,8 +22,38 @@
 //! (`-alpha < 0 < abc < -alpha`), so `MavenVersion` is `PartialOrd` but not `Ord`:
 //! sort with [`super::sort_by_version`], which tolerates that.
 
+use super::VersionScheme;
 use std::cmp::Ordering;
 use std::fmt;
+
+/// Maven: `ComparableVersion`'s order over [`MavenVersion`]. Any non-empty string
+/// is a version, as in Maven, unless absurdly nested ([`MAX_NESTING`]). A Maven
+/// coordinate is published under one exact spelling, so the equivalence key is the
+/// text as written (the trait's default): `1.0` and `1.0.0` stay apart.
+pub struct Maven;
+
+impl VersionScheme for Maven {
+    type Parsed = MavenVersion;
+
+    fn name(&self) -> &'static str {
+        "Maven ComparableVersion"
+    }
+
+    fn parse(&self, text: &str) -> Result<MavenVersion, String> {
+        if text.is_empty() {
+            return Err("empty version".into());
+        }
+        MavenVersion::parse(text).ok_or_else(|| {
+            format!(
+                "nested more than {MAX_NESTING} levels deep (each `-` and digit/letter change adds one)"
+            )
+        })
+    }
+
+    fn compare(&self, a: &MavenVersion, b: &MavenVersion) -> Ordering {
+        a.compare(b)
+    }
+}
 
 /// A Maven version, parsed once for fast repeated comparison (comparing two parsed
 /// versions never allocates).
