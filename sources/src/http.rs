@@ -68,8 +68,12 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-    /// A client with these timeouts, verifying TLS certificates with rustls.
+    /// A client with these timeouts, verifying TLS certificates with rustls
+    /// (the *ring* provider, as the AWS SDK clients use).
     pub fn new(timeouts: Timeouts) -> Result<HttpClient, HttpError> {
+        // reqwest takes the process's default provider; installing fails
+        // harmlessly when one is already installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .connect_timeout(timeouts.connect)
             .read_timeout(timeouts.read)

@@ -57,6 +57,16 @@ fn the_cli_links_no_trigger_only_aws_client() {
     );
 }
 
+#[test]
+fn one_tls_stack_and_no_c_crypto_build() {
+    for package in ["lambda-audit", "lambda-audit-trigger"] {
+        assert_links_none(
+            package,
+            &["aws-lc-rs", "aws-lc-sys", "openssl-sys", "native-tls"],
+        );
+    }
+}
+
 fn assert_links_none(package: &str, forbidden: &[&str]) {
     let linked = deps::normal_dependencies(package);
     assert!(linked.contains(package), "cargo tree lists {package}");
