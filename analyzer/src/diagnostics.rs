@@ -30,3 +30,17 @@ pub struct Skipped {
     pub path: String,
     pub reason: String,
 }
+
+/// Evidence the tool would have read but did not: a limit stopped it (an
+/// archive's inflation budget, an entry count, a file too large to read) or the
+/// entry could not be read at all. The artifact's inventory may then be missing
+/// packages, so a scan with a gap is *incomplete* and fails the gate unless the
+/// user accepts that (`--fail-on-incomplete never`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Gap {
+    /// Path inside the artifact (`outer.jar!/inner/path` inside nested archives);
+    /// empty when the whole artifact is concerned.
+    pub path: String,
+    /// What stopped the read, with the limit and its value when one did.
+    pub reason: String,
+}

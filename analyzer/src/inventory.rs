@@ -1,7 +1,7 @@
 //! An inventory: packages merged across evidence files and artifacts, with the
 //! coverage and warnings that say how complete it is.
 
-use crate::diagnostics::{Skipped, Warning};
+use crate::diagnostics::{Gap, Skipped, Warning};
 use crate::extract::ExtractorCoverage;
 use crate::package::{Found, Location, Package, Role};
 use crate::{purl, version};
@@ -89,6 +89,9 @@ pub struct Coverage {
     pub packages: usize,
     pub read: Vec<ExtractorCoverage>,
     pub skipped: Vec<Skipped>,
+    /// Evidence that was not read (see [`Gap`]); empty when the artifact was read whole.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incomplete: Vec<Gap>,
 }
 
 /// A package sighting placed in the deployment: which artifact, and whether the
@@ -129,6 +132,14 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// Every gap of every artifact, with the artifact's name: empty when all
+    /// evidence was read.
+    pub fn gaps(&self) -> impl Iterator<Item = (&str, &Gap)> {
+        self.coverage
+            .iter()
+            .flat_map(|c| c.incomplete.iter().map(move |g| (c.artifact.as_str(), g)))
+    }
+
     /// The artifact a report is about: the function, else the first one.
     pub fn main_artifact(&self) -> Option<&ArtifactInfo> {
         self.artifacts

@@ -22,7 +22,7 @@ pub mod threshold;
 pub mod version;
 
 pub use archive::ArchiveTree;
-pub use diagnostics::{Skipped, Warning};
+pub use diagnostics::{Gap, Skipped, Warning};
 pub use ecosystem::Ecosystem;
 pub use limits::Limits;
 pub use package::{EvidenceKind, Found, Location, Package, Role};

@@ -109,6 +109,7 @@ pub fn read_cyclonedx(name: &str, bytes: &[u8]) -> Result<Inventory, SbomError> 
                 files: vec![name.to_string()],
             }],
             skipped,
+            incomplete: Vec::new(),
         }],
         warnings,
         ..Inventory::default()

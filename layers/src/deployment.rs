@@ -93,6 +93,7 @@ impl Deployment {
                 packages: dependencies,
                 read: scan.read,
                 skipped: scan.skipped,
+                incomplete: scan.incomplete,
             });
             inv.warnings.extend(scan.warnings);
             for found in scan.packages {

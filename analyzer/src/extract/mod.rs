@@ -10,7 +10,7 @@ pub mod python;
 pub mod yaml;
 
 use crate::archive::{ArchiveTree, FileEntry};
-use crate::diagnostics::{Skipped, Warning};
+use crate::diagnostics::{Gap, Skipped, Warning};
 use crate::package::Found;
 use crate::version::Version;
 use rayon::prelude::*;
@@ -150,11 +150,13 @@ pub struct ExtractorCoverage {
 }
 
 /// Everything extracted from one artifact.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ArtifactScan {
     pub packages: Vec<Found>,
     pub read: Vec<ExtractorCoverage>,
     pub skipped: Vec<Skipped>,
+    /// Evidence a limit or a read error kept from being read.
+    pub incomplete: Vec<Gap>,
     pub warnings: Vec<Warning>,
 }
 

@@ -254,6 +254,7 @@ pub fn sample_report() -> ScanReport {
                 packages: 2,
                 read: vec![],
                 skipped: vec![],
+                incomplete: vec![],
             }],
             warnings: vec![],
         },
@@ -315,6 +316,7 @@ pub fn scan_bytes(name: &str, bytes: Vec<u8>) -> Inventory {
             packages: count,
             read: scan.read,
             skipped: scan.skipped,
+            incomplete: scan.incomplete,
         }],
         warnings: scan.warnings,
     }

@@ -20,12 +20,7 @@ pub(super) struct LayerBlob {
 impl LayerBlob {
     /// A copy of the layer's scan, for one more deployment that uses it.
     pub fn scan_copy(&self) -> ArtifactScan {
-        ArtifactScan {
-            packages: self.scan.packages.clone(),
-            read: self.scan.read.clone(),
-            skipped: self.scan.skipped.clone(),
-            warnings: self.scan.warnings.clone(),
-        }
+        self.scan.clone()
     }
 }
 
