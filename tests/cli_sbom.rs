@@ -331,3 +331,56 @@ fn cyclonedx_sbom_reads_back_with_the_same_packages_and_roots() {
     assert_eq!(keys(&round["packages"]), keys(&direct["packages"]));
     assert_eq!(keys(&round["roots"]), keys(&direct["roots"]));
 }
+
+#[test]
+fn spdx_sbom_of_a_function_and_its_layer() {
+    let f = fixture("corpus/node-basic.zip");
+    let l = fixture("corpus/node-layer.zip");
+    let json = lambda_audit(&["sbom", f.to_str().unwrap(), "--layer", l.to_str().unwrap()]);
+    let out = lambda_audit(&[
+        "sbom",
+        f.to_str().unwrap(),
+        "--layer",
+        l.to_str().unwrap(),
+        "--format",
+        "spdx",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["spdxVersion"], "SPDX-2.3");
+    // Created now, in UTC, to the second.
+    let created = doc["creationInfo"]["created"].as_str().unwrap();
+    assert!(
+        created.len() == 20 && created.ends_with('Z') && created > "2026-01-01",
+        "{created}"
+    );
+    let purls: BTreeSet<&str> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["primaryPackagePurpose"] == "LIBRARY")
+        .flat_map(|p| p["externalRefs"].as_array().unwrap())
+        .filter(|r| r["referenceType"] == "purl")
+        .map(|r| r["referenceLocator"].as_str().unwrap())
+        .collect();
+    let direct: Value = serde_json::from_str(&json.stdout).unwrap();
+    let expected: BTreeSet<&str> = direct["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["purl"].as_str().unwrap())
+        .collect();
+    assert_eq!(purls, expected);
+    // The layer is an artifact of its own that contains its packages.
+    let layer = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["primaryPackagePurpose"] == "ARCHIVE")
+        .expect("the layer");
+    assert!(doc["relationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["spdxElementId"] == layer["SPDXID"] && r["relationshipType"] == "CONTAINS"));
+}

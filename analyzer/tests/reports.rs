@@ -1,5 +1,5 @@
-//! Every report format: golden files, determinism, and SARIF / CycloneDX
-//! validated against the official schemas.
+//! Every report format: golden files, determinism, and SARIF / CycloneDX /
+//! SPDX validated against the official schemas.
 
 mod common;
 
@@ -11,6 +11,9 @@ use lambda_audit_analyzer::report::{self, AsffContext, Format, RenderOptions};
 use lambda_audit_analyzer::suppress::{apply_suppressions, Config};
 use serde_json::Value;
 use testkit::schemas_dir;
+
+/// The creation time written into SPDX documents by these tests.
+const CREATED: &str = "2026-11-23T10:00:00Z";
 
 fn render(format: Format, report: &ScanReport, options: &RenderOptions) -> String {
     let mut out = Vec::new();
@@ -46,6 +49,7 @@ fn golden_files_for_every_format() {
     let report = suppressed_sample();
     let options = RenderOptions {
         asff: asff_context(),
+        created: Some(CREATED.into()),
         ..RenderOptions::default()
     };
     for (format, file) in [
@@ -55,6 +59,7 @@ fn golden_files_for_every_format() {
         (Format::Cyclonedx, "sample.cdx.json"),
         (Format::Markdown, "sample.md"),
         (Format::Asff, "sample.asff.json"),
+        (Format::Spdx, "sample.spdx.json"),
     ] {
         let text = render(format, &report, &options);
         golden(file, &text);
@@ -323,7 +328,7 @@ fn markdown_has_summary_findings_and_details() {
 }
 
 #[test]
-fn sarif_and_cyclonedx_validate_against_the_official_schemas() {
+fn sarif_cyclonedx_and_spdx_validate_against_the_official_schemas() {
     let Some(dir) = schemas_dir() else { return };
     let mut reports = vec![
         ("sample", suppressed_sample()),
@@ -341,6 +346,7 @@ fn sarif_and_cyclonedx_validate_against_the_official_schemas() {
         for (format, schema) in [
             (Format::Sarif, "sarif-schema-2.1.0.json"),
             (Format::Cyclonedx, "bom-1.5.schema.json"),
+            (Format::Spdx, "spdx-2.3.schema.json"),
         ] {
             let doc: Value =
                 serde_json::from_str(&render(format, report, &RenderOptions::default())).unwrap();
@@ -365,6 +371,88 @@ fn sarif_and_cyclonedx_validate_against_the_official_schemas() {
     .unwrap();
     bad["runs"][0]["results"][0]["level"] = Value::from("fatal");
     assert!(!validate(&dir, "sarif-schema-2.1.0.json", &bad).is_empty());
+    let mut bad: Value = serde_json::from_str(&render(
+        Format::Spdx,
+        &reports[0].1,
+        &RenderOptions::default(),
+    ))
+    .unwrap();
+    bad["packages"][0]["externalRefs"] = serde_json::json!([{"referenceCategory": "VULN"}]);
+    assert!(!validate(&dir, "spdx-2.3.schema.json", &bad).is_empty());
+}
+
+#[test]
+fn spdx_describes_artifacts_contains_packages_and_references_advisories() {
+    let report = matched(scan_fixture("node-basic.zip"));
+    let options = RenderOptions {
+        created: Some(CREATED.into()),
+        ..RenderOptions::default()
+    };
+    let text = render(Format::Spdx, &report, &options);
+    assert_eq!(
+        text,
+        render(Format::Spdx, &report, &options),
+        "deterministic"
+    );
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["spdxVersion"], "SPDX-2.3");
+    assert_eq!(doc["creationInfo"]["created"], CREATED);
+    let namespace = doc["documentNamespace"].as_str().unwrap();
+    assert!(namespace.starts_with("https://spdx.org/spdxdocs/lambda-audit-node-basic.zip-"));
+    let other = RenderOptions {
+        created: Some("2026-11-24T10:00:00Z".into()),
+        ..RenderOptions::default()
+    };
+    let later: Value = serde_json::from_str(&render(Format::Spdx, &report, &other)).unwrap();
+    assert_ne!(later["documentNamespace"], doc["documentNamespace"]);
+
+    let packages = doc["packages"].as_array().unwrap();
+    let by_purl = |purl: &str| {
+        packages
+            .iter()
+            .find(|p| {
+                p["externalRefs"].as_array().is_some_and(|refs| {
+                    refs.iter()
+                        .any(|r| r["referenceType"] == "purl" && r["referenceLocator"] == purl)
+                })
+            })
+            .unwrap_or_else(|| panic!("no package with purl {purl}"))
+    };
+    // Every dependency is there once, contained by the function's artifact.
+    let dependencies: Vec<&Value> = packages
+        .iter()
+        .filter(|p| p["primaryPackagePurpose"] == "LIBRARY")
+        .collect();
+    assert_eq!(dependencies.len(), report.inventory.packages.len());
+    let relationships = doc["relationships"].as_array().unwrap();
+    assert!(relationships
+        .iter()
+        .any(|r| r["spdxElementId"] == "SPDXRef-DOCUMENT"
+            && r["relationshipType"] == "DESCRIBES"
+            && r["relatedSpdxElement"] == "SPDXRef-Artifact-1"));
+    for p in &dependencies {
+        assert!(
+            relationships
+                .iter()
+                .any(|r| r["spdxElementId"] == "SPDXRef-Artifact-1"
+                    && r["relationshipType"] == "CONTAINS"
+                    && r["relatedSpdxElement"] == p["SPDXID"]),
+            "{p}"
+        );
+    }
+    // Each finding is a SECURITY/advisory reference on its package.
+    assert!(!report.findings.is_empty());
+    for f in &report.findings {
+        let refs = by_purl(&f.package.purl)["externalRefs"].as_array().unwrap();
+        let url = format!("https://osv.dev/vulnerability/{}", f.id);
+        assert!(
+            refs.iter().any(|r| r["referenceCategory"] == "SECURITY"
+                && r["referenceType"] == "advisory"
+                && r["referenceLocator"] == url.as_str()),
+            "{} lacks {url}",
+            f.package.purl
+        );
+    }
 }
 
 #[test]
@@ -447,10 +535,10 @@ fn changes_are_rendered_when_a_baseline_is_given() {
 }
 
 #[test]
-fn sbom_formats_are_json_and_cyclonedx_only() {
+fn sbom_formats_are_json_cyclonedx_and_spdx_only() {
     let inventory = scan_fixture("node-nested.zip");
     let mut json = Vec::new();
-    report::render_sbom(Format::Json, &inventory, &mut json).unwrap();
+    report::render_sbom(Format::Json, &inventory, CREATED, &mut json).unwrap();
     let v: Value = serde_json::from_slice(&json).unwrap();
     assert!(v.get("findings").is_none());
     assert_eq!(
@@ -458,11 +546,24 @@ fn sbom_formats_are_json_and_cyclonedx_only() {
         inventory.packages.len()
     );
     let mut cdx = Vec::new();
-    report::render_sbom(Format::Cyclonedx, &inventory, &mut cdx).unwrap();
+    report::render_sbom(Format::Cyclonedx, &inventory, CREATED, &mut cdx).unwrap();
     let mut direct = Vec::new();
     report::render_inventory(&inventory, &mut direct).unwrap();
     assert_eq!(cdx, direct);
-    let err = report::render_sbom(Format::Table, &inventory, &mut Vec::new()).unwrap_err();
+    let mut spdx = Vec::new();
+    report::render_sbom(Format::Spdx, &inventory, CREATED, &mut spdx).unwrap();
+    let doc: Value = serde_json::from_slice(&spdx).unwrap();
+    assert_eq!(doc["creationInfo"]["created"], CREATED);
+    let text = String::from_utf8(spdx).unwrap();
+    assert!(
+        !text.contains("\"SECURITY\""),
+        "an inventory has no advisories"
+    );
+    if let Some(dir) = schemas_dir() {
+        let errors = validate(&dir, "spdx-2.3.schema.json", &doc);
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+    let err = report::render_sbom(Format::Table, &inventory, CREATED, &mut Vec::new()).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }
 

@@ -227,6 +227,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 width: terminal.width,
                 changes: None,
                 asff: asff_context(&s.subject),
+                created: Some(rfc3339_now()),
             };
             let mut out = Vec::new();
             render(f, r, &options, &mut out)?;

@@ -20,6 +20,8 @@ pub struct Args {
 pub enum Format {
     Json,
     Cyclonedx,
+    /// SPDX 2.3 JSON.
+    Spdx,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -34,9 +36,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let format = match args.format {
         Format::Json => analyzer::report::Format::Json,
         Format::Cyclonedx => analyzer::report::Format::Cyclonedx,
+        Format::Spdx => analyzer::report::Format::Spdx,
     };
     let mut out = Vec::new();
-    analyzer::report::render_sbom(format, &inventory, &mut out)?;
+    let created = analyzer::date::rfc3339_now();
+    analyzer::report::render_sbom(format, &inventory, &created, &mut out)?;
     super::scan::write_output(&out, args.output.as_ref())?;
     Ok(0)
 }

@@ -31,7 +31,7 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Report format: table (default on a terminal), json (default otherwise),
-    /// sarif, cyclonedx, markdown, asff.
+    /// sarif, cyclonedx, markdown, asff, spdx.
     #[arg(long, short, value_name = "FORMAT")]
     pub format: Option<Format>,
     /// Write the report to FILE instead of standard output.
@@ -141,6 +141,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             timestamp: rfc3339_now(),
             ..AsffContext::default()
         },
+        created: Some(rfc3339_now()),
     };
     let mut out = Vec::new();
     render(format, &report, &options, &mut out)?;

@@ -8,10 +8,12 @@ mod cyclonedx;
 mod json;
 mod markdown;
 mod sarif;
+mod spdx;
 mod table;
 
 pub use asff::AsffContext;
 pub use cyclonedx::render_inventory;
+pub use spdx::UNKNOWN_CREATED;
 
 use crate::baseline::Changes;
 use crate::findings::{Finding, Rating, ScanReport, Status};
@@ -36,17 +38,20 @@ pub enum Format {
     Markdown,
     /// An array of AWS Security Finding Format findings (Security Hub).
     Asff,
+    /// SPDX 2.3 JSON: the packages, with findings as security references.
+    Spdx,
 }
 
 impl Format {
     /// Every format, in a stable order.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Table,
         Format::Json,
         Format::Sarif,
         Format::Cyclonedx,
         Format::Markdown,
         Format::Asff,
+        Format::Spdx,
     ];
 
     /// The format when `--format` is not given: `table` on a terminal, `json`
@@ -68,6 +73,7 @@ impl Format {
             Format::Cyclonedx => "cyclonedx",
             Format::Markdown => "markdown",
             Format::Asff => "asff",
+            Format::Spdx => "spdx",
         }
     }
 }
@@ -80,7 +86,9 @@ impl fmt::Display for Format {
 
 /// A format name that is not one of [`Format::ALL`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown format `{0}` (expected one of: table, json, sarif, cyclonedx, markdown, asff)")]
+#[error(
+    "unknown format `{0}` (expected one of: table, json, sarif, cyclonedx, markdown, asff, spdx)"
+)]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {
@@ -108,6 +116,10 @@ pub struct RenderOptions<'a> {
     pub changes: Option<&'a Changes>,
     /// Account, resource and timestamp for ASFF findings.
     pub asff: AsffContext,
+    /// When the document is made (RFC 3339, UTC), for formats that record it
+    /// (SPDX's `created`); [`UNKNOWN_CREATED`] when absent: renderers never
+    /// read the clock.
+    pub created: Option<String>,
 }
 
 /// One output format.
@@ -137,6 +149,9 @@ pub fn renderer<'a>(format: Format, options: &'a RenderOptions<'a>) -> Box<dyn R
         Format::Asff => Box::new(asff::Asff {
             context: &options.asff,
         }),
+        Format::Spdx => Box::new(spdx::Spdx {
+            created: options.created.as_deref().unwrap_or(UNKNOWN_CREATED),
+        }),
     }
 }
 
@@ -151,15 +166,24 @@ pub fn render(
 }
 
 /// Renders an inventory (no findings, never matched) for `sbom`: `json` is the
-/// inventory contract, `cyclonedx` a BOM without vulnerabilities. Other formats
-/// describe scans and are refused (an unmatched inventory is not "0 findings").
-pub fn render_sbom(format: Format, inventory: &Inventory, out: &mut dyn Write) -> io::Result<()> {
+/// inventory contract, `cyclonedx` and `spdx` SBOMs without vulnerabilities
+/// (`created` is SPDX's creation time). Other formats describe scans and are
+/// refused (an unmatched inventory is not "0 findings").
+pub fn render_sbom(
+    format: Format,
+    inventory: &Inventory,
+    created: &str,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Json => json::write_pretty(inventory, out),
         Format::Cyclonedx => render_inventory(inventory, out),
+        Format::Spdx => spdx::render_inventory(inventory, created, out),
         other => Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("`{other}` is a scan format; an inventory is written as json or cyclonedx"),
+            format!(
+                "`{other}` is a scan format; an inventory is written as json, cyclonedx or spdx"
+            ),
         )),
     }
 }
