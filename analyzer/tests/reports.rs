@@ -60,6 +60,7 @@ fn golden_files_for_every_format() {
         (Format::Markdown, "sample.md"),
         (Format::Asff, "sample.asff.json"),
         (Format::Spdx, "sample.spdx.json"),
+        (Format::Csv, "sample.csv"),
     ] {
         let text = render(format, &report, &options);
         golden(file, &text);
@@ -68,7 +69,7 @@ fn golden_files_for_every_format() {
             render(format, &report, &options),
             "{format} is not deterministic"
         );
-        if format != Format::Table && format != Format::Markdown {
+        if ![Format::Table, Format::Markdown, Format::Csv].contains(&format) {
             serde_json::from_str::<Value>(&text).unwrap_or_else(|e| panic!("{format}: {e}"));
         }
     }
@@ -586,4 +587,60 @@ fn markdown_stays_within_a_pull_request_comment() {
     );
     assert!(text.contains("Details of 340 more findings are left out"));
     assert_eq!(text.matches("<details>").count(), 60);
+}
+
+#[test]
+fn csv_has_inspectors_columns_first_and_inert_cells() {
+    let mut report = matched(scan_fixture("node-basic.zip"));
+    assert!(!report.findings.is_empty());
+    report.findings[0].summary = "=HYPERLINK(\"https://evil.example\",\"click\")".into();
+    let text = render(Format::Csv, &report, &RenderOptions::default());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(rows[0][0].starts_with("#artifact_name:") && rows[0][0].ends_with("node-basic.zip"));
+    assert!(rows[1][0].starts_with("#critical_vulnerabilities:"));
+    let header: Vec<&str> = rows[2].iter().collect();
+    assert_eq!(
+        header[..11],
+        [
+            "ID",
+            "Severity",
+            "Source",
+            "CVSS",
+            "Installed Package",
+            "Fixed Package",
+            "Path",
+            "EPSS",
+            "Exploit Available",
+            "Exploit Last Seen",
+            "CWEs"
+        ]
+    );
+    let findings = &rows[3..];
+    assert_eq!(findings.len(), report.findings.len());
+    let summary_column = header.iter().position(|c| *c == "Summary").unwrap();
+    let evil: Vec<&str> = findings
+        .iter()
+        .map(|r| &r[summary_column])
+        .filter(|s| s.contains("HYPERLINK"))
+        .collect();
+    assert_eq!(evil, ["'=HYPERLINK(\"https://evil.example\",\"click\")"]);
+    for row in findings {
+        assert_eq!(row.len(), header.len());
+        assert!(row[4].starts_with("pkg:"), "{row:?}");
+        assert!([
+            "critical",
+            "high",
+            "medium",
+            "low",
+            "informational",
+            "untriaged"
+        ]
+        .contains(&&row[1]));
+    }
+    // Every field is quoted, the counts line included.
+    assert!(text.lines().all(|l| l.starts_with('"') && l.ends_with('"')));
 }

@@ -31,7 +31,7 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Report format: table (default on a terminal), json (default otherwise),
-    /// sarif, cyclonedx, markdown, asff, spdx.
+    /// sarif, cyclonedx, markdown, asff, spdx, csv.
     #[arg(long, short, value_name = "FORMAT")]
     pub format: Option<Format>,
     /// Write the report to FILE instead of standard output.

@@ -4,6 +4,7 @@
 //! changes, the options): the same input gives byte-identical output.
 
 pub mod asff;
+mod csv;
 mod cyclonedx;
 mod json;
 mod markdown;
@@ -40,11 +41,13 @@ pub enum Format {
     Asff,
     /// SPDX 2.3 JSON: the packages, with findings as security references.
     Spdx,
+    /// One row per finding, Amazon Inspector's CI columns first.
+    Csv,
 }
 
 impl Format {
     /// Every format, in a stable order.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Table,
         Format::Json,
         Format::Sarif,
@@ -52,6 +55,7 @@ impl Format {
         Format::Markdown,
         Format::Asff,
         Format::Spdx,
+        Format::Csv,
     ];
 
     /// The format when `--format` is not given: `table` on a terminal, `json`
@@ -74,6 +78,7 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Asff => "asff",
             Format::Spdx => "spdx",
+            Format::Csv => "csv",
         }
     }
 }
@@ -87,7 +92,7 @@ impl fmt::Display for Format {
 /// A format name that is not one of [`Format::ALL`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown format `{0}` (expected one of: table, json, sarif, cyclonedx, markdown, asff, spdx)"
+    "unknown format `{0}` (expected one of: table, json, sarif, cyclonedx, markdown, asff, spdx, csv)"
 )]
 pub struct UnknownFormat(pub String);
 
@@ -152,6 +157,7 @@ pub fn renderer<'a>(format: Format, options: &'a RenderOptions<'a>) -> Box<dyn R
         Format::Spdx => Box::new(spdx::Spdx {
             created: options.created.as_deref().unwrap_or(UNKNOWN_CREATED),
         }),
+        Format::Csv => Box::new(csv::Csv),
     }
 }
 

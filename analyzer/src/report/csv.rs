@@ -1,0 +1,148 @@
+//! `--format csv`: one row per finding, for spreadsheets. The first eleven
+//! columns are those of Amazon Inspector's CI scan CSV (`ID`, `Severity`,
+//! `Source`, `CVSS`, `Installed Package`, `Fixed Package`, `Path`, `EPSS`,
+//! `Exploit Available`, `Exploit Last Seen`, `CWEs`), after its two `#` lines
+//! (artifact, counts), so a team's sheets keep working; lambda-audit's own
+//! columns follow. Absent values are `null`, as Inspector writes them.
+//!
+//! Every field is quoted, and a text field that a spreadsheet would run as a
+//! formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a
+//! leading `'`: package names and advisory summaries are untrusted input.
+
+use super::{location_uri, ordered, primary_locations, Renderer};
+use crate::findings::{Finding, Rating, ScanReport, Status};
+use std::io::{self, Write};
+
+/// The columns, Inspector's first.
+pub const COLUMNS: [&str; 18] = [
+    "ID",
+    "Severity",
+    "Source",
+    "CVSS",
+    "Installed Package",
+    "Fixed Package",
+    "Path",
+    "EPSS",
+    "Exploit Available",
+    "Exploit Last Seen",
+    "CWEs",
+    "Status",
+    "Ecosystem",
+    "Package",
+    "Version",
+    "Aliases",
+    "Loaded",
+    "Summary",
+];
+
+const NULL: &str = "null";
+
+pub(crate) struct Csv;
+
+impl Renderer for Csv {
+    fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+        let mut writer = ::csv::WriterBuilder::new()
+            .quote_style(::csv::QuoteStyle::Always)
+            .flexible(true)
+            .from_writer(out);
+        let artifact = report.inventory.main_artifact();
+        writer.write_record([
+            format!("#artifact_name:{}", artifact.map_or(NULL, |a| &a.name)),
+            format!(
+                "artifact_type:{}",
+                artifact.map_or_else(|| NULL.to_string(), |a| a.role.to_string())
+            ),
+            format!("artifact_hash:{NULL}"),
+            format!("build_id:{NULL}"),
+        ])?;
+        let count = |rating: Rating| {
+            report
+                .findings
+                .iter()
+                .filter(|f| f.status == Status::Open && f.severity.rating == rating)
+                .count()
+        };
+        let other = count(Rating::Unknown) + count(Rating::None);
+        writer.write_record([
+            format!("#critical_vulnerabilities:{}", count(Rating::Critical)),
+            format!("high_vulnerabilities:{}", count(Rating::High)),
+            format!("medium_vulnerabilities:{}", count(Rating::Medium)),
+            format!("low_vulnerabilities:{}", count(Rating::Low)),
+            format!("other_vulnerabilities:{other}"),
+        ])?;
+        writer.write_record(COLUMNS)?;
+        for f in ordered(&report.findings) {
+            writer.write_record(row(f))?;
+        }
+        writer.flush()
+    }
+}
+
+fn row(f: &Finding) -> [String; 18] {
+    let path = primary_locations(&f.locations)
+        .first()
+        .map(|l| l.lambda_path.clone().unwrap_or_else(|| location_uri(l)));
+    [
+        safe(&f.id),
+        inspector_severity(f.severity.rating).to_string(),
+        "OSV".to_string(),
+        f.severity
+            .score
+            .map_or_else(|| NULL.to_string(), |s| format!("{s:.1}")),
+        safe(&f.package.purl),
+        f.fixed_version.as_deref().map_or_else(|| NULL.into(), safe),
+        path.as_deref().map_or_else(|| NULL.into(), safe),
+        NULL.to_string(),
+        NULL.to_string(),
+        NULL.to_string(),
+        NULL.to_string(),
+        match f.status {
+            Status::Open => "open",
+            Status::Suppressed => "suppressed",
+        }
+        .to_string(),
+        f.package.ecosystem.as_str().to_string(),
+        safe(&f.package.name),
+        safe(&f.package.version),
+        safe(&f.aliases.join(" ")),
+        f.loaded.to_string(),
+        safe(&f.summary),
+    ]
+}
+
+/// Inspector's severity words: `untriaged` when the advisory gives none.
+fn inspector_severity(rating: Rating) -> &'static str {
+    match rating {
+        Rating::Unknown => "untriaged",
+        Rating::None => "informational",
+        other => other.name(),
+    }
+}
+
+/// `text` made inert for spreadsheets (see the module doc).
+fn safe(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_made_inert() {
+        assert_eq!(safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(safe("@hapi/hoek"), "'@hapi/hoek");
+        assert_eq!(safe("-1"), "'-1");
+        assert_eq!(safe("lodash"), "lodash");
+    }
+
+    #[test]
+    fn severities_use_inspector_words() {
+        assert_eq!(inspector_severity(Rating::Unknown), "untriaged");
+        assert_eq!(inspector_severity(Rating::Critical), "critical");
+    }
+}
