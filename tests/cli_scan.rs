@@ -204,3 +204,102 @@ fn a_clean_function_exits_zero() {
     assert_eq!(report["summary"]["findings"], 0);
     assert_eq!(report["summary"]["packages"], 1);
 }
+
+/// What `sam build` leaves for a function with a layer of the same template
+/// and one external layer: `.aws-sam/build/{template.yaml,Orders,Deps}`.
+fn sam_build_with_layers(project: &std::path::Path) {
+    let build = project.join(".aws-sam/build");
+    for (zip, folder) in [
+        ("corpus/node-basic.zip", "Orders"),
+        ("corpus/node-layer.zip", "Deps"),
+    ] {
+        let file = std::fs::File::open(testkit::fixture(zip)).unwrap();
+        zip::ZipArchive::new(file)
+            .unwrap()
+            .extract(build.join(folder))
+            .unwrap();
+    }
+    std::fs::write(
+        build.join("template.yaml"),
+        "Transform: AWS::Serverless-2016-10-31\n\
+         Resources:\n\
+         \x20 Orders:\n\
+         \x20   Type: AWS::Serverless::Function\n\
+         \x20   Properties:\n\
+         \x20     CodeUri: Orders\n\
+         \x20     Runtime: nodejs20.x\n\
+         \x20     Layers:\n\
+         \x20       - Ref: Deps\n\
+         \x20       - arn:aws:lambda:eu-west-1:123456789012:layer:tools:7\n\
+         \x20 Deps:\n\
+         \x20   Type: AWS::Serverless::LayerVersion\n\
+         \x20   Properties:\n\
+         \x20     ContentUri: Deps\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_sam_build_is_scanned_as_its_functions_with_their_layers() {
+    let (_cache, env) = isolated();
+    let project = tempfile::tempdir().unwrap();
+    sam_build_with_layers(project.path());
+    for args in [vec![], vec![".aws-sam/build/Orders"]] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_lambda-audit"));
+        cmd.arg("scan")
+            .args(&args)
+            .args(["--format", "json"])
+            .current_dir(project.path());
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let artifacts: Vec<(&str, &str, Option<&str>)> = report["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["name"].as_str().unwrap(),
+                    a["role"].as_str().unwrap(),
+                    a["mount"].as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            artifacts,
+            [
+                (".aws-sam/build/Orders", "function", Some("/var/task")),
+                (".aws-sam/build/Deps", "layer", Some("/opt")),
+            ],
+            "{args:?}: the layer folder is the function's layer, not a function of its own"
+        );
+        // The layer's packages sit where Lambda puts them.
+        let handlebars = report["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "handlebars")
+            .expect("the layer's handlebars");
+        assert!(handlebars["locations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["lambda_path"] == "/opt/nodejs/node_modules/handlebars/package.json"));
+        // The external layer is named as not scanned.
+        let skipped = report["coverage"][0]["skipped"].as_array().unwrap();
+        assert!(
+            skipped
+                .iter()
+                .any(|s| s["path"] == "layer arn:aws:lambda:eu-west-1:123456789012:layer:tools:7"),
+            "{skipped:?}"
+        );
+        assert!(
+            stderr.contains("layer:tools:7") && stderr.contains("not in the build"),
+            "{stderr}"
+        );
+    }
+}

@@ -62,6 +62,17 @@ impl Artifact {
         Ok(Artifact { role, tree })
     }
 
+    /// Opens a local zip/jar or directory in exactly `role`: a directory that
+    /// is a function's built code (a SAM build folder) keeps its /var/task mount.
+    pub fn open_mounted(
+        path: &Path,
+        role: ArtifactRole,
+        limits: &Limits,
+    ) -> Result<Artifact, ArchiveError> {
+        let tree = ArchiveTree::open_path(path, limits)?;
+        Ok(Artifact { role, tree })
+    }
+
     /// The path a file of this artifact has inside the function's filesystem.
     pub fn lambda_path(&self, path: &str) -> Option<String> {
         self.role.mount().map(|m| format!("{m}/{path}"))

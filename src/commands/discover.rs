@@ -1,7 +1,9 @@
 //! The local developer check: find what a build left in a project folder.
-//! SAM (`.aws-sam/build/<Function>`), Serverless Framework (`.serverless/*.zip`),
-//! CDK (`cdk.out/asset.*`); otherwise the folder's own manifests and lockfiles.
+//! SAM (`.aws-sam/build`: each function of its template, with its layers),
+//! Serverless Framework (`.serverless/*.zip`), CDK (`cdk.out/asset.*`);
+//! otherwise the folder's own manifests and lockfiles.
 
+use super::sam::{self, SamFunction};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -41,21 +43,34 @@ impl fmt::Display for TargetKind {
 pub struct Target {
     pub path: PathBuf,
     pub kind: TargetKind,
+    /// The SAM function, with its layers and runtime, when the build's
+    /// template names this folder as one.
+    pub sam: Option<SamFunction>,
 }
 
 /// Build outputs under `dir`, in a stable order; the folder itself when none.
-pub fn discover(dir: &Path) -> Vec<Target> {
+/// A SAM build is read through its template (each function once, its layers
+/// with it); without a usable template every build folder is a function.
+pub fn discover(dir: &Path) -> anyhow::Result<Vec<Target>> {
     let mut found = Vec::new();
-    found.extend(
-        children(&dir.join(".aws-sam/build"), |p| p.is_dir()).map(|path| Target {
+    let sam_build = dir.join(".aws-sam/build");
+    match sam::functions(&sam_build)? {
+        Some(functions) => found.extend(functions.into_iter().map(|f| Target {
+            path: f.code.clone(),
+            kind: TargetKind::Sam,
+            sam: Some(f),
+        })),
+        None => found.extend(children(&sam_build, |p| p.is_dir()).map(|path| Target {
             path,
             kind: TargetKind::Sam,
-        }),
-    );
+            sam: None,
+        })),
+    }
     found.extend(
         children(&dir.join(".serverless"), |p| has_ext(p, "zip")).map(|path| Target {
             path,
             kind: TargetKind::Serverless,
+            sam: None,
         }),
     );
     found.extend(
@@ -66,15 +81,17 @@ pub fn discover(dir: &Path) -> Vec<Target> {
         .map(|path| Target {
             path,
             kind: TargetKind::Cdk,
+            sam: None,
         }),
     );
     if found.is_empty() {
         found.push(Target {
             path: dir.to_path_buf(),
             kind: TargetKind::Project,
+            sam: None,
         });
     }
-    found
+    Ok(found)
 }
 
 fn has_ext(p: &Path, ext: &str) -> bool {
@@ -113,6 +130,7 @@ mod tests {
         touch(&root.join("cdk.out/asset.abc123/index.js"));
         touch(&root.join("cdk.out/manifest.json"));
         let got: Vec<_> = discover(root)
+            .unwrap()
             .into_iter()
             .map(|t| (t.kind, t.path.strip_prefix(root).unwrap().to_path_buf()))
             .collect();
@@ -137,10 +155,11 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         touch(&d.path().join("requirements.txt"));
         assert_eq!(
-            discover(d.path()),
+            discover(d.path()).unwrap(),
             [Target {
                 path: d.path().to_path_buf(),
-                kind: TargetKind::Project
+                kind: TargetKind::Project,
+                sam: None,
             }]
         );
     }

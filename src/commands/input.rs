@@ -1,5 +1,8 @@
 //! Opening the artifacts named on the command line as a Lambda deployment.
 
+use super::sam;
+use analyzer::extract::Extractor;
+use analyzer::inventory::Inventory;
 use analyzer::Limits;
 use anyhow::Context;
 use layers::{Artifact, ArtifactRole, Deployment, Runtime};
@@ -20,6 +23,28 @@ pub struct DeploymentArgs {
 }
 
 impl DeploymentArgs {
+    /// The inventory of what the arguments name. A SAM build folder given
+    /// alone (`.aws-sam/build/<Function>`) is read as the function its
+    /// template declares: mounted at /var/task, with the template's layers.
+    pub fn inventory(
+        &self,
+        limits: &Limits,
+        extractors: &[Box<dyn Extractor>],
+    ) -> anyhow::Result<Inventory> {
+        if let (Some(path), true) = (&self.function, self.layers.is_empty()) {
+            if path.is_dir() {
+                if let Some(function) = sam::function_at(path)? {
+                    let deployment =
+                        sam::open(&function, self.runtime, limits, |p| p.display().to_string())?;
+                    let mut inventory = deployment.inventory(extractors);
+                    sam::note_external_layers(&function, &mut inventory);
+                    return Ok(inventory);
+                }
+            }
+        }
+        Ok(self.open(limits)?.inventory(extractors))
+    }
+
     /// Opens every artifact; an unreadable one is an error naming it.
     pub fn open(&self, limits: &Limits) -> anyhow::Result<Deployment> {
         let function = self

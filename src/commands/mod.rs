@@ -8,6 +8,7 @@ pub mod discover;
 pub mod function;
 pub mod input;
 pub mod progress;
+pub mod sam;
 pub mod sbom;
 pub mod scan;
 pub mod terminal;

@@ -28,8 +28,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if args.deployment.function.is_none() && args.deployment.layers.is_empty() {
         anyhow::bail!("nothing to read: give a function archive or folder, or --layer");
     }
-    let deployment = args.deployment.open(&Limits::default())?;
-    let inventory = deployment.inventory(&analyzer::extract::all());
+    let inventory = args
+        .deployment
+        .inventory(&Limits::default(), &analyzer::extract::all())?;
     for w in &inventory.warnings {
         eprintln!("lambda-audit: warning: {w}");
     }

@@ -78,15 +78,22 @@ pub fn inventory(deployment: &DeploymentArgs, sbom: Option<&PathBuf>) -> anyhow:
         )?);
     }
     if deployment.function.is_some() || !deployment.layers.is_empty() {
-        return Ok(deployment.open(&limits)?.inventory(&extractors));
+        return deployment.inventory(&limits, &extractors);
     }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let targets = discover(&cwd);
+    let targets = discover(&cwd)?;
     let progress = super::progress::Progress::new(targets.len() as u64, "scanning build outputs");
     let parts = targets
         .iter()
-        .map(|Target { path, kind }| {
+        .map(|Target { path, kind, sam }| {
             progress.step(&format!("{kind}: {}", path.display()));
+            let relative = |p: &Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
+            if let Some(function) = sam {
+                let opened = super::sam::open(function, deployment.runtime, &limits, relative)?;
+                let mut inventory = opened.inventory(&extractors);
+                super::sam::note_external_layers(function, &mut inventory);
+                return Ok(inventory);
+            }
             let rel = path.strip_prefix(&cwd).unwrap_or(path);
             let role = if path.is_dir() && *kind == TargetKind::Project {
                 ArtifactRole::Directory
