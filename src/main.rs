@@ -49,9 +49,22 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`lambda-audit db info | head`): stop quietly,
+        // as other command-line tools do, but never with success: a gate
+        // whose report was cut off has not passed.
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(EXIT_ERROR),
         Err(e) => {
             eprintln!("lambda-audit: error: {e:#}");
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// True when writing to standard output failed because its reader closed it.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

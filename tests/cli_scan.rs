@@ -303,3 +303,28 @@ fn a_sam_build_is_scanned_as_its_functions_with_their_layers() {
         );
     }
 }
+
+#[test]
+fn a_closed_output_pipe_ends_quietly_and_never_passes() {
+    use std::process::{Command, Stdio};
+    let (_cache, env) = isolated();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lambda-audit"));
+    cmd.args([
+        "sbom",
+        testkit::fixture("corpus/node-layer.zip").to_str().unwrap(),
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    for (k, v) in &env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    drop(child.stdout.take()); // the reader goes away before the report is written
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+        "{stderr}"
+    );
+}

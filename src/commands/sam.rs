@@ -305,7 +305,11 @@ Resources:
         let at = function_at(&dir.path().join("Reports")).unwrap().unwrap();
         assert_eq!(at.logical_id, "Reports");
         std::fs::create_dir(dir.path().join("Deps")).unwrap();
-        assert_eq!(function_at(&dir.path().join("Deps")).unwrap(), None, "a layer");
+        assert_eq!(
+            function_at(&dir.path().join("Deps")).unwrap(),
+            None,
+            "a layer"
+        );
     }
 
     #[test]
