@@ -328,3 +328,72 @@ fn a_closed_output_pipe_ends_quietly_and_never_passes() {
         "{stderr}"
     );
 }
+
+/// A lockfile-only project whose one vulnerable package is a dev dependency.
+fn dev_only_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("package.json"),
+        r#"{"name": "fn", "version": "1.0.0", "devDependencies": {"minimist": "1.2.0"}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("package-lock.json"),
+        r#"{"name": "fn", "version": "1.0.0", "lockfileVersion": 3, "packages": {
+            "": {"name": "fn", "version": "1.0.0", "devDependencies": {"minimist": "1.2.0"}},
+            "node_modules/minimist": {"version": "1.2.0", "dev": true}
+        }}"#,
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn dev_only_packages_are_listed_but_not_matched_unless_asked() {
+    let (_cache, env) = isolated();
+    let project = dev_only_project();
+    let path = project.path().to_str().unwrap();
+    let (run, report) = scan(&[path], &env_refs(&env));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(report["summary"]["dev_only"], 1);
+    assert!(run.stderr.contains("dev-only"), "{}", run.stderr);
+    let minimist = report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "minimist")
+        .expect("still listed");
+    assert_eq!(minimist["locations"][0]["scope"], "dev");
+
+    let (run, report) = scan(&[path, "--include-dev"], &env_refs(&env));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    assert!(findings.iter().all(|f| f["package"]["name"] == "minimist"));
+    assert!(report["summary"].get("dev_only").is_none());
+}
+
+#[test]
+fn a_json_baseline_is_recognised_after_whitespace() {
+    let (_cache, env) = isolated();
+    let function = fixture("corpus/node-basic.zip");
+    let (run, _) = scan(&[function.to_str().unwrap()], &env_refs(&env));
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.json");
+    std::fs::write(&old, format!("\u{feff}\n  \n{}", run.stdout)).unwrap();
+    let (run, report) = scan(
+        &[
+            function.to_str().unwrap(),
+            "--baseline",
+            old.to_str().unwrap(),
+            "--fail-on-new",
+        ],
+        &env_refs(&env),
+    );
+    assert_eq!(run.code, 0, "nothing new against itself: {}", run.stderr);
+    assert_eq!(
+        report["changes"]["introduced"].as_array().map(Vec::len),
+        Some(0)
+    );
+}

@@ -58,6 +58,10 @@ fn yes() -> bool {
     true
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// A package/advisory pair that could not be decided: the package's version or
 /// a range event does not parse under the ecosystem's rules.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -126,6 +130,12 @@ pub struct Summary {
     pub unmatched: usize,
     /// Open findings per rating.
     pub by_severity: BTreeMap<String, usize>,
+    /// Packages only development needs (see [`Package::is_dev_only`]): listed,
+    /// not matched, unless the caller asks (`--include-dev`).
+    ///
+    /// [`Package::is_dev_only`]: crate::package::Package::is_dev_only
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dev_only: usize,
 }
 
 impl Summary {

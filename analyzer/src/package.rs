@@ -140,6 +140,19 @@ impl Package {
         self.locations.iter().any(|l| l.loaded)
     }
 
+    /// True when only development needs the package, so it is not deployed:
+    /// every copy is a lockfile or manifest entry scoped to development (npm
+    /// `dev`, a Poetry or PDM group other than the main one, Pipenv's
+    /// `develop`, uv's dev dependencies) and none is installed. `optional` is
+    /// not development: optional dependencies are installed.
+    pub fn is_dev_only(&self) -> bool {
+        !self.locations.is_empty()
+            && self
+                .locations
+                .iter()
+                .all(|l| l.scope.as_deref().is_some_and(|s| s != "optional"))
+    }
+
     /// The name advisories are keyed by (PEP 503 for PyPI).
     pub fn normalized_name(&self) -> String {
         self.ecosystem.normalize_name(&self.name)

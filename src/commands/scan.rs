@@ -9,6 +9,7 @@ use analyzer::advisories::Database;
 use analyzer::baseline::{diff, Baseline};
 use analyzer::date::{rfc3339_now, Date};
 use analyzer::inventory::Inventory;
+use analyzer::matching::MatchOptions;
 use analyzer::report::{render, AsffContext, Format, RenderOptions};
 use analyzer::suppress::{apply_suppressions, Config};
 use analyzer::threshold::{exit_code, FailOn};
@@ -45,6 +46,11 @@ pub struct Args {
     /// the report shows what this deploy adds, removes, upgrades, introduces, fixes.
     #[arg(long, value_name = "OLD")]
     pub baseline: Option<PathBuf>,
+    /// Also match packages only development needs (lockfile entries scoped
+    /// to development, with no installed copy); by default they are listed
+    /// but not matched, since they are not deployed.
+    #[arg(long)]
+    pub include_dev: bool,
     /// Fail only on findings the baseline did not have.
     #[arg(long, requires = "baseline")]
     pub fail_on_new: bool,
@@ -125,12 +131,25 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     let inventory = inventory(&args.deployment, args.sbom.as_ref())?;
     let db = database(args.db.as_deref())?;
-    let mut report = analyzer::matching::match_inventory(inventory, &db);
+    let options = MatchOptions {
+        include_dev: args.include_dev,
+    };
+    let mut report = analyzer::matching::match_inventory_with(inventory, &db, options);
+    if report.summary.dev_only > 0 {
+        eprintln!(
+            "lambda-audit: note: {} dev-only package(s) listed but not matched: they are not \
+             deployed (--include-dev matches them)",
+            report.summary.dev_only
+        );
+    }
     if let Some(config) = &config {
         apply_suppressions(&mut report, config, Date::today());
     }
     let changes = match &args.baseline {
-        Some(path) => Some(diff(&baseline(path, &args.deployment, &db)?, &report)),
+        Some(path) => Some(diff(
+            &baseline(path, &args.deployment, &db, options)?,
+            &report,
+        )),
         None => None,
     };
     for w in report.warnings() {
@@ -163,24 +182,37 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 
 /// Reads `--baseline`: an earlier JSON report or inventory, or else an archive
 /// (the currently deployed package), scanned with the same layers and database.
-fn baseline(path: &Path, current: &DeploymentArgs, db: &Database) -> anyhow::Result<Baseline> {
+fn baseline(
+    path: &Path,
+    current: &DeploymentArgs,
+    db: &Database,
+    options: MatchOptions,
+) -> anyhow::Result<Baseline> {
     let bytes =
         std::fs::read(path).with_context(|| format!("cannot read baseline {}", path.display()))?;
     let name = path.display().to_string();
-    if bytes.first().is_some_and(|b| *b == b'{') {
-        return Ok(Baseline::from_json(&name, &bytes)?);
+    if let Some(json) = json_text(&bytes) {
+        return Ok(Baseline::from_json(&name, json)?);
     }
     let old = DeploymentArgs {
         function: Some(path.to_path_buf()),
         layers: current.layers.clone(),
         runtime: current.runtime,
     };
-    let inventory = old
-        .open(&Limits::default())?
-        .inventory(&analyzer::extract::all());
-    Ok(Baseline::from_report(&analyzer::matching::match_inventory(
-        inventory, db,
-    )))
+    let inventory = old.inventory(&Limits::default(), &analyzer::extract::all())?;
+    Ok(Baseline::from_report(
+        &analyzer::matching::match_inventory_with(inventory, db, options),
+    ))
+}
+
+/// The JSON text of `bytes` (without a UTF-8 byte order mark) when they
+/// start like a JSON object: whitespace, then `{`. A zip starts with `PK`.
+fn json_text(bytes: &[u8]) -> Option<&[u8]> {
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    text.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{')
+        .then_some(text)
 }
 
 /// Writes the rendered report to FILE or standard output.

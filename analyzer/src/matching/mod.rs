@@ -19,12 +19,35 @@ use rayon::prelude::*;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-/// Matches every dependency of `inventory` (roots are never matched) against
-/// `db`. Findings and unmatched entries are sorted; the summary is filled.
+/// What matching includes beyond the deployed dependencies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MatchOptions {
+    /// Also match packages only development needs ([`Package::is_dev_only`]):
+    /// off by default, since they are not deployed.
+    pub include_dev: bool,
+}
+
+/// Matches every deployed dependency of `inventory` (roots are never
+/// matched; dev-only packages are counted, not matched) against `db`.
+/// Findings and unmatched entries are sorted; the summary is filled.
 pub fn match_inventory(inventory: Inventory, db: &Database) -> ScanReport {
+    match_inventory_with(inventory, db, MatchOptions::default())
+}
+
+/// [`match_inventory`] with `options`.
+pub fn match_inventory_with(
+    inventory: Inventory,
+    db: &Database,
+    options: MatchOptions,
+) -> ScanReport {
     // One lookup per (ecosystem, name); the groups are matched in parallel.
     let mut groups: BTreeMap<(Ecosystem, String), Vec<&Package>> = BTreeMap::new();
+    let mut dev_only = 0;
     for package in &inventory.packages {
+        if !options.include_dev && package.is_dev_only() {
+            dev_only += 1;
+            continue;
+        }
         groups
             .entry((package.ecosystem, package.normalized_name()))
             .or_default()
@@ -45,7 +68,8 @@ pub fn match_inventory(inventory: Inventory, db: &Database) -> ScanReport {
         .sort_by(|a, b| (&a.package, &a.id, &a.locations).cmp(&(&b.package, &b.id, &b.locations)));
     unmatched.sort();
     unmatched.dedup();
-    let summary = summarize(inventory.packages.len(), &findings, &unmatched);
+    let mut summary = summarize(inventory.packages.len(), &findings, &unmatched);
+    summary.dev_only = dev_only;
     ScanReport {
         inventory,
         database: db.info(),
