@@ -35,21 +35,93 @@ struct Outcome {
     stderr: String,
 }
 
-/// Runs `lambda-audit scan INPUT --format json` in a fresh process.
+/// Set when this test binary runs as the launcher (see [`launcher`]): the
+/// command line to run, as a JSON array.
+const LAUNCH_ENV: &str = "LAMBDA_AUDIT_CEILING_LAUNCH";
+
+/// The line the launcher prints: `CEILING exit=N signal=N peak_kib=N`.
+const LAUNCH_LINE: &str = "CEILING";
+
+/// Runs `lambda-audit scan INPUT --format json` in a fresh process, started
+/// from a small launcher process: a child's peak RSS counts the memory of the
+/// process that forked it (Linux keeps the high-water mark across exec), and
+/// this test process holds the inputs it built.
 fn scan(input: &Path, work: &Path) -> Outcome {
     let report = work.join("report.json");
     let stderr = work.join("stderr.txt");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_lambda-audit"));
-    command
-        .arg("scan")
-        .arg(input)
-        .args(["--format", "json", "--output"])
-        .arg(&report)
+    let cli = [
+        env!("CARGO_BIN_EXE_lambda-audit").to_string(),
+        "scan".into(),
+        input.display().to_string(),
+        "--format".into(),
+        "json".into(),
+        "--output".into(),
+        report.display().to_string(),
+    ];
+    let launched = Command::new(std::env::current_exe().expect("the test binary"))
+        .args(["launcher", "--exact", "--nocapture", "--test-threads=1"])
+        .env(LAUNCH_ENV, serde_json::to_string(&cli).unwrap())
         .env_remove("LAMBDA_AUDIT_DB")
         .env("LAMBDA_AUDIT_CACHE_DIR", work.join("cache"))
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&stderr).expect("stderr file"));
+        .stderr(std::fs::File::create(&stderr).expect("stderr file"))
+        .output()
+        .expect("the launcher runs");
+    let stdout = String::from_utf8_lossy(&launched.stdout);
+    let stderr = std::fs::read_to_string(&stderr).unwrap_or_default();
+    let line = stdout
+        .lines()
+        .find_map(|l| l.find(LAUNCH_LINE).map(|at| &l[at + LAUNCH_LINE.len()..]))
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: no report from the launcher\n{stdout}\n{stderr}",
+                input.display()
+            )
+        });
+    let field = |name: &str| -> i64 {
+        line.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {line}"))
+    };
+    assert_eq!(
+        field("hang"),
+        0,
+        "{}: still running after {HANG_TIMEOUT:?} (hang)",
+        input.display()
+    );
+    assert_eq!(
+        field("signal"),
+        0,
+        "{}: killed by a signal (out of memory under the {} GiB address-space limit?)\n{stderr}",
+        input.display(),
+        ADDRESS_SPACE_BYTES >> 30,
+    );
+    Outcome {
+        exit: field("exit") as i32,
+        // ru_maxrss is in KiB on Linux.
+        peak_mb: field("peak_kib") as u64 * 1024 / 1_000_000,
+        report: std::fs::read(&report)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok()),
+        stderr,
+    }
+}
+
+/// Not a check of its own: when [`scan`] re-runs this binary with
+/// [`LAUNCH_ENV`] set, this runs the CLI under the address-space limit,
+/// reaps it with `wait4` and prints its exit, signal and peak RSS.
+#[test]
+fn launcher() {
+    let Ok(spec) = std::env::var(LAUNCH_ENV) else {
+        return;
+    };
+    let args: Vec<String> = serde_json::from_str(&spec).expect("a JSON command line");
+    let mut command = Command::new(&args[0]);
+    command
+        .args(&args[1..])
+        .env_remove(LAUNCH_ENV)
+        .stdout(Stdio::null());
     // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
     unsafe {
         command.pre_exec(|| {
@@ -66,6 +138,7 @@ fn scan(input: &Path, work: &Path) -> Outcome {
     let child = command.spawn().expect("the CLI starts");
     let pid = child.id() as libc::pid_t;
     let started = Instant::now();
+    let mut hang = 0;
     let (status, usage) = loop {
         let mut status = 0;
         // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
@@ -76,36 +149,22 @@ fn scan(input: &Path, work: &Path) -> Outcome {
         if reaped == pid {
             break (status, usage);
         }
-        if started.elapsed() > HANG_TIMEOUT {
-            // SAFETY: kills and reaps our own child.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::wait4(pid, &mut status, 0, &mut usage);
-            }
-            panic!(
-                "{}: still running after {HANG_TIMEOUT:?} (hang)",
-                input.display()
-            );
+        if hang == 0 && started.elapsed() > HANG_TIMEOUT {
+            hang = 1;
+            // SAFETY: kills our own child, reaped by the next wait4.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let stderr = std::fs::read_to_string(&stderr).unwrap_or_default();
-    assert!(
-        libc::WIFEXITED(status),
-        "{}: killed by signal {} (out of memory under the {} GiB address-space limit?)\n{stderr}",
-        input.display(),
-        libc::WTERMSIG(status),
-        ADDRESS_SPACE_BYTES >> 30,
+    let (exit, signal) = if libc::WIFEXITED(status) {
+        (libc::WEXITSTATUS(status), 0)
+    } else {
+        (-1, libc::WTERMSIG(status))
+    };
+    println!(
+        "{LAUNCH_LINE} exit={exit} signal={signal} hang={hang} peak_kib={}",
+        usage.ru_maxrss
     );
-    Outcome {
-        exit: libc::WEXITSTATUS(status),
-        // ru_maxrss is in KiB on Linux.
-        peak_mb: (usage.ru_maxrss as u64 * 1024) / 1_000_000,
-        report: std::fs::read(&report)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok()),
-        stderr,
-    }
 }
 
 /// Scans `input` and checks the ceiling and the outcome: every package of
