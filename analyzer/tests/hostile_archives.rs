@@ -283,6 +283,20 @@ fn a_truncated_zip_says_what_is_missing() {
     );
 }
 
+#[test]
+fn an_os_error_is_said_once_even_when_the_chain_is_printed() {
+    let err = ArchiveTree::open_path(
+        std::path::Path::new("/nonexistent/function.zip"),
+        &Limits::default(),
+    )
+    .unwrap_err();
+    assert!(std::error::Error::source(&err).is_none(), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "/nonexistent/function.zip: cannot read: No such file or directory (os error 2)"
+    );
+}
+
 #[cfg(unix)]
 mod folders {
     use super::*;

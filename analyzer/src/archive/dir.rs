@@ -68,10 +68,10 @@ pub(super) fn list(root: &Path, name: &str, budget: &Budget) -> Result<Listing, 
     while let Some(dir) = stack.pop() {
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
-            Err(source) if dir == root => {
+            Err(error) if dir == root => {
                 return Err(ArchiveError::Io {
                     artifact: name.to_string(),
-                    source,
+                    error,
                 })
             }
             Err(e) => {

@@ -63,7 +63,9 @@ pub(super) fn read_file(path: &Path, budget: &Budget) -> Result<Vec<u8>, ReadErr
     let mut meter = budget.meter(Pool::Evidence);
     let mut out = Vec::with_capacity(size as usize);
     // The file may grow while it is read: never past the limit.
-    file.take(limit + 1).read_to_end(&mut out)?;
+    file.take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(ReadError::Io)?;
     let read = out.len() as u64;
     if read > limit {
         return Err(ReadError::EntryTooLarge { size: read, limit });

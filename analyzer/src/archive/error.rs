@@ -3,10 +3,12 @@
 /// Why an artifact could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
-    #[error("{artifact}: cannot read: {source}")]
+    /// The OS error is part of the message, not a `source`: an error chain
+    /// printed whole would repeat it.
+    #[error("{artifact}: cannot read: {error}")]
     Io {
         artifact: String,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{artifact}: not a regular file ({kind}); give a zip/jar file or a folder")]
     NotRegularFile {
@@ -59,6 +61,7 @@ pub enum ReadError {
     NotRegularFile(&'static str),
     #[error("cannot read entry: {0}")]
     Zip(String),
+    /// The OS error is part of the message, not a `source` (never printed twice).
     #[error("cannot read file: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
 }

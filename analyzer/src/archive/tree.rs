@@ -46,9 +46,9 @@ impl ArchiveTree {
     /// else (a FIFO, a device) is refused as not a regular file, never opened.
     pub fn open_path(path: &Path, limits: &Limits) -> Result<ArchiveTree, ArchiveError> {
         let name = path.display().to_string();
-        let io = |source| ArchiveError::Io {
+        let io = |error| ArchiveError::Io {
             artifact: name.clone(),
-            source,
+            error,
         };
         if std::fs::metadata(path).map_err(io)?.is_dir() {
             return Self::open_dir(path, name, limits);
@@ -58,7 +58,7 @@ impl ArchiveTree {
                 artifact: name.clone(),
                 kind,
             },
-            OpenError::Io(source) => io(source),
+            OpenError::Io(error) => io(error),
         })?;
         if size > limits.max_artifact_bytes {
             return Err(ArchiveError::TooLarge {
