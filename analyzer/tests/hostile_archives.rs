@@ -284,6 +284,18 @@ fn a_truncated_zip_says_what_is_missing() {
 }
 
 #[test]
+fn the_artifact_size_limit_is_exact() {
+    let bytes = hostile::dot_paths();
+    let at = |limit: usize| Limits {
+        max_artifact_bytes: limit as u64,
+        ..Limits::default()
+    };
+    assert!(ArchiveTree::open_bytes("a.zip", bytes.clone(), &at(bytes.len())).is_ok());
+    let err = ArchiveTree::open_bytes("a.zip", bytes.clone(), &at(bytes.len() - 1)).unwrap_err();
+    assert!(matches!(err, ArchiveError::TooLarge { .. }), "{err}");
+}
+
+#[test]
 fn an_os_error_is_said_once_even_when_the_chain_is_printed() {
     let err = ArchiveTree::open_path(
         std::path::Path::new("/nonexistent/function.zip"),
@@ -362,6 +374,28 @@ mod folders {
         assert!(g[1]
             .1
             .contains("2000 bytes exceeds the per-entry limit of 1000"));
+    }
+
+    #[test]
+    fn a_3_gib_jar_in_a_folder_is_a_gap_without_being_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(&root.join(MINIMIST.2), &package_json("minimist", "1.2.0"));
+        std::fs::create_dir_all(root.join("lib")).unwrap();
+        // Sparse: 3 GiB on paper, nothing on disk; reading it whole would take 3 GiB.
+        let jar = std::fs::File::create(root.join("lib/huge.jar")).unwrap();
+        jar.set_len(3 << 30).unwrap();
+        let tree = ArchiveTree::open_path(root, &Limits::default()).unwrap();
+        let scan = scan(&tree);
+        assert_eq!(packages(&scan), [MINIMIST]);
+        let g = gaps(&scan);
+        assert_eq!(g.len(), 1, "{g:?}");
+        assert_eq!(g[0].0, "lib/huge.jar");
+        assert!(
+            g[0].1
+                .contains("3221225472 bytes exceeds the per-entry limit"),
+            "{g:?}"
+        );
     }
 
     #[test]

@@ -259,6 +259,12 @@ mod tests {
             Err(ReadError::EntryTooLarge { .. })
         ));
         assert!(b.check_entry(200 << 20, 1 << 20).is_ok());
+        // At the ratio floor (1 MiB) any ratio passes; one byte above, it counts.
+        assert!(b.check_entry(1 << 20, 1).is_ok());
+        assert!(matches!(
+            b.check_entry((1 << 20) + 1, 1),
+            Err(ReadError::Ratio { .. })
+        ));
         assert!(matches!(
             b.check_entry(201 << 20, 1 << 20),
             Err(ReadError::Ratio { ratio: 201, .. })
