@@ -284,6 +284,39 @@ fn a_truncated_zip_says_what_is_missing() {
 }
 
 #[test]
+fn a_broken_central_directory_in_a_nested_zip_is_a_gap_on_that_zip() {
+    let mut inner = RawZip::new();
+    inner.deflated(MINIMIST.2, &package_json("minimist", "1.2.0"));
+    inner.deflated(
+        "node_modules/later/package.json",
+        &package_json("later", "1.0.0"),
+    );
+    let mut inner = inner.finish();
+    // Break the second central-directory record's signature.
+    let records: Vec<usize> = inner
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == b"PK\x01\x02")
+        .map(|(i, _)| i)
+        .collect();
+    inner[records[1]] = b'X';
+    let mut outer = RawZip::new();
+    outer.stored("bundle.zip", &inner);
+    let tree = open_with(outer.finish(), &Limits::default());
+    let scan = scan(&tree);
+    let found: Vec<_> = packages(&scan).iter().map(|p| p.0).collect();
+    assert_eq!(found, ["minimist"]);
+    let g = gaps(&scan);
+    assert_eq!(g.len(), 1, "{g:?}");
+    assert_eq!(g[0].0, "bundle.zip");
+    assert!(
+        g[0].1
+            .contains("central directory unreadable from record #1"),
+        "{g:?}"
+    );
+}
+
+#[test]
 fn the_artifact_size_limit_is_exact() {
     let bytes = hostile::dot_paths();
     let at = |limit: usize| Limits {

@@ -56,12 +56,23 @@ impl Opener {
         depth: usize,
     ) -> Result<Opened, ListError> {
         let listing = central::list(data.as_ref(), &self.budget)?;
-        let in_artifact = |note: Note| (nested_path(prefix, &note.path), note.message);
-        let mut warnings: Vec<Warning> = (listing.warnings.into_iter().map(in_artifact))
-            .map(|(path, message)| self.warn(&path, message))
+        // A note's path in the artifact (the zip's own path for the zip itself).
+        let in_artifact = |note: &Note| match note.path.as_str() {
+            "" => prefix.to_string(),
+            inner => nested_path(prefix, inner),
+        };
+        let mut warnings: Vec<Warning> = listing
+            .warnings
+            .iter()
+            .map(|note| self.warn(&in_artifact(note), &note.message))
             .collect();
-        let mut gaps: Vec<Gap> = (listing.gaps.into_iter().map(in_artifact))
-            .map(|(path, reason)| Gap { path, reason })
+        let mut gaps: Vec<Gap> = listing
+            .gaps
+            .iter()
+            .map(|note| Gap {
+                path: in_artifact(note),
+                reason: note.message.clone(),
+            })
             .collect();
         let mut files = Vec::with_capacity(listing.records.len());
         let mut nested = Vec::new();
