@@ -225,7 +225,8 @@ impl ArchiveTree {
         self.budget.limits()
     }
 
-    /// Finds a file by its exact path.
+    /// Finds a file by its exact path (one of them when several entries share
+    /// it: [`ArchiveTree::files`] holds them all).
     pub fn get(&self, path: &str) -> Option<&FileEntry> {
         self.files
             .binary_search_by(|f| f.path.as_str().cmp(path))

@@ -6,26 +6,21 @@
 //! no wall-clock assertion: a generous timeout only kills a hang.
 //!
 //! Each child runs under a 4 GiB address-space limit, so a regression fails
-//! the test instead of exhausting the machine.
+//! the test instead of exhausting the machine (see `launch`).
 
 #![cfg(target_os = "linux")]
 
 use serde_json::Value;
 use std::io::Write;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 use testkit::hostile;
+
+mod launch;
 
 /// Any input.
 const ANY_INPUT_MB: u64 = 512;
 /// Inputs within Lambda's limits (250 MB unzipped).
 const WITHIN_LAMBDA_MB: u64 = 256;
-/// Kills a child that hangs (the cases finish in seconds).
-const HANG_TIMEOUT: Duration = Duration::from_secs(180);
-/// The child's address-space limit.
-const ADDRESS_SPACE_BYTES: u64 = 4 << 30;
 
 /// How one child ended.
 struct Outcome {
@@ -35,17 +30,7 @@ struct Outcome {
     stderr: String,
 }
 
-/// Set when this test binary runs as the launcher (see [`launcher`]): the
-/// command line to run, as a JSON array.
-const LAUNCH_ENV: &str = "LAMBDA_AUDIT_CEILING_LAUNCH";
-
-/// The line the launcher prints: `CEILING exit=N signal=N peak_kib=N`.
-const LAUNCH_LINE: &str = "CEILING";
-
-/// Runs `lambda-audit scan INPUT --format json` in a fresh process, started
-/// from a small launcher process: a child's peak RSS counts the memory of the
-/// process that forked it (Linux keeps the high-water mark across exec), and
-/// this test process holds the inputs it built.
+/// Runs `lambda-audit scan INPUT --format json` in a fresh process.
 fn scan(input: &Path, work: &Path) -> Outcome {
     let report = work.join("report.json");
     let stderr = work.join("stderr.txt");
@@ -58,49 +43,24 @@ fn scan(input: &Path, work: &Path) -> Outcome {
         "--output".into(),
         report.display().to_string(),
     ];
-    let launched = Command::new(std::env::current_exe().expect("the test binary"))
-        .args(["launcher", "--exact", "--nocapture", "--test-threads=1"])
-        .env(LAUNCH_ENV, serde_json::to_string(&cli).unwrap())
-        .env_remove("LAMBDA_AUDIT_DB")
-        .env("LAMBDA_AUDIT_CACHE_DIR", work.join("cache"))
-        .stdin(Stdio::null())
-        .stderr(std::fs::File::create(&stderr).expect("stderr file"))
-        .output()
-        .expect("the launcher runs");
-    let stdout = String::from_utf8_lossy(&launched.stdout);
+    let measured = launch::measure(&cli, work, &stderr);
     let stderr = std::fs::read_to_string(&stderr).unwrap_or_default();
-    let line = stdout
-        .lines()
-        .find_map(|l| l.find(LAUNCH_LINE).map(|at| &l[at + LAUNCH_LINE.len()..]))
-        .unwrap_or_else(|| {
-            panic!(
-                "{}: no report from the launcher\n{stdout}\n{stderr}",
-                input.display()
-            )
-        });
-    let field = |name: &str| -> i64 {
-        line.split_whitespace()
-            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("no {name} in {line}"))
-    };
-    assert_eq!(
-        field("hang"),
-        0,
-        "{}: still running after {HANG_TIMEOUT:?} (hang)",
-        input.display()
+    assert!(
+        !measured.hung,
+        "{}: still running after {:?} (hang)",
+        input.display(),
+        launch::HANG_TIMEOUT
     );
     assert_eq!(
-        field("signal"),
+        measured.signal,
         0,
         "{}: killed by a signal (out of memory under the {} GiB address-space limit?)\n{stderr}",
         input.display(),
-        ADDRESS_SPACE_BYTES >> 30,
+        launch::ADDRESS_SPACE_BYTES >> 30,
     );
     Outcome {
-        exit: field("exit") as i32,
-        // ru_maxrss is in KiB on Linux.
-        peak_mb: field("peak_kib") as u64 * 1024 / 1_000_000,
+        exit: measured.exit,
+        peak_mb: measured.peak_kib * 1024 / 1_000_000,
         report: std::fs::read(&report)
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok()),
@@ -108,64 +68,11 @@ fn scan(input: &Path, work: &Path) -> Outcome {
     }
 }
 
-/// Not a check of its own: when [`scan`] re-runs this binary with
-/// [`LAUNCH_ENV`] set, this runs the CLI under the address-space limit,
-/// reaps it with `wait4` and prints its exit, signal and peak RSS.
+/// Not a check of its own: the launcher [`launch::measure`] runs the CLI from
+/// (this binary re-run with [`launch::LAUNCH_ENV`] set).
 #[test]
 fn launcher() {
-    let Ok(spec) = std::env::var(LAUNCH_ENV) else {
-        return;
-    };
-    let args: Vec<String> = serde_json::from_str(&spec).expect("a JSON command line");
-    let mut command = Command::new(&args[0]);
-    command
-        .args(&args[1..])
-        .env_remove(LAUNCH_ENV)
-        .stdout(Stdio::null());
-    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: ADDRESS_SPACE_BYTES,
-                rlim_max: ADDRESS_SPACE_BYTES,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    // Reaped by wait4 below, which gives its resource usage (std's wait does not).
-    #[allow(clippy::zombie_processes)]
-    let pid = command.spawn().expect("the CLI starts").id() as libc::pid_t;
-    let started = Instant::now();
-    let mut hang = 0;
-    let (status, usage) = loop {
-        let mut status = 0;
-        // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: waits for our own child only.
-        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        assert!(reaped >= 0, "wait4: {}", std::io::Error::last_os_error());
-        if reaped == pid {
-            break (status, usage);
-        }
-        if hang == 0 && started.elapsed() > HANG_TIMEOUT {
-            hang = 1;
-            // SAFETY: kills our own child, reaped by the next wait4.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let (exit, signal) = if libc::WIFEXITED(status) {
-        (libc::WEXITSTATUS(status), 0)
-    } else {
-        (-1, libc::WTERMSIG(status))
-    };
-    println!(
-        "{LAUNCH_LINE} exit={exit} signal={signal} hang={hang} peak_kib={}",
-        usage.ru_maxrss
-    );
+    launch::serve();
 }
 
 /// Scans `input` and checks the ceiling and the outcome: every package of
