@@ -7,11 +7,12 @@
 //!   line reaches the terminal and `scripts/test.sh`'s summary, and with
 //!   `LAMBDA_AUDIT_REQUIRE_SHARED=1` a skip fails the test.
 //! - [`golden`]: comparison with a golden file, rewritten only with `UPDATE_GOLDEN=1`.
-//! - [`zip_of`]: a small zip built in memory.
+//! - [`zip_of`]: a small zip built in memory; [`hostile`]: the hostile archives of issue 11.
 //! - [`aws`]: the moto emulator and a scripted loopback HTTP server for the AWS tests.
 
 pub mod aws;
 mod golden;
+pub mod hostile;
 mod paths;
 mod shared;
 mod skip;

@@ -1,81 +1,169 @@
-//! Listing a directory artifact: every regular file under it, symbolic links
-//! and `.git` left out, within the entry limit.
+//! Listing a directory artifact: every regular file under it, within the
+//! tree-wide entry limit. Symbolic links and `.git` are left out; FIFOs,
+//! sockets and devices are listed as skipped and never opened (opening a FIFO
+//! blocks, reading a device never ends); a folder or file that cannot be read is
+//! a gap naming its path, and the rest of the folder is still listed.
 
+use super::budget::Budget;
 use super::entry::{FileEntry, Origin};
 use super::error::ArchiveError;
 use super::names::is_archive_name;
-use crate::limits::Limits;
+use crate::diagnostics::{Gap, Skipped};
+use std::fs::FileType;
 use std::path::{Path, PathBuf};
 
 /// The files of a directory, before any nested archive is opened.
+#[derive(Default)]
 pub(super) struct Listing {
     pub(super) files: Vec<FileEntry>,
     /// Total size of the files, in bytes.
     pub(super) size_bytes: u64,
-    /// Archives to open: (path relative to the root, path on disk).
-    pub(super) archives: Vec<(String, PathBuf)>,
+    /// Archives to open: (path relative to the root, path on disk, size).
+    pub(super) archives: Vec<(String, PathBuf, u64)>,
+    /// Entries that are not regular files.
+    pub(super) skipped: Vec<Skipped>,
+    /// Folders and files that could not be read.
+    pub(super) gaps: Vec<Gap>,
 }
 
-/// Walks the directory `root` (named `name` in errors).
-pub(super) fn list(root: &Path, name: &str, limits: &Limits) -> Result<Listing, ArchiveError> {
-    let mut listing = Listing {
-        files: Vec::new(),
-        size_bytes: 0,
-        archives: Vec::new(),
+/// What a file type is, for messages: `FIFO`, `socket`, `character device`...
+pub(super) fn kind_of(file_type: &FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "FIFO";
+        }
+        if file_type.is_socket() {
+            return "socket";
+        }
+        if file_type.is_char_device() {
+            return "character device";
+        }
+        if file_type.is_block_device() {
+            return "block device";
+        }
+    }
+    if file_type.is_dir() {
+        "directory"
+    } else if file_type.is_symlink() {
+        "symbolic link"
+    } else if file_type.is_file() {
+        "regular file"
+    } else {
+        "special file"
+    }
+}
+
+/// Walks the directory `root` (named `name` in errors), counting its files in `budget`.
+pub(super) fn list(root: &Path, name: &str, budget: &Budget) -> Result<Listing, ArchiveError> {
+    let mut listing = Listing::default();
+    let relative = |path: &Path| {
+        path.strip_prefix(root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/")
     };
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|source| ArchiveError::Io {
-            artifact: name.to_string(),
-            source,
-        })?;
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(ft) = entry.file_type() else { continue };
-            let rel = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .replace('\\', "/");
-            if ft.is_symlink() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(error) if dir == root => {
+                return Err(ArchiveError::Io {
+                    artifact: name.to_string(),
+                    error,
+                })
+            }
+            Err(e) => {
+                listing.gaps.push(Gap {
+                    path: relative(&dir),
+                    reason: format!("cannot list folder: {e}"),
+                });
                 continue;
             }
-            if ft.is_dir() {
+        };
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    listing.gaps.push(Gap {
+                        path: relative(&dir),
+                        reason: format!("cannot list folder entry: {e}"),
+                    });
+                    continue;
+                }
+            };
+            let path = entry.path();
+            let rel = relative(&path);
+            let file_type = match entry.file_type() {
+                Ok(t) => t,
+                Err(e) => {
+                    listing.gaps.push(Gap {
+                        path: rel,
+                        reason: format!("cannot read file type: {e}"),
+                    });
+                    continue;
+                }
+            };
+            if file_type.is_symlink() {
+                continue;
+            }
+            if file_type.is_dir() {
                 if entry.file_name() != ".git" {
                     stack.push(path);
                 }
                 continue;
             }
-            let meta = entry.metadata().ok();
-            let size = meta.as_ref().map_or(0, |m| m.len());
-            #[cfg(unix)]
-            let unix_mode = {
-                use std::os::unix::fs::PermissionsExt;
-                meta.as_ref().map(|m| m.permissions().mode() & 0o7777)
+            if !file_type.is_file() {
+                listing.skipped.push(Skipped {
+                    path: rel,
+                    reason: format!("not a regular file ({}); not read", kind_of(&file_type)),
+                });
+                continue;
+            }
+            let meta = match entry.metadata() {
+                Ok(meta) => meta,
+                Err(e) => {
+                    listing.gaps.push(Gap {
+                        path: rel,
+                        reason: format!("cannot read file metadata: {e}"),
+                    });
+                    continue;
+                }
             };
-            #[cfg(not(unix))]
-            let unix_mode = None;
+            budget
+                .take_entries(1)
+                .map_err(|e| ArchiveError::TooManyEntries {
+                    artifact: name.to_string(),
+                    count: e.count,
+                    limit: e.limit,
+                })?;
+            let size = meta.len();
             listing.size_bytes += size;
             if is_archive_name(&rel) {
-                listing.archives.push((rel.clone(), path.clone()));
+                listing.archives.push((rel.clone(), path.clone(), size));
             }
             listing.files.push(FileEntry {
                 path: rel,
                 size,
                 compressed_size: size,
-                unix_mode,
+                unix_mode: unix_mode(&meta),
                 depth: 0,
                 inner_start: 0,
                 origin: Origin::Disk(path),
             });
-            if listing.files.len() > limits.max_entries {
-                return Err(ArchiveError::TooManyEntries {
-                    artifact: name.to_string(),
-                    count: listing.files.len(),
-                    limit: limits.max_entries,
-                });
-            }
         }
     }
     Ok(listing)
+}
+
+#[cfg(unix)]
+fn unix_mode(meta: &std::fs::Metadata) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(meta.permissions().mode() & 0o7777)
+}
+
+#[cfg(not(unix))]
+fn unix_mode(_: &std::fs::Metadata) -> Option<u32> {
+    None
 }

@@ -7,10 +7,22 @@ use std::path::PathBuf;
 /// Where a [`FileEntry`]'s bytes live.
 #[derive(Clone, Debug)]
 pub(super) enum Origin {
-    /// Entry `index` of the tree's zip number `container`.
-    Zip { container: usize, index: usize },
+    /// An entry of the tree's zip number `container`.
+    Zip { container: usize, data: ZipData },
     /// A file of a directory artifact.
     Disk(PathBuf),
+}
+
+/// Where an entry's compressed bytes lie in its zip, and how to inflate them.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct ZipData {
+    /// Offset of the compressed bytes (`FileEntry::compressed_size` of them).
+    pub(super) offset: u64,
+    /// The zip compression method (0 stored, 8 deflate).
+    pub(super) method: u16,
+    /// CRC-32 of the inflated bytes, as the central directory records it.
+    pub(super) crc: u32,
+    pub(super) encrypted: bool,
 }
 
 /// One regular file visible in an artifact, possibly inside nested archives.

@@ -3,10 +3,18 @@
 /// Why an artifact could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
-    #[error("{artifact}: cannot read: {source}")]
+    /// The OS error is part of the message, not a `source`: an error chain
+    /// printed whole would repeat it.
+    #[error("{artifact}: cannot read: {error}")]
     Io {
         artifact: String,
-        source: std::io::Error,
+        error: std::io::Error,
+    },
+    #[error("{artifact}: not a regular file ({kind}); give a zip/jar file or a folder")]
+    NotRegularFile {
+        artifact: String,
+        /// What it is instead: `FIFO`, `character device`...
+        kind: &'static str,
     },
     #[error("{artifact}: empty file (0 bytes), not a zip archive")]
     Empty { artifact: String },
@@ -35,12 +43,25 @@ pub enum ReadError {
     Ratio { ratio: u64, limit: u64 },
     #[error("inflating would pass the artifact's total limit of {limit} bytes (possible zip bomb); not inflated")]
     TotalTooLarge { limit: u64 },
+    #[error("inflating would pass the limit of {limit} bytes for nested archives held in memory; not opened")]
+    NestedTooLarge { limit: u64 },
     #[error(
         "entry inflates past its declared size of {declared} bytes (corrupt or hostile archive)"
     )]
     LyingSize { declared: u64 },
+    #[error("entry inflates to {actual} bytes, not its declared {declared} (corrupt or truncated archive)")]
+    ShortEntry { declared: u64, actual: u64 },
+    #[error("entry's CRC-32 does not match its contents (corrupt archive)")]
+    Checksum,
+    #[error("entry is encrypted; not read")]
+    Encrypted,
+    #[error("compression method {0} is not supported (only stored and deflate); not read")]
+    Unsupported(String),
+    #[error("not a regular file ({0}); not read")]
+    NotRegularFile(&'static str),
     #[error("cannot read entry: {0}")]
     Zip(String),
+    /// The OS error is part of the message, not a `source` (never printed twice).
     #[error("cannot read file: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
 }

@@ -3,9 +3,12 @@
 //! entries are inflated only when asked for, within explicit [`Limits`](crate::Limits).
 //!
 //! - `tree`: [`ArchiveTree`], the artifact opened, and reading one file from it;
-//! - `zip_reader`: listing a zip and opening the archives nested in it;
-//! - `dir`: listing a directory on disk;
-//! - `budget`: the per-entry, ratio and total inflation limits of one artifact;
+//! - `zip_reader`: opening a zip and the archives nested in it;
+//! - `central`: listing one zip's central directory (every record, names
+//!   normalised, overlapping entries refused);
+//! - `inflate`: reading one entry, charged to the budget as it inflates;
+//! - `dir`: listing a directory on disk; `disk`: opening only regular files;
+//! - `budget`: the per-entry, ratio, byte and count limits of one artifact;
 //! - `entry`: what is known about one file ([`FileEntry`]) and one jar ([`JarFile`]);
 //! - `names`: path conventions ([`NESTED_SEPARATOR`], archive kinds by name);
 //! - `bytes`: [`SharedBytes`], zero-copy views shared by nested archives;
@@ -14,9 +17,12 @@
 
 mod budget;
 mod bytes;
+mod central;
 mod dir;
+mod disk;
 mod entry;
 mod error;
+mod inflate;
 mod names;
 mod tree;
 mod zip_reader;

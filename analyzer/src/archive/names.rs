@@ -27,7 +27,58 @@ pub(super) fn nested_path(prefix: &str, name: &str) -> String {
     }
 }
 
-/// True when an entry name would leave the archive root if extracted (zip-slip).
-pub(super) fn escapes_root(name: &str) -> bool {
-    name.contains("../") || name.starts_with("..")
+/// An entry name made a relative path inside the archive's root.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Normalised {
+    /// `/`-separated, without empty, `.` or `..` segments; empty for the root itself.
+    pub(super) path: String,
+    /// True when a `..` went above the root (zip-slip): those segments are dropped,
+    /// so the entry lands inside the root, as `unzip` and Python's `zipfile` place it.
+    pub(super) escaped: bool,
+}
+
+/// Resolves `.` and `..` in an entry name and drops leading `/`:
+/// `node_modules/./x/../y/package.json` is `node_modules/y/package.json`, and
+/// `../../node_modules/z/package.json` is `node_modules/z/package.json`, escaped.
+pub(super) fn normalise(name: &str) -> Normalised {
+    let mut segments: Vec<&str> = Vec::new();
+    let mut escaped = false;
+    for segment in name.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => escaped |= segments.pop().is_none(),
+            s => segments.push(s),
+        }
+    }
+    Normalised {
+        path: segments.join("/"),
+        escaped,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_segments_resolve_within_the_root() {
+        let n = normalise("node_modules/./x/../y/package.json");
+        assert_eq!(n.path, "node_modules/y/package.json");
+        assert!(!n.escaped);
+        assert_eq!(normalise("/a//b/").path, "a/b");
+    }
+
+    #[test]
+    fn climbing_above_the_root_is_flagged_and_kept_inside() {
+        let n = normalise("../../node_modules/z/package.json");
+        assert_eq!(n.path, "node_modules/z/package.json");
+        assert!(n.escaped);
+        let n = normalise("a/../../b");
+        assert_eq!(n.path, "b");
+        assert!(n.escaped);
+        assert!(
+            !normalise("a/..b/c").escaped,
+            "`..b` is a name, not a parent"
+        );
+    }
 }

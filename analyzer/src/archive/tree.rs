@@ -1,14 +1,17 @@
 //! [`ArchiveTree`]: an artifact opened for reading, zip or directory, with the
 //! archives nested in it merged into one sorted listing.
 
-use super::budget::Budget;
+use super::budget::{Budget, Pool};
 use super::bytes::SharedBytes;
+use super::central::ListError;
 use super::dir;
+use super::disk::{self, OpenError};
 use super::entry::{FileEntry, JarFile, Origin};
 use super::error::{ArchiveError, ReadError};
+use super::inflate::inflate;
 use super::names::is_jar_name;
-use super::zip_reader::{read_zip_entry, Opened, Opener, Zip};
-use crate::diagnostics::Warning;
+use super::zip_reader::{NotOpened, Opened, Opener};
+use crate::diagnostics::{Gap, Skipped, Warning};
 use crate::limits::Limits;
 use rayon::prelude::*;
 use std::path::Path;
@@ -23,26 +26,40 @@ pub struct ArchiveTree {
     pub files: Vec<FileEntry>,
     /// Jars (.jar/.war/.ear) opened, the artifact itself as `"."` when it is one.
     pub jars: Vec<JarFile>,
-    /// Limits hit, unreadable nested archives, odd entry names.
+    /// Odd but harmless: entry names normalised, not UTF-8 or repeated,
+    /// nested files that are not archives after all.
     pub warnings: Vec<Warning>,
+    /// Evidence a limit or read error kept out of the listing (entries refused,
+    /// nested archives not opened, folders not readable): the scan is incomplete.
+    pub gaps: Vec<Gap>,
+    /// Files of a folder that are not regular files (FIFOs, sockets, devices).
+    pub skipped: Vec<Skipped>,
     /// Compressed size of the artifact, or total file size for a directory.
     pub size_bytes: u64,
-    containers: Vec<Zip>,
+    /// The bytes of every zip opened, indexed by [`Origin::Zip`]'s container.
+    containers: Vec<SharedBytes>,
     budget: Budget,
 }
 
 impl ArchiveTree {
-    /// Opens an artifact from a path: a zip/jar file or a directory.
+    /// Opens an artifact from a path: a zip/jar file or a directory. Anything
+    /// else (a FIFO, a device) is refused as not a regular file, never opened.
     pub fn open_path(path: &Path, limits: &Limits) -> Result<ArchiveTree, ArchiveError> {
         let name = path.display().to_string();
-        if path.is_dir() {
+        let io = |error| ArchiveError::Io {
+            artifact: name.clone(),
+            error,
+        };
+        if std::fs::metadata(path).map_err(io)?.is_dir() {
             return Self::open_dir(path, name, limits);
         }
-        let io = |source| ArchiveError::Io {
-            artifact: name.clone(),
-            source,
-        };
-        let size = std::fs::metadata(path).map_err(io)?.len();
+        let (mut file, size) = disk::open_regular(path).map_err(|e| match e {
+            OpenError::NotRegular(kind) => ArchiveError::NotRegularFile {
+                artifact: name.clone(),
+                kind,
+            },
+            OpenError::Io(error) => io(error),
+        })?;
         if size > limits.max_artifact_bytes {
             return Err(ArchiveError::TooLarge {
                 artifact: name,
@@ -53,14 +70,7 @@ impl ArchiveTree {
         if size == 0 {
             return Err(ArchiveError::Empty { artifact: name });
         }
-        let file = std::fs::File::open(path).map_err(io)?;
-        // SAFETY: the map is read-only and private to this process; lambda-audit
-        // never writes the artifact. A file truncated by another process while
-        // it is scanned is outside what a scanner can defend against.
-        let bytes: SharedBytes = match unsafe { memmap2::Mmap::map(&file) } {
-            Ok(map) => map.into(),
-            Err(_) => std::fs::read(path).map_err(io)?.into(),
-        };
+        let bytes = disk::map(&mut file).map_err(io)?;
         Self::open_shared(name, bytes, limits)
     }
 
@@ -80,6 +90,8 @@ impl ArchiveTree {
             files: Vec::new(),
             jars: Vec::new(),
             warnings: Vec::new(),
+            gaps: Vec::new(),
+            skipped: Vec::new(),
             size_bytes,
             containers: Vec::new(),
             budget,
@@ -107,31 +119,31 @@ impl ArchiveTree {
             budget: Budget::new(limits),
         };
         let itself = is_jar_name(&name).then(|| JarFile::new(".", bytes.as_ref(), 0));
-        let opened = opener
-            .open_zip(bytes, "", 0)
-            .map_err(|reason| ArchiveError::NotZip {
+        let opened = opener.open_zip(bytes, "", 0).map_err(|e| match e {
+            ListError::Unreadable(reason) => ArchiveError::NotZip {
                 artifact: name.clone(),
                 reason,
-            })?;
+            },
+            ListError::TooManyEntries { count, limit } => ArchiveError::TooManyEntries {
+                artifact: name.clone(),
+                count,
+                limit,
+            },
+        })?;
         let mut tree = Self::empty(name, size, opener.budget);
         tree.jars.extend(itself);
         tree.absorb(opened);
-        let total = tree.files.len();
-        if total > limits.max_entries {
-            return Err(ArchiveError::TooManyEntries {
-                artifact: tree.name,
-                count: total,
-                limit: limits.max_entries,
-            });
-        }
         tree.finish();
         Ok(tree)
     }
 
     fn open_dir(root: &Path, name: String, limits: &Limits) -> Result<ArchiveTree, ArchiveError> {
-        let listing = dir::list(root, &name, limits)?;
-        let mut tree = Self::empty(name.clone(), listing.size_bytes, Budget::new(limits));
+        let budget = Budget::new(limits);
+        let listing = dir::list(root, &name, &budget)?;
+        let mut tree = Self::empty(name.clone(), listing.size_bytes, budget);
         tree.files = listing.files;
+        tree.skipped = listing.skipped;
+        tree.gaps = listing.gaps;
         let opener = Opener {
             artifact: name,
             budget: tree.budget.clone(),
@@ -139,37 +151,52 @@ impl ArchiveTree {
         let opened: Vec<_> = listing
             .archives
             .into_par_iter()
-            .map(|(rel, path)| {
-                let bytes = match std::fs::read(&path) {
-                    Ok(b) if b.len() as u64 <= limits.max_entry_bytes => b,
-                    Ok(b) => {
-                        return Err(opener.warn(
-                            &rel,
-                            format!(
-                                "archive of {} bytes exceeds the per-entry limit; not opened",
-                                b.len()
-                            ),
-                        ))
-                    }
-                    Err(e) => return Err(opener.warn(&rel, format!("cannot read: {e}"))),
-                };
-                opener.open_nested(SharedBytes::from(bytes), &rel, 1)
-            })
+            .map(|(rel, path, size)| Self::open_dir_archive(&opener, rel, &path, size))
             .collect();
         for o in opened {
             match o {
                 Ok(o) => tree.absorb(o),
-                Err(w) => tree.warnings.push(w),
+                Err(NotOpened::Gap(g)) => tree.gaps.push(g),
+                Err(NotOpened::Warning(w)) => tree.warnings.push(w),
             }
         }
         tree.finish();
         Ok(tree)
     }
 
+    /// Opens the archive `rel` of a folder (at `path`, `size` bytes on disk),
+    /// sized by its metadata before a byte of it is read.
+    fn open_dir_archive(
+        opener: &Opener,
+        rel: String,
+        path: &Path,
+        size: u64,
+    ) -> Result<Opened, NotOpened> {
+        let gap = |reason: String| {
+            NotOpened::Gap(Gap {
+                path: rel.clone(),
+                reason,
+            })
+        };
+        let limit = opener.budget.limits().max_entry_bytes;
+        if size > limit {
+            return Err(gap(format!(
+                "archive of {size} bytes exceeds the per-entry limit of {limit} bytes; not opened"
+            )));
+        }
+        opener.take_nested_archive().map_err(&gap)?;
+        let (mut file, _) = disk::open_regular(path).map_err(|e| match e {
+            OpenError::NotRegular(kind) => gap(format!("not a regular file ({kind}); not opened")),
+            OpenError::Io(e) => gap(format!("cannot read: {e}")),
+        })?;
+        let bytes = disk::map(&mut file).map_err(|e| gap(format!("cannot read: {e}")))?;
+        opener.open_nested(bytes, &rel, 1)
+    }
+
     /// Merges an opened zip and its nested archives into the tree.
     fn absorb(&mut self, opened: Opened) {
         let container = self.containers.len();
-        self.containers.push(opened.zip);
+        self.containers.push(opened.bytes);
         self.files.extend(opened.files.into_iter().map(|mut f| {
             if let Origin::Zip { container: c, .. } = &mut f.origin {
                 *c = container;
@@ -178,6 +205,7 @@ impl ArchiveTree {
         }));
         self.jars.extend(opened.jars);
         self.warnings.extend(opened.warnings);
+        self.gaps.extend(opened.gaps);
         for child in opened.children {
             self.absorb(child);
         }
@@ -188,6 +216,8 @@ impl ArchiveTree {
         self.files.par_sort_by(|a, b| a.path.cmp(&b.path));
         self.jars.sort_by(|a, b| a.path.cmp(&b.path));
         self.warnings.sort();
+        self.gaps.sort();
+        self.skipped.sort();
     }
 
     /// The limits this tree was opened with.
@@ -195,7 +225,8 @@ impl ArchiveTree {
         self.budget.limits()
     }
 
-    /// Finds a file by its exact path.
+    /// Finds a file by its exact path (one of them when several entries share
+    /// it: [`ArchiveTree::files`] holds them all).
     pub fn get(&self, path: &str) -> Option<&FileEntry> {
         self.files
             .binary_search_by(|f| f.path.as_str().cmp(path))
@@ -203,14 +234,26 @@ impl ArchiveTree {
             .map(|i| &self.files[i])
     }
 
-    /// Inflates one file into memory, enforcing the per-entry, ratio and total limits.
+    /// Reads one file into memory, enforcing the per-entry, ratio and total
+    /// limits; a failed read costs nothing from the total.
     pub fn read(&self, file: &FileEntry) -> Result<Vec<u8>, ReadError> {
-        self.budget.charge(file.size, file.compressed_size)?;
+        self.budget.check_entry(file.size, file.compressed_size)?;
         match &file.origin {
-            Origin::Disk(path) => Ok(std::fs::read(path)?),
-            Origin::Zip { container, index } => {
-                let mut zip = self.containers[*container].clone();
-                read_zip_entry(&mut zip, *index, file.size)
+            Origin::Disk(path) => disk::read_file(path, &self.budget),
+            Origin::Zip { container, data } => {
+                let compressed = usize::try_from(data.offset)
+                    .ok()
+                    .and_then(|start| {
+                        self.containers[*container].slice(start, file.compressed_size as usize)
+                    })
+                    .ok_or_else(|| ReadError::Zip("entry lies outside its archive".into()))?;
+                inflate(
+                    compressed.as_ref(),
+                    data,
+                    file.size,
+                    &self.budget,
+                    Pool::Evidence,
+                )
             }
         }
     }

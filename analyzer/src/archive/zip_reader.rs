@@ -1,19 +1,16 @@
-//! Listing one zip and, in parallel, the archives nested in it. A stored nested
-//! archive is read in place (zero copy); a compressed one is inflated within the
-//! artifact's [`Budget`].
+//! Opening one zip and, in parallel, the archives nested in it. A stored nested
+//! archive is read in place (zero copy); a compressed one is inflated from its
+//! own pool of the artifact's [`Budget`]. Every archive opened and every entry
+//! listed is counted tree-wide while opening, so fan-out stops at the limits.
 
-use super::budget::Budget;
+use super::budget::{Budget, Exceeded, Pool};
 use super::bytes::SharedBytes;
+use super::central::{self, ListError, Note};
 use super::entry::{FileEntry, JarFile, Origin};
-use super::error::ReadError;
-use super::names::{escapes_root, is_archive_name, is_jar_name, nested_path};
-use crate::diagnostics::Warning;
+use super::inflate::inflate;
+use super::names::{is_archive_name, is_jar_name, nested_path};
+use crate::diagnostics::{Gap, Warning};
 use rayon::prelude::*;
-use std::io::{Cursor, Read};
-use zip::ZipArchive;
-
-/// A zip read from shared bytes.
-pub(super) type Zip = ZipArchive<Cursor<SharedBytes>>;
 
 /// Opens the zips of one artifact, charging what it inflates to the artifact's budget.
 pub(super) struct Opener {
@@ -25,31 +22,19 @@ pub(super) struct Opener {
 /// One zip opened, with the archives nested in it, before it joins the tree.
 /// Its files' [`Origin::Zip`] container is set when the tree absorbs it.
 pub(super) struct Opened {
-    pub(super) zip: Zip,
+    pub(super) bytes: SharedBytes,
     pub(super) files: Vec<FileEntry>,
     pub(super) jars: Vec<JarFile>,
     pub(super) warnings: Vec<Warning>,
+    pub(super) gaps: Vec<Gap>,
     pub(super) children: Vec<Opened>,
 }
 
-/// Reads an entry, refusing to inflate more than it declared (lying headers).
-pub(super) fn read_zip_entry(
-    zip: &mut Zip,
-    index: usize,
-    declared: u64,
-) -> Result<Vec<u8>, ReadError> {
-    let entry = zip
-        .by_index(index)
-        .map_err(|e| ReadError::Zip(e.to_string()))?;
-    let mut buf = Vec::with_capacity(declared.min(64 << 20) as usize);
-    entry
-        .take(declared + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| ReadError::Zip(e.to_string()))?;
-    if buf.len() as u64 > declared {
-        return Err(ReadError::LyingSize { declared });
-    }
-    Ok(buf)
+/// Why a nested archive was not opened: a limit or read error (its contents
+/// are missing from the scan) or an entry that is not a zip after all.
+pub(super) enum NotOpened {
+    Gap(Gap),
+    Warning(Warning),
 }
 
 impl Opener {
@@ -69,146 +54,151 @@ impl Opener {
         data: SharedBytes,
         prefix: &str,
         depth: usize,
-    ) -> Result<Opened, String> {
-        let mut zip = ZipArchive::new(Cursor::new(data.clone())).map_err(|e| e.to_string())?;
-        let limits = self.budget.limits();
-        if zip.len() > limits.max_entries {
-            return Err(format!(
-                "{} entries exceeds the limit of {}",
-                zip.len(),
-                limits.max_entries
-            ));
-        }
-        let mut files = Vec::with_capacity(zip.len());
-        let mut warnings = Vec::new();
+    ) -> Result<Opened, ListError> {
+        let listing = central::list(data.as_ref(), &self.budget)?;
+        // A note's path in the artifact (the zip's own path for the zip itself).
+        let in_artifact = |note: &Note| match note.path.as_str() {
+            "" => prefix.to_string(),
+            inner => nested_path(prefix, inner),
+        };
+        let mut warnings: Vec<Warning> = listing
+            .warnings
+            .iter()
+            .map(|note| self.warn(&in_artifact(note), &note.message))
+            .collect();
+        let mut gaps: Vec<Gap> = listing
+            .gaps
+            .iter()
+            .map(|note| Gap {
+                path: in_artifact(note),
+                reason: note.message.clone(),
+            })
+            .collect();
+        let mut files = Vec::with_capacity(listing.records.len());
         let mut nested = Vec::new();
-        for index in 0..zip.len() {
-            let entry = match zip.by_index_raw(index) {
-                Ok(e) => e,
-                Err(e) => {
-                    warnings.push(self.warn(prefix, format!("entry #{index} unreadable: {e}")));
-                    continue;
-                }
-            };
-            if entry.is_dir() {
-                continue;
-            }
-            let raw = entry.name_raw();
-            let name = match std::str::from_utf8(raw) {
-                Ok(_) => entry.name().to_string(),
-                Err(_) => {
-                    let lossy = String::from_utf8_lossy(raw).into_owned();
-                    warnings.push(self.warn(
-                        &nested_path(prefix, &lossy),
-                        "entry name is not valid UTF-8; shown with replacement characters",
-                    ));
-                    lossy
-                }
-            };
-            let name = name.trim_start_matches('/').to_string();
-            let path = nested_path(prefix, &name);
-            if escapes_root(&name) {
-                warnings.push(self.warn(
-                    &path,
-                    "entry path escapes the archive root (zip-slip); listed as is, never written",
-                ));
-            }
-            let stored = entry.compression() == zip::CompressionMethod::Stored;
+        for record in listing.records {
+            let path = nested_path(prefix, &record.name);
             let file = FileEntry {
-                inner_start: path.len() - name.len(),
+                inner_start: path.len() - record.name.len(),
                 path,
-                size: entry.size(),
-                compressed_size: entry.compressed_size(),
-                unix_mode: entry.unix_mode(),
+                size: record.size,
+                compressed_size: record.compressed_size,
+                unix_mode: record.unix_mode,
                 depth,
                 origin: Origin::Zip {
                     container: usize::MAX,
-                    index,
+                    data: record.data,
                 },
             };
-            let data_start = entry.data_start();
-            drop(entry);
-            if is_archive_name(&name) {
-                nested.push((file.clone(), stored.then_some(data_start)));
+            if is_archive_name(&record.name) {
+                nested.push((file.clone(), record.stored));
             }
             files.push(file);
         }
-        let listing = &zip;
-        let children: Vec<Result<Opened, Warning>> = nested
+        let children: Vec<Result<Opened, NotOpened>> = nested
             .into_par_iter()
-            .map(|(file, stored_at)| {
-                let bytes = self.nested_bytes(&data, listing, &file, stored_at, depth)?;
-                self.open_nested(bytes, &file.path, depth + 1)
-            })
+            .map(|(file, stored)| self.open_entry(&data, &file, stored, depth))
             .collect();
         let mut opened_children = Vec::new();
         for child in children {
             match child {
                 Ok(c) => opened_children.push(c),
-                Err(w) => warnings.push(w),
+                Err(NotOpened::Gap(g)) => gaps.push(g),
+                Err(NotOpened::Warning(w)) => warnings.push(w),
             }
         }
         Ok(Opened {
-            zip,
+            bytes: data,
             files,
             jars: Vec::new(),
             warnings,
+            gaps,
             children: opened_children,
         })
     }
 
-    /// The bytes of the nested archive `file` found at `depth` in the zip
-    /// `listing` (whose bytes are `data`): a slice when stored at `stored_at`,
-    /// else inflated within the budget.
-    fn nested_bytes(
+    /// Opens the archive `file`, found at `depth` in the zip whose bytes are
+    /// `data`: in place when `stored`, else inflated within the budget.
+    fn open_entry(
         &self,
         data: &SharedBytes,
-        listing: &Zip,
         file: &FileEntry,
-        stored_at: Option<u64>,
+        stored: bool,
         depth: usize,
-    ) -> Result<SharedBytes, Warning> {
+    ) -> Result<Opened, NotOpened> {
+        let gap = |reason: String| {
+            NotOpened::Gap(Gap {
+                path: file.path.clone(),
+                reason,
+            })
+        };
         let max_depth = self.budget.limits().max_depth;
         if depth + 1 > max_depth {
-            return Err(self.warn(
-                &file.path,
-                format!(
-                    "nested archive at depth {} exceeds the nesting limit of {max_depth}; not opened",
-                    depth + 1,
-                ),
-            ));
+            return Err(gap(format!(
+                "nested archive at depth {} exceeds the nesting limit of {max_depth}; not opened",
+                depth + 1,
+            )));
         }
-        match stored_at {
-            Some(start) if file.size == file.compressed_size => data
-                .slice(start as usize, file.size as usize)
-                .ok_or_else(|| self.warn(&file.path, "stored entry lies outside the archive")),
-            _ => {
-                self.budget
-                    .charge(file.size, file.compressed_size)
-                    .map_err(|e| self.warn(&file.path, e.to_string()))?;
-                let Origin::Zip { index, .. } = file.origin else {
-                    unreachable!("zip entries have zip origins")
-                };
-                let mut zip = listing.clone();
-                read_zip_entry(&mut zip, index, file.size)
-                    .map(SharedBytes::from)
-                    .map_err(|e| self.warn(&file.path, e.to_string()))
-            }
+        self.take_nested_archive().map_err(&gap)?;
+        let Origin::Zip { data: at, .. } = &file.origin else {
+            unreachable!("zip entries have zip origins")
+        };
+        let compressed = usize::try_from(at.offset)
+            .ok()
+            .and_then(|start| data.slice(start, file.compressed_size as usize))
+            .ok_or_else(|| gap("entry lies outside its archive; not opened".to_string()))?;
+        if stored {
+            return self.open_nested(compressed, &file.path, depth + 1);
         }
+        self.budget
+            .check_entry(file.size, file.compressed_size)
+            .map_err(|e| gap(format!("nested archive: {e}")))?;
+        let bytes = inflate(
+            compressed.as_ref(),
+            at,
+            file.size,
+            &self.budget,
+            Pool::NestedArchive,
+        )
+        .map_err(|e| gap(format!("nested archive: {e}")))?;
+        let held = bytes.len() as u64;
+        let opened = self.open_nested(SharedBytes::from(bytes), &file.path, depth + 1);
+        if opened.is_err() {
+            self.budget.release_nested(held);
+        }
+        opened
     }
 
-    /// Opens an archive found inside another one; failure is a warning, not an error.
+    /// Counts one more nested archive, or says which limit stops it.
+    pub(super) fn take_nested_archive(&self) -> Result<(), String> {
+        self.budget
+            .take_nested_archive()
+            .map_err(|Exceeded { count, limit }| {
+                format!("nested archive #{count} exceeds the limit of {limit} archives opened per artifact; not opened")
+            })
+    }
+
+    /// Opens an archive found inside the artifact: an entry count past the
+    /// limit is a gap, bytes that are not a zip only a warning.
     pub(super) fn open_nested(
         &self,
         bytes: SharedBytes,
         path: &str,
         depth: usize,
-    ) -> Result<Opened, Warning> {
+    ) -> Result<Opened, NotOpened> {
         let jar = is_jar_name(path).then(|| JarFile::new(path, bytes.as_ref(), depth));
-        let mut opened = self
-            .open_zip(bytes, path, depth)
-            .map_err(|e| self.warn(path, format!("nested archive not readable: {e}")))?;
-        opened.jars.extend(jar);
-        Ok(opened)
+        match self.open_zip(bytes, path, depth) {
+            Ok(mut opened) => {
+                opened.jars.extend(jar);
+                Ok(opened)
+            }
+            Err(e @ ListError::TooManyEntries { .. }) => Err(NotOpened::Gap(Gap {
+                path: path.to_string(),
+                reason: format!("nested archive not opened: {e} (tree-wide)"),
+            })),
+            Err(ListError::Unreadable(reason)) => Err(NotOpened::Warning(
+                self.warn(path, format!("nested archive not readable: {reason}")),
+            )),
+        }
     }
 }

@@ -160,6 +160,15 @@ pub struct ArtifactScan {
     pub warnings: Vec<Warning>,
 }
 
+/// What became of one wanted file.
+enum FileOutcome {
+    Parsed(Extracted),
+    /// Read but not parsable: a warning.
+    Unparsable(Warning),
+    /// Not read (a limit or read error): evidence missed, a gap.
+    Unread(Gap),
+}
+
 /// Runs `extractors` over an opened artifact: picks files by name, inflates and
 /// parses them in parallel, then lets each extractor reconcile its results.
 pub fn scan_tree(tree: &ArchiveTree, extractors: &[Box<dyn Extractor>]) -> ArtifactScan {
@@ -174,28 +183,32 @@ pub fn scan_tree(tree: &ArchiveTree, extractors: &[Box<dyn Extractor>]) -> Artif
                 .map(move |(i, _)| (i, f))
         })
         .collect();
-    let results: Vec<(usize, &FileEntry, Result<Extracted, Warning>)> = jobs
+    let results: Vec<(usize, &FileEntry, FileOutcome)> = jobs
         .into_par_iter()
         .map(|(i, file)| {
-            let warn = |message: String| Warning {
-                artifact: tree.name.clone(),
-                path: file.path.clone(),
-                message,
+            let name = extractors[i].name();
+            let outcome = match tree.read(file) {
+                Err(e) => FileOutcome::Unread(Gap {
+                    path: file.path.clone(),
+                    reason: format!("{name}: {e}"),
+                }),
+                Ok(bytes) => match extractors[i].extract(file, &bytes, tree) {
+                    Ok(extracted) => FileOutcome::Parsed(extracted),
+                    Err(e) => FileOutcome::Unparsable(Warning {
+                        artifact: tree.name.clone(),
+                        path: file.path.clone(),
+                        message: format!("{name}: {e}; file skipped"),
+                    }),
+                },
             };
-            let result = tree
-                .read(file)
-                .map_err(|e| warn(format!("{}: {e}", extractors[i].name())))
-                .and_then(|bytes| {
-                    extractors[i]
-                        .extract(file, &bytes, tree)
-                        .map_err(|e| warn(format!("{}: {e}; file skipped", extractors[i].name())))
-                });
-            (i, file, result)
+            (i, file, outcome)
         })
         .collect();
 
     let mut scan = ArtifactScan {
         warnings: tree.warnings.clone(),
+        incomplete: tree.gaps.clone(),
+        skipped: tree.skipped.clone(),
         ..ArtifactScan::default()
     };
     let mut per_extractor: Vec<Extracted> = vec![Extracted::default(); extractors.len()];
@@ -203,8 +216,9 @@ pub fn scan_tree(tree: &ArchiveTree, extractors: &[Box<dyn Extractor>]) -> Artif
     for (i, file, result) in results {
         read[i].push(file.path.clone());
         match result {
-            Ok(extracted) => per_extractor[i].append(extracted),
-            Err(w) => scan.warnings.push(w),
+            FileOutcome::Parsed(extracted) => per_extractor[i].append(extracted),
+            FileOutcome::Unparsable(w) => scan.warnings.push(w),
+            FileOutcome::Unread(gap) => scan.incomplete.push(gap),
         }
     }
     for (i, extracted) in per_extractor.into_iter().enumerate() {
@@ -234,6 +248,8 @@ pub fn scan_tree(tree: &ArchiveTree, extractors: &[Box<dyn Extractor>]) -> Artif
     }
     scan.skipped.sort();
     scan.skipped.dedup();
+    scan.incomplete.sort();
+    scan.incomplete.dedup();
     scan.warnings.sort();
     scan.warnings.dedup();
     scan
