@@ -72,6 +72,13 @@ fn build(root: &Path, arch: Arch, profile: &str) -> anyhow::Result<()> {
         "--target",
         arch.triple(),
     ]);
+    if !target_installed(arch.triple()) {
+        bail!(
+            "the Rust target {} is not installed: `rustup target add {}`",
+            arch.triple(),
+            arch.triple()
+        );
+    }
     if Arch::host() != Some(arch) {
         let gcc = format!("{}-gcc", arch.gnu_prefix());
         if !on_path(&gcc) {
@@ -97,14 +104,22 @@ fn build(root: &Path, arch: Arch, profile: &str) -> anyhow::Result<()> {
     }
     let status = command.status().context("cannot run cargo")?;
     if !status.success() {
-        bail!(
-            "cargo build for {} failed ({status}); is the target installed? \
-             `rustup target add {}`",
-            arch.triple(),
-            arch.triple()
-        );
+        bail!("cargo build for {} failed ({status})", arch.triple());
     }
     Ok(())
+}
+
+/// True when the standard library for `triple` is installed (its target
+/// library folder exists), whatever installed the toolchain.
+fn target_installed(triple: &str) -> bool {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    Command::new(rustc)
+        .args(["--print", "target-libdir", "--target", triple])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+        .is_some_and(|dir| dir.is_dir())
 }
 
 fn on_path(program: &str) -> bool {
