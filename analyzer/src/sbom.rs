@@ -131,7 +131,7 @@ fn recorded_gaps(doc: &Value) -> Vec<Gap> {
         .map(|p| Gap {
             path: String::new(),
             reason: format!(
-                "the SBOM says its inventory is incomplete: {} was not read",
+                "the tool that wrote the SBOM did not read {}",
                 p.get("value").and_then(Value::as_str).unwrap_or("a file")
             ),
         })

@@ -170,8 +170,8 @@ pub fn tell_gaps(verdict: &Verdict<'_>) {
         return;
     }
     let files = match verdict.gaps.len() {
-        1 => "1 file was".to_string(),
-        n => format!("{n} files were"),
+        1 => "1 file was not read, so its packages were".to_string(),
+        n => format!("{n} files were not read, so their packages were"),
     };
     let findings = match verdict.failing.len() {
         0 => String::new(),
@@ -179,9 +179,8 @@ pub fn tell_gaps(verdict: &Verdict<'_>) {
         n => format!("; {n} open findings fail the threshold as well"),
     };
     eprintln!(
-        "lambda-audit: error: the scan is incomplete: {files} not read, and packages in them \
-         were not checked{findings} (exit 2; `--fail-on-incomplete never` accepts an \
-         incomplete scan)"
+        "lambda-audit: error: the scan is incomplete: {files} not checked{findings} (exit 2; \
+         `--fail-on-incomplete never` accepts an incomplete scan)"
     );
 }
 
