@@ -228,6 +228,107 @@ mod tests {
         assert!(!FailOn::Never.counts(Rating::Critical));
     }
 
+    use crate::diagnostics::Gap;
+    use crate::findings::{DatabaseInfo, PackageRef, Severity, Summary};
+    use crate::inventory::Coverage;
+    use crate::Ecosystem;
+
+    /// A report with one open finding rated `rating` (if any) and `gaps`
+    /// unread files in its only artifact.
+    fn report(rating: Option<Rating>, gaps: usize) -> ScanReport {
+        let finding = |rating| Finding {
+            id: "GHSA-1".into(),
+            aliases: vec![],
+            summary: String::new(),
+            severity: Severity {
+                rating,
+                score: None,
+                vector: None,
+                source: "none".into(),
+            },
+            package: PackageRef {
+                ecosystem: Ecosystem::Npm,
+                name: "minimist".into(),
+                version: "1.2.0".into(),
+                purl: "pkg:npm/minimist@1.2.0".into(),
+            },
+            locations: vec![],
+            fixed_version: None,
+            references: vec![],
+            status: Status::Open,
+            suppressed_reason: None,
+            loaded: true,
+        };
+        let coverage = Coverage {
+            artifact: "f.zip".into(),
+            incomplete: (0..gaps)
+                .map(|i| Gap {
+                    path: format!("lib/{i}.jar"),
+                    reason: "over the limit".into(),
+                })
+                .collect(),
+            ..Coverage::default()
+        };
+        ScanReport {
+            inventory: Inventory {
+                coverage: vec![coverage],
+                ..Inventory::default()
+            },
+            database: DatabaseInfo::default(),
+            findings: rating.into_iter().map(finding).collect(),
+            unmatched: vec![],
+            summary: Summary::default(),
+        }
+    }
+
+    #[test]
+    fn incomplete_scans_exit_2_unless_accepted() {
+        let always = Gate::default();
+        let never = Gate {
+            incomplete: FailOnIncomplete::Never,
+            ..Gate::default()
+        };
+        let high = Gate {
+            fail_on: FailOn::AtLeast(Rating::High),
+            ..Gate::default()
+        };
+        let cases = [
+            // (gate, finding, gaps, exit)
+            (always, None, 0, EXIT_OK),
+            (always, Some(Rating::Low), 0, EXIT_FINDINGS),
+            (always, None, 1, EXIT_INCOMPLETE),
+            (always, Some(Rating::Critical), 2, EXIT_INCOMPLETE),
+            (never, None, 3, EXIT_OK),
+            (never, Some(Rating::Low), 1, EXIT_FINDINGS),
+            (high, Some(Rating::Low), 0, EXIT_OK),
+            (high, Some(Rating::Low), 1, EXIT_INCOMPLETE),
+        ];
+        for (gate, rating, gaps, code) in cases {
+            let report = report(rating, gaps);
+            let verdict = gate.verdict(&report, None);
+            assert_eq!(verdict.exit_code(), code, "{gate:?} {rating:?} {gaps}");
+            assert_eq!(gate.exit_code(&report, None), code);
+            assert_eq!(
+                verdict.gaps.len(),
+                gaps,
+                "gaps are listed whatever the gate"
+            );
+            let counted = rating.is_some_and(|r| gate.fail_on.counts(r));
+            assert_eq!(
+                verdict.failing.len(),
+                usize::from(counted),
+                "findings are told too"
+            );
+        }
+        let report = report(Some(Rating::Low), 1);
+        let verdict = always.coverage_verdict(&report.inventory);
+        assert!(verdict.incomplete && verdict.failing.is_empty());
+        assert_eq!(
+            never.coverage_verdict(&report.inventory).exit_code(),
+            EXIT_OK
+        );
+    }
+
     #[test]
     fn incomplete_policies_parse() {
         assert_eq!("always".parse(), Ok(FailOnIncomplete::Always));
