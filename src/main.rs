@@ -54,7 +54,7 @@ fn main() -> ExitCode {
         // whose report was cut off has not passed.
         Err(e) if is_broken_pipe(&e) => ExitCode::from(EXIT_ERROR),
         Err(e) => {
-            eprintln!("lambda-audit: error: {e:#}");
+            eprintln!("lambda-audit: error: {}", describe_error(&e));
             ExitCode::from(EXIT_ERROR)
         }
     }
@@ -67,4 +67,54 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// The error and its causes joined by `: `, each said once. Many errors print
+/// their source in their own message and also return it from `source()`
+/// (thiserror's `{source}` with `#[source]`); walking the chain blindly would
+/// then print `... (os error 2): No such file or directory (os error 2)`.
+/// The one place that fixes it: a cause already in the text is skipped.
+fn describe_error(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause.to_string();
+        if part.is_empty() || text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_error;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("f.zip: cannot read: {source}")]
+    struct Wrapped {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let os = || std::io::Error::from_raw_os_error(2);
+        let wrapped = anyhow::Error::new(Wrapped { source: os() }).context("cannot read layer");
+        let text = describe_error(&wrapped);
+        assert_eq!(text.matches("(os error 2)").count(), 1, "{text}");
+        assert!(
+            text.starts_with("cannot read layer: f.zip: cannot read: "),
+            "{text}"
+        );
+        let plain = anyhow::Error::new(os()).context("cannot read the current directory");
+        let text = describe_error(&plain);
+        assert!(
+            text.starts_with("cannot read the current directory: "),
+            "{text}"
+        );
+        assert!(text.ends_with("(os error 2)"), "{text}");
+    }
 }

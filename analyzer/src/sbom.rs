@@ -1,7 +1,7 @@
 //! Reading a CycloneDX JSON SBOM as an inventory, so its components can be
 //! matched by purl (as Amazon Inspector's ScanSbom does).
 
-use crate::diagnostics::{Skipped, Warning};
+use crate::diagnostics::{Gap, Skipped, Warning};
 use crate::inventory::{merge, ArtifactInfo, ArtifactKind, Coverage, Inventory, Sighting};
 use crate::package::{EvidenceKind, Found};
 use crate::{purl, Ecosystem};
@@ -13,6 +13,11 @@ use serde_json::Value;
 pub const ROLE_PROPERTY: &str = "lambda-audit:role";
 /// The [`ROLE_PROPERTY`] value of a root.
 pub const ROOT_ROLE: &str = "root";
+/// The `metadata.properties` entry naming evidence the tool that wrote the
+/// SBOM did not read (`artifact: path: reason`, one property per file).
+/// Written by `--format cyclonedx` and `sbom`; read back as gaps, so that a
+/// scan of an incomplete SBOM is incomplete too.
+pub const INCOMPLETE_PROPERTY: &str = "lambda-audit:incomplete";
 
 /// Why an SBOM could not be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -109,11 +114,28 @@ pub fn read_cyclonedx(name: &str, bytes: &[u8]) -> Result<Inventory, SbomError> 
                 files: vec![name.to_string()],
             }],
             skipped,
-            incomplete: Vec::new(),
+            incomplete: recorded_gaps(&doc),
         }],
         warnings,
         ..Inventory::default()
     })
+}
+
+/// The gaps an SBOM records in `metadata.properties` ([`INCOMPLETE_PROPERTY`]).
+fn recorded_gaps(doc: &Value) -> Vec<Gap> {
+    doc.pointer("/metadata/properties")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|p| p.get("name").and_then(Value::as_str) == Some(INCOMPLETE_PROPERTY))
+        .map(|p| Gap {
+            path: String::new(),
+            reason: format!(
+                "the tool that wrote the SBOM did not read {}",
+                p.get("value").and_then(Value::as_str).unwrap_or("a file")
+            ),
+        })
+        .collect()
 }
 
 /// A component lambda-audit itself marked as a root (a layer's own package).
@@ -213,6 +235,18 @@ mod tests {
         assert_eq!(reasons.len(), 2);
         assert!(reasons.iter().any(|r| r.starts_with("purl type `deb`")));
         assert!(reasons.contains(&"component has no purl"));
+    }
+
+    #[test]
+    fn recorded_gaps_are_read_back() {
+        let doc = br#"{"bomFormat":"CycloneDX","metadata":{"properties":[
+            {"name":"lambda-audit:incomplete","value":"f.zip: a/x.jar: over the limit"},
+            {"name":"other","value":"x"}]},"components":[]}"#;
+        let inv = read_cyclonedx("bom.json", doc).unwrap();
+        let gaps: Vec<_> = inv.gaps().map(|(a, g)| (a, g.reason.as_str())).collect();
+        assert_eq!(gaps.len(), 1);
+        assert_eq!(gaps[0].0, "bom.json");
+        assert!(gaps[0].1.contains("f.zip: a/x.jar: over the limit"));
     }
 
     #[test]

@@ -1,8 +1,21 @@
-//! `--fail-on` and the exit code of `scan`: 0 when no open finding is at or
-//! above the threshold, 1 when one is (2, for errors, is the CLI's).
+//! The gate: `--fail-on`, `--fail-on-new`, `--fail-on-incomplete` and the exit
+//! code they give a scan ([`Gate::exit_code`], shared by every command that
+//! scans).
+//!
+//! | exit | when |
+//! |---|---|
+//! | 0 | no open finding at or above the threshold, and every piece of evidence was read |
+//! | 1 | an open finding at or above the threshold, and the scan is complete |
+//! | 2 | the scan is incomplete (a limit or a read error kept evidence from being read), with or without findings, unless `--fail-on-incomplete never`; also any error |
+//!
+//! An incomplete scan outranks findings: its findings are real, but packages
+//! it could not see may hide more, so "1" would claim more than was checked.
+//! The report still lists both (the findings, and the gaps in its coverage).
 
 use crate::baseline::Changes;
+use crate::diagnostics::Gap;
 use crate::findings::{Finding, Rating, ScanReport, Status};
+use crate::inventory::Inventory;
 use std::fmt;
 use std::str::FromStr;
 
@@ -12,6 +25,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 /// Exit code: an error (unreadable artifact, bad config, wrong usage).
 pub const EXIT_ERROR: u8 = 2;
+/// Exit code: the scan is incomplete (see [`FailOnIncomplete`]); the same
+/// code as an error, because the gate cannot vouch for what it did not read.
+pub const EXIT_INCOMPLETE: u8 = EXIT_ERROR;
 
 /// Which open findings fail a scan. Ratings order as
 /// unknown < none < low < medium < high < critical, so a finding whose record
@@ -86,18 +102,102 @@ pub fn failing<'a>(
         .collect()
 }
 
-/// The exit code of a scan: [`EXIT_FINDINGS`] when [`failing`] is not empty,
-/// else [`EXIT_OK`].
-pub fn exit_code(
-    report: &ScanReport,
-    threshold: FailOn,
-    fail_on_new: bool,
-    changes: Option<&Changes>,
-) -> u8 {
-    if failing(report, threshold, fail_on_new, changes).is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_FINDINGS
+/// Whether a scan that could not read all its evidence fails the gate
+/// (`--fail-on-incomplete`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum FailOnIncomplete {
+    /// Exit [`EXIT_INCOMPLETE`] whenever evidence was left unread: the default.
+    #[default]
+    Always,
+    /// Accept an incomplete scan: the gaps are reported, and the exit code
+    /// depends on the findings alone.
+    Never,
+}
+
+impl fmt::Display for FailOnIncomplete {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FailOnIncomplete::Always => "always",
+            FailOnIncomplete::Never => "never",
+        })
+    }
+}
+
+/// A `--fail-on-incomplete` value that is neither `always` nor `never`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown value `{0}` (expected always or never)")]
+pub struct UnknownIncompletePolicy(pub String);
+
+impl FromStr for FailOnIncomplete {
+    type Err = UnknownIncompletePolicy;
+
+    fn from_str(s: &str) -> Result<FailOnIncomplete, UnknownIncompletePolicy> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "always" => Ok(FailOnIncomplete::Always),
+            "never" => Ok(FailOnIncomplete::Never),
+            _ => Err(UnknownIncompletePolicy(s.to_string())),
+        }
+    }
+}
+
+/// What fails a scan: the command line's `--fail-on`, `--fail-on-new` and
+/// `--fail-on-incomplete`, in one value every scanning command passes along.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Gate {
+    pub fail_on: FailOn,
+    /// Count only findings a baseline did not have.
+    pub fail_on_new: bool,
+    pub incomplete: FailOnIncomplete,
+}
+
+/// Why a scan passes or fails: the findings and the gaps that count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict<'a> {
+    /// The open findings that fail the scan (see [`failing`]).
+    pub failing: Vec<&'a Finding>,
+    /// Every piece of evidence left unread, with its artifact's name.
+    pub gaps: Vec<(&'a str, &'a Gap)>,
+    /// True when the gaps fail the scan (there are some, and the gate does
+    /// not accept them).
+    pub incomplete: bool,
+}
+
+impl Verdict<'_> {
+    /// The exit code: [`EXIT_INCOMPLETE`] for a failing incomplete scan, else
+    /// [`EXIT_FINDINGS`] when findings fail it, else [`EXIT_OK`].
+    pub fn exit_code(&self) -> u8 {
+        if self.incomplete {
+            EXIT_INCOMPLETE
+        } else if !self.failing.is_empty() {
+            EXIT_FINDINGS
+        } else {
+            EXIT_OK
+        }
+    }
+}
+
+impl Gate {
+    /// Judges `report` (with the baseline's `changes`, if any).
+    pub fn verdict<'a>(&self, report: &'a ScanReport, changes: Option<&Changes>) -> Verdict<'a> {
+        Verdict {
+            failing: failing(report, self.fail_on, self.fail_on_new, changes),
+            ..self.coverage_verdict(&report.inventory)
+        }
+    }
+
+    /// Judges an inventory that was not matched (`sbom`): only its gaps count.
+    pub fn coverage_verdict<'a>(&self, inventory: &'a Inventory) -> Verdict<'a> {
+        let gaps: Vec<(&str, &Gap)> = inventory.gaps().collect();
+        Verdict {
+            failing: Vec::new(),
+            incomplete: !gaps.is_empty() && self.incomplete == FailOnIncomplete::Always,
+            gaps,
+        }
+    }
+
+    /// The exit code of `report`: see [`Verdict::exit_code`].
+    pub fn exit_code(&self, report: &ScanReport, changes: Option<&Changes>) -> u8 {
+        self.verdict(report, changes).exit_code()
     }
 }
 
@@ -126,5 +226,117 @@ mod tests {
         assert!(!medium.counts(Rating::Unknown));
         assert!(FailOn::Any.counts(Rating::Unknown));
         assert!(!FailOn::Never.counts(Rating::Critical));
+    }
+
+    use crate::diagnostics::Gap;
+    use crate::findings::{DatabaseInfo, PackageRef, Severity, Summary};
+    use crate::inventory::Coverage;
+    use crate::Ecosystem;
+
+    /// A report with one open finding rated `rating` (if any) and `gaps`
+    /// unread files in its only artifact.
+    fn report(rating: Option<Rating>, gaps: usize) -> ScanReport {
+        let finding = |rating| Finding {
+            id: "GHSA-1".into(),
+            aliases: vec![],
+            summary: String::new(),
+            severity: Severity {
+                rating,
+                score: None,
+                vector: None,
+                source: "none".into(),
+            },
+            package: PackageRef {
+                ecosystem: Ecosystem::Npm,
+                name: "minimist".into(),
+                version: "1.2.0".into(),
+                purl: "pkg:npm/minimist@1.2.0".into(),
+            },
+            locations: vec![],
+            fixed_version: None,
+            references: vec![],
+            status: Status::Open,
+            suppressed_reason: None,
+            loaded: true,
+        };
+        let coverage = Coverage {
+            artifact: "f.zip".into(),
+            incomplete: (0..gaps)
+                .map(|i| Gap {
+                    path: format!("lib/{i}.jar"),
+                    reason: "over the limit".into(),
+                })
+                .collect(),
+            ..Coverage::default()
+        };
+        ScanReport {
+            inventory: Inventory {
+                coverage: vec![coverage],
+                ..Inventory::default()
+            },
+            database: DatabaseInfo::default(),
+            findings: rating.into_iter().map(finding).collect(),
+            unmatched: vec![],
+            summary: Summary::default(),
+        }
+    }
+
+    #[test]
+    fn incomplete_scans_exit_2_unless_accepted() {
+        let always = Gate::default();
+        let never = Gate {
+            incomplete: FailOnIncomplete::Never,
+            ..Gate::default()
+        };
+        let high = Gate {
+            fail_on: FailOn::AtLeast(Rating::High),
+            ..Gate::default()
+        };
+        let cases = [
+            // (gate, finding, gaps, exit)
+            (always, None, 0, EXIT_OK),
+            (always, Some(Rating::Low), 0, EXIT_FINDINGS),
+            (always, None, 1, EXIT_INCOMPLETE),
+            (always, Some(Rating::Critical), 2, EXIT_INCOMPLETE),
+            (never, None, 3, EXIT_OK),
+            (never, Some(Rating::Low), 1, EXIT_FINDINGS),
+            (high, Some(Rating::Low), 0, EXIT_OK),
+            (high, Some(Rating::Low), 1, EXIT_INCOMPLETE),
+        ];
+        for (gate, rating, gaps, code) in cases {
+            let report = report(rating, gaps);
+            let verdict = gate.verdict(&report, None);
+            assert_eq!(verdict.exit_code(), code, "{gate:?} {rating:?} {gaps}");
+            assert_eq!(gate.exit_code(&report, None), code);
+            assert_eq!(
+                verdict.gaps.len(),
+                gaps,
+                "gaps are listed whatever the gate"
+            );
+            let counted = rating.is_some_and(|r| gate.fail_on.counts(r));
+            assert_eq!(
+                verdict.failing.len(),
+                usize::from(counted),
+                "findings are told too"
+            );
+        }
+        let report = report(Some(Rating::Low), 1);
+        let verdict = always.coverage_verdict(&report.inventory);
+        assert!(verdict.incomplete && verdict.failing.is_empty());
+        assert_eq!(
+            never.coverage_verdict(&report.inventory).exit_code(),
+            EXIT_OK
+        );
+    }
+
+    #[test]
+    fn incomplete_policies_parse() {
+        assert_eq!("always".parse(), Ok(FailOnIncomplete::Always));
+        assert_eq!(" Never".parse(), Ok(FailOnIncomplete::Never));
+        assert_eq!(
+            "sometimes".parse::<FailOnIncomplete>(),
+            Err(UnknownIncompletePolicy("sometimes".into()))
+        );
+        assert_eq!(FailOnIncomplete::default().to_string(), "always");
     }
 }

@@ -10,11 +10,28 @@ use lambda_audit_analyzer::date::Date;
 use lambda_audit_analyzer::findings::{Rating, ScanReport, Status};
 use lambda_audit_analyzer::report::{self, Format, RenderOptions};
 use lambda_audit_analyzer::suppress::{apply_suppressions, Config};
-use lambda_audit_analyzer::threshold::{exit_code, failing, FailOn, EXIT_FINDINGS, EXIT_OK};
+use lambda_audit_analyzer::threshold::{
+    failing, FailOn, FailOnIncomplete, Gate, EXIT_FINDINGS, EXIT_OK,
+};
 use lambda_audit_analyzer::Ecosystem;
 use serde_json::Value;
 use std::io::{Read, Write};
 use testkit::corpus;
+
+/// The gate's exit code for `threshold` and `fail_on_new` (complete scans).
+fn exit_code(
+    report: &ScanReport,
+    fail_on: FailOn,
+    fail_on_new: bool,
+    changes: Option<&Changes>,
+) -> u8 {
+    let gate = Gate {
+        fail_on,
+        fail_on_new,
+        incomplete: FailOnIncomplete::Always,
+    };
+    gate.exit_code(report, changes)
+}
 
 /// Sets `packages[key].version` in an npm lockfile.
 fn bump(lock: &mut Value, key: &str, version: &str) {

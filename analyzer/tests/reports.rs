@@ -331,9 +331,17 @@ fn markdown_has_summary_findings_and_details() {
 #[test]
 fn sarif_cyclonedx_and_spdx_validate_against_the_official_schemas() {
     let Some(dir) = schemas_dir() else { return };
+    let mut incomplete = suppressed_sample();
+    incomplete.inventory.coverage[0]
+        .incomplete
+        .push(lambda_audit_analyzer::Gap {
+            path: "lib/big jar.jar".into(),
+            reason: "inflating would pass the artifact's total limit (2 GiB)".into(),
+        });
     let mut reports = vec![
         ("sample", suppressed_sample()),
         ("empty", report_of(Default::default())),
+        ("incomplete", incomplete),
     ];
     for fixture in [
         "node-basic.zip",

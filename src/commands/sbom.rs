@@ -1,6 +1,7 @@
 //! `lambda-audit sbom`: the inventory of a function and its layers.
 
 use super::input::DeploymentArgs;
+use analyzer::threshold::{FailOnIncomplete, Gate};
 use analyzer::Limits;
 use std::path::PathBuf;
 
@@ -14,6 +15,11 @@ pub struct Args {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Exit 2 when a limit or a read error kept evidence from being read
+    /// (always, the default), or accept an incomplete inventory (never): the
+    /// files not read are listed either way, on standard error and in the SBOM.
+    #[arg(long, value_name = "WHEN", default_value_t = FailOnIncomplete::Always)]
+    pub fail_on_incomplete: FailOnIncomplete,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -43,5 +49,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let created = analyzer::date::rfc3339_now();
     analyzer::report::render_sbom(format, &inventory, &created, &mut out)?;
     super::scan::write_output(&out, args.output.as_ref())?;
-    Ok(0)
+    let gate = Gate {
+        incomplete: args.fail_on_incomplete,
+        ..Gate::default()
+    };
+    let verdict = gate.coverage_verdict(&inventory);
+    super::scan::tell_gaps(&verdict);
+    Ok(verdict.exit_code())
 }

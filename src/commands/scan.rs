@@ -3,20 +3,23 @@
 
 use super::database::database;
 use super::discover::{discover, Target, TargetKind};
-use super::input::DeploymentArgs;
+use super::input::{
+    open_named_file, read_named_file, DeploymentArgs, MAX_BASELINE_JSON_BYTES, MAX_CONFIG_BYTES,
+    MAX_SBOM_BYTES,
+};
 use super::terminal::Terminal;
 use analyzer::advisories::Database;
 use analyzer::baseline::{diff, Baseline};
 use analyzer::date::{rfc3339_now, Date};
 use analyzer::inventory::Inventory;
 use analyzer::matching::MatchOptions;
-use analyzer::report::{render, AsffContext, Format, RenderOptions};
-use analyzer::suppress::{apply_suppressions, Config};
-use analyzer::threshold::{exit_code, FailOn};
+use analyzer::report::{describe_gap, render, AsffContext, Format, RenderOptions};
+use analyzer::suppress::{apply_suppressions, Config, CONFIG_FILE};
+use analyzer::threshold::{FailOn, FailOnIncomplete, Gate, Verdict};
 use analyzer::Limits;
 use anyhow::Context;
 use layers::{Artifact, ArtifactRole, Deployment};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -54,6 +57,11 @@ pub struct Args {
     /// Fail only on findings the baseline did not have.
     #[arg(long, requires = "baseline")]
     pub fail_on_new: bool,
+    /// Exit 2 when a limit or a read error kept evidence from being read
+    /// (always, the default), or accept an incomplete scan (never): the
+    /// files not read are listed either way.
+    #[arg(long, value_name = "WHEN", default_value_t = FailOnIncomplete::Always)]
+    pub fail_on_incomplete: FailOnIncomplete,
     /// Suppression rules (default: ./lambda-audit.toml when it exists).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -76,8 +84,7 @@ pub fn inventory(deployment: &DeploymentArgs, sbom: Option<&PathBuf>) -> anyhow:
     let limits = Limits::default();
     let extractors = analyzer::extract::all();
     if let Some(path) = sbom {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes = read_named_file(path, "SBOM", MAX_SBOM_BYTES)?;
         return Ok(analyzer::sbom::read_cyclonedx(
             &path.display().to_string(),
             &bytes,
@@ -125,10 +132,7 @@ pub fn inventory(deployment: &DeploymentArgs, sbom: Option<&PathBuf>) -> anyhow:
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let config = match &args.config {
-        Some(path) => Some(Config::load(path)?),
-        None => Config::discover(&std::env::current_dir()?)?,
-    };
+    let config = config(args.config.as_deref())?;
     let inventory = inventory(&args.deployment, args.sbom.as_ref())?;
     let db = database(args.db.as_deref())?;
     let options = MatchOptions {
@@ -172,12 +176,60 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut out = Vec::new();
     render(format, &report, &options, &mut out)?;
     write_output(&out, args.output.as_ref())?;
-    Ok(exit_code(
-        &report,
-        args.fail_on.unwrap_or_default(),
-        args.fail_on_new,
-        changes.as_ref(),
-    ))
+    let gate = Gate {
+        fail_on: args.fail_on.unwrap_or_default(),
+        fail_on_new: args.fail_on_new,
+        incomplete: args.fail_on_incomplete,
+    };
+    let verdict = gate.verdict(&report, changes.as_ref());
+    tell_gaps(&verdict);
+    Ok(verdict.exit_code())
+}
+
+/// Lists on standard error every piece of evidence left unread (artifact,
+/// path, reason) and, when that fails the scan, says so, with the findings
+/// that fail it too: an incomplete scan with findings reports both.
+pub fn tell_gaps(verdict: &Verdict<'_>) {
+    for (artifact, gap) in &verdict.gaps {
+        eprintln!("lambda-audit: not read: {}", describe_gap(artifact, gap));
+    }
+    if !verdict.incomplete {
+        return;
+    }
+    let files = match verdict.gaps.len() {
+        1 => "1 file was not read, so its packages were".to_string(),
+        n => format!("{n} files were not read, so their packages were"),
+    };
+    let findings = match verdict.failing.len() {
+        0 => String::new(),
+        1 => "; 1 open finding fails the threshold as well".into(),
+        n => format!("; {n} open findings fail the threshold as well"),
+    };
+    eprintln!(
+        "lambda-audit: error: the scan is incomplete: {files} not checked{findings} (exit 2; \
+         `--fail-on-incomplete never` accepts an incomplete scan)"
+    );
+}
+
+/// The suppression rules: `--config`, else ./lambda-audit.toml when it exists.
+fn config(flag: Option<&Path>) -> anyhow::Result<Option<Config>> {
+    let path = match flag {
+        Some(path) => path.to_path_buf(),
+        None => {
+            let path = std::env::current_dir()
+                .context("cannot read the current directory")?
+                .join(CONFIG_FILE);
+            if !path.exists() {
+                return Ok(None);
+            }
+            path
+        }
+    };
+    let bytes = read_named_file(&path, "config", MAX_CONFIG_BYTES)?;
+    let name = path.display().to_string();
+    let text =
+        String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("config {name} is not UTF-8 text"))?;
+    Ok(Some(Config::parse(&name, &text)?))
 }
 
 /// Reads `--baseline`: an earlier JSON report or inventory, or else an archive
@@ -188,11 +240,15 @@ fn baseline(
     db: &Database,
     options: MatchOptions,
 ) -> anyhow::Result<Baseline> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("cannot read baseline {}", path.display()))?;
-    let name = path.display().to_string();
-    if let Some(json) = json_text(&bytes) {
-        return Ok(Baseline::from_json(&name, json)?);
+    let (file, _) = open_named_file(path, "baseline")?;
+    let mut head = Vec::new();
+    file.take(4096)
+        .read_to_end(&mut head)
+        .with_context(|| format!("cannot read baseline {}", path.display()))?;
+    if json_text(&head).is_some() {
+        let bytes = read_named_file(path, "baseline", MAX_BASELINE_JSON_BYTES)?;
+        let json = json_text(&bytes).unwrap_or(&bytes);
+        return Ok(Baseline::from_json(&path.display().to_string(), json)?);
     }
     let old = DeploymentArgs {
         function: Some(path.to_path_buf()),

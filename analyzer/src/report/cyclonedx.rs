@@ -5,11 +5,11 @@
 //! No serial number and no timestamp, so the same input gives the same bytes.
 
 use super::json::write_sorted;
-use super::{location_uri, osv_url, Renderer};
+use super::{describe_gap, location_uri, osv_url, Renderer};
 use crate::findings::{Finding, ScanReport, Status};
 use crate::inventory::Inventory;
 use crate::package::Package;
-use crate::sbom::{ROLE_PROPERTY, ROOT_ROLE};
+use crate::sbom::{INCOMPLETE_PROPERTY, ROLE_PROPERTY, ROOT_ROLE};
 use crate::severity::CvssVersion;
 use crate::Ecosystem;
 use serde_json::{json, Map, Value};
@@ -179,6 +179,15 @@ fn bom(inventory: &Inventory, findings: &[Finding]) -> Value {
         "tools".into(),
         json!({ "components": [{ "type": "application", "name": tool.name, "version": tool.version }] }),
     );
+    let gaps: Vec<Value> = inventory
+        .gaps()
+        .map(|(artifact, gap)| {
+            json!({ "name": INCOMPLETE_PROPERTY, "value": describe_gap(artifact, gap) })
+        })
+        .collect();
+    if !gaps.is_empty() {
+        metadata.insert("properties".into(), Value::Array(gaps));
+    }
     let mut roots = inventory.roots.iter();
     if let Some(root) = roots.next() {
         let r = refs.take(&root.purl);

@@ -5,6 +5,7 @@
 use super::table::summary_line;
 use super::{describe_location, ordered, osv_url, primary_locations, Renderer};
 use crate::baseline::Changes;
+use crate::diagnostics::Gap;
 use crate::findings::{Finding, Rating, ScanReport, Status};
 use std::io::{self, Write};
 
@@ -47,6 +48,37 @@ fn id_link(id: &str) -> String {
 }
 
 impl Markdown<'_> {
+    /// The evidence left unread, as a table (nothing when complete).
+    fn gaps(&self, gaps: &[(&str, &Gap)], out: &mut dyn Write) -> io::Result<()> {
+        if gaps.is_empty() {
+            return Ok(());
+        }
+        writeln!(out, "### Not read\n")?;
+        writeln!(
+            out,
+            "The scan is incomplete: packages in these files were not checked.\n"
+        )?;
+        writeln!(out, "| Artifact | Path | Reason |")?;
+        writeln!(out, "| --- | --- | --- |")?;
+        for (artifact, gap) in gaps.iter().take(MAX_ROWS) {
+            writeln!(
+                out,
+                "| {} | {} | {} |",
+                cell(artifact),
+                cell(&gap.path),
+                cell(&gap.reason)
+            )?;
+        }
+        if gaps.len() > MAX_ROWS {
+            writeln!(
+                out,
+                "\n{} more files not read are not listed; see the JSON report.",
+                gaps.len() - MAX_ROWS
+            )?;
+        }
+        writeln!(out)
+    }
+
     fn changes(&self, c: &Changes, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "### What this deploy changes\n")?;
         if c.is_empty() {
@@ -172,10 +204,12 @@ impl Renderer for Markdown<'_> {
             .copied()
             .filter(|f| f.status == Status::Open)
             .collect();
-        let verdict = if open.is_empty() {
-            "no open findings"
-        } else {
-            "vulnerable dependencies found"
+        let gaps: Vec<(&str, &Gap)> = report.inventory.gaps().collect();
+        let verdict = match (open.is_empty(), gaps.is_empty()) {
+            (true, true) => "no open findings",
+            (false, true) => "vulnerable dependencies found",
+            (true, false) => "incomplete scan, no open findings in what was read",
+            (false, false) => "incomplete scan, vulnerable dependencies found",
         };
         writeln!(out, "## lambda-audit: {verdict}\n")?;
         writeln!(out, "{}\n", cell(&summary_line(report)))?;
@@ -188,6 +222,7 @@ impl Renderer for Markdown<'_> {
         if let Some(c) = self.changes {
             self.changes(c, out)?;
         }
+        self.gaps(&gaps, out)?;
         if !open.is_empty() {
             writeln!(out, "### Findings\n")?;
             writeln!(

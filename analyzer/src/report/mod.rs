@@ -17,6 +17,7 @@ pub use cyclonedx::render_inventory;
 pub use spdx::UNKNOWN_CREATED;
 
 use crate::baseline::Changes;
+use crate::diagnostics::Gap;
 use crate::findings::{Finding, Rating, ScanReport, Status};
 use crate::inventory::{ArtifactKind, Inventory};
 use crate::package::Location;
@@ -197,13 +198,17 @@ pub fn render_sbom(
 /// One stable string for a file inside an artifact: `artifact!/path` inside an
 /// archive (or a deployed function named by ARN), `folder/path` in a folder.
 pub(crate) fn location_uri(location: &Location) -> String {
-    let artifact = location.artifact.as_str();
-    if location.path.is_empty() {
+    file_uri(&location.artifact, &location.path)
+}
+
+/// [`location_uri`] of `path` inside `artifact`.
+pub(crate) fn file_uri(artifact: &str, path: &str) -> String {
+    if path.is_empty() {
         artifact.to_string()
     } else if crate::archive::is_archive_name(artifact) || artifact.starts_with("arn:") {
-        format!("{artifact}!/{}", location.path)
+        format!("{artifact}!/{path}")
     } else {
-        format!("{}/{}", artifact.trim_end_matches('/'), location.path)
+        format!("{}/{path}", artifact.trim_end_matches('/'))
     }
 }
 
@@ -270,6 +275,26 @@ pub(crate) fn ordered(findings: &[Finding]) -> Vec<&Finding> {
         ))
     });
     list
+}
+
+/// One piece of unread evidence, for people: `artifact: path: reason`
+/// (`artifact: reason` when the whole artifact is concerned).
+pub fn describe_gap(artifact: &str, gap: &Gap) -> String {
+    if gap.path.is_empty() {
+        format!("{artifact}: {}", gap.reason)
+    } else {
+        format!("{artifact}: {}: {}", gap.path, gap.reason)
+    }
+}
+
+/// "N files were not read" for an inventory with gaps, `None` when every
+/// piece of evidence was read.
+pub(crate) fn incomplete_note(inventory: &Inventory) -> Option<String> {
+    match inventory.gaps().count() {
+        0 => None,
+        1 => Some("incomplete: 1 file was not read".into()),
+        n => Some(format!("incomplete: {n} files were not read")),
+    }
 }
 
 /// The advisory page of an id on osv.dev.

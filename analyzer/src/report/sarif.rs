@@ -5,7 +5,7 @@
 //! baseline, each result carries its `baselineState`.
 
 use super::json::write_sorted;
-use super::{location_uri, ordered, osv_url, primary_locations, Renderer};
+use super::{describe_gap, file_uri, location_uri, ordered, osv_url, primary_locations, Renderer};
 use crate::baseline::Changes;
 use crate::findings::{Finding, Rating, ScanReport, Status};
 use serde_json::{json, Map, Value};
@@ -208,6 +208,31 @@ fn result(f: &Finding, rule_index: usize, changes: Option<&Changes>) -> Value {
     r
 }
 
+/// The run's invocation when the scan is incomplete: not successful, with one
+/// error notification per piece of evidence left unread, located at the file.
+/// `None` for a complete scan (the run then has no `invocations`).
+fn incomplete_invocation(report: &ScanReport) -> Option<Value> {
+    let notifications: Vec<Value> = report
+        .inventory
+        .gaps()
+        .map(|(artifact, gap)| {
+            let uri = uri_encode(&file_uri(artifact, &gap.path));
+            json!({
+                "level": "error",
+                "descriptor": { "id": "incomplete" },
+                "message": { "text": format!("not read: {}", describe_gap(artifact, gap)) },
+                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": uri } } }],
+            })
+        })
+        .collect();
+    (!notifications.is_empty()).then(|| {
+        json!({
+            "executionSuccessful": false,
+            "toolExecutionNotifications": notifications,
+        })
+    })
+}
+
 impl Renderer for Sarif<'_> {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         let findings = ordered(&report.findings);
@@ -223,7 +248,7 @@ impl Renderer for Sarif<'_> {
             .map(|f| result(f, index[f.id.as_str()], self.changes))
             .collect();
         let tool = &report.inventory.tool;
-        let doc = json!({
+        let mut doc = json!({
             "$schema": SCHEMA,
             "version": "2.1.0",
             "runs": [{
@@ -236,6 +261,9 @@ impl Renderer for Sarif<'_> {
                 "results": results,
             }],
         });
+        if let Some(invocation) = incomplete_invocation(report) {
+            doc["runs"][0]["invocations"] = Value::Array(vec![invocation]);
+        }
         write_sorted(doc, out)
     }
 }

@@ -4,7 +4,9 @@
 //! when asked for; advisory summaries cut to the terminal's width when one is
 //! given.
 
-use super::{clip, describe_location, ordered, primary_locations, Renderer};
+use super::{
+    clip, describe_gap, describe_location, incomplete_note, ordered, primary_locations, Renderer,
+};
 use crate::baseline::Changes;
 use crate::findings::{Finding, PackageRef, Rating, ScanReport, Status};
 use anstyle::{AnsiColor, Reset, Style};
@@ -192,10 +194,35 @@ impl Table<'_> {
         }
         writeln!(out)
     }
+
+    /// The evidence left unread, one line per gap (nothing when complete).
+    fn gaps(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+        let mut gaps = report.inventory.gaps().peekable();
+        if gaps.peek().is_none() {
+            return Ok(());
+        }
+        let heading =
+            "Not read (the scan is incomplete; packages in these files were not checked):";
+        writeln!(out, "{}", self.paint(BOLD, heading))?;
+        for (artifact, gap) in gaps {
+            writeln!(out, "  {}", describe_gap(artifact, gap))?;
+        }
+        writeln!(out)
+    }
 }
 
-/// The one-line summary: counts per severity, suppressed, could-not-compare.
+/// The one-line summary: counts per severity, suppressed, could-not-compare,
+/// and how many files were left unread when the scan is incomplete.
 pub(crate) fn summary_line(report: &ScanReport) -> String {
+    let mut line = counts_line(report);
+    if let Some(note) = incomplete_note(&report.inventory) {
+        line.push_str(&format!("; {note}"));
+    }
+    line
+}
+
+/// The counts of [`summary_line`].
+fn counts_line(report: &ScanReport) -> String {
     let s = &report.summary;
     let packages = report.inventory.packages.len().max(s.packages);
     if packages == 0 {
@@ -247,6 +274,7 @@ impl Renderer for Table<'_> {
         if let Some(c) = self.changes {
             self.changes(c, out)?;
         }
+        self.gaps(report, out)?;
         writeln!(out, "{}", summary_line(report))
     }
 }

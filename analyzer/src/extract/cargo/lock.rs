@@ -1,54 +1,337 @@
 //! `Cargo.lock`, every format version: v1 (with its optional `[root]` table and
 //! `[metadata]` checksums), v2, v3 and v4. Only `[[package]]` name, version and
 //! source matter; packages without a source are the workspace's own crates.
+//!
+//! Read line by line in one pass over the borrowed text, not through a TOML
+//! document: a generic TOML parser (`toml` 0.8 builds a `toml_edit` document)
+//! costs over 20 times the file's size in memory, this costs the packages it
+//! returns. Cargo writes its lockfile in a fixed subset of TOML (table headers,
+//! `key = value` lines, strings, integers and arrays of strings, split over
+//! lines), and that subset is what is accepted; anything else (inline tables,
+//! multi-line strings, dotted keys) is an error naming the line, never a guess.
 
 use crate::ecosystem::Ecosystem;
 use crate::extract::ExtractError;
 use crate::package::{EvidenceKind, Found};
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-struct Lockfile {
-    #[serde(default)]
-    package: Vec<LockedPackage>,
-    /// Early format-v1 lockfiles put the root crate in a `[root]` table.
-    #[serde(default)]
-    root: Option<LockedPackage>,
-}
-
-#[derive(Deserialize)]
-struct LockedPackage {
-    name: String,
-    version: String,
-    #[serde(default)]
-    source: Option<String>,
-}
+use std::borrow::Cow;
 
 /// Parses a `Cargo.lock` found at `path`.
 pub fn parse(path: &str, text: &str) -> Result<Vec<Found>, ExtractError> {
-    let lock: Lockfile = toml::from_str(text)?;
-    Ok(lock
-        .root
-        .into_iter()
-        .chain(lock.package)
-        .map(|p| {
-            let found = Found::new(
-                Ecosystem::CratesIo,
-                p.name,
-                p.version,
-                path,
-                EvidenceKind::Lockfile,
-            );
-            match p.source.as_deref() {
-                None => found.root(),
-                Some(s) if s.starts_with("git+") => {
-                    found.note("git dependency, not from crates.io")
-                }
-                Some(s) if s.starts_with("registry+") || s.starts_with("sparse+") => found,
-                Some(_) => found.note("from a source other than crates.io"),
-            }
+    let mut found = Vec::new();
+    let mut table = Table::Other;
+    let mut lines = Lines::new(text);
+    while let Some((number, line)) = lines.next_content() {
+        let at = |message: String| {
+            ExtractError::new(format!("invalid Cargo.lock: line {number}: {message}"))
+        };
+        if line.starts_with('[') {
+            let header = header(line).map_err(at)?;
+            table.finish(path, &mut found).map_err(at)?;
+            table = match header {
+                "[[package]]" | "[root]" => Table::Package(Locked::default()),
+                _ => Table::Other,
+            };
+            continue;
+        }
+        let (key, value) = key_value(line, &mut lines).map_err(at)?;
+        if let Table::Package(locked) = &mut table {
+            locked.set(&key, value).map_err(at)?;
+        }
+    }
+    table
+        .finish(path, &mut found)
+        .map_err(|m| ExtractError::new(format!("invalid Cargo.lock: at the end: {m}")))?;
+    Ok(found)
+}
+
+/// The table the lines being read belong to.
+enum Table<'a> {
+    /// `[[package]]`, or v1's `[root]`.
+    Package(Locked<'a>),
+    /// Any other table (`[metadata]`, `[[patch.unused]]`...) or the top level.
+    Other,
+}
+
+impl Table<'_> {
+    /// Turns a finished package table into a [`Found`].
+    fn finish(&mut self, path: &str, out: &mut Vec<Found>) -> Result<(), String> {
+        if let Table::Package(locked) = std::mem::replace(self, Table::Other) {
+            out.push(locked.found(path)?);
+        }
+        Ok(())
+    }
+}
+
+/// The keys of one package table that matter.
+#[derive(Default)]
+struct Locked<'a> {
+    name: Option<Cow<'a, str>>,
+    version: Option<Cow<'a, str>>,
+    source: Option<Cow<'a, str>>,
+}
+
+impl<'a> Locked<'a> {
+    fn set(&mut self, key: &str, value: Value<'a>) -> Result<(), String> {
+        let slot = match key {
+            "name" => &mut self.name,
+            "version" => &mut self.version,
+            "source" => &mut self.source,
+            _ => return Ok(()),
+        };
+        let Value::String(text) = value else {
+            return Err(format!("`{key}` is not a string"));
+        };
+        if slot.replace(text).is_some() {
+            return Err(format!("duplicate key `{key}`"));
+        }
+        Ok(())
+    }
+
+    fn found(self, path: &str) -> Result<Found, String> {
+        let missing = |key: &str| format!("a [[package]] table has no `{key}`");
+        let name = self.name.ok_or_else(|| missing("name"))?;
+        let version = self.version.ok_or_else(|| missing("version"))?;
+        let found = Found::new(
+            Ecosystem::CratesIo,
+            name,
+            version,
+            path,
+            EvidenceKind::Lockfile,
+        );
+        Ok(match self.source.as_deref() {
+            None => found.root(),
+            Some(s) if s.starts_with("git+") => found.note("git dependency, not from crates.io"),
+            Some(s) if s.starts_with("registry+") || s.starts_with("sparse+") => found,
+            Some(_) => found.note("from a source other than crates.io"),
         })
-        .collect())
+    }
+}
+
+/// A value on the right of `=`: strings are kept, everything else only checked.
+enum Value<'a> {
+    String(Cow<'a, str>),
+    Other,
+}
+
+/// The lines of the text, numbered from 1, skipping blank and comment lines.
+struct Lines<'a> {
+    inner: std::iter::Enumerate<std::str::Lines<'a>>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Lines {
+            inner: text.lines().enumerate(),
+        }
+    }
+
+    /// The next line with content, trimmed.
+    fn next_content(&mut self) -> Option<(usize, &'a str)> {
+        self.inner.by_ref().find_map(|(i, line)| {
+            let line = line.trim();
+            (!line.is_empty() && !line.starts_with('#')).then_some((i + 1, line))
+        })
+    }
+}
+
+/// The header of a table line: `[name]` or `[[name]]`, with nothing but a
+/// comment after it.
+fn header(line: &str) -> Result<&str, String> {
+    let end = if line.starts_with("[[") {
+        line.find("]]").map(|i| i + 2)
+    } else {
+        line.find(']').map(|i| i + 1)
+    };
+    let end = end.ok_or("table header without its closing bracket")?;
+    expect_end(&line[end..])?;
+    Ok(&line[..end])
+}
+
+/// Splits `key = value`, reading further lines when an array spans several.
+fn key_value<'a>(
+    line: &'a str,
+    lines: &mut Lines<'a>,
+) -> Result<(Cow<'a, str>, Value<'a>), String> {
+    let (key, rest) = if line.starts_with('"') {
+        basic_string(line)?
+    } else {
+        let end = line
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(line.len());
+        (Cow::Borrowed(&line[..end]), &line[end..])
+    };
+    let rest = rest.trim_start();
+    let Some(rest) = rest.strip_prefix('=').filter(|_| !key.is_empty()) else {
+        return Err("expected `key = value` (Cargo's lockfile format)".into());
+    };
+    let rest = rest.trim_start();
+    let (value, after) = match rest.as_bytes().first() {
+        Some(b'"') if rest.starts_with("\"\"\"") => {
+            return Err("multi-line strings are not in Cargo's lockfile format".into())
+        }
+        Some(b'"') => {
+            let (text, after) = basic_string(rest)?;
+            (Value::String(text), after)
+        }
+        Some(b'\'') => {
+            let (text, after) = literal_string(rest)?;
+            (Value::String(Cow::Borrowed(text)), after)
+        }
+        Some(b'[') => (Value::Other, skip_array(rest, lines)?),
+        Some(_) => {
+            let end = rest
+                .find(|c: char| c.is_whitespace() || c == '#')
+                .unwrap_or(rest.len());
+            let token = &rest[..end];
+            if !token
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-._:".contains(c))
+            {
+                return Err(format!("unexpected value `{token}`"));
+            }
+            (Value::Other, &rest[end..])
+        }
+        None => return Err("a key without a value".into()),
+    };
+    expect_end(after)?;
+    Ok((key, value))
+}
+
+/// Nothing but blanks or a comment may follow a value or a header.
+fn expect_end(rest: &str) -> Result<(), String> {
+    let rest = rest.trim_start();
+    if rest.is_empty() || rest.starts_with('#') {
+        Ok(())
+    } else {
+        Err(format!("unexpected `{}` after the value", clip(rest)))
+    }
+}
+
+/// At most 20 characters of `text`, for messages.
+fn clip(text: &str) -> &str {
+    text.char_indices()
+        .nth(20)
+        .map_or(text, |(i, _)| &text[..i])
+}
+
+/// A `"..."` string at the start of `text`: its value (borrowed unless it
+/// has escapes) and what follows it.
+fn basic_string(text: &str) -> Result<(Cow<'_, str>, &str), String> {
+    let body = &text[1..];
+    let mut escaped = false;
+    let mut has_escapes = false;
+    for (i, c) in body.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => {
+                escaped = true;
+                has_escapes = true;
+            }
+            '"' => {
+                let raw = &body[..i];
+                let value = if has_escapes {
+                    Cow::Owned(unescape(raw)?)
+                } else {
+                    Cow::Borrowed(raw)
+                };
+                return Ok((value, &body[i + 1..]));
+            }
+            _ => {}
+        }
+    }
+    Err("a string without its closing quote".into())
+}
+
+/// A `'...'` literal string at the start of `text` and what follows it.
+fn literal_string(text: &str) -> Result<(&str, &str), String> {
+    let body = &text[1..];
+    let end = body
+        .find('\'')
+        .ok_or("a string without its closing quote")?;
+    Ok((&body[..end], &body[end + 1..]))
+}
+
+/// The value of a basic string's body with its escapes (`\"`, `\\`, `\n`,
+/// `\t`, `\uXXXX`...) replaced.
+fn unescape(raw: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let escape = chars.next().ok_or("a string ends in a backslash")?;
+        match escape {
+            '"' | '\\' => out.push(escape),
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'b' => out.push('\u{8}'),
+            'f' => out.push('\u{c}'),
+            'e' => out.push('\u{1b}'),
+            'u' | 'U' => {
+                let digits: String = chars
+                    .by_ref()
+                    .take(if escape == 'u' { 4 } else { 8 })
+                    .collect();
+                let code = u32::from_str_radix(&digits, 16)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .ok_or_else(|| format!("invalid escape `\\{escape}{digits}`"))?;
+                out.push(code);
+            }
+            other => return Err(format!("invalid escape `\\{other}`")),
+        }
+    }
+    Ok(out)
+}
+
+/// Skips an array value starting at `text` (`[` ...), reading further lines
+/// until its closing bracket; returns what follows the bracket. Only strings,
+/// bare tokens, commas, nested arrays and comments may appear in it.
+fn skip_array<'a>(text: &'a str, lines: &mut Lines<'a>) -> Result<&'a str, String> {
+    let mut depth = 0usize;
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        match rest.as_bytes().first() {
+            None | Some(b'#') => {
+                let (_, line) = lines
+                    .next_content()
+                    .ok_or("an array without its closing bracket")?;
+                rest = line;
+            }
+            Some(b'[') => {
+                depth += 1;
+                rest = &rest[1..];
+            }
+            Some(b']') => {
+                depth -= 1;
+                rest = &rest[1..];
+                if depth == 0 {
+                    return Ok(rest);
+                }
+            }
+            Some(b',') => rest = &rest[1..],
+            Some(b'"') => rest = basic_string(rest)?.1,
+            Some(b'\'') => rest = literal_string(rest)?.1,
+            Some(_) => {
+                let end = rest
+                    .find(|c: char| c.is_whitespace() || ",]#".contains(c))
+                    .unwrap_or(rest.len());
+                let token = &rest[..end];
+                if token.is_empty()
+                    || !token
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-._:".contains(c))
+                {
+                    return Err(format!("unexpected `{}` in an array", clip(rest)));
+                }
+                rest = &rest[end..];
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -184,10 +467,53 @@ checksum = "ca8a50ef2360fbd1eeb0ecd46795a87a19024eb4b53c5dc916ca1fd95fe62438"
     }
 
     #[test]
-    fn bad_toml_is_an_error() {
-        let err = parse("Cargo.lock", "[[package]\nname = ").unwrap_err();
-        assert!(err.0.starts_with("invalid TOML"), "{err}");
-        let err = parse("Cargo.lock", "[[package]]\nname = \"x\"\n").unwrap_err();
-        assert!(err.0.contains("version"), "{err}");
+    fn what_cargo_does_not_write_is_an_error_naming_the_line() {
+        let cases = [
+            ("[[package]\nname = ", "line 1: "),
+            ("[[package]]\nname = \"x\"\n", "no `version`"),
+            (
+                "[[package]]\nname = \"x\"\nname = \"y\"",
+                "line 3: duplicate key `name`",
+            ),
+            ("[[package]]\nname = {a = 1}\n", "line 2: "),
+            ("[[package]]\nname = \"\"\"x\"\"\"\n", "multi-line"),
+            ("[[package]]\nname = \"x\n", "closing quote"),
+            ("[[package]]\ndependencies = [\n\"a\",\n", "closing bracket"),
+            ("[[package]]\nname = \"x\" y\n", "after the value"),
+            ("[[package]]\nname = 1\nversion = \"1\"", "not a string"),
+            ("[[package]]\nname.x = \"x\"", "key = value"),
+            ("[[package]]\nname = \"a\\q\"", "invalid escape"),
+        ];
+        for (text, wanted) in cases {
+            let err = parse("Cargo.lock", text).unwrap_err();
+            assert!(err.0.contains(wanted), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn escapes_comments_and_arrays_over_lines() {
+        let text = r#"
+# comment
+version = 4 # trailing
+
+[[package]] # a comment after a header
+name = "we\u0069rd\"name" # comment
+version = '1.0.0'
+dependencies = [
+ "a 1.0 (registry+x)", # ] inside a comment
+ "b ]",
+ [ "nested" ],
+]
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[patch.unused]]
+name = "ignored"
+version = "9.9.9"
+"#;
+        let found = parse("Cargo.lock", text).unwrap();
+        assert_eq!(
+            summary(&found),
+            vec![("weird\"name", "1.0.0", Role::Dependency)]
+        );
     }
 }

@@ -186,6 +186,8 @@ mod tests {
         let tree = open("fn.zip", artifact);
         let scan = scan_tree(&tree, &[Box::new(CargoExtractor)]);
         assert_eq!(scan.warnings.len(), 1);
-        assert!(scan.warnings[0].message.starts_with("cargo: invalid TOML"));
+        assert!(scan.warnings[0]
+            .message
+            .starts_with("cargo: invalid Cargo.lock: line 1: "));
     }
 }

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Builds the fuzzers' starting corpora in fuzz/seeds/<target>/ from fixtures/.
+
+A manifest target's input is one byte that picks the file name (its index in
+the target's list in src/harness.rs) followed by the file's contents, so each
+evidence file found in the fixture archives is saved with its index in front.
+Formats no fixture holds get a small hand-written example. Run it, fuzz from
+the seeds, then `cargo fuzz cmin` into fuzz/corpus/ (see the README).
+"""
+import os
+import pathlib
+import zipfile
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "fuzz" / "seeds"
+
+# Same order as NPM_FILES, PYTHON_FILES, CARGO_FILES, MAVEN_FILES in src/harness.rs.
+NPM = ["package-lock.json", "npm-shrinkwrap.json", "node_modules/.package-lock.json",
+       "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb", "package.json",
+       "node_modules/x/package.json"]
+PYTHON = ["requirements.txt", "poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock",
+          "pylock.toml", "x-1.0.dist-info/METADATA", "x.egg-info/PKG-INFO",
+          "requirements/base.txt"]
+CARGO = ["Cargo.lock", "bootstrap"]
+MAVEN = ["pom.xml", "META-INF/maven/g/a/pom.properties", "META-INF/MANIFEST.MF",
+         "gradle.lockfile"]
+
+MAX_SEED = 64 * 1024
+
+
+def kind(path):
+    """(target, index) of an evidence file inside a fixture, or None."""
+    name = path.rsplit("/", 1)[-1]
+    if name == ".package-lock.json":
+        return ("npm", 2)
+    if name in ("package-lock.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock"):
+        return ("npm", NPM.index(name))
+    if name == "package.json":
+        return ("npm", 8 if "node_modules/" in path else 7)
+    if name == "METADATA" and ".dist-info/" in path:
+        return ("python", 6)
+    if name.startswith("requirements") and name.endswith(".txt"):
+        return ("python", 0)
+    if name in ("poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock", "pylock.toml"):
+        return ("python", PYTHON.index(name))
+    if name == "Cargo.lock":
+        return ("cargo", 0)
+    if name == "bootstrap":
+        return ("cargo", 1)
+    if name == "pom.xml":
+        return ("maven", 0)
+    if name == "pom.properties":
+        return ("maven", 1)
+    if name == "MANIFEST.MF":
+        return ("maven", 2)
+    return None
+
+
+def save(target, data, label):
+    folder = SEEDS / target
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = label.replace("/", "_")[-80:]
+    (folder / safe).write_bytes(data)
+
+
+def main():
+    fixtures = ROOT / "fixtures"
+    for archive in sorted((fixtures / "corpus").glob("*")):
+        if archive.suffix not in (".zip", ".jar"):
+            continue
+        data = archive.read_bytes()
+        if len(data) <= 1 << 20:
+            save("archive", data, archive.name)
+        with zipfile.ZipFile(archive) as z:
+            for info in z.infolist():
+                found = kind(info.filename)
+                if found is None or info.file_size > MAX_SEED and found != ("cargo", 1):
+                    continue
+                target, index = found
+                body = z.read(info)
+                if found == ("cargo", 1) and len(body) > 4 << 20:
+                    continue
+                save(target, bytes([index]) + body, f"{archive.stem}-{info.filename}")
+    for record in sorted((fixtures / "osv").glob("*.json")):
+        save("osv", record.read_bytes(), record.name)
+    for name, text in HAND_WRITTEN.items():
+        target, index, body = text
+        save(target, bytes([index]) + body.encode(), name)
+    for name, text in VERSIONS.items():
+        save("version", text.encode(), name)
+    save("cyclonedx", CYCLONEDX.encode(), "bom.cdx.json")
+
+
+HAND_WRITTEN = {
+    "yarn-v1": ("npm", 3, '# yarn lockfile v1\n\n"ms@^2.0.0", ms@2.1.2:\n  version "2.1.2"\n  resolved "https://registry.yarnpkg.com/ms/-/ms-2.1.2.tgz"\n'),
+    "yarn-berry": ("npm", 3, '__metadata:\n  version: 6\n\n"ms@npm:^2.1.2":\n  version: 2.1.2\n  resolution: "ms@npm:2.1.2"\n'),
+    "pnpm": ("npm", 4, "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      ms:\n        specifier: ^2.1.2\n        version: 2.1.2\npackages:\n  ms@2.1.2:\n    resolution: {integrity: sha512-x}\nsnapshots:\n  ms@2.1.2: {}\n"),
+    "bun": ("npm", 5, '{\n  "lockfileVersion": 1,\n  "workspaces": { "": { "name": "app", "dependencies": { "ms": "^2.1.2" } } },\n  "packages": {\n    "ms": ["ms@2.1.2", "", {}, "sha512-x"],\n    "ms/debug": ["debug@4.3.4", "", { "dependencies": { "ms": "2.1.2" } }, "sha512-y"]\n  }\n}\n'),
+    "poetry": ("python", 1, '[[package]]\nname = "requests"\nversion = "2.19.0"\noptional = false\npython-versions = "*"\n\n[metadata]\nlock-version = "2.0"\n'),
+    "uv": ("python", 2, 'version = 1\n\n[[package]]\nname = "app"\nversion = "0.1.0"\nsource = { editable = "." }\ndependencies = [{ name = "idna" }]\n\n[[package]]\nname = "idna"\nversion = "2.7"\nsource = { registry = "https://pypi.org/simple" }\n'),
+    "pdm": ("python", 3, '[metadata]\nlock_version = "4.4"\n\n[[package]]\nname = "urllib3"\nversion = "1.24.1"\ngroups = ["default"]\n'),
+    "pipfile": ("python", 4, '{"_meta": {"hash": {"sha256": "x"}}, "default": {"django": {"version": "==2.2.0"}}, "develop": {"pytest": {"version": "==7.0.0"}}}'),
+    "pylock": ("python", 5, 'lock-version = "1.0"\ncreated-by = "x"\n\n[[packages]]\nname = "jinja2"\nversion = "2.10"\n'),
+    "requirements-include": ("python", 0, "-r requirements/base.txt\nflask==0.12.2 ; python_version >= '3.6'\nurllib3[socks]===1.24.1 \\\n  --hash=sha256:abc\n"),
+    "pkg-info": ("python", 7, "Metadata-Version: 1.1\nName: six\nVersion: 1.15.0\n"),
+    "gradle": ("maven", 3, "# Gradle lockfile\norg.yaml:snakeyaml:1.33=compileClasspath,runtimeClasspath\ncom.google.guava:guava:30.0-jre=testRuntimeClasspath\nempty=\n"),
+    "pom-props": ("maven", 0, '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion><groupId>g</groupId><artifactId>a</artifactId><version>1</version><properties><v>2.14.1</v></properties><dependencies><dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>${v}</version></dependency></dependencies></project>'),
+}
+
+VERSIONS = {
+    "semver": "1.2.3-beta.1+build\n1.2.3",
+    "pep440": "1!2.0rc1.post2.dev3+local.7\n2.0",
+    "maven": "1.0-SNAPSHOT\n1.0.0.RELEASE",
+    "cargo": "0.3.0-alpha.1\n0.3.0",
+}
+
+CYCLONEDX = '{"bomFormat":"CycloneDX","specVersion":"1.5","metadata":{"component":{"name":"fn","purl":"pkg:npm/fn@1.0.0"},"properties":[{"name":"lambda-audit:incomplete","value":"f.zip: x: y"}]},"components":[{"name":"lodash","purl":"pkg:npm/lodash@4.17.15","properties":[{"name":"lambda-audit:role","value":"root"}],"components":[{"name":"x","purl":"pkg:maven/org.x/y@1.0"}]},{"name":"n","purl":"pkg:pypi/Django@2.2"},{"name":"c","purl":"pkg:cargo/time@0.1.43"}]}'
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+//! What each fuzz target runs, one public function per target. The fuzz
+//! targets (`fuzz/fuzz_targets/*.rs`) and the replay of their committed
+//! corpora (`analyzer/tests/fuzz_replay.rs`, which includes this file with
+//! `#[path]`) call the same function, so CI checks every saved input exactly
+//! as the fuzzer ran it. A function returns normally for any input; a panic,
+//! a hang or an allocation past the limits is the bug.
+
+use lambda_audit_analyzer::advisories::Osv;
+use lambda_audit_analyzer::extract::scan_tree;
+use lambda_audit_analyzer::matching::match_package;
+use lambda_audit_analyzer::{purl, version, ArchiveTree, Ecosystem, Limits, Package};
+use std::io::Write;
+
+/// What a fuzz target runs on one input.
+pub type Target = fn(&[u8]);
+
+/// Every fuzz target: its name (the folder of its corpus) and its function.
+pub const TARGETS: [(&str, Target); 8] = [
+    ("archive", archive),
+    ("npm", npm),
+    ("python", python),
+    ("cargo", cargo),
+    ("maven", maven),
+    ("osv", osv),
+    ("version", version_order),
+    ("cyclonedx", cyclonedx),
+];
+
+/// Limits small enough that one input stays fast, so that the fuzzer looks
+/// for logic bugs rather than re-finding "a large input is slow".
+fn limits() -> Limits {
+    Limits {
+        max_artifact_bytes: 1 << 20,
+        max_entry_bytes: 4 << 20,
+        max_total_inflated_bytes: 16 << 20,
+        max_entries: 10_000,
+        ..Limits::default()
+    }
+}
+
+/// Opens `data` as an artifact (a zip, with any archives nested in it), reads
+/// every file, and runs every extractor over it.
+pub fn archive(data: &[u8]) {
+    let Ok(tree) = ArchiveTree::open_bytes("fuzz.zip", data.to_vec(), &limits()) else {
+        return;
+    };
+    for file in &tree.files {
+        let _ = tree.read(file);
+    }
+    let _ = scan_tree(&tree, &lambda_audit_analyzer::extract::all());
+}
+
+/// A one-file artifact: the file named `names[data[0] % len]`, holding the
+/// rest of `data`, stored in a zip and scanned by every extractor.
+fn one_file(names: &[&str], data: &[u8]) {
+    let Some((&pick, contents)) = data.split_first() else {
+        return;
+    };
+    let name = names[usize::from(pick) % names.len()];
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .unix_permissions(0o755);
+    let written = zip
+        .start_file(name, options)
+        .and_then(|()| zip.write_all(contents).map_err(Into::into))
+        .and_then(|()| zip.finish());
+    let Ok(bytes) = written else {
+        return;
+    };
+    archive(&bytes.into_inner());
+}
+
+/// The file names each manifest target feeds its input as (the first byte of
+/// an input picks one).
+pub const NPM_FILES: [&str; 9] = [
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "node_modules/.package-lock.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lock",
+    "bun.lockb",
+    "package.json",
+    "node_modules/x/package.json",
+];
+/// See [`NPM_FILES`].
+pub const PYTHON_FILES: [&str; 9] = [
+    "requirements.txt",
+    "poetry.lock",
+    "uv.lock",
+    "pdm.lock",
+    "Pipfile.lock",
+    "pylock.toml",
+    "x-1.0.dist-info/METADATA",
+    "x.egg-info/PKG-INFO",
+    "requirements/base.txt",
+];
+/// See [`NPM_FILES`].
+pub const CARGO_FILES: [&str; 2] = ["Cargo.lock", "bootstrap"];
+/// See [`NPM_FILES`].
+pub const MAVEN_FILES: [&str; 4] = [
+    "pom.xml",
+    "META-INF/maven/g/a/pom.properties",
+    "META-INF/MANIFEST.MF",
+    "gradle.lockfile",
+];
+
+/// npm: package-lock (v1-v3), hidden lockfile, yarn (v1 and berry), pnpm,
+/// bun (text and binary), package.json (root and installed).
+pub fn npm(data: &[u8]) {
+    one_file(&NPM_FILES, data);
+}
+
+/// Python: requirements (with includes), poetry, uv, pdm, Pipfile.lock,
+/// pylock, METADATA / PKG-INFO.
+pub fn python(data: &[u8]) {
+    one_file(&PYTHON_FILES, data);
+}
+
+/// Rust: Cargo.lock and cargo-auditable data in an ELF `bootstrap`.
+pub fn cargo(data: &[u8]) {
+    one_file(&CARGO_FILES, data);
+}
+
+/// Maven: pom.xml, pom.properties, MANIFEST.MF, gradle.lockfile.
+pub fn maven(data: &[u8]) {
+    one_file(&MAVEN_FILES, data);
+}
+
+/// Versions the OSV target matches every record against, per ecosystem.
+const PROBES: [&str; 8] = [
+    "0",
+    "1.0.0",
+    "1.2.3-beta.1",
+    "2.0",
+    "0.0.0-0",
+    "1.0a1",
+    "3.1.4.post2",
+    "1.0-SNAPSHOT",
+];
+
+/// Parses an OSV record and matches it against a few versions of every package
+/// it names, plus the versions it lists and its range events.
+pub fn osv(data: &[u8]) {
+    let Ok(record) = Osv::from_slice(data) else {
+        return;
+    };
+    for affected in &record.affected {
+        let Some(pkg) = &affected.package else {
+            continue;
+        };
+        let Some(ecosystem) = Ecosystem::from_osv(&pkg.ecosystem) else {
+            continue;
+        };
+        let events = affected
+            .ranges
+            .iter()
+            .flat_map(|r| &r.events)
+            .flat_map(|e| [&e.introduced, &e.fixed, &e.last_affected, &e.limit])
+            .filter_map(|v| v.as_deref());
+        let versions = PROBES
+            .iter()
+            .copied()
+            .chain(affected.versions.iter().map(String::as_str))
+            .chain(events)
+            .take(64);
+        for v in versions {
+            let package = Package {
+                ecosystem,
+                name: pkg.name.clone(),
+                version: v.to_string(),
+                purl: purl::build(ecosystem, &pkg.name, v),
+                locations: Vec::new(),
+            };
+            let _ = match_package(&package, &[&record]);
+        }
+    }
+}
+
+/// Parses two versions under every ecosystem's rules and checks that
+/// comparing them is consistent: `a` against itself is equal, and `a`
+/// against `b` is the reverse of `b` against `a`. The input is the two
+/// versions separated by a newline.
+pub fn version_order(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (a, b) = text.split_once('\n').unwrap_or((text, "1.0.0"));
+    for ecosystem in Ecosystem::ALL {
+        let _ = version::equivalence_key(ecosystem, a);
+        if let Ok(ord) = version::compare(ecosystem, a, a) {
+            assert!(ord.is_eq(), "{ecosystem}: {a:?} is not equal to itself");
+        }
+        if let (Ok(ab), Ok(ba)) = (
+            version::compare(ecosystem, a, b),
+            version::compare(ecosystem, b, a),
+        ) {
+            assert_eq!(ab, ba.reverse(), "{ecosystem}: {a:?} vs {b:?}");
+        }
+    }
+}
+
+/// Reads a CycloneDX JSON SBOM as an inventory.
+pub fn cyclonedx(data: &[u8]) {
+    let _ = lambda_audit_analyzer::sbom::read_cyclonedx("fuzz.cdx.json", data);
+}
