@@ -56,14 +56,14 @@ impl Scanner {
         qualifier: Option<&str>,
     ) -> Result<ScanOutcome, FetchError> {
         let mut expired_once = false;
-        let (info, bytes) = loop {
+        let (info, code, bytes) = loop {
             let (info, code) =
                 match lambda_api::get_function(&self.lambda, function, qualifier).await? {
                     FunctionLookup::Found { info, code } => (info, code),
                     FunctionLookup::Ends(outcome) => return Ok(outcome),
                 };
             match self.download(&code).await {
-                Ok(bytes) => break (info, bytes),
+                Ok(bytes) => break (info, code, bytes),
                 Err(DownloadError::Expired) if !expired_once => expired_once = true,
                 Err(source) => {
                     return Err(FetchError::Download {
@@ -91,6 +91,7 @@ impl Scanner {
         let layer_arns = info.layers.clone();
         let subject = info.subject.clone();
         let runtime = info.runtime.clone();
+        let code_sha256 = Some(code.sha256.clone());
         let inventory = tokio::task::spawn_blocking(move || {
             inventory_function(
                 &subject,
@@ -109,6 +110,7 @@ impl Scanner {
             subject: info.subject,
             runtime: info.runtime,
             layers: info.layers,
+            code_sha256,
             inventory,
         })))
     }
@@ -147,6 +149,7 @@ impl Scanner {
             subject: arn.to_string(),
             runtime: None,
             layers: vec![arn.to_string()],
+            code_sha256: None,
             inventory,
         })))
     }
