@@ -10,12 +10,14 @@
 //! (VmHWM, reset before each phase) for each. Targets: the rescan under 5 s,
 //! under 500 MB.
 //!
-//! `LAMBDA_AUDIT_BENCH_SUBJECTS` changes the number of inventories.
+//! `LAMBDA_AUDIT_BENCH_SUBJECTS` changes the number of inventories. It lives
+//! in the store crate, whose build needs no AWS SDK: `cargo bench -p
+//! lambda-audit-store --bench rescan`.
 
 use analyzer::advisories::{Database, DatabaseOrigin, IndexCache};
-use analyzer::inventory::{ArtifactInfo, ArtifactKind, Inventory};
+use analyzer::archive::ArchiveTree;
+use analyzer::inventory::{merge, ArtifactInfo, ArtifactKind, Inventory, Sighting};
 use analyzer::Package;
-use layers::{Artifact, ArtifactRole, Deployment};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use store::backends::sqlite::SqliteStore;
@@ -31,7 +33,9 @@ fn advisories() -> Option<PathBuf> {
     let path = std::env::var_os("LAMBDA_AUDIT_DB")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/advisories"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/advisories")
+        });
     if path.exists() {
         Some(path)
     } else {
@@ -45,7 +49,7 @@ fn advisories() -> Option<PathBuf> {
 
 /// Every package of every corpus fixture, as scanned.
 fn corpus_packages() -> Vec<Package> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/corpus");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus");
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("fixtures/corpus")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -57,14 +61,15 @@ fn corpus_packages() -> Vec<Package> {
     paths
         .iter()
         .flat_map(|p| {
-            let deployment = Deployment {
-                function: Some(
-                    Artifact::open(p, ArtifactRole::Function, &limits).expect("a fixture opens"),
-                ),
-                layers: Vec::new(),
-                runtime: None,
-            };
-            deployment.inventory(&extractors).packages
+            let tree = ArchiveTree::open_path(p, &limits).expect("a fixture opens");
+            let name = tree.name.clone();
+            let scan = analyzer::extract::scan_tree(&tree, &extractors);
+            let sightings = scan
+                .packages
+                .into_iter()
+                .map(|found| Sighting::plain(name.clone(), found))
+                .collect();
+            merge(sightings).0
         })
         .collect()
 }
