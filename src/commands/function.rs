@@ -239,6 +239,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             store.as_ref(),
             super::store::deployed_subject(s),
             r,
+            config.as_ref(),
             store::ScanReason::Function,
         )?;
     }

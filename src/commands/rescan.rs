@@ -132,6 +132,7 @@ pub fn json(outcome: &RescanOutcome) -> serde_json::Value {
         "database": outcome.database,
         "summary": {
             "subjects": outcome.subjects,
+            "rematched": outcome.rematched,
             "new": outcome.new.len(),
             "reopened": outcome.reopened.len(),
             "closed": outcome.closed.len(),

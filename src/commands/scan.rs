@@ -136,7 +136,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if let Some(path) = &args.store {
         let store = super::store::open(path)?;
         let subject = super::store::local_subject(&args.deployment, args.sbom.as_deref())?;
-        super::store::record(store.as_ref(), subject, &report, store::ScanReason::Scan)?;
+        super::store::record(
+            store.as_ref(),
+            subject,
+            &report,
+            config.as_ref(),
+            store::ScanReason::Scan,
+        )?;
     }
     let terminal = Terminal::for_output(args.output.as_deref());
     let format = args.format.unwrap_or(Format::default_for(terminal.is_tty));

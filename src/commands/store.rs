@@ -3,6 +3,7 @@
 //! a scan into it.
 
 use analyzer::findings::ScanReport;
+use analyzer::suppress::Config;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 use store::{FindingStore, ScanReason, Subject};
@@ -58,15 +59,17 @@ pub fn open(path: &Path) -> anyhow::Result<Box<dyn FindingStore>> {
     Ok(store::open(&path.display().to_string())?)
 }
 
-/// Records `report` as a scan of `subject` now, and says what changed on stderr.
+/// Records `report` (matched, `config`'s suppressions applied) as a scan of
+/// `subject` now, and says what changed on stderr.
 pub fn record(
     store: &dyn FindingStore,
     subject: Subject,
     report: &ScanReport,
+    config: Option<&Config>,
     reason: ScanReason,
 ) -> anyhow::Result<()> {
     let key = subject.key.clone();
-    let recorded = store::record(store, subject, report, reason, store::time::now())?;
+    let recorded = store::record(store, subject, report, config, reason, store::time::now())?;
     let count = |t: store::Transition| {
         recorded
             .changes

@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use store::backends::sqlite::SqliteStore;
 use store::{
-    codec, Commit, FindingStore, RescanOptions, Retention, ScanReason, ScanRecord, Subject,
-    SubjectKind,
+    codec, package_list, Commit, FindingStore, RescanOptions, Retention, ScanReason, ScanRecord,
+    Subject, SubjectKind,
 };
 
 const PACKAGES_PER_INVENTORY: usize = 200;
@@ -123,7 +123,14 @@ fn populate(store: &SqliteStore, pool: &[Package], n: usize) {
                     layers: Vec::new(),
                 },
                 expected_revision: None,
-                inventory: Some(codec::encode(&inventory(i, pool))),
+                inventory: Some({
+                    let inventory = inventory(i, pool);
+                    (
+                        codec::encode(&inventory),
+                        package_list::encode(&inventory.packages),
+                    )
+                }),
+                digest: None,
                 scan: ScanRecord {
                     subject: key(i),
                     at: now,
@@ -227,6 +234,10 @@ fn main() {
         first.active,
         second.new.len(),
         second.closed.len()
+    );
+    println!(
+        "subjects rematched in full: rescan 1 {} of {}, rescan 2 {} of {}",
+        first.rematched, first.subjects, second.rematched, second.subjects
     );
     println!("rescan 2 / baseline: {:.2}", secs / base);
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)

@@ -54,6 +54,10 @@ pub struct SubjectRecord {
     pub last_scanned_at: Timestamp,
     /// When the subject was found deleted (rescans skip it).
     pub deleted_at: Option<Timestamp>,
+    /// What decided its findings when last written (see [`crate::digest`]).
+    pub digest: Option<String>,
+    /// Findings ACTIVE after its last scan.
+    pub active: usize,
 }
 
 /// One atomic write about one subject.
@@ -62,8 +66,11 @@ pub struct Commit {
     pub subject: Subject,
     /// The revision read before reconciling; `None` for a subject not stored yet.
     pub expected_revision: Option<u64>,
-    /// The inventory in stored form ([`crate::codec`]); `None` keeps the stored one.
-    pub inventory: Option<Vec<u8>>,
+    /// The inventory in stored form ([`crate::codec`]) and its package list
+    /// ([`crate::package_list`]); `None` keeps the stored ones.
+    pub inventory: Option<(Vec<u8>, String)>,
+    /// The digest of what decided the findings ([`crate::digest`]); `None` keeps it.
+    pub digest: Option<String>,
     /// The scan to add to the history.
     pub scan: ScanRecord,
     /// Marks the subject deleted (its findings closed by the changes).
@@ -153,6 +160,9 @@ pub trait FindingStore: Send + Sync {
     /// finding's `last_observed_at` is its subject's last scan.
     fn subject_findings(&self, keys: &[String]) -> Result<Vec<StoredFinding>, StoreError>;
 
+    /// The package lists ([`crate::package_list`]) of the given subjects, by key.
+    fn package_lists(&self, keys: &[String]) -> Result<Vec<(String, String)>, StoreError>;
+
     /// The stored inventories ([`crate::codec`] form) of the given subjects, by key.
     fn inventories(&self, keys: &[String]) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
 
@@ -172,14 +182,15 @@ pub trait FindingStore: Send + Sync {
     /// versions scanned alone left out).
     fn layer_uses(&self) -> Result<Vec<LayerUse>, StoreError>;
 
-    /// Events not marked sent, oldest first, at most `limit`.
+    /// Events not marked sent, oldest first, at most `limit`; each carries
+    /// its finding as it is now, with the status the transition gave it.
     fn pending_events(&self, limit: usize) -> Result<Vec<OutboxEvent>, StoreError>;
 
     /// Marks events sent.
     fn mark_sent(&self, event_ids: &[String], at: Timestamp) -> Result<(), StoreError>;
 
-    /// Removes findings closed before `closed_before` with their history and
-    /// sent events (unsent events stay); returns how many findings went.
+    /// Removes findings closed before `closed_before` with their history
+    /// (events not published by then included). Returns how many went.
     fn prune(&self, closed_before: Timestamp) -> Result<usize, StoreError>;
 }
 

@@ -20,11 +20,13 @@
 pub mod backends;
 pub mod blast;
 pub mod codec;
+pub mod digest;
 pub mod finding_store;
 pub mod identity;
 pub mod lifecycle;
 pub mod model;
 pub mod observation;
+pub mod package_list;
 pub mod record;
 pub mod rescan;
 pub mod retention;

@@ -2,12 +2,13 @@
 //! the lifecycle, commit conditionally, and read again when another writer
 //! got there first.
 
-use crate::codec;
 use crate::finding_store::{Commit, CommitOutcome, FindingStore, StoreError};
 use crate::lifecycle::{close_all, reconcile, Change};
 use crate::model::{CloseReason, FindingStatus, ScanReason, ScanRecord, StoredFinding, Subject};
 use crate::observation::Observation;
+use crate::{codec, digest, package_list};
 use analyzer::findings::{DatabaseInfo, ScanReport};
+use analyzer::suppress::Config;
 use jiff::Timestamp;
 
 /// Attempts before a subject that other writers keep changing is given up.
@@ -22,26 +23,42 @@ pub struct Recorded {
     pub active: usize,
 }
 
-/// Records `report` (matched, suppressions applied) as a scan of `subject`
-/// made for `reason` at `now`: stores the inventory, adds the scan to the
-/// history, and moves the subject's findings through the lifecycle.
+/// What a write stores besides the changes.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Written {
+    pub inventory: Option<(Vec<u8>, String)>,
+    pub digest: Option<String>,
+    pub deleted: bool,
+}
+
+/// Records `report` (matched, `config`'s suppressions applied) as a scan of
+/// `subject` made for `reason` at `now`: stores the inventory, adds the scan
+/// to the history, and moves the subject's findings through the lifecycle.
 pub fn record(
     store: &dyn FindingStore,
     subject: Subject,
     report: &ScanReport,
+    config: Option<&Config>,
     reason: ScanReason,
     now: Timestamp,
 ) -> Result<Recorded, StoreError> {
     let seen = Observation::from_report(subject, report);
-    let inventory = codec::encode(&report.inventory);
+    let written = Written {
+        inventory: Some((
+            codec::encode(&report.inventory),
+            package_list::encode(&report.inventory.packages),
+        )),
+        digest: Some(digest::of_report(
+            report,
+            &digest::policy(config, crate::time::date(now)),
+        )),
+        deleted: false,
+    };
     let database = describe(&report.database);
     write(
         store,
         &seen.subject,
-        |stored| {
-            let changes = reconcile(stored, &seen, now);
-            (changes, Some(inventory.clone()), false)
-        },
+        |stored| (reconcile(stored, &seen, now), written.clone()),
         reason,
         &database,
         now,
@@ -60,10 +77,14 @@ pub fn close_subject(
     let Some(record) = store.subject(key)? else {
         return Ok(Recorded::default());
     };
+    let deleted = Written {
+        deleted: true,
+        ..Written::default()
+    };
     write(
         store,
         &record.subject,
-        |stored| (close_all(stored, reason, now), None, true),
+        |stored| (close_all(stored, reason, now), deleted.clone()),
         why,
         "",
         now,
@@ -74,7 +95,7 @@ pub fn close_subject(
 pub(crate) fn write(
     store: &dyn FindingStore,
     subject: &Subject,
-    decide: impl Fn(&[StoredFinding]) -> (Vec<Change>, Option<Vec<u8>>, bool),
+    decide: impl Fn(&[StoredFinding]) -> (Vec<Change>, Written),
     reason: ScanReason,
     database: &str,
     now: Timestamp,
@@ -82,12 +103,13 @@ pub(crate) fn write(
     for _ in 0..MAX_ATTEMPTS {
         let expected_revision = store.subject(&subject.key)?.map(|r| r.revision);
         let stored = store.subject_findings(std::slice::from_ref(&subject.key))?;
-        let (changes, inventory, deleted) = decide(&stored);
+        let (changes, written) = decide(&stored);
         let active = active_after(&stored, &changes);
         let commit = Commit {
             subject: subject.clone(),
             expected_revision,
-            inventory,
+            inventory: written.inventory,
+            digest: written.digest,
             scan: ScanRecord {
                 subject: subject.key.clone(),
                 at: now,
@@ -95,7 +117,7 @@ pub(crate) fn write(
                 database: database.to_string(),
                 active,
             },
-            deleted,
+            deleted: written.deleted,
             changes,
         };
         if store.commit(std::slice::from_ref(&commit))?.first() == Some(&CommitOutcome::Committed) {

@@ -42,6 +42,7 @@ fn write_rounds(path: &Path, rounds: usize, offset: i64) {
             &store,
             subject(FUNCTION, &[LAYER]),
             &r,
+            None,
             ScanReason::Function,
             day(offset + i as i64),
         )
@@ -135,6 +136,7 @@ fn two_threads_share_one_store_handle() {
                         store,
                         subject(FUNCTION, &[]),
                         &r,
+                        None,
                         ScanReason::Scan,
                         day(offset + i),
                     )

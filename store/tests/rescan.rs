@@ -30,6 +30,7 @@ fn stored() -> (tempfile::TempDir, SqliteStore) {
         &store,
         subject(FUNCTION, &[LAYER]),
         &r,
+        None,
         ScanReason::Function,
         day(0),
     )
@@ -156,6 +157,7 @@ fn a_rescan_prunes_closed_findings_past_the_retention() {
         &store,
         subject(FUNCTION, &[LAYER]),
         &r,
+        None,
         ScanReason::Function,
         day(2),
     )
@@ -176,7 +178,7 @@ fn a_stored_inventory_that_does_not_read_is_a_failure_not_a_silence() {
     let (dir, store) = stored();
     rusqlite::Connection::open(dir.path().join("s.db"))
         .unwrap()
-        .execute("UPDATE subjects SET inventory = x'00'", [])
+        .execute("UPDATE subject_inventories SET inventory = x'00'", [])
         .unwrap();
     let outcome = rescan(&store, &Database::embedded(), &options(None, 1)).unwrap();
     assert_eq!(outcome.failed.len(), 1);
@@ -187,4 +189,65 @@ fn a_stored_inventory_that_does_not_read_is_a_failure_not_a_silence() {
         "{:?}",
         outcome.failed
     );
+}
+
+#[test]
+fn a_subject_scanned_with_the_same_database_and_rules_is_not_rematched() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+    let db = Database::embedded();
+    let config = Config::parse(
+        "lambda-audit.toml",
+        "[[ignore]]\npackage = \"lodash\"\nreason = \"r\"\n",
+    )
+    .unwrap();
+    // As `scan --store` does: match, suppress, record.
+    let inventory = report(
+        &[
+            (FUNCTION, "minimist", "1.2.0"),
+            (FUNCTION, "minimist", "1.2.0"),
+        ],
+        &[],
+    )
+    .inventory;
+    let mut matched = analyzer::matching::match_inventory(inventory, &db);
+    analyzer::suppress::apply_suppressions(&mut matched, &config, store::time::date(day(0)));
+    record(
+        &store,
+        subject(FUNCTION, &[]),
+        &matched,
+        Some(&config),
+        ScanReason::Scan,
+        day(0),
+    )
+    .unwrap();
+    let same = rescan(&store, &db, &options(Some(&config), 1)).unwrap();
+    assert_eq!(
+        (same.subjects, same.rematched),
+        (1, 0),
+        "the digest says nothing changed"
+    );
+    assert!(same.new.is_empty() && same.closed.is_empty());
+    // Two copies of the package: one finding per advisory.
+    let distinct: std::collections::BTreeSet<&str> =
+        matched.findings.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(same.active, distinct.len());
+    // Other rules: rematched, and nothing changes since they match nothing.
+    let other = Config::parse(
+        "lambda-audit.toml",
+        "[[ignore]]\npackage = \"x\"\nreason = \"r\"\n",
+    )
+    .unwrap();
+    let changed = rescan(&store, &db, &options(Some(&other), 2)).unwrap();
+    assert_eq!(changed.rematched, 1);
+    assert!(changed.new.is_empty() && changed.closed.is_empty());
+    // Another database: rematched; its findings all close.
+    let empty = Database::from_compiled(Default::default());
+    let gone = rescan(&store, &empty, &options(Some(&other), 3)).unwrap();
+    assert_eq!(gone.rematched, 1);
+    assert_eq!(gone.closed.len(), distinct.len());
+    assert!(gone
+        .closed
+        .iter()
+        .all(|f| f.close_reason == Some(store::CloseReason::AdvisoryWithdrawn)));
 }

@@ -26,6 +26,7 @@ fn scan_a(store: &dyn FindingStore, at: i64, version: &str) -> store::Recorded {
         store,
         subject(FUNCTION, &[LAYER]),
         &r,
+        None,
         ScanReason::Function,
         day(at),
     )
@@ -234,18 +235,13 @@ fn deleting_the_function_closes_its_findings_and_its_layer_use() {
 }
 
 #[test]
-fn closed_findings_are_pruned_after_the_retention_with_their_sent_events() {
+fn closed_findings_are_pruned_after_the_retention_with_their_history() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
     scan_a(&store, 0, "1.2.0");
     scan_a(&store, 10, "1.2.6");
-    let sent: Vec<String> = store
-        .pending_events(100)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.event_id)
-        .collect();
-    store.mark_sent(&sent[..2], day(10)).unwrap();
+    let events = store.pending_events(100).unwrap();
+    let closed_id = events[2].finding_id.clone();
     let retention = Retention::default();
     assert_eq!(
         store.prune(retention.cutoff(day(10 + 90))).unwrap(),
@@ -256,13 +252,14 @@ fn closed_findings_are_pruned_after_the_retention_with_their_sent_events() {
     let left = store.findings(&FindingFilter::default()).unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].status, FindingStatus::Active);
-    let closed_id = store.pending_events(100).unwrap()[0].finding_id.clone();
     assert!(
         store.history(&closed_id).unwrap().is_empty(),
         "history pruned"
     );
-    // The unsent "closed" event is still there to publish.
-    assert_eq!(store.pending_events(100).unwrap().len(), 1);
+    // Its events went with it; the open finding's stays to publish.
+    let pending = store.pending_events(100).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].finding_id, left[0].id);
 }
 
 #[test]

@@ -1,20 +1,24 @@
 //! Rescans: every stored inventory re-matched against the current advisory
 //! database, with the current suppression rules, without fetching any code.
 //!
-//! Subjects go in chunks of [`CHUNK`]: one read of their inventories and
-//! findings, one batch commit. Each distinct package is matched once for the
-//! whole rescan ([`matcher`]). A subject another writer changed meanwhile is
-//! redone alone, reading its state again.
+//! Subjects go in chunks of [`CHUNK`]. Each distinct package is matched once
+//! for the whole rescan ([`matcher`]). A subject whose [`digest`] (package
+//! answers and rules in force) is what it was when last written cannot have
+//! changed: it gets a scan record and nothing else, without its inventory
+//! or findings being read. The others are decoded, matched, observed and
+//! reconciled, in one batch commit per chunk. A subject another writer
+//! changed meanwhile is redone alone, reading its state again.
 
 mod matcher;
 
-use crate::codec;
 use crate::finding_store::{Commit, CommitOutcome, FindingStore, StoreError, SubjectRecord};
 use crate::lifecycle::{reconcile, Change};
 use crate::model::{FindingStatus, ScanReason, ScanRecord, StoredFinding, Transition};
 use crate::observation::Observation;
 use crate::record::{active_after, describe, write};
+use crate::record::{Recorded, Written};
 use crate::retention::Retention;
+use crate::{codec, digest, package_list};
 use analyzer::advisories::Database;
 use analyzer::diagnostics::Warning;
 use analyzer::findings::{DatabaseInfo, ScanReport};
@@ -43,6 +47,9 @@ pub struct RescanOptions<'a> {
 pub struct RescanOutcome {
     /// Subjects rescanned (deleted ones are skipped).
     pub subjects: usize,
+    /// Of those, the ones whose findings could have changed (see
+    /// [`crate::digest`]): decoded, matched and reconciled in full.
+    pub rematched: usize,
     pub database: DatabaseInfo,
     /// Findings by the transition this rescan gave them, in their new state.
     pub new: Vec<StoredFinding>,
@@ -92,122 +99,201 @@ pub fn rescan(
     db: &Database,
     options: &RescanOptions<'_>,
 ) -> Result<RescanOutcome, StoreError> {
-    let mut matcher = Matcher::new(db);
-    let mut outcome = RescanOutcome {
-        database: matcher.info().clone(),
-        ..RescanOutcome::default()
+    let mut run = Run {
+        store,
+        matcher: Matcher::new(db),
+        options,
+        policy: digest::policy(options.config, crate::time::date(options.now)),
+        outcome: RescanOutcome::default(),
+        warnings: BTreeSet::new(),
     };
-    let mut warnings = BTreeSet::new();
+    run.outcome.database = run.matcher.info().clone();
     let subjects: Vec<SubjectRecord> = store
         .subjects()?
         .into_iter()
         .filter(|s| s.deleted_at.is_none())
         .collect();
     for chunk in subjects.chunks(CHUNK) {
-        rescan_chunk(
-            store,
-            &mut matcher,
-            chunk,
-            options,
-            &mut outcome,
-            &mut warnings,
-        )?;
+        run.chunk(chunk)?;
     }
+    let mut outcome = run.outcome;
     outcome.pruned = store.prune(options.retention.cutoff(options.now))?;
-    outcome.warnings = warnings.into_iter().collect();
+    outcome.warnings = run.warnings.into_iter().collect();
     Ok(outcome)
 }
 
-fn rescan_chunk(
-    store: &dyn FindingStore,
-    matcher: &mut Matcher<'_>,
-    chunk: &[SubjectRecord],
-    options: &RescanOptions<'_>,
-    outcome: &mut RescanOutcome,
-    warnings: &mut BTreeSet<Warning>,
-) -> Result<(), StoreError> {
-    let keys: Vec<String> = chunk.iter().map(|s| s.subject.key.clone()).collect();
-    let decoded: Vec<(String, Result<Inventory, String>)> = store
-        .inventories(&keys)?
-        .into_par_iter()
-        .map(|(key, bytes)| (key, codec::decode(&bytes)))
-        .collect();
-    let mut inventories: HashMap<String, Inventory> = HashMap::new();
-    for (key, inventory) in decoded {
-        match inventory {
-            Ok(inventory) => {
-                inventories.insert(key, inventory);
+/// One rescan under way.
+struct Run<'s, 'd, 'o> {
+    store: &'s dyn FindingStore,
+    matcher: Matcher<'d>,
+    options: &'o RescanOptions<'o>,
+    /// See [`digest::policy`].
+    policy: digest::Hash,
+    outcome: RescanOutcome,
+    warnings: BTreeSet<Warning>,
+}
+
+impl Run<'_, '_, '_> {
+    /// A chunk of subjects: those whose digest is unchanged get a scan record
+    /// only; the others are matched, observed and reconciled in full.
+    fn chunk(&mut self, chunk: &[SubjectRecord]) -> Result<(), StoreError> {
+        let keys: Vec<String> = chunk.iter().map(|s| s.subject.key.clone()).collect();
+        let lists: HashMap<String, String> = self.store.package_lists(&keys)?.into_iter().collect();
+        self.matcher
+            .prepare_lines(lists.values().flat_map(|l| package_list::lines(l)));
+        let nothing = digest::package_answer(&[], &[]);
+        let (matcher, policy) = (&self.matcher, &self.policy);
+        let digests: HashMap<&str, String> = lists
+            .par_iter()
+            .map(|(key, list)| {
+                let answers =
+                    package_list::lines(list).map(|l| matcher.answer(l).unwrap_or(&nothing));
+                (key.as_str(), digest::subject(policy, answers))
+            })
+            .collect();
+        let (same, changed): (Vec<&SubjectRecord>, Vec<&SubjectRecord>) =
+            chunk.iter().partition(|s| {
+                s.digest.is_some()
+                    && s.digest.as_deref()
+                        == digests.get(s.subject.key.as_str()).map(String::as_str)
+            });
+        let database = describe(self.matcher.info());
+        let touches: Vec<Commit> = same
+            .iter()
+            .map(|record| self.commit(record, Vec::new(), record.active, None, &database))
+            .collect();
+        let results = self.store.commit(&touches)?;
+        let mut redo: Vec<SubjectRecord> = Vec::new();
+        for (record, result) in same.iter().zip(results) {
+            match result {
+                CommitOutcome::Committed => {
+                    self.outcome.subjects += 1;
+                    self.outcome.active += record.active;
+                }
+                CommitOutcome::Conflict => redo.extend(self.store.subject(&record.subject.key)?),
             }
-            Err(e) => outcome
-                .failed
-                .push((key, format!("the stored inventory cannot be read: {e}"))),
         }
+        let mut full: Vec<SubjectRecord> = changed.into_iter().cloned().collect();
+        full.extend(redo);
+        self.full(&full, &digests, &database)
     }
-    matcher.prepare(inventories.values());
-    let mut stored: HashMap<String, Vec<StoredFinding>> = HashMap::new();
-    for f in store.subject_findings(&keys)? {
-        stored.entry(f.subject.clone()).or_default().push(f);
-    }
-    let work: Vec<(&SubjectRecord, Inventory)> = chunk
-        .iter()
-        .filter_map(|s| inventories.remove(&s.subject.key).map(|i| (s, i)))
-        .collect();
-    let matcher = &*matcher;
-    let observed: Vec<(&SubjectRecord, Observation, Vec<Warning>)> = work
-        .into_par_iter()
-        .map(|(record, inventory)| {
-            let mut report = matcher.report(inventory);
-            let warned = suppress(&mut report, options);
-            let seen = Observation::from_report(record.subject.clone(), &report);
-            (record, seen, warned)
-        })
-        .collect();
-    let database = describe(matcher.info());
-    let mut commits = Vec::with_capacity(observed.len());
-    let mut pending = Vec::with_capacity(observed.len());
-    for (record, seen, warned) in observed {
-        warnings.extend(warned);
-        let before = stored.remove(&record.subject.key).unwrap_or_default();
-        let changes = reconcile(&before, &seen, options.now);
-        commits.push(Commit {
+
+    /// The commit of a rescan of `record` with `changes`.
+    fn commit(
+        &self,
+        record: &SubjectRecord,
+        changes: Vec<Change>,
+        active: usize,
+        digest: Option<String>,
+        database: &str,
+    ) -> Commit {
+        Commit {
             subject: record.subject.clone(),
             expected_revision: Some(record.revision),
             inventory: None,
+            digest,
             scan: ScanRecord {
                 subject: record.subject.key.clone(),
-                at: options.now,
+                at: self.options.now,
                 reason: ScanReason::Rescan,
-                database: database.clone(),
-                active: active_after(&before, &changes),
+                database: database.to_string(),
+                active,
             },
             deleted: false,
             changes,
-        });
-        pending.push(seen);
-    }
-    let results = store.commit(&commits)?;
-    for ((commit, result), seen) in commits.into_iter().zip(results).zip(pending) {
-        outcome.subjects += 1;
-        match result {
-            CommitOutcome::Committed => {
-                outcome.active += commit.scan.active;
-                outcome.absorb(commit.changes);
-            }
-            CommitOutcome::Conflict => {
-                let recorded = write(
-                    store,
-                    &seen.subject,
-                    |now_stored| (reconcile(now_stored, &seen, options.now), None, false),
-                    ScanReason::Rescan,
-                    &database,
-                    options.now,
-                )?;
-                outcome.active += recorded.active;
-                outcome.absorb(recorded.changes);
-            }
         }
     }
-    Ok(())
+
+    /// Subjects whose findings may have changed: decode, match, suppress,
+    /// observe, reconcile, commit (a conflict is redone alone).
+    fn full(
+        &mut self,
+        records: &[SubjectRecord],
+        digests: &HashMap<&str, String>,
+        database: &str,
+    ) -> Result<(), StoreError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<String> = records.iter().map(|s| s.subject.key.clone()).collect();
+        let decoded: Vec<(String, Result<Inventory, String>)> = self
+            .store
+            .inventories(&keys)?
+            .into_par_iter()
+            .map(|(key, bytes)| (key, codec::decode(&bytes)))
+            .collect();
+        let mut inventories: HashMap<String, Inventory> = HashMap::new();
+        for (key, inventory) in decoded {
+            match inventory {
+                Ok(inventory) => {
+                    inventories.insert(key, inventory);
+                }
+                Err(e) => self
+                    .outcome
+                    .failed
+                    .push((key, format!("the stored inventory cannot be read: {e}"))),
+            }
+        }
+        self.matcher.prepare(inventories.values());
+        let mut stored: HashMap<String, Vec<StoredFinding>> = HashMap::new();
+        for f in self.store.subject_findings(&keys)? {
+            stored.entry(f.subject.clone()).or_default().push(f);
+        }
+        let work: Vec<(&SubjectRecord, Inventory)> = records
+            .iter()
+            .filter_map(|s| inventories.remove(&s.subject.key).map(|i| (s, i)))
+            .collect();
+        self.outcome.rematched += work.len();
+        let (matcher, options) = (&self.matcher, self.options);
+        let observed: Vec<(&SubjectRecord, Observation, Vec<Warning>)> = work
+            .into_par_iter()
+            .map(|(record, inventory)| {
+                let mut report = matcher.report(inventory);
+                let warned = suppress(&mut report, options);
+                let seen = Observation::from_report(record.subject.clone(), &report);
+                (record, seen, warned)
+            })
+            .collect();
+        let mut commits = Vec::with_capacity(observed.len());
+        let mut pending = Vec::with_capacity(observed.len());
+        for (record, seen, warned) in observed {
+            self.warnings.extend(warned);
+            let before = stored.remove(&record.subject.key).unwrap_or_default();
+            let changes = reconcile(&before, &seen, self.options.now);
+            let active = active_after(&before, &changes);
+            let digest = digests.get(record.subject.key.as_str()).cloned();
+            commits.push(self.commit(record, changes, active, digest.clone(), database));
+            pending.push((seen, digest));
+        }
+        let results = self.store.commit(&commits)?;
+        for ((commit, result), (seen, digest)) in commits.into_iter().zip(results).zip(pending) {
+            self.outcome.subjects += 1;
+            let recorded = match result {
+                CommitOutcome::Committed => Recorded {
+                    active: commit.scan.active,
+                    changes: commit.changes,
+                },
+                CommitOutcome::Conflict => {
+                    let now = self.options.now;
+                    let written = Written {
+                        digest,
+                        ..Written::default()
+                    };
+                    write(
+                        self.store,
+                        &seen.subject,
+                        |now_stored| (reconcile(now_stored, &seen, now), written.clone()),
+                        ScanReason::Rescan,
+                        database,
+                        now,
+                    )?
+                }
+            };
+            self.outcome.active += recorded.active;
+            self.outcome.absorb(recorded.changes);
+        }
+        Ok(())
+    }
 }
 
 /// Applies the suppression rules as of `now`; returns the warnings (expired rules).

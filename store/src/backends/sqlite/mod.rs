@@ -5,7 +5,10 @@
 //! committed write survives a crash of the process; a power loss may lose the
 //! last ones, never consistency), a busy timeout so that concurrent
 //! processes wait their turn, and every commit batch in one immediate
-//! transaction that checks each subject's revision first.
+//! transaction that checks each subject's revision first. A finding row
+//! points at its shared description (`finding_templates`: advisory, package,
+//! severity, fix, references), stored once however many subjects have it;
+//! the history rows not yet marked sent are the outbox.
 
 mod rows;
 mod schema;
@@ -16,14 +19,20 @@ use crate::finding_store::{
     Commit, CommitOutcome, FindingFilter, FindingStore, LayerUse, StoreError, SubjectRecord,
 };
 use crate::model::{HistoryEntry, OutboxEvent, ScanRecord, StoredFinding};
+use analyzer::findings::Finding;
 use jiff::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 pub use schema::CURRENT as SCHEMA_VERSION;
+
+/// SQLite's page cache, in KiB: finding ids are digests, so their index
+/// pages are touched at random; SQLite's default (2 MiB) makes a large
+/// rescan re-read them from the file over and over.
+pub const PAGE_CACHE_KIB: u32 = 64 * 1024;
 
 /// How long a writer waits for another process's transaction to end.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -67,7 +76,10 @@ impl SqliteStore {
                 conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
             })
             .and_then(|_| {
-                conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+                conn.execute_batch(&format!(
+                    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -{};",
+                    PAGE_CACHE_KIB
+                ))
             })
             .map_err(|e| fail(e.to_string()))?;
         if let Some(found) = schema::migrate(&mut conn).map_err(|e| fail(e.to_string()))? {
@@ -81,6 +93,15 @@ impl SqliteStore {
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
         })
+    }
+
+    /// SQLite's own consistency check (`PRAGMA integrity_check`): `ok`, or the problems.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        self.conn()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| self.fail(e))
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -122,16 +143,41 @@ impl SqliteStore {
             .collect()
     }
 
+    /// Findings of a query on [`rows::FINDING_COLUMNS`], each shared
+    /// description read and parsed once.
     fn read_findings(
         &self,
         sql: &str,
         params: impl rusqlite::Params,
     ) -> Result<Vec<StoredFinding>, StoreError> {
-        self.rows(sql, params, "finding", |row| {
-            let raw = rows::finding_row(row)?;
-            let id = raw.id().to_string();
-            Ok(raw.into_model().map_err(|m| format!("{id}: {m}")))
-        })
+        let raw = self.rows(sql, params, "finding", |row| {
+            Ok(Ok(rows::finding_row(row)?))
+        })?;
+        let keys: Vec<String> = raw
+            .iter()
+            .map(|r| r.template.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let bodies = self.rows(
+            "SELECT key, body FROM finding_templates WHERE key IN (SELECT value FROM json_each(?1))",
+            [json_list(&keys)],
+            "finding description",
+            |row| Ok(Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))),
+        )?;
+        let mut templates: HashMap<String, Finding> = HashMap::with_capacity(bodies.len());
+        for (key, body) in bodies {
+            let finding = serde_json::from_str(&body)
+                .map_err(|e| self.corrupt(format!("finding description {key}"), e.to_string()))?;
+            templates.insert(key, finding);
+        }
+        raw.into_iter()
+            .map(|r| {
+                let id = r.id().to_string();
+                r.into_model(&templates)
+                    .map_err(|m| self.corrupt(format!("finding {id}"), m))
+            })
+            .collect()
     }
 
     /// Layer lists of every subject (or of `key` alone), in merge order.
@@ -160,7 +206,7 @@ impl SqliteStore {
         let mut layers = self.layers(key)?;
         raw.into_iter()
             .map(|row| {
-                let key = row.0.clone();
+                let key = row.key.clone();
                 let list = layers.remove(&key).unwrap_or_default();
                 rows::subject_model(row, list)
                     .map_err(|m| self.corrupt(format!("subject {key}"), m))
@@ -196,10 +242,20 @@ impl FindingStore for SqliteStore {
         self.read_findings(&sql, [json_list(keys)])
     }
 
+    fn package_lists(&self, keys: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+        self.rows(
+            "SELECT subject, packages FROM subject_inventories \
+             WHERE subject IN (SELECT value FROM json_each(?1)) ORDER BY subject",
+            [json_list(keys)],
+            "package list",
+            |row| Ok(Ok((row.get(0)?, row.get(1)?))),
+        )
+    }
+
     fn inventories(&self, keys: &[String]) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         self.rows(
-            "SELECT key, inventory FROM subjects \
-             WHERE key IN (SELECT value FROM json_each(?1)) AND inventory IS NOT NULL ORDER BY key",
+            "SELECT subject, inventory FROM subject_inventories \
+             WHERE subject IN (SELECT value FROM json_each(?1)) ORDER BY subject",
             [json_list(keys)],
             "inventory",
             |row| Ok(Ok((row.get(0)?, row.get(1)?))),
@@ -257,19 +313,40 @@ impl FindingStore for SqliteStore {
     }
 
     fn pending_events(&self, limit: usize) -> Result<Vec<OutboxEvent>, StoreError> {
-        self.rows(
-            "SELECT event_id, finding, subject, transition, at, payload, sent_at FROM outbox \
-             WHERE sent_at IS NULL ORDER BY seq LIMIT ?1",
+        let pending = self.rows(
+            "SELECT event_id, finding, at, transition, status FROM finding_history \
+             WHERE sent_at IS NULL ORDER BY at, finding, revision LIMIT ?1",
             [i64::try_from(limit).unwrap_or(i64::MAX)],
             "outbox event",
-            rows::outbox_event,
-        )
+            |row| Ok(Ok(rows::pending_row(row)?)),
+        )?;
+        let ids: Vec<String> = pending.iter().map(|p| p.finding.clone()).collect();
+        let sql = format!(
+            "SELECT {} FROM findings f JOIN subjects s ON s.key = f.subject \
+             WHERE f.id IN (SELECT value FROM json_each(?1))",
+            rows::FINDING_COLUMNS
+        );
+        let findings: HashMap<String, StoredFinding> = self
+            .read_findings(&sql, [json_list(&ids)])?
+            .into_iter()
+            .map(|f| (f.id.clone(), f))
+            .collect();
+        pending
+            .into_iter()
+            .map(|p| {
+                let what = format!("outbox event {}", p.event_id);
+                let finding = findings
+                    .get(&p.finding)
+                    .ok_or_else(|| self.corrupt(what.clone(), "its finding is missing".into()))?;
+                p.into_event(finding).map_err(|m| self.corrupt(what, m))
+            })
+            .collect()
     }
 
     fn mark_sent(&self, event_ids: &[String], at: Timestamp) -> Result<(), StoreError> {
         self.conn()
             .execute(
-                "UPDATE outbox SET sent_at = ?1 \
+                "UPDATE finding_history SET sent_at = ?1 \
                  WHERE sent_at IS NULL AND event_id IN (SELECT value FROM json_each(?2))",
                 params![crate::time::format(at), json_list(event_ids)],
             )
@@ -280,16 +357,5 @@ impl FindingStore for SqliteStore {
     fn prune(&self, closed_before: Timestamp) -> Result<usize, StoreError> {
         let mut conn = self.conn();
         write::prune(&mut conn, &crate::time::format(closed_before)).map_err(|e| self.fail(e))
-    }
-}
-
-impl SqliteStore {
-    /// SQLite's own consistency check (`PRAGMA integrity_check`): `ok`, or the problems.
-    pub fn integrity_check(&self) -> Result<String, StoreError> {
-        self.conn()
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .optional()
-            .map(Option::unwrap_or_default)
-            .map_err(|e| self.fail(e))
     }
 }

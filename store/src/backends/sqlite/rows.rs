@@ -6,29 +6,42 @@ use crate::model::{
     FindingStatus, HistoryEntry, OutboxEvent, ScanRecord, StoredFinding, Subject, SubjectKind,
 };
 use crate::time;
+use analyzer::findings::{Finding, Status};
+use analyzer::Location;
 use jiff::Timestamp;
 use rusqlite::Row;
+use std::collections::HashMap;
 
 /// The finding columns, with an open finding's `last_observed_at` taken from
 /// its subject's last scan (unchanged findings are not rewritten).
 pub const FINDING_COLUMNS: &str = "f.id, f.subject, f.layer, f.status, f.first_observed_at, \
     CASE WHEN f.status = 'CLOSED' THEN f.last_observed_at ELSE s.last_scanned_at END, \
-    f.updated_at, f.closed_at, f.close_reason, f.revision, f.detail";
+    f.updated_at, f.closed_at, f.close_reason, f.revision, f.template, f.locations, f.loaded, \
+    f.suppressed_reason";
 
-/// A finding row as read, before it is read into the model.
+/// A finding row as read, before it is read into the model with its template.
 pub struct FindingRow {
-    text: [Option<String>; 10],
+    text: [Option<String>; 9],
     revision: i64,
+    /// The key of the shared description (advisory, package, severity, fix...).
+    pub template: String,
+    locations: String,
+    loaded: bool,
+    suppressed_reason: Option<String>,
 }
 
 pub fn finding_row(row: &Row<'_>) -> rusqlite::Result<FindingRow> {
-    let mut text: [Option<String>; 10] = Default::default();
-    for (slot, column) in text.iter_mut().zip([0, 1, 2, 3, 4, 5, 6, 7, 8, 10]) {
-        *slot = row.get(column)?;
+    let mut text: [Option<String>; 9] = Default::default();
+    for (i, slot) in text.iter_mut().enumerate() {
+        *slot = row.get(i)?;
     }
     Ok(FindingRow {
         text,
         revision: row.get(9)?,
+        template: row.get(10)?,
+        locations: row.get(11)?,
+        loaded: row.get(12)?,
+        suppressed_reason: row.get(13)?,
     })
 }
 
@@ -53,8 +66,19 @@ impl FindingRow {
         self.text[0].as_deref().unwrap_or("?")
     }
 
-    pub fn into_model(self) -> Result<StoredFinding, String> {
+    /// The stored finding, its description taken from `templates` by key.
+    pub fn into_model(self, templates: &HashMap<String, Finding>) -> Result<StoredFinding, String> {
         let c = &self.text;
+        let template = templates
+            .get(&self.template)
+            .ok_or_else(|| format!("its description {} is missing", self.template))?;
+        let locations: Vec<Location> =
+            serde_json::from_str(&self.locations).map_err(|e| format!("locations: {e}"))?;
+        let status = if self.suppressed_reason.is_some() {
+            Status::Suppressed
+        } else {
+            Status::Open
+        };
         Ok(StoredFinding {
             id: required(&c[0], "id")?.to_string(),
             subject: required(&c[1], "subject")?.to_string(),
@@ -66,51 +90,74 @@ impl FindingRow {
             closed_at: optional_at(&c[7], "closed_at")?,
             close_reason: c[8].as_deref().map(str::parse).transpose()?,
             revision: u32::try_from(self.revision).map_err(|e| format!("revision: {e}"))?,
-            finding: serde_json::from_str(required(&c[9], "detail")?)
-                .map_err(|e| format!("detail: {e}"))?,
+            finding: Finding {
+                locations,
+                loaded: self.loaded,
+                status,
+                suppressed_reason: self.suppressed_reason,
+                ..template.clone()
+            },
         })
+    }
+}
+
+/// A finding's shared description: the finding without what is particular
+/// to one subject (locations, whether loaded, suppression).
+pub fn template(f: &Finding) -> Finding {
+    Finding {
+        locations: Vec::new(),
+        loaded: true,
+        status: Status::Open,
+        suppressed_reason: None,
+        ..f.clone()
     }
 }
 
 /// `(key, kind, code_sha256, revision, first_scanned_at, last_scanned_at, deleted_at)`.
 pub const SUBJECT_COLUMNS: &str =
-    "key, kind, code_sha256, revision, first_scanned_at, last_scanned_at, deleted_at";
+    "key, kind, code_sha256, revision, first_scanned_at, last_scanned_at, deleted_at, digest, active";
 
-pub type SubjectRow = (
-    String,
-    String,
-    Option<String>,
-    i64,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+/// A subject row as read.
+pub struct SubjectRow {
+    pub key: String,
+    kind: String,
+    code_sha256: Option<String>,
+    revision: i64,
+    first: Option<String>,
+    last: Option<String>,
+    deleted: Option<String>,
+    digest: Option<String>,
+    active: i64,
+}
 
 pub fn subject_row(row: &Row<'_>) -> rusqlite::Result<SubjectRow> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-        row.get(6)?,
-    ))
+    Ok(SubjectRow {
+        key: row.get(0)?,
+        kind: row.get(1)?,
+        code_sha256: row.get(2)?,
+        revision: row.get(3)?,
+        first: row.get(4)?,
+        last: row.get(5)?,
+        deleted: row.get(6)?,
+        digest: row.get(7)?,
+        active: row.get(8)?,
+    })
 }
 
 pub fn subject_model(row: SubjectRow, layers: Vec<String>) -> Result<SubjectRecord, String> {
-    let (key, kind, code_sha256, revision, first, last, deleted) = row;
     Ok(SubjectRecord {
         subject: Subject {
-            kind: kind.parse::<SubjectKind>()?,
-            key,
-            code_sha256,
+            kind: row.kind.parse::<SubjectKind>()?,
+            key: row.key,
+            code_sha256: row.code_sha256,
             layers,
         },
-        revision: u64::try_from(revision).map_err(|e| format!("revision: {e}"))?,
-        first_scanned_at: at(&first, "first_scanned_at")?,
-        last_scanned_at: at(&last, "last_scanned_at")?,
-        deleted_at: optional_at(&deleted, "deleted_at")?,
+        revision: u64::try_from(row.revision).map_err(|e| format!("revision: {e}"))?,
+        first_scanned_at: at(&row.first, "first_scanned_at")?,
+        last_scanned_at: at(&row.last, "last_scanned_at")?,
+        deleted_at: optional_at(&row.deleted, "deleted_at")?,
+        digest: row.digest,
+        active: usize::try_from(row.active).map_err(|e| format!("active: {e}"))?,
     })
 }
 
@@ -158,21 +205,39 @@ pub fn scan_record(row: &Row<'_>) -> rusqlite::Result<Result<ScanRecord, String>
     Ok(read())
 }
 
-pub fn outbox_event(row: &Row<'_>) -> rusqlite::Result<Result<OutboxEvent, String>> {
-    let (event_id, finding_id, subject, transition): (String, String, String, String) =
-        (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
-    let (at_text, payload, sent): (Option<String>, String, Option<String>) =
-        (row.get(4)?, row.get(5)?, row.get(6)?);
-    let read = || -> Result<OutboxEvent, String> {
+/// A transition not published yet: `(event_id, finding, revision, at, transition, status)`.
+pub struct PendingRow {
+    pub event_id: String,
+    pub finding: String,
+    pub at: Option<String>,
+    pub transition: String,
+    pub status: String,
+}
+
+pub fn pending_row(row: &Row<'_>) -> rusqlite::Result<PendingRow> {
+    Ok(PendingRow {
+        event_id: row.get(0)?,
+        finding: row.get(1)?,
+        at: row.get(2)?,
+        transition: row.get(3)?,
+        status: row.get(4)?,
+    })
+}
+
+impl PendingRow {
+    /// The event, with `finding` (its current state) showing the transition's status.
+    pub fn into_event(self, finding: &StoredFinding) -> Result<OutboxEvent, String> {
+        let status: FindingStatus = self.status.parse()?;
+        let mut payload = serde_json::to_value(finding).map_err(|e| e.to_string())?;
+        payload["status"] = serde_json::Value::from(status.as_str());
         Ok(OutboxEvent {
-            transition: transition.parse()?,
-            at: at(&at_text, "at")?,
-            finding: serde_json::from_str(&payload).map_err(|e| format!("payload: {e}"))?,
-            sent_at: optional_at(&sent, "sent_at")?,
-            event_id,
-            finding_id,
-            subject,
+            event_id: self.event_id,
+            finding_id: self.finding,
+            subject: finding.subject.clone(),
+            transition: self.transition.parse()?,
+            at: at(&self.at, "at")?,
+            finding: payload,
+            sent_at: None,
         })
-    };
-    Ok(read())
+    }
 }

@@ -5,7 +5,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 /// Migrations, oldest first: migration `i` takes the schema to version `i + 1`.
 const MIGRATIONS: &[&str] = &[
-    // 1: subjects, scans, findings, history, outbox.
+    // 1: subjects, scans, findings (each pointing at the shared description
+    // of its advisory and package), history (whose unsent rows are the outbox).
     "
     CREATE TABLE subjects (
         key              TEXT PRIMARY KEY,
@@ -15,7 +16,14 @@ const MIGRATIONS: &[&str] = &[
         first_scanned_at TEXT NOT NULL,
         last_scanned_at  TEXT NOT NULL,
         deleted_at       TEXT,
-        inventory        BLOB
+        digest           TEXT,
+        active           INTEGER NOT NULL DEFAULT 0
+    );
+    -- Apart from the small, often rewritten subject rows.
+    CREATE TABLE subject_inventories (
+        subject   TEXT PRIMARY KEY REFERENCES subjects(key) ON DELETE CASCADE,
+        inventory BLOB NOT NULL,
+        packages  TEXT NOT NULL
     );
     CREATE TABLE subject_layers (
         subject  TEXT NOT NULL REFERENCES subjects(key) ON DELETE CASCADE,
@@ -33,6 +41,10 @@ const MIGRATIONS: &[&str] = &[
         active   INTEGER NOT NULL
     );
     CREATE INDEX scans_by_subject ON scans(subject, id);
+    CREATE TABLE finding_templates (
+        key  TEXT PRIMARY KEY,
+        body TEXT NOT NULL
+    );
     CREATE TABLE findings (
         id                TEXT PRIMARY KEY,
         subject           TEXT NOT NULL,
@@ -44,7 +56,10 @@ const MIGRATIONS: &[&str] = &[
         closed_at         TEXT,
         close_reason      TEXT,
         revision          INTEGER NOT NULL,
-        detail            TEXT NOT NULL
+        template          TEXT NOT NULL REFERENCES finding_templates(key),
+        locations         TEXT NOT NULL,
+        loaded            INTEGER NOT NULL,
+        suppressed_reason TEXT
     );
     CREATE INDEX findings_by_subject ON findings(subject);
     CREATE INDEX findings_by_status ON findings(status, closed_at);
@@ -55,19 +70,11 @@ const MIGRATIONS: &[&str] = &[
         transition TEXT NOT NULL,
         status     TEXT NOT NULL,
         reason     TEXT,
+        event_id   TEXT NOT NULL UNIQUE,
+        sent_at    TEXT,
         PRIMARY KEY (finding, revision)
     ) WITHOUT ROWID;
-    CREATE TABLE outbox (
-        seq        INTEGER PRIMARY KEY,
-        event_id   TEXT NOT NULL UNIQUE,
-        finding    TEXT NOT NULL,
-        subject    TEXT NOT NULL,
-        transition TEXT NOT NULL,
-        at         TEXT NOT NULL,
-        payload    TEXT NOT NULL,
-        sent_at    TEXT
-    );
-    CREATE INDEX outbox_pending ON outbox(seq) WHERE sent_at IS NULL;
+    CREATE INDEX finding_history_unsent ON finding_history(at, finding, revision) WHERE sent_at IS NULL;
     ",
 ];
 
