@@ -12,7 +12,7 @@ use analyzer::report::{render, Format, RenderOptions};
 use analyzer::suppress::Config;
 use analyzer::threshold::{FailOn, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use std::path::PathBuf;
-use store::{FindingStore, RescanOptions, RescanOutcome, Retention, StoredFinding};
+use store::{FindingStore, RescanOptions, RescanOutcome, Retention, StoredFinding, Transition};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -115,8 +115,9 @@ pub fn exit_code(outcome: &RescanOutcome, threshold: FailOn) -> u8 {
     if !outcome.failed.is_empty() {
         EXIT_ERROR
     } else if outcome
-        .activated()
-        .any(|f| threshold.counts(f.finding.severity.rating))
+        .activated_ratings
+        .iter()
+        .any(|rating| threshold.counts(*rating))
     {
         EXIT_FINDINGS
     } else {
@@ -133,11 +134,12 @@ pub fn json(outcome: &RescanOutcome) -> serde_json::Value {
         "summary": {
             "subjects": outcome.subjects,
             "rematched": outcome.rematched,
-            "new": outcome.new.len(),
-            "reopened": outcome.reopened.len(),
-            "closed": outcome.closed.len(),
-            "suppressed": outcome.suppressed.len(),
-            "unsuppressed": outcome.unsuppressed.len(),
+            "new": outcome.count(Transition::New),
+            "reopened": outcome.count(Transition::Reopened),
+            "closed": outcome.count(Transition::Closed),
+            "suppressed": outcome.count(Transition::Suppressed),
+            "unsuppressed": outcome.count(Transition::Unsuppressed),
+            "truncated": outcome.truncated(),
             "active": outcome.active,
             "pruned": outcome.pruned,
             "failed": outcome.failed.len(),
@@ -186,9 +188,9 @@ fn table(outcome: &RescanOutcome) -> String {
     out.push_str(&format!(
         "rescanned {} subjects: {} new, {} reopened, {} closed; {} active; {} pruned\n",
         outcome.subjects,
-        outcome.new.len(),
-        outcome.reopened.len(),
-        outcome.closed.len(),
+        outcome.count(Transition::New),
+        outcome.count(Transition::Reopened),
+        outcome.count(Transition::Closed),
         outcome.active,
         outcome.pruned
     ));

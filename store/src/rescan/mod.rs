@@ -21,16 +21,20 @@ use crate::retention::Retention;
 use crate::{codec, digest, package_list};
 use analyzer::advisories::Database;
 use analyzer::diagnostics::Warning;
-use analyzer::findings::{DatabaseInfo, ScanReport};
+use analyzer::findings::{DatabaseInfo, Rating, ScanReport};
 use analyzer::inventory::Inventory;
 use analyzer::suppress::{apply_suppressions, Config};
 use jiff::Timestamp;
 use matcher::Matcher;
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Subjects read, matched and committed together.
 pub const CHUNK: usize = 256;
+
+/// Findings a [`RescanOutcome`] lists per transition (its counts are
+/// complete): a first rescan of 10,000 functions can move a million findings.
+pub const LISTED_PER_TRANSITION: usize = 10_000;
 
 /// How to rescan.
 #[derive(Clone, Copy, Debug)]
@@ -51,7 +55,13 @@ pub struct RescanOutcome {
     /// [`crate::digest`]): decoded, matched and reconciled in full.
     pub rematched: usize,
     pub database: DatabaseInfo,
-    /// Findings by the transition this rescan gave them, in their new state.
+    /// How many findings each transition moved (complete, whatever the lists hold).
+    pub counts: BTreeMap<Transition, usize>,
+    /// Ratings of the findings this rescan made ACTIVE (complete: what
+    /// `--fail-on` looks at).
+    pub activated_ratings: BTreeSet<Rating>,
+    /// Findings by the transition this rescan gave them, in their new state;
+    /// at most [`LISTED_PER_TRANSITION`] each (see [`RescanOutcome::counts`]).
     pub new: Vec<StoredFinding>,
     pub reopened: Vec<StoredFinding>,
     pub closed: Vec<StoredFinding>,
@@ -70,6 +80,14 @@ pub struct RescanOutcome {
 impl RescanOutcome {
     fn absorb(&mut self, changes: Vec<Change>) {
         for c in changes {
+            let Some(transition) = c.transition else {
+                continue;
+            };
+            *self.counts.entry(transition).or_default() += 1;
+            if transition != Transition::Closed && c.finding.status == FindingStatus::Active {
+                self.activated_ratings
+                    .insert(c.finding.finding.severity.rating);
+            }
             let list = match c.transition {
                 Some(Transition::New) => &mut self.new,
                 Some(Transition::Reopened) => &mut self.reopened,
@@ -78,12 +96,24 @@ impl RescanOutcome {
                 Some(Transition::Unsuppressed) => &mut self.unsuppressed,
                 None => continue,
             };
-            list.push(c.finding);
+            if list.len() < LISTED_PER_TRANSITION {
+                list.push(c.finding);
+            }
         }
     }
 
-    /// Findings this rescan made ACTIVE: new, reopened or unsuppressed (what
-    /// `--fail-on` looks at).
+    /// How many findings `transition` moved.
+    pub fn count(&self, transition: Transition) -> usize {
+        self.counts.get(&transition).copied().unwrap_or(0)
+    }
+
+    /// True when some list holds fewer findings than its count.
+    pub fn truncated(&self) -> bool {
+        self.counts.values().any(|n| *n > LISTED_PER_TRANSITION)
+    }
+
+    /// Findings this rescan made ACTIVE (new, reopened or unsuppressed) that
+    /// the lists hold.
     pub fn activated(&self) -> impl Iterator<Item = &StoredFinding> {
         self.new
             .iter()

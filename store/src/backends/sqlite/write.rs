@@ -188,10 +188,12 @@ pub fn prune(conn: &mut Connection, cutoff: &str) -> rusqlite::Result<usize> {
         "DELETE FROM findings WHERE id IN (SELECT id FROM temp.pruned)",
         [],
     )?;
-    tx.execute(
-        "DELETE FROM finding_templates WHERE key NOT IN (SELECT template FROM findings)",
-        [],
-    )?;
+    if pruned > 0 {
+        tx.execute(
+            "DELETE FROM finding_templates WHERE key NOT IN (SELECT template FROM findings)",
+            [],
+        )?;
+    }
     tx.execute_batch("DELETE FROM temp.pruned;")?;
     tx.commit()?;
     Ok(pruned)
