@@ -10,9 +10,7 @@
 //! transition is never stored without the event that announces it.
 
 use crate::lifecycle::Change;
-use crate::model::{
-    FindingStatus, HistoryEntry, OutboxEvent, ScanRecord, StoredFinding, Subject, SubjectKind,
-};
+use crate::model::{FindingStatus, HistoryEntry, OutboxEvent, ScanRecord, StoredFinding, Subject};
 use analyzer::findings::Rating;
 use jiff::Timestamp;
 
@@ -194,18 +192,6 @@ pub trait FindingStore: Send + Sync {
     fn prune(&self, closed_before: Timestamp) -> Result<usize, StoreError>;
 }
 
-impl SubjectKind {
-    /// The kind of a subject key: a function version ARN, a layer version
-    /// ARN, or anything else (a local path).
-    pub fn of_key(key: &str) -> SubjectKind {
-        match key.split(':').nth(5) {
-            Some("function") if key.starts_with("arn:") => SubjectKind::Function,
-            Some("layer") if key.starts_with("arn:") => SubjectKind::Layer,
-            _ => SubjectKind::Artifact,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,7 +210,5 @@ mod tests {
             s,
             "arn:aws:lambda:us-east-1:123456789012:function:order"
         ));
-        assert_eq!(SubjectKind::of_key(s), SubjectKind::Function);
-        assert_eq!(SubjectKind::of_key("/tmp/f.zip"), SubjectKind::Artifact);
     }
 }

@@ -6,10 +6,7 @@
 //! keep it that way without rewriting unchanged findings, so a rescan writes
 //! only what changed.
 
-use crate::identity::event_id;
-use crate::model::{
-    CloseReason, FindingStatus, HistoryEntry, OutboxEvent, StoredFinding, Transition,
-};
+use crate::model::{CloseReason, FindingStatus, HistoryEntry, StoredFinding, Transition};
 use crate::observation::{Observation, Observed, Presence};
 use analyzer::findings::Status;
 use jiff::Timestamp;
@@ -40,20 +37,6 @@ impl Change {
                 FindingStatus::Suppressed => f.finding.suppressed_reason.clone(),
                 FindingStatus::Active => None,
             },
-        })
-    }
-
-    /// The outbox event of the transition, if any, with its deterministic id.
-    pub fn event(&self) -> Option<OutboxEvent> {
-        let f = &self.finding;
-        self.transition.map(|transition| OutboxEvent {
-            event_id: event_id(&f.id, f.revision),
-            finding_id: f.id.clone(),
-            subject: f.subject.clone(),
-            transition,
-            at: f.updated_at,
-            finding: serde_json::to_value(f).unwrap_or_default(),
-            sent_at: None,
         })
     }
 }

@@ -125,6 +125,18 @@ named_enum! {
     }
 }
 
+impl SubjectKind {
+    /// The kind of a subject key: a function version ARN, a layer version
+    /// ARN, or anything else (a local path).
+    pub fn of_key(key: &str) -> SubjectKind {
+        match key.split(':').nth(5) {
+            Some("function") if key.starts_with("arn:") => SubjectKind::Function,
+            Some("layer") if key.starts_with("arn:") => SubjectKind::Layer,
+            _ => SubjectKind::Artifact,
+        }
+    }
+}
+
 impl CloseReason {
     /// The reason in words, for tables.
     pub fn describe(self) -> &'static str {
@@ -274,5 +286,10 @@ mod tests {
             assert_eq!(r.as_str().parse::<CloseReason>(), Ok(*r));
         }
         assert_eq!(CloseReason::PackageUpgraded.describe(), "package upgraded");
+        let function = "arn:aws:lambda:us-east-1:123456789012:function:orders:7";
+        assert_eq!(SubjectKind::of_key(function), SubjectKind::Function);
+        let layer = "arn:aws:lambda:us-east-1:123456789012:layer:deps:3";
+        assert_eq!(SubjectKind::of_key(layer), SubjectKind::Layer);
+        assert_eq!(SubjectKind::of_key("/tmp/f.zip"), SubjectKind::Artifact);
     }
 }

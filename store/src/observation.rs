@@ -74,15 +74,6 @@ impl Observation {
         }
     }
 
-    /// An observation of a subject that no longer exists: no findings, no packages.
-    pub fn gone(subject: Subject) -> Observation {
-        Observation {
-            subject,
-            findings: Vec::new(),
-            packages: BTreeMap::new(),
-        }
-    }
-
     /// Whether `package` is still in the subject, and at which version.
     pub fn presence(&self, package: &PackageRef) -> Presence {
         let key = (

@@ -190,6 +190,22 @@ impl ArchiveTree {
         self.warnings.sort();
     }
 
+    /// The listing alone (names, sizes, jars, warnings), without the bytes:
+    /// enough to place an artifact already scanned in a deployment (a layer
+    /// version shared by many functions) once its bytes are freed. Reading a
+    /// file of it is an error.
+    pub fn listing(&self) -> ArchiveTree {
+        ArchiveTree {
+            name: self.name.clone(),
+            files: self.files.clone(),
+            jars: self.jars.clone(),
+            warnings: self.warnings.clone(),
+            size_bytes: self.size_bytes,
+            containers: Vec::new(),
+            budget: Budget::new(self.limits()),
+        }
+    }
+
     /// The limits this tree was opened with.
     pub fn limits(&self) -> &Limits {
         self.budget.limits()
@@ -209,7 +225,13 @@ impl ArchiveTree {
         match &file.origin {
             Origin::Disk(path) => Ok(std::fs::read(path)?),
             Origin::Zip { container, index } => {
-                let mut zip = self.containers[*container].clone();
+                let mut zip = self
+                    .containers
+                    .get(*container)
+                    .ok_or_else(|| {
+                        ReadError::Zip("only the listing was kept, not the bytes".into())
+                    })?
+                    .clone();
                 read_zip_entry(&mut zip, *index, file.size)
             }
         }

@@ -88,7 +88,6 @@ impl Scanner {
         }
         let limits = self.limits.clone();
         let extractors = self.extractors.clone();
-        let layer_arns = info.layers.clone();
         let subject = info.subject.clone();
         let runtime = info.runtime.clone();
         let code_sha256 = Some(code.sha256.clone());
@@ -96,7 +95,6 @@ impl Scanner {
             inventory_function(
                 &subject,
                 bytes,
-                &layer_arns,
                 &blobs,
                 runtime.as_deref(),
                 &limits,
@@ -127,11 +125,9 @@ impl Scanner {
             }
             Err(LayerFailure::Error(e)) => return Err(e),
         };
-        let limits = self.limits.clone();
         let extractors = self.extractors.clone();
-        let name = arn.to_string();
         let inventory = tokio::task::spawn_blocking(move || {
-            let tree = open(&name, blob.bytes.clone(), &limits)?;
+            let tree = blob.tree();
             let deployment = Deployment {
                 function: None,
                 layers: vec![Artifact {
@@ -196,9 +192,12 @@ impl Scanner {
         let extractors = self.extractors.clone();
         let name = arn.to_string();
         let blob = tokio::task::spawn_blocking(move || {
-            let tree = open(&name, bytes.clone(), &limits)?;
+            let tree = open(&name, bytes, &limits)?;
             let scan = extract::scan_tree(&tree, &extractors);
-            Ok::<_, FetchError>(LayerBlob { bytes, scan })
+            Ok::<_, FetchError>(LayerBlob {
+                listing: tree.listing(),
+                scan,
+            })
         })
         .await
         .map_err(|e| FetchError::Archive(format!("layer scan task failed: {e}")))
@@ -217,7 +216,6 @@ fn open(name: &str, bytes: Vec<u8>, limits: &Limits) -> Result<ArchiveTree, Fetc
 fn inventory_function(
     subject: &str,
     code: Vec<u8>,
-    layer_arns: &[String],
     blobs: &[Arc<LayerBlob>],
     runtime: Option<&str>,
     limits: &Limits,
@@ -228,10 +226,10 @@ fn inventory_function(
         tree: open(subject, code, limits)?,
     };
     let mut layers = Vec::with_capacity(blobs.len());
-    for (i, (arn, blob)) in layer_arns.iter().zip(blobs).enumerate() {
+    for (i, blob) in blobs.iter().enumerate() {
         layers.push(Artifact {
             role: ArtifactRole::Layer(i + 1),
-            tree: open(arn, blob.bytes.clone(), limits)?,
+            tree: blob.tree(),
         });
     }
     let deployment = Deployment {
