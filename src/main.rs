@@ -26,6 +26,11 @@ enum Command {
     Account(commands::account::Args),
     /// Manage the advisory database: `db update`, `db info`.
     Db(commands::db::Args),
+    /// Re-match every stored inventory against the current advisory database
+    /// (no code fetched); print new, reopened and closed findings.
+    Rescan(commands::rescan::Args),
+    /// List the findings in the store, or per layer version with its blast radius.
+    Findings(commands::findings::Args),
 }
 
 /// Exit code for an unreadable artifact or wrong usage.
@@ -46,6 +51,8 @@ fn main() -> ExitCode {
         Command::Function(args) => commands::function::run(args),
         Command::Account(args) => commands::account::run(args),
         Command::Db(args) => commands::db::run(args),
+        Command::Rescan(args) => commands::rescan::run(args),
+        Command::Findings(args) => commands::findings::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

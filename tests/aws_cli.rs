@@ -21,6 +21,11 @@ fn run(w: &World, args: &[&str]) -> Output {
             "LAMBDA_AUDIT_CACHE_DIR",
             std::env::temp_dir().join("lambda-audit-cli-test-cache"),
         )
+        // `function` and `account` record into the findings store: not the user's.
+        .env(
+            "LAMBDA_AUDIT_STORE",
+            std::env::temp_dir().join(format!("lambda-audit-cli-test-{}.db", std::process::id())),
+        )
         .output()
         .expect("run lambda-audit")
 }

@@ -229,3 +229,19 @@ fn corrupt_nested_archive_is_a_warning_not_an_error() {
         w.message
     );
 }
+
+#[test]
+fn a_listing_keeps_the_files_but_not_the_bytes() {
+    let tree = open(deflated(&[("a/package.json", b"{}"), ("b.txt", b"x")])).unwrap();
+    let listing = tree.listing();
+    drop(tree);
+    let paths: Vec<&str> = listing.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["a/package.json", "b.txt"]);
+    assert_eq!(listing.name, "test.zip");
+    let err = listing.read(&listing.files[0]).unwrap_err();
+    assert!(matches!(err, ReadError::Zip(_)), "{err}");
+    assert!(
+        err.to_string().contains("only the listing was kept"),
+        "{err}"
+    );
+}

@@ -2,7 +2,9 @@
 
 use super::async_runtime::runtime;
 use super::function::{matched, outcome_json, summary_line, AwsArgs, Format};
+use super::store::StoreArgs;
 use analyzer::report::Format as ReportFormat;
+use analyzer::threshold::{FailOn, FailOnIncomplete, Gate, EXIT_FINDINGS, EXIT_INCOMPLETE};
 use analyzer::Limits;
 use layers::aws::account::{self, Progress};
 use std::io::Write;
@@ -27,6 +29,15 @@ pub struct Args {
     /// Write the results to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Suppression rules (default: ./lambda-audit.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Exit 1 only for open findings at or above this severity:
+    /// none, low, medium, high, critical (default: any open finding).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -40,6 +51,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     let options = args.aws.options(None);
     let downloader = args.aws.downloader()?;
+    let config = super::rescan::config(args.config.as_deref())?;
+    let store = args.store.open()?;
     let db = super::database::database(args.db.as_deref())?;
     let mut progress = |p: Progress<'_>| match p {
         Progress::Listed { region, functions } => {
@@ -73,9 +86,37 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let failed = results.iter().filter(|r| r.outcome.is_err()).count();
     let reports: Vec<_> = results
         .iter()
-        .map(|r| r.outcome.as_ref().ok().and_then(|o| matched(o, &db)))
+        .map(|r| {
+            r.outcome
+                .as_ref()
+                .ok()
+                .and_then(|o| matched(o, &db, config.as_ref()))
+        })
         .collect();
-    let findings: usize = reports.iter().flatten().map(|r| r.summary.findings).sum();
+    for (result, report) in results.iter().zip(&reports) {
+        if let (Ok(layers::aws::ScanOutcome::Scanned(s)), Some(r)) = (&result.outcome, report) {
+            super::store::record(
+                store.as_ref(),
+                super::store::deployed_subject(s),
+                r,
+                config.as_ref(),
+                store::ScanReason::Account,
+            )?;
+        }
+    }
+    super::store::close_deleted_functions(store.as_ref(), &results)?;
+    let gate = Gate {
+        fail_on: args.fail_on.unwrap_or_default(),
+        fail_on_new: false,
+        incomplete: FailOnIncomplete::Always,
+    };
+    let codes: Vec<u8> = reports
+        .iter()
+        .flatten()
+        .map(|r| gate.exit_code(r, None))
+        .collect();
+    let incomplete = codes.contains(&EXIT_INCOMPLETE);
+    let failing = codes.contains(&EXIT_FINDINGS);
     let mut text = match args.format {
         Format::Summary => results
             .iter()
@@ -107,9 +148,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Some(path) => std::fs::write(path, text)?,
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
-    Ok(if failed > 0 {
+    Ok(if failed > 0 || incomplete {
         crate::EXIT_ERROR
+    } else if failing {
+        EXIT_FINDINGS
     } else {
-        u8::from(findings > 0)
+        0
     })
 }

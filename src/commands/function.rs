@@ -1,11 +1,14 @@
 //! `lambda-audit function`: scan a deployed function and its layers.
 
 use super::async_runtime::runtime;
+use super::store::StoreArgs;
 use super::terminal::Terminal;
 use analyzer::advisories::Database;
-use analyzer::date::rfc3339_now;
+use analyzer::date::{rfc3339_now, Date};
 use analyzer::findings::{Rating, ScanReport};
 use analyzer::report::{render, AsffContext, Format as ReportFormat, RenderOptions};
+use analyzer::suppress::{apply_suppressions, Config};
+use analyzer::threshold::{FailOn, FailOnIncomplete, Gate};
 use analyzer::Limits;
 use layers::aws::{AwsOptions, CodeUrlRewrite, Downloader, LayerCache, ScanOutcome, Scanner};
 use std::path::PathBuf;
@@ -93,6 +96,15 @@ pub struct Args {
     /// Write the result to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Suppression rules (default: ./lambda-audit.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Exit 1 only for open findings at or above this severity:
+    /// none, low, medium, high, critical (default: any open finding).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// The one-line summary of an outcome (with its findings when it was matched).
@@ -165,11 +177,20 @@ pub fn outcome_json(outcome: &ScanOutcome, report: Option<&ScanReport>) -> serde
     }
 }
 
-/// Matches a scanned outcome against the database.
-pub fn matched(outcome: &ScanOutcome, db: &Database) -> Option<ScanReport> {
+/// Matches a scanned outcome against the database and applies the
+/// suppression rules of `config`.
+pub fn matched(
+    outcome: &ScanOutcome,
+    db: &Database,
+    config: Option<&Config>,
+) -> Option<ScanReport> {
     match outcome {
         ScanOutcome::Scanned(s) => {
-            Some(analyzer::matching::match_inventory(s.inventory.clone(), db))
+            let mut report = analyzer::matching::match_inventory(s.inventory.clone(), db);
+            if let Some(config) = config {
+                apply_suppressions(&mut report, config, Date::today());
+            }
+            Some(report)
         }
         _ => None,
     }
@@ -192,6 +213,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     });
     let options = args.aws.options(region);
     let downloader = args.aws.downloader()?;
+    let config = super::rescan::config(args.config.as_deref())?;
+    let store = args.store.open()?;
     let db = super::database::database(args.db.as_deref())?;
     let outcome = runtime()?.block_on(async {
         let sdk = layers::aws::config::load(&options, None).await;
@@ -210,7 +233,16 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             eprintln!("lambda-audit: warning: {w}");
         }
     }
-    let report = matched(&outcome, &db);
+    let report = matched(&outcome, &db, config.as_ref());
+    if let (ScanOutcome::Scanned(s), Some(r)) = (&outcome, &report) {
+        super::store::record(
+            store.as_ref(),
+            super::store::deployed_subject(s),
+            r,
+            config.as_ref(),
+            store::ScanReason::Function,
+        )?;
+    }
     let terminal = Terminal::for_output(args.output.as_deref());
     let format = args
         .format
@@ -238,7 +270,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     super::scan::write_output(&text, args.output.as_ref())?;
     Ok(match (&outcome, &report) {
         (ScanOutcome::Gone { .. }, _) => crate::EXIT_ERROR,
-        (_, Some(r)) if r.summary.findings > 0 => 1,
+        (_, Some(r)) => Gate {
+            fail_on: args.fail_on.unwrap_or_default(),
+            fail_on_new: false,
+            incomplete: FailOnIncomplete::Always,
+        }
+        .exit_code(r, None),
         _ => 0,
     })
 }

@@ -65,6 +65,10 @@ pub struct Args {
     /// Suppression rules (default: ./lambda-audit.toml when it exists).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Record this scan into the findings store at PATH (the artifact is the
+    /// subject, by its path): findings no longer seen close, seen again reopen.
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
     /// AWS account id written into ASFF findings.
     #[arg(long, value_name = "ID", default_value = "000000000000")]
     pub aws_account_id: String,
@@ -158,6 +162,17 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     for w in report.warnings() {
         eprintln!("lambda-audit: warning: {w}");
+    }
+    if let Some(path) = &args.store {
+        let store = super::store::open(path)?;
+        let subject = super::store::local_subject(&args.deployment, args.sbom.as_deref())?;
+        super::store::record(
+            store.as_ref(),
+            subject,
+            &report,
+            config.as_ref(),
+            store::ScanReason::Scan,
+        )?;
     }
     let terminal = Terminal::for_output(args.output.as_deref());
     let format = args.format.unwrap_or(Format::default_for(terminal.is_tty));

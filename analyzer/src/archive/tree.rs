@@ -220,6 +220,24 @@ impl ArchiveTree {
         self.skipped.sort();
     }
 
+    /// The listing alone (names, sizes, jars, warnings), without the bytes:
+    /// enough to place an artifact already scanned in a deployment (a layer
+    /// version shared by many functions) once its bytes are freed. Reading a
+    /// file of it is an error.
+    pub fn listing(&self) -> ArchiveTree {
+        ArchiveTree {
+            name: self.name.clone(),
+            files: self.files.clone(),
+            jars: self.jars.clone(),
+            warnings: self.warnings.clone(),
+            gaps: self.gaps.clone(),
+            skipped: self.skipped.clone(),
+            size_bytes: self.size_bytes,
+            containers: Vec::new(),
+            budget: Budget::new(self.limits()),
+        }
+    }
+
     /// The limits this tree was opened with.
     pub fn limits(&self) -> &Limits {
         self.budget.limits()
@@ -244,9 +262,15 @@ impl ArchiveTree {
                 let compressed = usize::try_from(data.offset)
                     .ok()
                     .and_then(|start| {
-                        self.containers[*container].slice(start, file.compressed_size as usize)
+                        self.containers
+                            .get(*container)?
+                            .slice(start, file.compressed_size as usize)
                     })
-                    .ok_or_else(|| ReadError::Zip("entry lies outside its archive".into()))?;
+                    .ok_or_else(|| {
+                        ReadError::Zip(
+                            "entry lies outside its archive, or only the listing was kept".into(),
+                        )
+                    })?;
                 inflate(
                     compressed.as_ref(),
                     data,

@@ -153,6 +153,12 @@ pub fn resource_id(context: &AsffContext, report: &ScanReport) -> String {
         .unwrap_or_else(|| "lambda-audit".into())
 }
 
+/// The identity of finding `f` about `resource`, `<resource>/<vulnerability>/<purl>`:
+/// the ASFF `Id`, stable across scans (the findings store's ids derive from it).
+pub fn finding_id(resource: &str, f: &Finding) -> String {
+    format!("{resource}/{}/{}", f.id, f.package.purl)
+}
+
 /// The one ASFF finding about `resource` for `f`: what `--format asff` prints
 /// and what the trigger imports into Security Hub (it only archives findings
 /// that are gone, see `lambda-audit-trigger`'s `asff` module). Its `Id`,
@@ -182,7 +188,7 @@ pub fn finding(context: &AsffContext, resource: &str, f: &Finding) -> Value {
     };
     let mut finding = json!({
         "SchemaVersion": SCHEMA_VERSION,
-        "Id": format!("{resource}/{}/{}", f.id, p.purl),
+        "Id": finding_id(resource, f),
         "ProductArn": context.product_arn(),
         "GeneratorId": GENERATOR_ID,
         "AwsAccountId": context.aws_account_id,

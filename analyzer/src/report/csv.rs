@@ -83,15 +83,18 @@ fn row(f: &Finding) -> [String; 18] {
         .first()
         .map(|l| l.lambda_path.clone().unwrap_or_else(|| location_uri(l)));
     [
-        safe(&f.id),
+        spreadsheet_safe(&f.id),
         inspector_severity(f.severity.rating).to_string(),
         "OSV".to_string(),
         f.severity
             .score
             .map_or_else(|| NULL.to_string(), |s| format!("{s:.1}")),
-        safe(&f.package.purl),
-        f.fixed_version.as_deref().map_or_else(|| NULL.into(), safe),
-        path.as_deref().map_or_else(|| NULL.into(), safe),
+        spreadsheet_safe(&f.package.purl),
+        f.fixed_version
+            .as_deref()
+            .map_or_else(|| NULL.into(), spreadsheet_safe),
+        path.as_deref()
+            .map_or_else(|| NULL.into(), spreadsheet_safe),
         NULL.to_string(),
         NULL.to_string(),
         NULL.to_string(),
@@ -102,11 +105,11 @@ fn row(f: &Finding) -> [String; 18] {
         }
         .to_string(),
         f.package.ecosystem.as_str().to_string(),
-        safe(&f.package.name),
-        safe(&f.package.version),
-        safe(&f.aliases.join(" ")),
+        spreadsheet_safe(&f.package.name),
+        spreadsheet_safe(&f.package.version),
+        spreadsheet_safe(&f.aliases.join(" ")),
         f.loaded.to_string(),
-        safe(&f.summary),
+        spreadsheet_safe(&f.summary),
     ]
 }
 
@@ -119,8 +122,9 @@ fn inspector_severity(rating: Rating) -> &'static str {
     }
 }
 
-/// `text` made inert for spreadsheets (see the module doc).
-fn safe(text: &str) -> String {
+/// `text` made inert for spreadsheets: a leading `'` when a spreadsheet would
+/// run it as a formula (it starts with `=`, `+`, `-`, `@`, tab or CR).
+pub fn spreadsheet_safe(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
@@ -134,10 +138,10 @@ mod tests {
 
     #[test]
     fn formulas_are_made_inert() {
-        assert_eq!(safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(safe("@hapi/hoek"), "'@hapi/hoek");
-        assert_eq!(safe("-1"), "'-1");
-        assert_eq!(safe("lodash"), "lodash");
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("@hapi/hoek"), "'@hapi/hoek");
+        assert_eq!(spreadsheet_safe("-1"), "'-1");
+        assert_eq!(spreadsheet_safe("lodash"), "lodash");
     }
 
     #[test]

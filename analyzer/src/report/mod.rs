@@ -13,6 +13,7 @@ mod spdx;
 mod table;
 
 pub use asff::AsffContext;
+pub use csv::spreadsheet_safe;
 pub use cyclonedx::render_inventory;
 pub use spdx::UNKNOWN_CREATED;
 

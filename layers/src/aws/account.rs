@@ -1,5 +1,6 @@
 //! Scanning every function of an account: all pages, all given regions, with
 //! bounded concurrency and one download and inventory per layer version.
+//! Functions tagged for exclusion ([`exclusion`]) are listed, not scanned.
 
 use super::config::{self, AwsOptions};
 use super::download::Downloader;
@@ -38,6 +39,44 @@ pub enum AccountError {
     NoRegion,
     #[error("{region}: ListFunctions failed: {message}")]
     List { region: String, message: String },
+}
+
+/// Amazon Inspector's exclusion tag for Lambda standard scanning, and its value.
+pub const INSPECTOR_EXCLUSION: (&str, &str) = ("InspectorExclusion", "LambdaStandardScanning");
+/// lambda-audit's own exclusion tag (any value).
+pub const EXCLUDE_TAG: &str = "lambda-audit:exclude";
+
+/// Why a function with these tags is excluded from account scans, if it is:
+/// `InspectorExclusion: LambdaStandardScanning`, or `lambda-audit:exclude`
+/// with any value.
+pub fn exclusion<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Option<String> {
+    tags.into_iter().find_map(|(key, value)| {
+        let inspector = key == INSPECTOR_EXCLUSION.0 && value == INSPECTOR_EXCLUSION.1;
+        (inspector || key == EXCLUDE_TAG).then(|| format!("excluded by tag {key}={value}"))
+    })
+}
+
+/// The exclusion of function `arn` by its tags (ListTags), if any.
+async fn excluded(
+    lambda: &aws_sdk_lambda::Client,
+    arn: &str,
+) -> Result<Option<String>, FetchError> {
+    let out = lambda
+        .list_tags()
+        .resource(arn)
+        .send()
+        .await
+        .map_err(|e| FetchError::Api {
+            subject: arn.to_string(),
+            call: "ListTags",
+            message: sdk_message(&e),
+        })?;
+    let mut tags: Vec<(&str, &str)> = out
+        .tags()
+        .map(|t| t.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
+        .unwrap_or_default();
+    tags.sort();
+    Ok(exclusion(tags))
 }
 
 /// Every function ARN in one region, following every page.
@@ -90,10 +129,15 @@ pub async fn scan_account(
             region: &region,
             functions: arns.len(),
         });
-        let scanner = Scanner::new(lambda, downloader.clone(), limits.clone(), layers.clone());
+        let scanner = Scanner::new(
+            lambda.clone(),
+            downloader.clone(),
+            limits.clone(),
+            layers.clone(),
+        );
         work.extend(
             arns.into_iter()
-                .map(|arn| (region.clone(), arn, scanner.clone())),
+                .map(|arn| (region.clone(), arn, scanner.clone(), lambda.clone())),
         );
     }
     let total = work.len();
@@ -101,7 +145,7 @@ pub async fn scan_account(
     let mut tasks = tokio::task::JoinSet::new();
     let mut ids = std::collections::HashMap::new();
     let mut results: Vec<Option<FunctionResult>> = Vec::with_capacity(total);
-    for (index, (region, function, scanner)) in work.into_iter().enumerate() {
+    for (index, (region, function, scanner, lambda)) in work.into_iter().enumerate() {
         let permits = permits.clone();
         // Until its task ends, a function's slot says the scan did not finish.
         results.push(Some(FunctionResult {
@@ -113,7 +157,14 @@ pub async fn scan_account(
         }));
         let handle = tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let outcome = scanner.scan_function(&function, None).await;
+            let outcome = match excluded(&lambda, &function).await {
+                Ok(Some(reason)) => Ok(ScanOutcome::NotScanned {
+                    subject: function.clone(),
+                    reason,
+                }),
+                Ok(None) => scanner.scan_function(&function, None).await,
+                Err(e) => Err(e),
+            };
             FunctionResult {
                 region,
                 function,
@@ -152,4 +203,23 @@ pub async fn scan_account(
         }
     }
     Ok((results.into_iter().flatten().collect(), layers))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclusion_tags() {
+        assert_eq!(
+            exclusion([("InspectorExclusion", "LambdaStandardScanning")]).as_deref(),
+            Some("excluded by tag InspectorExclusion=LambdaStandardScanning")
+        );
+        assert_eq!(exclusion([("InspectorExclusion", "Other")]), None);
+        assert_eq!(
+            exclusion([("team", "a"), ("lambda-audit:exclude", "")]).as_deref(),
+            Some("excluded by tag lambda-audit:exclude=")
+        );
+        assert_eq!(exclusion([("team", "a")]), None);
+    }
 }

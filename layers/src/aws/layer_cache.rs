@@ -3,6 +3,7 @@
 //! batch).
 
 use super::outcome::FetchError;
+use analyzer::archive::ArchiveTree;
 use analyzer::extract::ArtifactScan;
 use std::collections::HashMap;
 use std::future::Future;
@@ -10,10 +11,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
-/// A layer version downloaded, verified and scanned once.
+/// A layer version downloaded, verified and scanned once. Its bytes are
+/// freed after the scan: the listing and the scan are all a deployment that
+/// uses it needs, so a batch holds no layer's bytes longer than one scan.
 #[derive(Debug)]
 pub(super) struct LayerBlob {
-    pub bytes: Vec<u8>,
+    /// The layer's files, without their bytes ([`ArchiveTree::listing`]).
+    pub listing: ArchiveTree,
     pub scan: ArtifactScan,
 }
 
@@ -21,6 +25,11 @@ impl LayerBlob {
     /// A copy of the layer's scan, for one more deployment that uses it.
     pub fn scan_copy(&self) -> ArtifactScan {
         self.scan.clone()
+    }
+
+    /// A copy of the layer's listing, for one more deployment that uses it.
+    pub fn tree(&self) -> ArchiveTree {
+        self.listing.listing()
     }
 }
 

@@ -25,6 +25,9 @@ pub struct Scanned {
     /// Layer version ARNs in merge order.
     #[serde(default)]
     pub layers: Vec<String>,
+    /// Lambda's `CodeSha256` of the code scanned (base64), when Lambda gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_sha256: Option<String>,
     pub inventory: Inventory,
 }
 

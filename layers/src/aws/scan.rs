@@ -56,14 +56,14 @@ impl Scanner {
         qualifier: Option<&str>,
     ) -> Result<ScanOutcome, FetchError> {
         let mut expired_once = false;
-        let (info, bytes) = loop {
+        let (info, code, bytes) = loop {
             let (info, code) =
                 match lambda_api::get_function(&self.lambda, function, qualifier).await? {
                     FunctionLookup::Found { info, code } => (info, code),
                     FunctionLookup::Ends(outcome) => return Ok(outcome),
                 };
             match self.download(&code).await {
-                Ok(bytes) => break (info, bytes),
+                Ok(bytes) => break (info, code, bytes),
                 Err(DownloadError::Expired) if !expired_once => expired_once = true,
                 Err(source) => {
                     return Err(FetchError::Download {
@@ -88,14 +88,13 @@ impl Scanner {
         }
         let limits = self.limits.clone();
         let extractors = self.extractors.clone();
-        let layer_arns = info.layers.clone();
         let subject = info.subject.clone();
         let runtime = info.runtime.clone();
+        let code_sha256 = Some(code.sha256.clone());
         let inventory = tokio::task::spawn_blocking(move || {
             inventory_function(
                 &subject,
                 bytes,
-                &layer_arns,
                 &blobs,
                 runtime.as_deref(),
                 &limits,
@@ -109,6 +108,7 @@ impl Scanner {
             subject: info.subject,
             runtime: info.runtime,
             layers: info.layers,
+            code_sha256,
             inventory,
         })))
     }
@@ -125,11 +125,9 @@ impl Scanner {
             }
             Err(LayerFailure::Error(e)) => return Err(e),
         };
-        let limits = self.limits.clone();
         let extractors = self.extractors.clone();
-        let name = arn.to_string();
         let inventory = tokio::task::spawn_blocking(move || {
-            let tree = open(&name, blob.bytes.clone(), &limits)?;
+            let tree = blob.tree();
             let deployment = Deployment {
                 function: None,
                 layers: vec![Artifact {
@@ -147,6 +145,7 @@ impl Scanner {
             subject: arn.to_string(),
             runtime: None,
             layers: vec![arn.to_string()],
+            code_sha256: None,
             inventory,
         })))
     }
@@ -193,9 +192,12 @@ impl Scanner {
         let extractors = self.extractors.clone();
         let name = arn.to_string();
         let blob = tokio::task::spawn_blocking(move || {
-            let tree = open(&name, bytes.clone(), &limits)?;
+            let tree = open(&name, bytes, &limits)?;
             let scan = extract::scan_tree(&tree, &extractors);
-            Ok::<_, FetchError>(LayerBlob { bytes, scan })
+            Ok::<_, FetchError>(LayerBlob {
+                listing: tree.listing(),
+                scan,
+            })
         })
         .await
         .map_err(|e| FetchError::Archive(format!("layer scan task failed: {e}")))
@@ -214,7 +216,6 @@ fn open(name: &str, bytes: Vec<u8>, limits: &Limits) -> Result<ArchiveTree, Fetc
 fn inventory_function(
     subject: &str,
     code: Vec<u8>,
-    layer_arns: &[String],
     blobs: &[Arc<LayerBlob>],
     runtime: Option<&str>,
     limits: &Limits,
@@ -225,10 +226,10 @@ fn inventory_function(
         tree: open(subject, code, limits)?,
     };
     let mut layers = Vec::with_capacity(blobs.len());
-    for (i, (arn, blob)) in layer_arns.iter().zip(blobs).enumerate() {
+    for (i, blob) in blobs.iter().enumerate() {
         layers.push(Artifact {
             role: ArtifactRole::Layer(i + 1),
-            tree: open(arn, blob.bytes.clone(), limits)?,
+            tree: blob.tree(),
         });
     }
     let deployment = Deployment {

@@ -1,0 +1,109 @@
+//! The SQLite schema and its migrations. `schema_version` holds the version;
+//! each migration runs once, in order, in the transaction that records it.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+/// Migrations, oldest first: migration `i` takes the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: subjects, scans, findings (each pointing at the shared description
+    // of its advisory and package), history (whose unsent rows are the outbox).
+    "
+    CREATE TABLE subjects (
+        key              TEXT PRIMARY KEY,
+        kind             TEXT NOT NULL,
+        code_sha256      TEXT,
+        revision         INTEGER NOT NULL,
+        first_scanned_at TEXT NOT NULL,
+        last_scanned_at  TEXT NOT NULL,
+        deleted_at       TEXT,
+        digest           TEXT,
+        active           INTEGER NOT NULL DEFAULT 0
+    );
+    -- Apart from the small, often rewritten subject rows.
+    CREATE TABLE subject_inventories (
+        subject   TEXT PRIMARY KEY REFERENCES subjects(key) ON DELETE CASCADE,
+        inventory BLOB NOT NULL,
+        packages  TEXT NOT NULL
+    );
+    CREATE TABLE subject_layers (
+        subject  TEXT NOT NULL REFERENCES subjects(key) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        layer    TEXT NOT NULL,
+        PRIMARY KEY (subject, position)
+    ) WITHOUT ROWID;
+    CREATE INDEX subject_layers_by_layer ON subject_layers(layer);
+    CREATE TABLE scans (
+        id       INTEGER PRIMARY KEY,
+        subject  TEXT NOT NULL,
+        at       TEXT NOT NULL,
+        reason   TEXT NOT NULL,
+        database TEXT NOT NULL,
+        active   INTEGER NOT NULL
+    );
+    CREATE INDEX scans_by_subject ON scans(subject, id);
+    CREATE TABLE finding_templates (
+        key  TEXT PRIMARY KEY,
+        body TEXT NOT NULL
+    );
+    CREATE TABLE findings (
+        id                TEXT PRIMARY KEY,
+        subject           TEXT NOT NULL,
+        layer             TEXT,
+        status            TEXT NOT NULL CHECK (status IN ('ACTIVE', 'SUPPRESSED', 'CLOSED')),
+        first_observed_at TEXT NOT NULL,
+        last_observed_at  TEXT NOT NULL,
+        updated_at        TEXT NOT NULL,
+        closed_at         TEXT,
+        close_reason      TEXT,
+        revision          INTEGER NOT NULL,
+        template          TEXT NOT NULL REFERENCES finding_templates(key),
+        locations         TEXT NOT NULL,
+        loaded            INTEGER NOT NULL,
+        suppressed_reason TEXT
+    );
+    CREATE INDEX findings_by_subject ON findings(subject);
+    CREATE INDEX findings_by_status ON findings(status, closed_at);
+    CREATE TABLE finding_history (
+        finding    TEXT NOT NULL,
+        revision   INTEGER NOT NULL,
+        at         TEXT NOT NULL,
+        transition TEXT NOT NULL,
+        status     TEXT NOT NULL,
+        reason     TEXT,
+        event_id   TEXT NOT NULL UNIQUE,
+        sent_at    TEXT,
+        PRIMARY KEY (finding, revision)
+    ) WITHOUT ROWID;
+    CREATE INDEX finding_history_unsent ON finding_history(at, finding, revision) WHERE sent_at IS NULL;
+    ",
+];
+
+/// The schema version this build writes.
+pub const CURRENT: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the schema to [`CURRENT`]: `Ok(None)` when done, `Ok(Some(found))`
+/// when the file is newer than this build.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<Option<i64>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+    let found: i64 = tx
+        .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    if found > CURRENT {
+        return Ok(Some(found));
+    }
+    for sql in &MIGRATIONS[usize::try_from(found).unwrap_or(0)..] {
+        tx.execute_batch(sql)?;
+    }
+    if found == 0 {
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES (?1)",
+            [CURRENT],
+        )?;
+    } else if found < CURRENT {
+        tx.execute("UPDATE schema_version SET version = ?1", [CURRENT])?;
+    }
+    tx.commit()?;
+    Ok(None)
+}
