@@ -106,7 +106,9 @@ fn a_cut_or_changed_cache_file_is_noticed_and_never_read_as_fewer_records() {
     assert_eq!(good.0.len(), 2);
     let file = index_file(&index_dir);
     let original = std::fs::read(&file).unwrap();
-    for cut in 0..original.len() {
+    // Every cut near the end (the footer and the tables), every 7th before.
+    let tail = original.len().saturating_sub(400);
+    for cut in (0..tail).step_by(7).chain(tail..original.len()) {
         open_damaged(
             &cache,
             &data,

@@ -11,7 +11,6 @@
 //! one, and a replacement is a new inode, so an equal fingerprint of a settled
 //! file means equal bytes. Anything else is decided by hashing the file.
 
-use super::load::SourceFile;
 use super::DbError;
 use serde::{Deserialize, Serialize};
 use std::io::Read;
@@ -105,26 +104,4 @@ pub fn checksum_file(path: &Path) -> Result<String, DbError> {
         hasher.update(&buffer[..n]);
     }
     Ok(format!("{:032x}", hasher.digest128()))
-}
-
-/// True when `listed` (the files there now, from
-/// [`discover`](super::load::discover)) are the files `compiled` was built
-/// from, with the same bytes.
-pub fn unchanged(compiled: &[SourceFile], listed: &[SourceFile]) -> Result<bool, DbError> {
-    if compiled.len() != listed.len() {
-        return Ok(false);
-    }
-    for (then, now) in compiled.iter().zip(listed) {
-        if then.path != now.path || then.kind != now.kind || then.len != now.len {
-            return Ok(false);
-        }
-        if (then.settled || then.skipped) && then.fingerprint == now.fingerprint {
-            continue;
-        }
-        match &then.checksum {
-            Some(sum) if *sum == checksum_file(&now.path)? => {}
-            _ => return Ok(false),
-        }
-    }
-    Ok(true)
 }

@@ -165,16 +165,78 @@ pub fn read_zip<R: Read + std::io::Seek>(
     let zip_err = |e: zip::result::ZipError| DbError::Zip(format!("{label}: {e}"));
     let mut archive = zip::ZipArchive::new(reader).map_err(zip_err)?;
     for i in 0..archive.len() {
-        let mut member = archive.by_index(i).map_err(zip_err)?;
+        let mut member = archive.by_index_raw(i).map_err(zip_err)?;
         if member.is_dir() || !member.name().ends_with(".json") {
             continue;
         }
         let origin = format!("{label}!{}", member.name());
-        let declared = member.size();
-        let bytes = read_capped(&mut member, declared, &origin)?;
+        let entry = Entry::of(&member);
+        let stored = read_capped(&mut member, entry.compressed, &origin)?;
+        drop(member);
+        let bytes = match entry.json(&stored, &origin)? {
+            Some(json) => json.into_owned(),
+            None => {
+                let mut member = archive.by_index(i).map_err(zip_err)?;
+                read_capped(&mut member, entry.size, &origin)?
+            }
+        };
         each(RawRecord { origin, bytes })?;
     }
     Ok(())
+}
+
+/// What a zip member's entry says about its data.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry {
+    pub method: zip::CompressionMethod,
+    pub encrypted: bool,
+    /// Declared uncompressed size.
+    pub size: u64,
+    pub compressed: u64,
+    pub crc32: u32,
+}
+
+impl Entry {
+    pub fn of<R: Read>(member: &zip::read::ZipFile<'_, R>) -> Entry {
+        Entry {
+            method: member.compression(),
+            encrypted: member.encrypted(),
+            size: member.size(),
+            compressed: member.compressed_size(),
+            crc32: member.crc32(),
+        }
+    }
+
+    /// The JSON held by `stored`, the member's raw data, checked against the
+    /// entry's size and CRC-32; `None` for a method (or an encryption) only
+    /// the zip reader knows.
+    pub fn json<'a>(
+        &self,
+        stored: &'a [u8],
+        origin: &str,
+    ) -> Result<Option<std::borrow::Cow<'a, [u8]>>, DbError> {
+        use std::borrow::Cow;
+        if self.size > MAX_RECORD_BYTES {
+            return Err(DbError::Zip(format!(
+                "{origin}: member is larger than the {MAX_RECORD_BYTES}-byte limit"
+            )));
+        }
+        let json = match self.method {
+            _ if self.encrypted => return Ok(None),
+            zip::CompressionMethod::Stored => Cow::Borrowed(stored),
+            zip::CompressionMethod::Deflated => Cow::Owned(
+                super::inflate::inflate(stored, self.size)
+                    .map_err(|e| DbError::Zip(format!("{origin}: {e}")))?,
+            ),
+            _ => return Ok(None),
+        };
+        let mut crc = flate2::Crc::new();
+        crc.update(&json);
+        if json.len() as u64 != self.size || crc.sum() != self.crc32 {
+            return Err(DbError::Zip(format!("{origin}: Invalid checksum")));
+        }
+        Ok(Some(json))
+    }
 }
 
 /// Reads a record of `declared` bytes from `reader`, refusing more than

@@ -18,6 +18,7 @@ mod database;
 mod error;
 pub mod fingerprint;
 pub mod index;
+mod inflate;
 pub mod load;
 pub mod osv;
 pub mod source;

@@ -9,15 +9,14 @@ use super::format::Codec;
 use super::reader::{Bytes, Index};
 use super::Header;
 use crate::advisories::fingerprint::{self, Fingerprint};
-use crate::advisories::load::{self, Loose, SourceFile, SourceKind, MAX_RECORD_BYTES};
+use crate::advisories::load::{self, Entry, Loose, SourceFile, SourceKind};
 use crate::advisories::DbError;
 use rayon::prelude::*;
 use std::borrow::Cow;
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Write};
 use std::ops::Range;
 use std::path::Path;
 use std::time::SystemTime;
-use zip::CompressionMethod;
 
 /// Records parsed in parallel before being written in order: bounds the
 /// records in memory at once (a window of OSV records is a few MB).
@@ -125,64 +124,30 @@ fn read_member<'a>(
         return Ok(Outcome::Skip);
     }
     let origin = format!("{label}!{}", member.name());
-    if member.size() > MAX_RECORD_BYTES {
-        return Err(DbError::Zip(format!(
-            "{origin}: member is larger than the {MAX_RECORD_BYTES}-byte limit"
-        )));
-    }
+    let entry = Entry::of(&member);
     let start = member.data_start() as usize;
+    drop(member);
     let stored = start
-        .checked_add(member.compressed_size() as usize)
+        .checked_add(entry.compressed as usize)
         .and_then(|end| bytes.get(start..end))
         .ok_or_else(|| DbError::Zip(format!("{origin}: member data lies outside the zip")))?;
-    let (method, size, crc) = (member.compression(), member.size(), member.crc32());
-    let encrypted = member.encrypted();
-    drop(member);
     let by_origin = || origin.clone();
-    match method {
-        CompressionMethod::Stored if !encrypted => {
-            check_crc(stored, crc, &origin)?;
-            Ok(prepare(
-                stored,
-                Codec::Plain,
-                Cow::Borrowed(stored),
-                &by_origin,
-            ))
-        }
-        CompressionMethod::Deflated if !encrypted => {
-            let json = load::read_capped(
-                &mut flate2::read::DeflateDecoder::new(stored),
-                size,
-                &origin,
-            )?;
-            check_crc(&json, crc, &origin)?;
-            Ok(prepare(
-                &json,
-                Codec::Deflate,
-                Cow::Borrowed(stored),
-                &by_origin,
-            ))
-        }
+    Ok(match entry.json(stored, &origin)? {
+        Some(Cow::Borrowed(json)) => prepare(json, Codec::Plain, Cow::Borrowed(json), &by_origin),
+        Some(Cow::Owned(json)) => prepare(&json, Codec::Deflate, Cow::Borrowed(stored), &by_origin),
         // Other methods go through the zip reader (which reports what it
         // cannot read), and are stored as plain JSON.
-        _ => {
+        None => {
             let mut member = archive.by_index(i).map_err(zip_err)?;
-            let json = load::read_capped(&mut member as &mut dyn Read, size, &origin)?;
-            let stored = Cow::Owned(json.clone());
-            Ok(prepare(&json, Codec::Plain, stored, &by_origin))
+            let json = load::read_capped(&mut member, entry.size, &origin)?;
+            owned(prepare(
+                &json,
+                Codec::Plain,
+                Cow::Borrowed(&json),
+                &by_origin,
+            ))
         }
-    }
-}
-
-/// Checks a member's bytes against the CRC-32 its zip entry records.
-fn check_crc(bytes: &[u8], expected: u32, origin: &str) -> Result<(), DbError> {
-    let mut crc = flate2::Crc::new();
-    crc.update(bytes);
-    if crc.sum() == expected {
-        Ok(())
-    } else {
-        Err(DbError::Zip(format!("{origin}: Invalid checksum")))
-    }
+    })
 }
 
 /// Reads loose `*.json` records, a window at a time, parsed in parallel.

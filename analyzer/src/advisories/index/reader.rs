@@ -7,10 +7,9 @@
 use super::build::{ecosystem_byte, key};
 use super::format::{self, Codec, Layout, MAGIC, MAGIC_PREFIX};
 use super::Header;
-use crate::advisories::load::MAX_RECORD_BYTES;
+use crate::advisories::inflate::inflate;
 use crate::ecosystem::Ecosystem;
 use std::borrow::Cow;
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -207,18 +206,9 @@ impl Index {
         let frame = format::decode_frame(&self.bytes, offset, self.layout.postings.offset, number)?;
         match frame.codec {
             Codec::Plain => Ok(Cow::Borrowed(frame.stored)),
-            Codec::Deflate => {
-                let mut json =
-                    Vec::with_capacity(frame.raw_len.min(MAX_RECORD_BYTES as u32) as usize);
-                flate2::read::DeflateDecoder::new(frame.stored)
-                    .take(u64::from(frame.raw_len))
-                    .read_to_end(&mut json)
-                    .map_err(|e| format!("record {number}: {e}"))?;
-                if json.len() != frame.raw_len as usize {
-                    return Err(format!("record {number}: inflated to a wrong length"));
-                }
-                Ok(Cow::Owned(json))
-            }
+            Codec::Deflate => inflate(frame.stored, u64::from(frame.raw_len))
+                .map(Cow::Owned)
+                .map_err(|e| format!("record {number}: {e}")),
         }
     }
 }
