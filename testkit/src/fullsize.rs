@@ -118,8 +118,8 @@ fn malicious(n: usize) -> Value {
         "summary": format!("Malicious code in {name} (npm)"),
         "details": format!(
             "\n---\n_-= Per source details. Do not edit below this line.=-_\n\n## Source: \
-             ossf-package-analysis ({mix:016x})\nThe package {name} seems malicious: it sends \
-             environment variables to a remote host when it is installed.\n"
+             ossf-package-analysis\nThe package {name} seems malicious: it sends environment \
+             variables to a remote host when it is installed.\n"
         ),
         "affected": [{
             "package": {"ecosystem": "npm", "name": name},
@@ -128,14 +128,13 @@ fn malicious(n: usize) -> Value {
         }],
         "database_specific": {"malicious-packages-origins": [{
             "source": "ossf-package-analysis",
-            "sha256": format!("{mix:016x}{:016x}{mix:016x}{:016x}", mix.rotate_left(17), mix.rotate_left(31)),
             "import_time": format!("2025-01-{day:02}T00:00:00Z"),
             "versions": ["1.0.0"]
         }]}
     })
 }
 
-/// A zip of `<id>.json` members, deflated at the fastest level.
+/// A zip of `<id>.json` members, deflated (zip's default level, as OSV's).
 struct Writer {
     zip: zip::ZipWriter<std::io::BufWriter<std::fs::File>>,
     count: usize,
@@ -152,7 +151,7 @@ impl Writer {
 
     fn add(&mut self, record: &Value) -> std::io::Result<()> {
         let id = record["id"].as_str().unwrap_or("unnamed");
-        let options = zip::write::SimpleFileOptions::default().compression_level(Some(1));
+        let options = zip::write::SimpleFileOptions::default();
         self.zip
             .start_file(format!("{id}.json"), options)
             .map_err(std::io::Error::other)?;

@@ -104,7 +104,6 @@ pub struct Builder<W: Write = Vec<u8>> {
     written: u64,
     /// A write error, reported by `finish`.
     failed: Option<io::Error>,
-    frame: Vec<u8>,
     records: Vec<u8>,
     ids: Vec<u8>,
     by_id: HashMap<Box<str>, u32>,
@@ -150,7 +149,6 @@ impl<W: Write> Builder<W> {
             out,
             written: 0,
             failed: None,
-            frame: Vec::new(),
             records: Vec::new(),
             ids: Vec::new(),
             by_id: HashMap::new(),
@@ -213,17 +211,9 @@ impl<W: Write> Builder<W> {
         );
         self.ids.extend_from_slice(record.id.as_bytes());
         self.by_id.insert(record.id.into_boxed_str(), number);
-        let mut frame = std::mem::take(&mut self.frame);
-        frame.clear();
-        format::encode_frame(
-            number,
-            record.codec,
-            &record.stored,
-            record.raw_len,
-            &mut frame,
-        );
-        self.write(&frame);
-        self.frame = frame;
+        let head = format::frame_head(number, record.codec, &record.stored, record.raw_len);
+        self.write(&head);
+        self.write(&record.stored);
     }
 
     fn write(&mut self, bytes: &[u8]) {

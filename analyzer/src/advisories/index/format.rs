@@ -175,18 +175,19 @@ impl Layout {
     }
 }
 
-/// Writes the frame of record `number` (payload `stored`, `raw_len` bytes
-/// once decoded) to `out`.
-pub fn encode_frame(number: u32, codec: Codec, stored: &[u8], raw_len: u32, out: &mut Vec<u8>) {
-    let start = out.len();
-    out.extend_from_slice(&[0u8; 8]);
-    out.extend_from_slice(&number.to_le_bytes());
-    out.push(codec as u8);
-    out.extend_from_slice(&(stored.len() as u32).to_le_bytes());
-    out.extend_from_slice(&raw_len.to_le_bytes());
-    out.extend_from_slice(stored);
-    let sum = xxh3_64(&out[start + 8..]);
-    out[start..start + 8].copy_from_slice(&sum.to_le_bytes());
+/// The head of the frame of record `number` (payload `stored`, `raw_len`
+/// bytes once decoded): the payload follows it in the file.
+pub fn frame_head(number: u32, codec: Codec, stored: &[u8], raw_len: u32) -> [u8; FRAME_HEAD] {
+    let mut head = [0u8; FRAME_HEAD];
+    head[8..12].copy_from_slice(&number.to_le_bytes());
+    head[12] = codec as u8;
+    head[13..17].copy_from_slice(&(stored.len() as u32).to_le_bytes());
+    head[17..21].copy_from_slice(&raw_len.to_le_bytes());
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(&head[8..]);
+    hasher.update(stored);
+    head[..8].copy_from_slice(&hasher.digest().to_le_bytes());
+    head
 }
 
 /// A frame's payload, checked.
