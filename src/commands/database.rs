@@ -40,6 +40,9 @@ pub fn locate(db_flag: Option<&Path>) -> anyhow::Result<Database> {
 /// Opens the advisory database, saying on stderr when it is the starter set.
 pub fn database(flag: Option<&std::path::Path>) -> anyhow::Result<Database> {
     let db = locate(flag)?;
+    for warning in db.warnings() {
+        eprintln!("lambda-audit: warning: {warning}");
+    }
     let info = db.info();
     if info.source == DatabaseOrigin::Embedded {
         eprintln!(

@@ -1,48 +1,58 @@
-//! An opened advisory database: the compiled index's package table in memory,
-//! the record bytes in memory or in an index file, parsed on lookup.
+//! An opened advisory database: a compiled index, mapped from a file or held
+//! in memory, whose records are decoded on lookup.
 
-use super::index::{self, Compiled, Header};
+use super::index::format::MAGIC_PREFIX;
+use super::index::reader::{Bytes, Index, OpenError};
+use super::index::{compile, Compiled, Header};
 use super::load::{self, SourceFile};
 use super::osv::Osv;
 use super::{starter, DbError};
 use crate::ecosystem::Ecosystem;
 use crate::findings::{DatabaseInfo, DatabaseOrigin};
-use std::borrow::Cow;
-use std::collections::HashMap;
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-
-/// Where the record bytes live.
-#[derive(Debug)]
-enum Blob {
-    Memory(Vec<u8>),
-    /// An index file, with the offset where its blob starts.
-    File {
-        file: Mutex<File>,
-        base: u64,
-    },
-}
+use std::sync::Once;
 
 /// An opened advisory database.
 #[derive(Debug)]
 pub struct Database {
+    /// `None` only if an index built in memory could not be read back (a
+    /// bug), which `header.invalid` then names.
+    index: Option<Index>,
     header: Header,
-    keys: HashMap<(Ecosystem, String), Vec<u32>>,
-    by_id: HashMap<String, u32>,
-    blob: Blob,
     origin: DatabaseOrigin,
     location: Option<PathBuf>,
+    /// The index file of an [`IndexCache`](super::IndexCache), removed when
+    /// one of its records fails its checksum, so that the next run rebuilds it.
+    cache_file: Option<PathBuf>,
+    removed: Once,
+    warnings: Vec<String>,
 }
 
 impl Database {
     /// Opens a folder, an all.zip or a .json record and compiles its index in
-    /// memory. Reads only: nothing is written anywhere (an
-    /// [`IndexCache`](super::IndexCache) keeps compiled indexes between runs).
+    /// memory, or maps a compiled index file. Reads only: nothing is written
+    /// anywhere (an [`IndexCache`](super::IndexCache) keeps compiled indexes
+    /// between runs).
     pub fn open(path: &Path) -> Result<Database, DbError> {
+        if is_index_file(path) {
+            let index = Index::open_file(path).map_err(|e| index_error(path, e))?;
+            return Database::over(index, None).located(path, DatabaseOrigin::Path);
+        }
         let sources = sources_at(path)?;
-        Database::from_compiled(index::build(sources)?).located(path, DatabaseOrigin::Path)
+        Database::over(compile::compile_in_memory(sources)?, None)
+            .located(path, DatabaseOrigin::Path)
+    }
+
+    /// Compiles the database at `path` into the index file `index` (written
+    /// atomically), and opens that: the way to ship a compiled index, which
+    /// [`Database::open`] then only maps.
+    pub fn compile(path: &Path, index: &Path) -> Result<Database, DbError> {
+        let sources = sources_at(path)?;
+        let opened = compile::compile_to_file(sources, index).map_err(|e| match e {
+            compile::CompileError::Source(e) | compile::CompileError::Write(e) => e,
+        })?;
+        Database::over(opened, None).located(path, DatabaseOrigin::Path)
     }
 
     /// The starter set compiled into the binary.
@@ -54,48 +64,32 @@ impl Database {
 
     /// A database over an index built in memory.
     pub fn from_compiled(compiled: Compiled) -> Database {
-        Database::assemble(compiled.header, Blob::Memory(compiled.blob))
-    }
-
-    /// A database over an index file (see [`index::write`]).
-    pub(crate) fn from_index_file(path: &Path) -> Result<Database, DbError> {
-        let file = File::open(path).map_err(|e| DbError::io(path, e))?;
-        let (header, base) = index::read_header(&file, path)?;
-        let file_len = file.metadata().map_err(|e| DbError::io(path, e))?.len();
-        let needed = header
-            .records
-            .iter()
-            .map(|r| r.offset + r.len)
-            .max()
-            .unwrap_or(0);
-        if base + needed > file_len {
-            return Err(DbError::Index(format!("{} is truncated", path.display())));
+        match Index::open(Bytes::Owned(compiled.bytes)) {
+            Ok(index) => Database::over(index, None),
+            Err(e) => {
+                let mut header = compiled.header;
+                header.records = 0;
+                header.invalid.push(format!("advisory index: {e}"));
+                Database::with(None, header, None)
+            }
         }
-        let blob = Blob::File {
-            file: Mutex::new(file),
-            base,
-        };
-        Ok(Database::assemble(header, blob))
     }
 
-    fn assemble(mut header: Header, blob: Blob) -> Database {
-        let keys = std::mem::take(&mut header.packages)
-            .into_iter()
-            .map(|(eco, name, records)| ((eco, name), records))
-            .collect();
-        let by_id = header
-            .records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.clone(), i as u32))
-            .collect();
+    /// A database over an opened index; `cache_file` when it is a cache's.
+    pub(crate) fn over(index: Index, cache_file: Option<PathBuf>) -> Database {
+        let header = index.header().clone();
+        Database::with(Some(index), header, cache_file)
+    }
+
+    fn with(index: Option<Index>, header: Header, cache_file: Option<PathBuf>) -> Database {
         Database {
+            index,
             header,
-            keys,
-            by_id,
-            blob,
             origin: DatabaseOrigin::Path,
             location: None,
+            cache_file,
+            removed: Once::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -105,7 +99,7 @@ impl Database {
         path: &Path,
         origin: DatabaseOrigin,
     ) -> Result<Database, DbError> {
-        if self.header.records.is_empty() {
+        if self.header.records == 0 {
             return Err(DbError::Empty(path.to_path_buf()));
         }
         self.origin = origin;
@@ -113,56 +107,73 @@ impl Database {
         Ok(self)
     }
 
+    /// Adds a warning about how the database was opened.
+    pub(crate) fn warn(mut self, warning: String) -> Database {
+        self.warnings.push(warning);
+        self
+    }
+
+    /// Warnings about how the database was opened (a damaged compiled index
+    /// that was rebuilt), for the application to show.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
     /// Source, location and record counts, for the report.
     pub fn info(&self) -> DatabaseInfo {
         DatabaseInfo {
             source: self.origin,
             location: self.location.as_ref().map(|p| p.display().to_string()),
-            records: self.header.records.len(),
+            records: self.header.records,
             ecosystems: self.header.ecosystems.clone(),
-            newest_record: self
-                .header
-                .records
-                .iter()
-                .map(|r| r.modified.as_str())
-                .filter(|m| !m.is_empty())
-                .max()
-                .map(str::to_string),
+            newest_record: self.header.newest_record.clone(),
             invalid_records: self.header.invalid.clone(),
         }
     }
 
-    /// The files the database was read from (empty for the embedded set).
+    /// The files the database was read from (empty for the embedded set),
+    /// with their checksums.
     pub fn sources(&self) -> &[SourceFile] {
         &self.header.sources
     }
 
     /// Every record id, in load order.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
-        self.header.records.iter().map(|r| r.id.as_str())
+        self.index.iter().flat_map(Index::ids)
     }
 
     /// Every (ecosystem, normalised name) some record names, sorted.
     pub fn packages(&self) -> impl Iterator<Item = (Ecosystem, &str)> {
-        let mut keys: Vec<(Ecosystem, &str)> =
-            self.keys.keys().map(|(e, n)| (*e, n.as_str())).collect();
-        keys.sort_unstable();
-        keys.into_iter()
+        self.index.iter().flat_map(Index::packages)
     }
 
     /// True when some record names this package (`name` is normalised here).
     pub fn has_package(&self, ecosystem: Ecosystem, name: &str) -> bool {
-        self.keys
-            .contains_key(&(ecosystem, ecosystem.normalize_name(name)))
+        self.index
+            .as_ref()
+            .is_some_and(|i| i.contains(ecosystem, &ecosystem.normalize_name(name)))
+    }
+
+    /// The numbers of the records naming a package.
+    fn postings(&self, ecosystem: Ecosystem, name: &str) -> Result<Vec<u32>, String> {
+        match &self.index {
+            Some(index) => index
+                .postings(ecosystem, &ecosystem.normalize_name(name))
+                .map_err(|reason| self.damaged(reason)),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// The records naming a package (`name` is normalised here), parsed.
     pub fn lookup(&self, ecosystem: Ecosystem, name: &str) -> Result<Vec<Osv>, DbError> {
-        let key = (ecosystem, ecosystem.normalize_name(name));
-        match self.keys.get(&key) {
-            Some(numbers) => numbers.iter().map(|&n| self.parse(n)).collect(),
-            None => Ok(Vec::new()),
-        }
+        self.postings(ecosystem, name)
+            .map_err(DbError::Index)?
+            .into_iter()
+            .map(|n| {
+                self.parse(n)
+                    .map_err(|(id, reason)| DbError::Record { id, reason })
+            })
+            .collect()
     }
 
     /// Like [`Database::lookup`], but one result per record, so that one
@@ -172,51 +183,66 @@ impl Database {
         ecosystem: Ecosystem,
         name: &str,
     ) -> Vec<Result<Osv, (String, String)>> {
-        let key = (ecosystem, ecosystem.normalize_name(name));
-        self.keys.get(&key).map_or_else(Vec::new, |numbers| {
-            numbers
-                .iter()
-                .map(|&n| {
-                    self.parse(n)
-                        .map_err(|e| (self.header.records[n as usize].id.clone(), e.to_string()))
-                })
-                .collect()
-        })
+        match self.postings(ecosystem, name) {
+            Ok(numbers) => numbers.into_iter().map(|n| self.parse(n)).collect(),
+            Err(reason) => vec![Err((format!("{}:{name}", ecosystem.as_str()), reason))],
+        }
     }
 
     /// The record with this id, when the database has it.
     pub fn record(&self, id: &str) -> Result<Option<Osv>, DbError> {
-        self.by_id.get(id).map(|&n| self.parse(n)).transpose()
+        let Some(number) = self.index.as_ref().and_then(|i| i.number_of(id)) else {
+            return Ok(None);
+        };
+        self.parse(number)
+            .map(Some)
+            .map_err(|(id, reason)| DbError::Record { id, reason })
     }
 
-    fn parse(&self, number: u32) -> Result<Osv, DbError> {
-        let entry = &self.header.records[number as usize];
-        let bytes = self.bytes(number)?;
-        Osv::from_slice(&bytes).map_err(|e| DbError::Record {
-            id: entry.id.clone(),
-            reason: e.to_string(),
-        })
+    /// Decodes record `number`; on failure, its id and the reason.
+    fn parse(&self, number: u32) -> Result<Osv, (String, String)> {
+        let Some(index) = &self.index else {
+            return Err((String::new(), "no index".into()));
+        };
+        let id = index.id(number).to_string();
+        let json = index
+            .json(number)
+            .map_err(|r| (id.clone(), self.damaged(r)))?;
+        Osv::from_slice(&json).map_err(|e| (id, e.to_string()))
     }
 
-    /// The raw JSON of record `number`.
-    fn bytes(&self, number: u32) -> Result<Cow<'_, [u8]>, DbError> {
-        let entry = &self.header.records[number as usize];
-        match &self.blob {
-            Blob::Memory(blob) => blob
-                .get(entry.offset as usize..(entry.offset + entry.len) as usize)
-                .map(Cow::Borrowed)
-                .ok_or_else(|| DbError::Index(format!("record {} out of bounds", entry.id))),
-            Blob::File { file, base } => {
-                let mut file = file
-                    .lock()
-                    .map_err(|_| DbError::Index("index file lock poisoned".into()))?;
-                let mut bytes = vec![0u8; entry.len as usize];
-                file.seek(SeekFrom::Start(base + entry.offset))
-                    .and_then(|_| file.read_exact(&mut bytes))
-                    .map_err(|e| DbError::Index(format!("reading record {}: {e}", entry.id)))?;
-                Ok(Cow::Owned(bytes))
-            }
-        }
+    /// The reason for a damaged part of the index, which a cache's index file
+    /// is removed for.
+    fn damaged(&self, reason: String) -> String {
+        let Some(file) = &self.cache_file else {
+            return format!("the advisory index is damaged: {reason}");
+        };
+        self.removed.call_once(|| {
+            let _ = std::fs::remove_file(file);
+        });
+        format!(
+            "the compiled index {} is damaged ({reason}); it was removed, and the next run \
+             compiles it again",
+            file.display()
+        )
+    }
+}
+
+/// True when `path` is a file that starts like a compiled index.
+pub(crate) fn is_index_file(path: &Path) -> bool {
+    let mut magic = [0u8; MAGIC_PREFIX.len()];
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
+        && std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .is_ok()
+        && magic == MAGIC_PREFIX
+}
+
+/// The error for an index file that cannot be opened.
+fn index_error(path: &Path, e: OpenError) -> DbError {
+    match e {
+        OpenError::Absent => DbError::Missing(path.to_path_buf()),
+        e => DbError::Index(format!("{}: {e}", path.display())),
     }
 }
 

@@ -17,7 +17,7 @@ pub enum DbError {
     },
     #[error("invalid zip: {0}")]
     Zip(String),
-    #[error("{}: not a database (expected a folder, an all.zip or an OSV .json record)", .0.display())]
+    #[error("{}: not a database (expected a folder, an all.zip, an OSV .json record or a compiled index)", .0.display())]
     Unsupported(PathBuf),
     #[error("no OSV advisories found in {}: {FULL_DATA_HINT}", .0.display())]
     Empty(PathBuf),

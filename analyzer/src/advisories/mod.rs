@@ -3,14 +3,22 @@
 //! normalised package name).
 //!
 //! The engine reads only what the caller names and writes nothing on its own:
-//! [`Database::open`] compiles in memory, an [`IndexCache`] is the explicit way
-//! to keep compiled indexes, and downloading exports is the `sources` crate's
-//! job (it checks them with [`verify_export`] before using them).
+//! [`Database::open`] compiles in memory (or maps a compiled index file), an
+//! [`IndexCache`] is the explicit way to keep compiled indexes, and
+//! downloading exports is the `sources` crate's job (it checks them with
+//! [`verify_export`] before using them).
+//!
+//! - [`load`]: the database's files and their records;
+//! - [`index`]: the compiled index (format, compile, reader);
+//! - [`fingerprint`]: whether the files are still those an index was built from;
+//! - `cache`: [`IndexCache`]; `database`: [`Database`].
 
 mod cache;
 mod database;
 mod error;
+pub mod fingerprint;
 pub mod index;
+mod inflate;
 pub mod load;
 pub mod osv;
 pub mod source;

@@ -1,0 +1,253 @@
+//! Compiling a database's files into an index, streaming: the records of a
+//! window of zip members (or loose files) are read and parsed in parallel,
+//! then written in their order, so that memory holds one source file and one
+//! window of records, never the whole database, and the result does not
+//! depend on thread timing.
+
+use super::build::{prepare, Builder, Outcome};
+use super::format::Codec;
+use super::reader::{Bytes, Index};
+use super::Header;
+use crate::advisories::fingerprint::{self, Fingerprint};
+use crate::advisories::load::{self, Entry, Loose, SourceFile, SourceKind};
+use crate::advisories::DbError;
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::io::{Cursor, Write};
+use std::ops::Range;
+use std::path::Path;
+use std::time::SystemTime;
+
+/// Records parsed in parallel before being written in order: bounds the
+/// records in memory at once (a window of OSV records is a few MB).
+const WINDOW: usize = 4096;
+/// Records one parallel task parses.
+const CHUNK: usize = 256;
+
+/// Compiles `sources` into an index written to `out`; returns the writer and
+/// the header (its `sources` carry the checksums of the bytes read).
+pub fn compile<W: Write>(sources: Vec<SourceFile>, out: W) -> Result<(W, Header), DbError> {
+    let mut builder = Builder::new(out);
+    let mut compiled = Vec::with_capacity(sources.len());
+    let mut at = 0;
+    while at < sources.len() {
+        if sources[at].kind == SourceKind::Zip {
+            compiled.push(compile_zip(&sources[at], &mut builder)?);
+            at += 1;
+        } else {
+            let end = sources[at..]
+                .iter()
+                .position(|s| s.kind != SourceKind::Json)
+                .map_or(sources.len(), |n| at + n);
+            compiled.extend(compile_loose(&sources[at..end], &mut builder)?);
+            at = end;
+        }
+    }
+    // The one `DbError::Index` of a compile: the writer failed.
+    builder
+        .finish_into(compiled)
+        .map_err(|e| DbError::Index(format!("cannot write the index: {e}")))
+}
+
+/// `source` with the checksum of `bytes` (read between `before` and now) and
+/// whether its fingerprint can stand for them later.
+fn stamped(
+    source: &SourceFile,
+    before: Fingerprint,
+    started: SystemTime,
+    bytes: &[u8],
+) -> Result<SourceFile, DbError> {
+    let after = Fingerprint::at(&source.path)?;
+    let steady = before == after;
+    Ok(SourceFile {
+        len: before.len,
+        mtime_ns: before.mtime_ns,
+        fingerprint: before,
+        // A file that changed while it was read has no checksum: the index
+        // is stale at the next open, whatever the file then holds.
+        checksum: steady.then(|| fingerprint::checksum(bytes)),
+        settled: steady && before.settled_at(started),
+        ..source.clone()
+    })
+}
+
+/// Reads one `all.zip` whole and writes its records, parsed window by window.
+fn compile_zip<W: Write>(
+    source: &SourceFile,
+    builder: &mut Builder<W>,
+) -> Result<SourceFile, DbError> {
+    let path = &source.path;
+    let started = SystemTime::now();
+    let before = Fingerprint::at(path)?;
+    let bytes = std::fs::read(path).map_err(|e| DbError::io(path, e))?;
+    let label = path.display().to_string();
+    let zip_err = |e: zip::result::ZipError| DbError::Zip(format!("{label}: {e}"));
+    let archive = zip::ZipArchive::new(Cursor::new(bytes.as_slice())).map_err(zip_err)?;
+    let count = archive.len();
+    for window in ranges(0..count, WINDOW) {
+        let parsed: Vec<Vec<Outcome<'_>>> = ranges(window, CHUNK)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|chunk| {
+                let mut archive = archive.clone();
+                chunk
+                    .map(|i| read_member(&mut archive, i, &bytes, &label))
+                    .collect::<Result<Vec<_>, DbError>>()
+            })
+            .collect::<Result<_, _>>()?;
+        for outcome in parsed.into_iter().flatten() {
+            builder.push(outcome);
+        }
+    }
+    stamped(source, before, started, &bytes)
+}
+
+/// Splits `range` into ranges of at most `size`.
+fn ranges(range: Range<usize>, size: usize) -> impl Iterator<Item = Range<usize>> {
+    let end = range.end;
+    range
+        .step_by(size)
+        .map(move |start| start..(start + size).min(end))
+}
+
+/// Reads zip member `i`: a deflated member is inflated to be parsed, and its
+/// compressed bytes are what the index stores.
+fn read_member<'a>(
+    archive: &mut zip::ZipArchive<Cursor<&'a [u8]>>,
+    i: usize,
+    bytes: &'a [u8],
+    label: &str,
+) -> Result<Outcome<'a>, DbError> {
+    let zip_err = |e: zip::result::ZipError| DbError::Zip(format!("{label}: {e}"));
+    let member = archive.by_index_raw(i).map_err(zip_err)?;
+    if member.is_dir() || !member.name().ends_with(".json") {
+        return Ok(Outcome::Skip);
+    }
+    let origin = format!("{label}!{}", member.name());
+    let entry = Entry::of(&member);
+    let start = member.data_start() as usize;
+    drop(member);
+    let stored = start
+        .checked_add(entry.compressed as usize)
+        .and_then(|end| bytes.get(start..end))
+        .ok_or_else(|| DbError::Zip(format!("{origin}: member data lies outside the zip")))?;
+    let by_origin = || origin.clone();
+    Ok(match entry.json(stored, &origin)? {
+        Some(Cow::Borrowed(json)) => prepare(json, Codec::Plain, Cow::Borrowed(json), &by_origin),
+        Some(Cow::Owned(json)) => prepare(&json, Codec::Deflate, Cow::Borrowed(stored), &by_origin),
+        // Other methods go through the zip reader (which reports what it
+        // cannot read), and are stored as plain JSON.
+        None => {
+            let mut member = archive.by_index(i).map_err(zip_err)?;
+            let json = load::read_capped(&mut member, entry.size, &origin)?;
+            owned(prepare(
+                &json,
+                Codec::Plain,
+                Cow::Borrowed(&json),
+                &by_origin,
+            ))
+        }
+    })
+}
+
+/// Reads loose `*.json` records, a window at a time, parsed in parallel.
+fn compile_loose<W: Write>(
+    sources: &[SourceFile],
+    builder: &mut Builder<W>,
+) -> Result<Vec<SourceFile>, DbError> {
+    let mut compiled = Vec::with_capacity(sources.len());
+    for window in sources.chunks(WINDOW) {
+        let read: Vec<(SourceFile, Outcome<'static>)> = window
+            .par_iter()
+            .map(|source| {
+                let started = SystemTime::now();
+                let before = Fingerprint::at(&source.path)?;
+                match load::read_loose(&source.path)? {
+                    Loose::Skipped(reason) => {
+                        Ok((skipped(source, before), Outcome::Invalid(reason)))
+                    }
+                    Loose::Record(raw) => {
+                        let stamped = stamped(source, before, started, &raw.bytes)?;
+                        let origin = || raw.origin.clone();
+                        let outcome =
+                            prepare(&raw.bytes, Codec::Plain, Cow::Borrowed(&raw.bytes), &origin);
+                        Ok((stamped, owned(outcome)))
+                    }
+                }
+            })
+            .collect::<Result<_, DbError>>()?;
+        for (source, outcome) in read {
+            compiled.push(source);
+            builder.push(outcome);
+        }
+    }
+    Ok(compiled)
+}
+
+/// A skipped loose file: no checksum, so a later open compares fingerprints.
+fn skipped(source: &SourceFile, before: Fingerprint) -> SourceFile {
+    SourceFile {
+        fingerprint: before,
+        checksum: None,
+        settled: false,
+        skipped: true,
+        ..source.clone()
+    }
+}
+
+/// An outcome that no longer borrows the bytes it was read from.
+fn owned(outcome: Outcome<'_>) -> Outcome<'static> {
+    match outcome {
+        Outcome::Record(r) => Outcome::Record(r.into_owned()),
+        Outcome::Invalid(note) => Outcome::Invalid(note),
+        Outcome::Skip => Outcome::Skip,
+    }
+}
+
+/// Why a compile into a file failed.
+#[derive(Debug)]
+pub(crate) enum CompileError {
+    /// A source could not be read: compiling elsewhere would fail the same way.
+    Source(DbError),
+    /// The index could not be written.
+    Write(DbError),
+}
+
+/// Compiles `sources` into an index in memory.
+pub(crate) fn compile_in_memory(sources: Vec<SourceFile>) -> Result<Index, DbError> {
+    let (bytes, _) = compile(sources, Vec::new())?;
+    Index::open(Bytes::Owned(bytes)).map_err(|e| DbError::Index(e.to_string()))
+}
+
+/// Compiles `sources` into the index file `index`, atomically: the index is
+/// written to a temporary file in the same folder (created when needed),
+/// mapped, and renamed over `index`, so that a reader sees the old file or
+/// the new one, never a part, and the index returned is the one compiled
+/// here even when another process renames its own over it. The file is not
+/// synced to disk: one cut short by a crash fails its footer check and is
+/// compiled again, so the cost of a sync buys nothing.
+pub(crate) fn compile_to_file(
+    sources: Vec<SourceFile>,
+    index: &Path,
+) -> Result<Index, CompileError> {
+    let dir = index.parent().unwrap_or(Path::new("."));
+    let write = |e: std::io::Error, path: &Path| CompileError::Write(DbError::io(path, e));
+    std::fs::create_dir_all(dir).map_err(|e| write(e, dir))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(|e| write(e, dir))?;
+    let out = std::io::BufWriter::with_capacity(1 << 20, tmp);
+    let (out, _) = compile(sources, out).map_err(|e| match e {
+        DbError::Index(_) => CompileError::Write(e),
+        e => CompileError::Source(e),
+    })?;
+    let tmp = out.into_inner().map_err(|e| {
+        let (error, out) = e.into_parts();
+        write(error, out.get_ref().path())
+    })?;
+    let opened = Index::open_file(tmp.path())
+        .map_err(|e| CompileError::Write(DbError::Index(e.to_string())))?;
+    tmp.persist(index).map_err(|e| write(e.error, index))?;
+    Ok(opened)
+}

@@ -1,0 +1,248 @@
+//! The advisory database at OSV's full size (`testkit::fullsize`: the shared
+//! records ×9 plus 200,000 `MAL-` records, 243,002 records), generated into a
+//! temporary folder from $LAMBDA_AUDIT_DB (else ../shared/advisories):
+//! - compile time and peak RSS of fresh compiles, each in a child process
+//!   (this bench run again) reading its own VmHWM; the worst is printed;
+//! - index load + match of a 2,000-package inventory against the full-size
+//!   and the shared database, and their ratio (target: under 2);
+//! - the whole CLI scan of fixtures/corpus/node-basic.zip with the full-size
+//!   index already compiled (target: under 20 ms).
+//!
+//! `cargo bench --bench database`; without the shared data it prints what it
+//! skipped.
+
+use analyzer::advisories::{Database, DatabaseOrigin, IndexCache};
+use analyzer::inventory::{merge, Inventory, Sighting};
+use analyzer::{Ecosystem, EvidenceKind, Found};
+use criterion::Criterion;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Set in the child process: `<database>\n<index folder>` to compile.
+const CHILD_ENV: &str = "LAMBDA_AUDIT_BENCH_COMPILE";
+/// Fresh compiles measured, each in its own process.
+const COMPILES: usize = 5;
+/// Runs of each timed step for the printed medians.
+const RUNS: usize = 15;
+
+fn shared_advisories() -> Option<PathBuf> {
+    let path = std::env::var_os("LAMBDA_AUDIT_DB")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/advisories"));
+    if path.join("npm/all.zip").exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "\n*** SKIPPED benches/database.rs: no OSV exports at {} (set LAMBDA_AUDIT_DB to \
+             a folder of <Ecosystem>/all.zip); nothing was measured ***\n",
+            path.display()
+        );
+        None
+    }
+}
+
+/// The child: compiles the database into the index folder and prints the
+/// elapsed milliseconds and this process's peak RSS in kB.
+fn child(spec: &str) {
+    let (db, index) = spec.split_once('\n').expect("database and index folder");
+    let start = Instant::now();
+    let opened = IndexCache::new(index)
+        .open(Path::new(db), DatabaseOrigin::Path)
+        .expect("compiles");
+    let elapsed = start.elapsed();
+    assert!(opened.info().records > 0);
+    println!("{} {}", elapsed.as_secs_f64() * 1000.0, peak_rss_kb());
+}
+
+/// VmHWM of this process, in kB.
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Compiles `db` afresh in a child process: (milliseconds, peak RSS kB).
+fn compile_in_child(db: &Path) -> (f64, u64) {
+    let index = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(std::env::current_exe().expect("bench binary"))
+        .env(
+            CHILD_ENV,
+            format!("{}\n{}", db.display(), index.path().display()),
+        )
+        .output()
+        .expect("child runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut fields = text.split_whitespace();
+    let ms = fields.next().and_then(|v| v.parse().ok()).expect("ms");
+    let kb = fields.next().and_then(|v| v.parse().ok()).expect("kB");
+    (ms, kb)
+}
+
+/// A 2,000-package inventory: 200 packages `db` names, at versions spread
+/// over their history, and 1,800 it does not.
+fn inventory(db: &Database) -> Inventory {
+    let names: Vec<(Ecosystem, String)> = db.packages().map(|(e, n)| (e, n.to_string())).collect();
+    let step = (names.len() / 200).max(1);
+    let mut sightings: Vec<Sighting> = names
+        .iter()
+        .step_by(step)
+        .take(200)
+        .enumerate()
+        .map(|(i, (eco, name))| {
+            let version = match eco {
+                Ecosystem::Maven => format!("{}.{}.{}", 1 + i % 5, i % 13, i % 7),
+                _ => format!("{}.{}.{}", i % 4, i % 11, i % 9),
+            };
+            Sighting::plain(
+                "bench",
+                Found::new(*eco, name, version, "lock", EvidenceKind::Lockfile),
+            )
+        })
+        .collect();
+    for i in sightings.len()..2000 {
+        let eco = Ecosystem::ALL[i % 4];
+        let name = match eco {
+            Ecosystem::Maven => format!("org.unlisted:artifact-{i}"),
+            _ => format!("unlisted-package-{i}"),
+        };
+        sightings.push(Sighting::plain(
+            "bench",
+            Found::new(eco, name, "1.0.0", "lock", EvidenceKind::Lockfile),
+        ));
+    }
+    let (packages, _) = merge(sightings);
+    Inventory {
+        packages,
+        ..Inventory::default()
+    }
+}
+
+/// The median of `RUNS` runs of `f`.
+fn median(mut f: impl FnMut()) -> Duration {
+    let mut runs: Vec<Duration> = (0..RUNS)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    runs.sort();
+    runs[RUNS / 2]
+}
+
+fn load_and_match(cache: &IndexCache, db: &Path, inventory: &Inventory) -> usize {
+    let opened = cache.open(db, DatabaseOrigin::Path).expect("opens");
+    analyzer::matching::match_inventory(inventory.clone(), &opened)
+        .findings
+        .len()
+}
+
+/// One CLI scan of `fixture` against `db`, its index kept in `cache_dir`.
+fn cli_scan(db: &Path, cache_dir: &Path, fixture: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lambda-audit"))
+        .args(["scan", "--format", "json", "--output", "/dev/null", "--db"])
+        .arg(db)
+        .arg(fixture)
+        .env("LAMBDA_AUDIT_CACHE_DIR", cache_dir)
+        .output()
+        .expect("lambda-audit runs");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var(CHILD_ENV) {
+        return child(&spec);
+    }
+    let Some(shared) = shared_advisories() else {
+        return;
+    };
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let full = scratch.path().join("fullsize");
+    let start = Instant::now();
+    let made = testkit::fullsize::write(&shared, &full).expect("full-size database");
+    println!(
+        "full-size database: {} records, {:.1} MB of zips (generated in {:.1} s)",
+        made.records,
+        made.zip_bytes as f64 / 1e6,
+        start.elapsed().as_secs_f64()
+    );
+
+    let compiles: Vec<(f64, u64)> = (0..COMPILES).map(|_| compile_in_child(&full)).collect();
+    let worst_ms = compiles.iter().map(|c| c.0).fold(0.0, f64::max);
+    let worst_kb = compiles.iter().map(|c| c.1).max().unwrap_or(0);
+    println!(
+        "compile of the full-size database, {COMPILES} fresh processes: worst {worst_ms:.0} ms, \
+         worst peak RSS {:.0} MB (targets: 2,000 ms, 400 MB); runs (ms, MB): {:?}",
+        worst_kb as f64 / 1024.0,
+        compiles
+            .iter()
+            .map(|(ms, kb)| (ms.round() as u64, kb / 1024))
+            .collect::<Vec<_>>()
+    );
+
+    let full_cache = IndexCache::new(scratch.path().join("index-full"));
+    let shared_cache = IndexCache::new(scratch.path().join("index-shared"));
+    let shared_db = shared_cache
+        .open(&shared, DatabaseOrigin::Path)
+        .expect("opens");
+    let inventory = inventory(&shared_db);
+    drop(shared_db);
+    let full_db = full_cache.open(&full, DatabaseOrigin::Path).expect("opens");
+    drop(full_db);
+    let on_full = median(|| {
+        load_and_match(&full_cache, &full, &inventory);
+    });
+    let on_shared = median(|| {
+        load_and_match(&shared_cache, &shared, &inventory);
+    });
+    println!(
+        "index load + match of 2,000 packages: full-size {on_full:?}, shared {on_shared:?}, \
+         ratio {:.2} (target: under 2)",
+        on_full.as_secs_f64() / on_shared.as_secs_f64()
+    );
+
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/corpus/node-basic.zip");
+    let cli_cache = scratch.path().join("cli-cache");
+    cli_scan(&full, &cli_cache, &fixture);
+    let scan_full = median(|| cli_scan(&full, &cli_cache, &fixture));
+    let scan_shared = median(|| cli_scan(&shared, &cli_cache, &fixture));
+    println!(
+        "CLI scan of node-basic.zip: full-size database {:.1} ms, shared {:.1} ms \
+         (target: under 20 ms)",
+        scan_full.as_secs_f64() * 1000.0,
+        scan_shared.as_secs_f64() * 1000.0
+    );
+
+    let mut c = Criterion::default()
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(5))
+        .configure_from_args();
+    let mut g = c.benchmark_group("database");
+    g.bench_function("load-and-match-2000-full-size", |b| {
+        b.iter(|| load_and_match(&full_cache, &full, &inventory))
+    });
+    g.bench_function("load-and-match-2000-shared", |b| {
+        b.iter(|| load_and_match(&shared_cache, &shared, &inventory))
+    });
+    g.bench_function("cli-scan-node-basic-full-size", |b| {
+        b.iter(|| cli_scan(&full, &cli_cache, &fixture))
+    });
+    g.finish();
+    c.final_summary();
+}
