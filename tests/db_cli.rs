@@ -339,3 +339,38 @@ fn a_database_layer_holds_one_compiled_index() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("run `lambda-audit db update` first"));
 }
+
+/// What the trigger does at a cold start with the layer: open the index file
+/// at `/opt/lambda-audit/db` (here, extracted elsewhere) without the records.
+#[test]
+#[ignore = "needs the compiled-index format of h/index (Database::open maps an index file); \
+            un-ignore when both branches are merged"]
+fn a_database_layer_opens_without_its_records() {
+    let exports = small_exports();
+    let cache = tempfile::tempdir().unwrap();
+    let server = serve(&exports, Mode::Good);
+    assert_eq!(
+        run(cache.path(), &["db", "update", "--url", &server.base])
+            .status
+            .code(),
+        Some(0)
+    );
+    let layer = cache.path().join("layer.zip");
+    let out = run(
+        cache.path(),
+        &["db", "layer", "--output", layer.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&layer).unwrap()).unwrap();
+    let opt = tempfile::tempdir().unwrap();
+    zip.extract(opt.path()).unwrap();
+    std::fs::remove_dir_all(cache.path().join("db")).unwrap();
+    let db = opt.path().join("lambda-audit/db");
+    let info = run(cache.path(), &["db", "info", "--db", db.to_str().unwrap()]);
+    assert_eq!(info.status.code(), Some(0), "{}", text(&info.stderr));
+    assert!(
+        text(&info.stdout).contains("records: 4\n"),
+        "{}",
+        text(&info.stdout)
+    );
+}
