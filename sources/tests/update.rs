@@ -63,6 +63,11 @@ fn a_full_then_an_incremental_update_fetch_only_what_changed() {
         cache.scan(Ecosystem::Npm, "left-pad"),
         vec![("GHSA-a".into(), OLD.into()), ("GHSA-b".into(), OLD.into())]
     );
+    assert!(
+        first.dir.join(".index").is_dir(),
+        "a version keeps its compiled index inside it"
+    );
+    assert!(!cache.dir.path().join("index").exists());
 
     // GHSA-a changes, GHSA-b goes, GHSA-d is new; MAL-c stays.
     bucket.publish(
@@ -209,8 +214,8 @@ fn assert_fails_and_keeps_the_database(
     full: bool,
     expect: &[&str],
 ) -> UpdateError {
-    let (pointer, files) = (cache.pointer(), cache.files());
     let scan = cache.scan(Ecosystem::Npm, "left-pad");
+    let (pointer, files) = (cache.pointer(), cache.files());
     let err = cache.update(bucket.base(), &[], full).unwrap_err();
     let text = err.to_string();
     for part in expect {

@@ -15,7 +15,8 @@
 //! folder only gets its version name once it holds a complete, verified
 //! database. A cache written by earlier releases (`<cache>/db/<Ecosystem>/
 //! all.zip`, no `versions/`) is read as it is until the first update
-//! replaces it.
+//! replaces it. A version keeps its compiled index inside it
+//! (`<version>/.index`), so that removing an old version removes its index.
 
 use super::{load, Database, DatabaseOrigin, DbError, IndexCache};
 use std::path::{Path, PathBuf};
@@ -24,6 +25,8 @@ use std::path::{Path, PathBuf};
 pub const VERSIONS_DIR: &str = "versions";
 /// The pointer file naming the version in force, under `<cache>/db`.
 pub const CURRENT_POINTER: &str = "current";
+/// A version's compiled-index folder, inside it (hidden: never read as records).
+pub const VERSION_INDEX_DIR: &str = ".index";
 
 /// The places a database may be found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -62,9 +65,21 @@ impl Locations {
             .map(|c| IndexCache::new(c.join("index")))
     }
 
+    /// The compiled-index cache for the database at `db`: a version of the
+    /// cache keeps its index inside its folder ([`VERSION_INDEX_DIR`]), so
+    /// that pruning the version removes it too; any other database uses
+    /// [`Locations::index_cache`].
+    pub fn index_cache_for(&self, db: &Path) -> Option<IndexCache> {
+        let versions = self.cache_db()?.join(VERSIONS_DIR);
+        match db.parent() == Some(versions.as_path()) {
+            true => Some(IndexCache::new(db.join(VERSION_INDEX_DIR))),
+            false => self.index_cache(),
+        }
+    }
+
     /// Opens the first database found, in resolution order, keeping its
-    /// compiled index in [`Locations::index_cache`] when there is a cache
-    /// folder. A path given by flag or environment that cannot be read is an
+    /// compiled index in [`Locations::index_cache_for`] it when there is a
+    /// cache folder. A path given by flag or environment that cannot be read is an
     /// error, never skipped.
     pub fn locate(&self, db_flag: Option<&Path>) -> Result<Database, DbError> {
         let index_cache = self.index_cache();
@@ -74,8 +89,10 @@ impl Locations {
                 None => Database::open(path),
             };
         }
-        if let (Some(db), Some(cache)) = (self.cache_current(), &index_cache) {
-            return cache.open(&db, DatabaseOrigin::Cache);
+        if let Some(db) = self.cache_current() {
+            if let Some(cache) = self.index_cache_for(&db) {
+                return cache.open(&db, DatabaseOrigin::Cache);
+            }
         }
         Ok(Database::embedded())
     }

@@ -33,8 +33,8 @@ impl Progress for Bars {
             return;
         }
         let template = match unit {
-            Unit::Bytes => "{prefix:>16} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
-            Unit::Records => "{prefix:>16} [{bar:30}] {pos}/{len} records",
+            Unit::Bytes => "{prefix:>14} [{bar:24}] {bytes}/{total_bytes}",
+            Unit::Records => "{prefix:>14} [{bar:24}] {pos}/{len} records",
         };
         let bar = ProgressBar::new(total.unwrap_or(0));
         if let Ok(style) = ProgressStyle::with_template(template) {

@@ -6,6 +6,7 @@ use crate::commands::async_runtime::runtime;
 use crate::commands::database::locations;
 use analyzer::advisories::{DatabaseOrigin, Locations};
 use analyzer::Ecosystem;
+use anyhow::Context;
 use sources::update::{self, How, Request, UpdateError, UpdateReport};
 
 #[derive(clap::Args, Debug)]
@@ -40,7 +41,7 @@ fn parse_ecosystem(name: &str) -> Result<Ecosystem, String> {
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let locations = locations();
-    let (Some(root), Some(index_cache)) = (locations.cache_db(), locations.index_cache()) else {
+    let Some(root) = locations.cache_db() else {
         anyhow::bail!(
             "no cache folder: set LAMBDA_AUDIT_CACHE_DIR, XDG_CACHE_HOME or HOME \
              (or pass --db PATH to scans instead of using the cache)"
@@ -63,6 +64,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .block_on(update::update(&http, &request, &root, &bars))
         .map_err(|e| failed(&e, &locations))?;
     print_report(&report);
+    let index_cache = locations
+        .index_cache_for(&report.dir)
+        .context("the cache folder is set")?;
     let db = index_cache
         .open(&report.dir, DatabaseOrigin::Cache)
         .map_err(|e| {
