@@ -178,7 +178,7 @@ impl DatabaseCache {
         let name = key
             .rsplit('/')
             .next()
-            .filter(|n| !n.is_empty())
+            .filter(|n| !n.is_empty() && *n != "." && *n != "..")
             .unwrap_or("db");
         let path = self.dir.join(name);
         download(s3, bucket, key, &path).await.map_err(failed)?;

@@ -145,7 +145,7 @@ impl fmt::Display for UpdateError {
                 error,
             } => write!(f, "{error} ({action} {})", path.display()),
             Failure::Stopped { url, reason } => {
-                write!(f, "the check of {url} stopped: {reason}")
+                write!(f, "{reason} (the work on {url} stopped)")
             }
         }
     }
