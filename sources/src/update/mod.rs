@@ -62,7 +62,8 @@ pub fn client() -> Result<HttpClient, HttpError> {
 pub struct Request<'a> {
     /// The bucket's base URL (`<base>/<Ecosystem>/all.zip`).
     pub base_url: &'a str,
-    /// The ecosystems to fetch; the others keep the previous version's data.
+    /// The ecosystems to fetch (every one when empty); the others keep the
+    /// previous version's data.
     pub ecosystems: &'a [Ecosystem],
     /// Download whole exports even where an incremental update is possible.
     pub full: bool,
