@@ -1,6 +1,9 @@
-//! `lambda-audit db update` / `db info` against a loopback HTTP server started
-//! here: a good update installs the exports byte for byte; a truncated or
-//! invalid download fails with a reason and leaves the old database untouched.
+//! `lambda-audit db update` / `db info` / `db layer` against a loopback HTTP
+//! server started here: a good update installs the exports byte for byte into
+//! a new version and points `current` at it; a truncated or invalid download
+//! fails with the reason first and the next step, and leaves the old database
+//! (its files and what a scan finds) untouched. (The updater's incremental
+//! and failure cases in detail: `sources/tests/update.rs`.)
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -50,6 +53,37 @@ fn run(cache: &Path, args: &[&str]) -> Output {
         .env_remove("all_proxy")
         .output()
         .expect("lambda-audit runs")
+}
+
+/// The export of `eco` in the version `current` names.
+fn installed(cache: &Path, eco: &str) -> Vec<u8> {
+    let db = cache.join("db");
+    let name = std::fs::read_to_string(db.join("current")).expect("a current pointer");
+    std::fs::read(
+        db.join("versions")
+            .join(name.trim())
+            .join(eco)
+            .join("all.zip"),
+    )
+    .unwrap()
+}
+
+/// The findings (id, package) of a JSON scan of the `node-basic` fixture.
+fn scan_findings(cache: &Path) -> Vec<(String, String)> {
+    let fixture = testkit::corpus("node-basic.zip");
+    let out = run(
+        cache,
+        &["scan", fixture.to_str().unwrap(), "--format", "json"],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    let mut found: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].to_string(), f["package"]["purl"].to_string()))
+        .collect();
+    found.sort();
+    found
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -123,12 +157,16 @@ fn update_installs_exports_and_failures_keep_the_old_database() {
         assert!(stdout.contains(line), "missing {line:?} in {stdout}");
     }
     for (eco, bytes) in exports.iter() {
-        let installed = std::fs::read(cache.path().join("db").join(eco).join("all.zip")).unwrap();
         assert!(
-            installed == *bytes,
+            installed(cache.path(), eco) == *bytes,
             "{eco} export differs from what was served"
         );
     }
+    let findings = scan_findings(cache.path());
+    assert!(
+        findings.len() > 5,
+        "the shared database finds more: {findings:?}"
+    );
 
     let info = run(cache.path(), &["db", "info"]);
     assert_eq!(info.status.code(), Some(0));
@@ -144,16 +182,27 @@ fn update_installs_exports_and_failures_keep_the_old_database() {
         assert_eq!(out.status.code(), Some(2));
         let stderr = text(&out.stderr);
         assert!(stderr.contains("/Maven/all.zip"), "{stderr}");
-        assert!(stderr.contains("previous database"), "{stderr}");
+        assert!(
+            stderr.contains("the previous database is still in use"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("\n  next: "), "a next step: {stderr}");
         assert_eq!(
             listing(&cache.path().join("db")),
             before,
             "no file added or left behind"
         );
         for (eco, bytes) in exports.iter() {
-            let kept = std::fs::read(cache.path().join("db").join(eco).join("all.zip")).unwrap();
-            assert!(kept == *bytes, "{eco} export changed by a failed update");
+            assert!(
+                installed(cache.path(), eco) == *bytes,
+                "{eco} export changed by a failed update"
+            );
         }
+        assert_eq!(
+            scan_findings(cache.path()),
+            findings,
+            "a scan finds the same"
+        );
     }
     let info = text(&run(cache.path(), &["db", "info"]).stdout);
     assert!(info.contains("records: 4778"), "{info}");
@@ -169,6 +218,11 @@ fn failed_first_update_leaves_no_database_and_info_falls_back_to_embedded() {
     assert!(text(&out.stderr).contains("Maven"), "{}", text(&out.stderr));
     let leftover: Vec<PathBuf> = listing(&cache.path().join("db"));
     assert!(leftover.is_empty(), "left behind: {leftover:?}");
+    assert!(
+        text(&out.stderr).contains("no database was installed"),
+        "{}",
+        text(&out.stderr)
+    );
     let info = text(&run(cache.path(), &["db", "info"]).stdout);
     assert!(info.contains("source: embedded"), "{info}");
 
@@ -176,6 +230,11 @@ fn failed_first_update_leaves_no_database_and_info_falls_back_to_embedded() {
     let out = run(cache.path(), &["db", "update", "--url", &server.base]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("4 records in"));
+    assert!(
+        text(&out.stdout).contains("npm: 1 records (whole export, "),
+        "{}",
+        text(&out.stdout)
+    );
     let info = text(&run(cache.path(), &["db", "info"]).stdout);
     assert!(
         info.contains("source: cache") && info.contains("records: 4"),
@@ -187,7 +246,11 @@ fn failed_first_update_leaves_no_database_and_info_falls_back_to_embedded() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("/Maven/all.zip: the zip holds no valid OSV records"),
+        stderr.contains("\nlambda-audit: error: the zip holds no valid OSV records"),
+        "the cause first: {stderr}"
+    );
+    assert!(
+        stderr.contains("/Maven/all.zip is not an OSV export"),
         "{stderr}"
     );
     let info = text(&run(cache.path(), &["db", "info"]).stdout);
@@ -208,4 +271,154 @@ fn unreachable_server_is_an_error_with_the_reason() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(stderr.contains(&format!("{url}/npm/all.zip")), "{stderr}");
+}
+
+#[test]
+fn ecosystems_are_chosen_by_name_and_unknown_ones_are_refused() {
+    let exports = small_exports();
+    let cache = tempfile::tempdir().unwrap();
+    let server = serve(&exports, Mode::Good);
+    let out = run(
+        cache.path(),
+        &["db", "update", "--url", &server.base, "--ecosystem", "go"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("unknown ecosystem `go`: use npm, PyPI, crates.io, Maven"),
+        "{stderr}"
+    );
+    let out = run(
+        cache.path(),
+        &[
+            "db",
+            "update",
+            "--url",
+            &server.base,
+            "--ecosystem",
+            "npm,pypi",
+            "--quiet",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("npm: 1 records") && stdout.contains("PyPI: 1 records"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Maven"), "{stdout}");
+    assert_eq!(server.hits("/Maven/all.zip"), 0);
+    let info = text(&run(cache.path(), &["db", "info"]).stdout);
+    assert!(info.contains("records: 2\n"), "{info}");
+}
+
+#[test]
+fn a_database_layer_holds_one_compiled_index() {
+    let exports = small_exports();
+    let cache = tempfile::tempdir().unwrap();
+    let server = serve(&exports, Mode::Good);
+    let out = run(cache.path(), &["db", "update", "--url", &server.base]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let layer = cache.path().join("layer.zip");
+    let out = run(
+        cache.path(),
+        &["db", "layer", "--output", layer.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("4 records compiled into lambda-audit/db"),
+        "{}",
+        text(&out.stdout)
+    );
+    let zip = zip::ZipArchive::new(std::fs::File::open(&layer).unwrap()).unwrap();
+    let names: Vec<&str> = zip.file_names().collect();
+    assert_eq!(names, vec!["lambda-audit/db"]);
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = run(empty.path(), &["db", "layer", "--output", "x.zip"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("run `lambda-audit db update` first"));
+}
+
+/// What the trigger does at a cold start with the layer: open the index file
+/// at `/opt/lambda-audit/db` (here, extracted elsewhere) without the records.
+#[test]
+fn a_database_layer_opens_without_its_records() {
+    let exports = small_exports();
+    let cache = tempfile::tempdir().unwrap();
+    let server = serve(&exports, Mode::Good);
+    assert_eq!(
+        run(cache.path(), &["db", "update", "--url", &server.base])
+            .status
+            .code(),
+        Some(0)
+    );
+    let layer = cache.path().join("layer.zip");
+    let out = run(
+        cache.path(),
+        &["db", "layer", "--output", layer.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&layer).unwrap()).unwrap();
+    let opt = tempfile::tempdir().unwrap();
+    zip.extract(opt.path()).unwrap();
+    std::fs::remove_dir_all(cache.path().join("db")).unwrap();
+    let db = opt.path().join("lambda-audit/db");
+    let info = run(cache.path(), &["db", "info", "--db", db.to_str().unwrap()]);
+    assert_eq!(info.status.code(), Some(0), "{}", text(&info.stderr));
+    assert!(
+        text(&info.stdout).contains("records: 4\n"),
+        "{}",
+        text(&info.stdout)
+    );
+}
+
+#[test]
+fn update_then_rescan_rematches_the_store_against_the_new_database() {
+    let cache = tempfile::tempdir().unwrap();
+    let store = cache.path().join("store.db");
+    let store_arg = store.to_str().unwrap();
+    let function = testkit::fixture("corpus/node-basic.zip");
+    // Findings recorded with the starter set (the cache holds no database yet).
+    let out = run(
+        cache.path(),
+        &[
+            "scan",
+            function.to_str().unwrap(),
+            "--store",
+            store_arg,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    // The new database names none of them: the rescan closes them all.
+    let server = serve(&small_exports(), Mode::Good);
+    let out = run(
+        cache.path(),
+        &[
+            "db",
+            "update",
+            "--url",
+            &server.base,
+            "--quiet",
+            "--rescan",
+            "--store",
+            store_arg,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(
+        cache.path(),
+        &["findings", "--store", store_arg, "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let statuses: std::collections::BTreeSet<&str> = list["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["CLOSED"].into(), "{list}");
 }

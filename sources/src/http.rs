@@ -105,10 +105,29 @@ impl HttpClient {
         max_bytes: u64,
         retry: Retry,
     ) -> Result<u64, HttpError> {
-        let mut sink = FileSink(file);
+        self.download_to_file_observed(url, file, max_bytes, retry, &|_, _| {})
+            .await
+    }
+
+    /// Like [`HttpClient::download_to_file`], calling `observe(written,
+    /// announced length)` after each chunk (from 0 again on a retry).
+    pub async fn download_to_file_observed(
+        &self,
+        url: &str,
+        file: &mut tokio::fs::File,
+        max_bytes: u64,
+        retry: Retry,
+        observe: &(dyn Fn(u64, Option<u64>) + Sync),
+    ) -> Result<u64, HttpError> {
+        let mut sink = FileSink {
+            file,
+            observe,
+            written: 0,
+            expected: None,
+        };
         let written = self.download(url, max_bytes, retry, &mut sink).await?;
-        sink.0.flush().await.map_err(write_error)?;
-        sink.0.sync_all().await.map_err(write_error)?;
+        sink.file.flush().await.map_err(write_error)?;
+        sink.file.sync_all().await.map_err(write_error)?;
         Ok(written)
     }
 
@@ -155,7 +174,7 @@ impl HttpClient {
         if announced.is_some_and(|n| n > max_bytes) {
             return Err(too_large);
         }
-        sink.start(announced.unwrap_or(0)).await?;
+        sink.start(announced).await?;
         let mut written = 0u64;
         while let Some(chunk) = response
             .chunk()
@@ -175,17 +194,17 @@ impl HttpClient {
 /// Where a download's body goes; every attempt starts it afresh.
 trait Sink {
     /// Drops what an earlier attempt wrote; `expected` is the announced length.
-    async fn start(&mut self, expected: u64) -> Result<(), HttpError>;
+    async fn start(&mut self, expected: Option<u64>) -> Result<(), HttpError>;
     async fn write(&mut self, chunk: &[u8]) -> Result<(), HttpError>;
 }
 
 struct MemorySink(Vec<u8>);
 
 impl Sink for MemorySink {
-    async fn start(&mut self, expected: u64) -> Result<(), HttpError> {
+    async fn start(&mut self, expected: Option<u64>) -> Result<(), HttpError> {
         self.0.clear();
         // The announced length is the server's word: reserve at most 64 MiB on it.
-        self.0.reserve(expected.min(64 << 20) as usize);
+        self.0.reserve(expected.unwrap_or(0).min(64 << 20) as usize);
         Ok(())
     }
 
@@ -195,17 +214,28 @@ impl Sink for MemorySink {
     }
 }
 
-struct FileSink<'a>(&'a mut tokio::fs::File);
+/// A file, and who is told how much was written.
+struct FileSink<'a> {
+    file: &'a mut tokio::fs::File,
+    observe: &'a (dyn Fn(u64, Option<u64>) + Sync),
+    written: u64,
+    expected: Option<u64>,
+}
 
 impl Sink for FileSink<'_> {
-    async fn start(&mut self, _expected: u64) -> Result<(), HttpError> {
-        self.0.set_len(0).await.map_err(write_error)?;
-        self.0.rewind().await.map_err(write_error)?;
+    async fn start(&mut self, expected: Option<u64>) -> Result<(), HttpError> {
+        self.file.set_len(0).await.map_err(write_error)?;
+        self.file.rewind().await.map_err(write_error)?;
+        (self.written, self.expected) = (0, expected);
+        (self.observe)(0, expected);
         Ok(())
     }
 
     async fn write(&mut self, chunk: &[u8]) -> Result<(), HttpError> {
-        self.0.write_all(chunk).await.map_err(write_error)
+        self.file.write_all(chunk).await.map_err(write_error)?;
+        self.written += chunk.len() as u64;
+        (self.observe)(self.written, self.expected);
+        Ok(())
     }
 }
 

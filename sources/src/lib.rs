@@ -4,9 +4,8 @@
 //!
 //! - [`http`]: the one HTTP client of the workspace (reqwest over rustls),
 //!   with timeouts, size-capped streaming downloads and retries;
-//! - [`update`]: `db update`, the OSV export download, checked by the
-//!   engine's pure [`verify_export`](analyzer::advisories::verify_export)
-//!   before it replaces the database in use.
+//! - [`update`]: `db update`, the OSV export download: whole or incremental,
+//!   every record checked, switched in all at once.
 
 pub mod http;
 pub mod update;

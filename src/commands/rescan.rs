@@ -40,6 +40,22 @@ pub struct Args {
     pub output: Option<PathBuf>,
 }
 
+impl Args {
+    /// The arguments of a plain `lambda-audit rescan` (what `db update
+    /// --rescan` runs).
+    pub fn defaults() -> Args {
+        Args {
+            store: StoreArgs { store: None },
+            db: None,
+            config: None,
+            fail_on: None,
+            retention_days: Retention::DEFAULT_DAYS,
+            format: None,
+            output: None,
+        }
+    }
+}
+
 /// Rescans `store` against `db` now with `config`'s suppressions, pruning
 /// closed findings older than `retention`.
 pub fn rescan(

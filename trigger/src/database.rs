@@ -1,19 +1,25 @@
 //! Where the handler's advisory database comes from: a path (by default the
-//! Lambda layer mount `/opt/lambda-audit/db`) or an S3 object, fetched to /tmp
-//! and loaded again only when its ETag changes.
+//! database layer's `/opt/lambda-audit/db`) or an S3 object, streamed to /tmp;
+//! loaded off the async workers, and kept across warm invocations while its
+//! source is unchanged (a path is read once; an S3 object again when its ETag
+//! or version changes).
 //!
 //! - `LAMBDA_AUDIT_DB`: a path (what `--db` accepts); default [`DEFAULT_DB_PATH`].
 //! - `LAMBDA_AUDIT_DB_S3`: `s3://bucket/key` (wins over `LAMBDA_AUDIT_DB`).
+//!
+//! A database layer built by `lambda-audit db layer` holds one compiled index
+//! at `/opt/lambda-audit/db`, which a cold start only maps; other databases
+//! are compiled once into the work folder's index cache.
 
 use analyzer::advisories::{Database, DatabaseOrigin, IndexCache};
 use analyzer::findings::ScanReport;
 use analyzer::inventory::Inventory;
-use aws_sdk_s3::primitives::AggregatedBytes;
 use layers::aws::sdk_message;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use tokio::io::AsyncWriteExt;
 
-/// The database path inside a Lambda layer (layers are mounted at /opt).
+/// The database path inside the database layer (layers are mounted at /opt).
 pub const DEFAULT_DB_PATH: &str = "/opt/lambda-audit/db";
 
 /// Matches an inventory against one loaded advisory database.
@@ -21,7 +27,8 @@ pub trait Matcher: Send + Sync {
     fn report(&self, inventory: Inventory) -> ScanReport;
 }
 
-/// Loads a [`Matcher`] from a database path.
+/// Loads a [`Matcher`] from a database path (blocking: the cache calls it
+/// off the async workers).
 pub type LoadMatcher = Arc<dyn Fn(&Path) -> Result<Arc<dyn Matcher>, String> + Send + Sync>;
 
 /// The engine's matching against an OSV advisory database.
@@ -33,8 +40,9 @@ impl Matcher for OsvMatcher {
     }
 }
 
-/// Loads an OSV database (a folder of `<Ecosystem>/all.zip`, one all.zip, or
-/// OSV JSON files) from a path, keeping its compiled index in `index_dir`.
+/// Loads an OSV database from a path: a compiled index file (mapped as it
+/// is), or a folder of `<Ecosystem>/all.zip`, one all.zip, or OSV JSON files
+/// (compiled once, the index kept in `index_dir`).
 pub fn osv_loader(index_dir: PathBuf) -> LoadMatcher {
     let index_cache = IndexCache::new(index_dir);
     Arc::new(move |path: &Path| {
@@ -91,7 +99,7 @@ pub struct DatabaseCache {
 }
 
 impl DatabaseCache {
-    /// Downloads go to `dir` (e.g. /tmp/lambda-audit); `load` reads a database path.
+    /// Downloads go to `dir` (e.g. /tmp/lambda-audit/db); `load` reads a database path.
     pub fn new(dir: PathBuf, load: LoadMatcher) -> DatabaseCache {
         DatabaseCache {
             dir,
@@ -108,9 +116,14 @@ impl DatabaseCache {
             .map(|(_, m)| m.clone())
     }
 
-    /// Loads the database at `path` and keeps it as the one `tag` names.
-    fn load_and_keep(&self, tag: String, path: &Path) -> Result<Arc<dyn Matcher>, String> {
-        let m = (self.load)(path)?;
+    /// Loads the database at `path` on a blocking thread (compiling or mapping
+    /// an index must not stall the async workers) and keeps it as the one
+    /// `tag` names.
+    async fn load_and_keep(&self, tag: String, path: &Path) -> Result<Arc<dyn Matcher>, String> {
+        let (load, owned) = (self.load.clone(), path.to_path_buf());
+        let m = tokio::task::spawn_blocking(move || load(&owned))
+            .await
+            .map_err(|e| format!("loading stopped: {e}"))??;
         *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some((tag, m.clone()));
         Ok(m)
     }
@@ -122,23 +135,24 @@ impl DatabaseCache {
         s3: &aws_sdk_s3::Client,
     ) -> Result<Arc<dyn Matcher>, String> {
         match source {
-            DatabaseSource::Path(path) => self.path_matcher(path),
+            DatabaseSource::Path(path) => self.path_matcher(path).await,
             DatabaseSource::S3 { bucket, key } => self.s3_matcher(s3, bucket, key).await,
         }
     }
 
     /// The database at `path`, loaded once.
-    fn path_matcher(&self, path: &Path) -> Result<Arc<dyn Matcher>, String> {
+    async fn path_matcher(&self, path: &Path) -> Result<Arc<dyn Matcher>, String> {
         let tag = format!("path:{}", path.display());
         if let Some(m) = self.cached(&tag) {
             return Ok(m);
         }
         self.load_and_keep(tag, path)
+            .await
             .map_err(|e| format!("advisory database {}: {e}", path.display()))
     }
 
     /// The database in `s3://bucket/key`, downloaded and loaded again when its
-    /// ETag changes.
+    /// ETag or version changes.
     async fn s3_matcher(
         &self,
         s3: &aws_sdk_s3::Client,
@@ -153,30 +167,37 @@ impl DatabaseCache {
             .send()
             .await
             .map_err(|e| failed(sdk_message(&e)))?;
-        let tag = format!("s3:{bucket}/{key}@{}", head.e_tag().unwrap_or_default());
+        let tag = format!(
+            "s3:{bucket}/{key}@{}#{}",
+            head.e_tag().unwrap_or_default(),
+            head.version_id().unwrap_or_default()
+        );
         if let Some(m) = self.cached(&tag) {
             return Ok(m);
         }
-        let bytes = get_object(s3, bucket, key).await.map_err(failed)?;
         let name = key
             .rsplit('/')
             .next()
-            .filter(|n| !n.is_empty())
+            .filter(|n| !n.is_empty() && *n != "." && *n != "..")
             .unwrap_or("db");
         let path = self.dir.join(name);
-        std::fs::create_dir_all(&self.dir)
-            .and_then(|_| std::fs::write(&path, bytes.into_bytes()))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        self.load_and_keep(tag, &path).map_err(failed)
+        download(s3, bucket, key, &path).await.map_err(failed)?;
+        self.load_and_keep(tag, &path).await.map_err(failed)
     }
 }
 
-/// The bytes of `s3://bucket/key`.
-async fn get_object(
+/// Streams `s3://bucket/key` into `path`: into a temporary file beside it,
+/// chunk by chunk (never the whole object in memory), then renamed over it.
+async fn download(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     key: &str,
-) -> Result<AggregatedBytes, String> {
+    path: &Path,
+) -> Result<(), String> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let out = s3
         .get_object()
         .bucket(bucket)
@@ -184,7 +205,21 @@ async fn get_object(
         .send()
         .await
         .map_err(|e| sdk_message(&e))?;
-    out.body.collect().await.map_err(|e| e.to_string())
+    let (file, temp) = tempfile::Builder::new()
+        .prefix(".download-")
+        .tempfile_in(dir)
+        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?
+        .into_parts();
+    let write_error = |e: std::io::Error| format!("cannot write {}: {e}", temp.display());
+    let mut file = tokio::fs::File::from_std(file);
+    let mut body = out.body;
+    while let Some(chunk) = body.try_next().await.map_err(|e| e.to_string())? {
+        file.write_all(&chunk).await.map_err(write_error)?;
+    }
+    file.flush().await.map_err(write_error)?;
+    drop(file);
+    temp.persist(path)
+        .map_err(|e| format!("cannot write {}: {}", path.display(), e.error))
 }
 
 #[cfg(test)]
@@ -217,5 +252,46 @@ mod tests {
         assert!(s3.is_object("b", "dir/osv.zip"));
         assert!(!s3.is_object("b", "dir/other.zip"));
         assert!(DatabaseSource::from_env(&env(&[("LAMBDA_AUDIT_DB_S3", "s3://b")])).is_err());
+        assert_eq!(
+            Path::new("/opt").join(analyzer::advisories::source::LAYER_DB_PATH),
+            PathBuf::from(DEFAULT_DB_PATH),
+            "the default is where `lambda-audit db layer` puts the database"
+        );
+    }
+
+    struct Never;
+
+    impl Matcher for Never {
+        fn report(&self, _: Inventory) -> ScanReport {
+            unreachable!("not matched in this test")
+        }
+    }
+
+    #[tokio::test]
+    async fn a_path_database_is_loaded_once_on_a_blocking_thread() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let calls = Arc::new(AtomicUsize::new(0));
+        let async_thread = std::thread::current().id();
+        let counted = calls.clone();
+        let load: LoadMatcher = Arc::new(move |_: &Path| {
+            assert_ne!(
+                std::thread::current().id(),
+                async_thread,
+                "loading must not block the async worker"
+            );
+            counted.fetch_add(1, Ordering::SeqCst);
+            Ok(Arc::new(Never) as Arc<dyn Matcher>)
+        });
+        let cache = DatabaseCache::new(PathBuf::from("/nonexistent"), load);
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::Config::builder()
+                .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+                .build(),
+        );
+        let source = DatabaseSource::Path(PathBuf::from("/opt/lambda-audit/db"));
+        let first = cache.matcher(&source, &s3).await.unwrap();
+        let again = cache.matcher(&source, &s3).await.unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "warm invocations reuse it");
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 }

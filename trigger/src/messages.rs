@@ -7,7 +7,9 @@
 //! `reason` (why not scanned / gone / failed), `cause` (CloudTrail event name,
 //! `direct`, `rescan`, `schedule`), `runtime`, `layers`, `summary` (`packages`,
 //! `findings`, `suppressed`, `unmatched`, `by_severity`), `newFindings`,
-//! `database` (the advisory database used), `report` (S3 URI of the JSON report).
+//! `database` (the advisory database used: its `invalid_records` lists at most
+//! [`MAX_EVENT_INVALID_RECORDS`], `invalid_record_count` counts them all, and
+//! the S3 report has the full list), `report` (S3 URI of the JSON report).
 //!
 //! `Lambda Audit New Finding` detail: `schemaVersion`, `subject`, `kind`, `id`,
 //! `aliases`, `title`, `severity` (`rating`, `score`, `vector`, `source`), `package`
@@ -77,9 +79,37 @@ pub struct ScanDetail {
     pub summary: Option<Summary>,
     pub new_findings: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub database: Option<DatabaseInfo>,
+    pub database: Option<EventDatabase>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report: Option<String>,
+}
+
+/// Most unreadable record names an event lists (EventBridge entries are
+/// capped at 256 KB; a database can hold thousands).
+pub const MAX_EVENT_INVALID_RECORDS: usize = 10;
+
+/// The database a scan used, as an event carries it: the report's
+/// [`DatabaseInfo`] with `invalid_records` cut to the first
+/// [`MAX_EVENT_INVALID_RECORDS`], and their full count.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventDatabase {
+    #[serde(flatten)]
+    pub info: DatabaseInfo,
+    /// How many records could not be read (`invalid_records` may list fewer).
+    #[serde(default)]
+    pub invalid_record_count: usize,
+}
+
+impl EventDatabase {
+    pub fn of(info: &DatabaseInfo) -> EventDatabase {
+        let mut info = info.clone();
+        let invalid_record_count = info.invalid_records.len();
+        info.invalid_records.truncate(MAX_EVENT_INVALID_RECORDS);
+        EventDatabase {
+            info,
+            invalid_record_count,
+        }
+    }
 }
 
 /// Where a vulnerable copy is.
@@ -127,7 +157,7 @@ impl ScanResult {
             layers: self.layers.clone(),
             summary: self.report.as_ref().map(|r| r.summary.clone()),
             new_findings: self.new_findings.len(),
-            database: self.report.as_ref().map(|r| r.database.clone()),
+            database: self.report.as_ref().map(|r| EventDatabase::of(&r.database)),
             report: self.report_location.clone(),
         }
     }
@@ -299,6 +329,7 @@ pub(crate) mod tests {
         assert_eq!(scan["newFindings"], 1);
         assert_eq!(scan["summary"]["findings"], 1);
         assert_eq!(scan["report"], "s3://r/k.json");
+        assert_eq!(scan["database"]["invalid_record_count"], 0);
         let details = result.finding_details();
         let f = serde_json::to_value(&details[0]).unwrap();
         assert_eq!(f["id"], "GHSA-1");
@@ -306,5 +337,34 @@ pub(crate) mod tests {
         assert_eq!(f["fixedVersion"], "9.9.9");
         assert_eq!(f["package"]["purl"], "pkg:npm/axios@0.21.0");
         assert_eq!(f["severity"]["rating"], "high");
+    }
+
+    #[test]
+    fn events_list_a_few_invalid_records_and_count_them_all() {
+        let mut r = report(Vec::new());
+        r.database.invalid_records = (0..2500)
+            .map(|i| format!("all.zip!BAD-{i}.json: eof"))
+            .collect();
+        let result = ScanResult {
+            subject: "arn:aws:lambda:us-east-1:123456789012:function:app:1".into(),
+            kind: SubjectKind::Function,
+            status: ScanStatus::Scanned,
+            reason: None,
+            cause: "direct".into(),
+            runtime: None,
+            layers: Vec::new(),
+            report: Some(r),
+            new_findings: Vec::new(),
+            resolved_findings: Vec::new(),
+            report_location: None,
+        };
+        let scan = serde_json::to_value(result.detail()).unwrap();
+        assert_eq!(scan["database"]["invalid_record_count"], 2500);
+        let listed = scan["database"]["invalid_records"].as_array().unwrap();
+        assert_eq!(listed.len(), MAX_EVENT_INVALID_RECORDS);
+        assert_eq!(listed[0], "all.zip!BAD-0.json: eof");
+        assert!(serde_json::to_vec(&scan).unwrap().len() < 4096);
+        let back: ScanDetail = serde_json::from_value(scan).unwrap();
+        assert_eq!(back.database.unwrap().invalid_record_count, 2500);
     }
 }

@@ -31,4 +31,4 @@ pub use database::Database;
 pub use error::{DbError, FULL_DATA_HINT};
 pub use osv::Osv;
 pub use source::Locations;
-pub use verify::{verify_export, ExportError};
+pub use verify::{verify_export, ExportError, VerifiedExport};

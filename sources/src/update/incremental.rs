@@ -1,0 +1,319 @@
+//! An incremental update of one ecosystem. The server's listing
+//! (`<Ecosystem>/modified_id.csv`) is compared with the previous version's;
+//! only new and changed records are fetched (`<Ecosystem>/<ID>.json`), the
+//! unchanged ones are copied from the previous export as they are
+//! (compressed bytes, no re-encoding), and records the server no longer lists
+//! are dropped. The whole export is downloaded instead when the server has no
+//! readable listing, when the previous version has none, or when too much
+//! changed for single requests to pay off.
+
+use super::error::{Failure, Fetched, UpdateError};
+use super::export::{write_listing, MAX_RECORD_BYTES};
+use super::listing::{modified_time, Listing};
+use super::progress::Unit;
+use super::{Context, EXPORT_FILE, LISTING_FILE, RETRY};
+use analyzer::advisories::Osv;
+use analyzer::Ecosystem;
+use futures_util::stream::{self, StreamExt};
+use jiff::Timestamp;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::Path;
+
+/// Largest listing accepted (npm's, about 200,000 lines, is about 10 MB).
+pub const MAX_LISTING_BYTES: u64 = 64 * 1024 * 1024;
+/// The default for [`Request::max_changed`](super::Request::max_changed):
+/// most changed records (changed, new and removed counted) fetched one by
+/// one; more downloads the whole export. A listing that drops most records
+/// (a broken mirror) is caught by the same count.
+pub const MAX_CHANGED_RECORDS: usize = 2_000;
+/// Records fetched at once.
+pub const RECORD_CONCURRENCY: usize = 16;
+
+/// How an incremental update of one ecosystem ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The ecosystem's folder holds the updated export and its listing.
+    Done {
+        records: usize,
+        fetched: usize,
+        removed: usize,
+    },
+    /// The whole export is needed, and why.
+    FullNeeded(String),
+}
+
+/// What changed between the previous version's listing and the server's.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Changes {
+    /// New or modified records, to fetch.
+    pub fetch: Vec<String>,
+    /// Unchanged records, to copy from the previous export.
+    pub keep: BTreeSet<String>,
+    /// Records no longer listed.
+    pub removed: usize,
+}
+
+impl Changes {
+    /// Compares `held` (the previous version) with `listed` (the server).
+    pub fn between(held: &Listing, listed: &Listing) -> Changes {
+        let mut changes = Changes {
+            fetch: Vec::new(),
+            keep: BTreeSet::new(),
+            removed: held
+                .0
+                .keys()
+                .filter(|id| !listed.0.contains_key(*id))
+                .count(),
+        };
+        for (id, modified) in &listed.0 {
+            if held.0.get(id) == Some(modified) {
+                changes.keep.insert(id.clone());
+            } else {
+                changes.fetch.push(id.clone());
+            }
+        }
+        changes
+    }
+
+    /// Why fetching single records does not pay off, when more than `limit`
+    /// records changed.
+    fn too_many(&self, limit: usize) -> Option<String> {
+        let changed = self.fetch.len() + self.removed;
+        (changed > limit)
+            .then(|| format!("{changed} records changed, more than the {limit} fetched one by one"))
+    }
+}
+
+/// Updates the ecosystem's export in `dir` from the previous version's
+/// folder `previous`, fetching only what changed.
+pub async fn update(
+    cx: &Context<'_>,
+    eco: Ecosystem,
+    previous: &Path,
+    dir: &Path,
+) -> Result<Outcome, UpdateError> {
+    let held = match std::fs::read_to_string(previous.join(LISTING_FILE)) {
+        Ok(text) => match Listing::parse(&text) {
+            Ok(held) => held,
+            Err(e) => return Ok(full(format!("the previous listing is unreadable: {e}"))),
+        },
+        Err(_) => return Ok(full("the previous database has no listing".into())),
+    };
+    let listing_url = format!("{}/{}/{LISTING_FILE}", cx.base, eco.as_str());
+    let listed = match server_listing(cx, &listing_url).await {
+        Ok(listed) => listed,
+        Err(why) => return Ok(full(format!("{listing_url}: {why}"))),
+    };
+    let changes = Changes::between(&held, &listed);
+    if let Some(why) = changes.too_many(cx.max_changed) {
+        return Ok(full(why));
+    }
+    let fetched = fetch_records(cx, eco, &changes.fetch, &listing_url).await?;
+    let (fetched_count, removed) = (fetched.len(), changes.removed);
+    let mut listing = Listing::default();
+    for id in &changes.keep {
+        listing.0.insert(id.clone(), held.0[id]);
+    }
+    for (id, (_, modified)) in &fetched {
+        listing.0.insert(id.clone(), *modified);
+    }
+    let (from, to) = (previous.join(EXPORT_FILE), dir.join(EXPORT_FILE));
+    let keep = changes.keep;
+    let rebuilt = tokio::task::spawn_blocking(move || rebuild(&from, &to, &keep, &fetched))
+        .await
+        .map_err(|e| {
+            UpdateError::new(
+                eco,
+                Failure::Stopped {
+                    url: listing_url.clone(),
+                    reason: e.to_string(),
+                },
+            )
+        })?;
+    let records = match rebuilt {
+        Ok(records) => records,
+        Err(Rebuild::Inconsistent(why)) => return Ok(full(why)),
+        Err(Rebuild::Io(e)) => return Err(UpdateError::io(dir.join(EXPORT_FILE), "writing", e)),
+    };
+    write_listing(dir, &listing)?;
+    Ok(Outcome::Done {
+        records,
+        fetched: fetched_count,
+        removed,
+    })
+}
+
+fn full(why: String) -> Outcome {
+    Outcome::FullNeeded(why)
+}
+
+/// The server's listing, or why it cannot be used.
+async fn server_listing(cx: &Context<'_>, url: &str) -> Result<Listing, String> {
+    let bytes = cx
+        .http
+        .download_to_memory(url, MAX_LISTING_BYTES, RETRY)
+        .await
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())?;
+    let listing = Listing::parse(&text)?;
+    if listing.is_empty() {
+        return Err("the listing is empty".into());
+    }
+    Ok(listing)
+}
+
+/// A fetched record's bytes and modification time, by id.
+type FetchedRecords = BTreeMap<String, (Vec<u8>, Timestamp)>;
+
+/// Fetches `ids`, [`RECORD_CONCURRENCY`] at a time; each must be the OSV
+/// record it is listed as.
+async fn fetch_records(
+    cx: &Context<'_>,
+    eco: Ecosystem,
+    ids: &[String],
+    listing_url: &str,
+) -> Result<FetchedRecords, UpdateError> {
+    let mut fetched = BTreeMap::new();
+    if ids.is_empty() {
+        return Ok(fetched);
+    }
+    let total = Some(ids.len() as u64);
+    cx.progress
+        .begin(&format!("{eco} records"), Unit::Records, total);
+    let mut downloads = stream::iter(ids)
+        .map(|id| fetch_record(cx, eco, id, listing_url))
+        .buffer_unordered(RECORD_CONCURRENCY);
+    let mut result = Ok(());
+    while let Some(record) = downloads.next().await {
+        match record {
+            Ok((id, bytes, modified)) => {
+                fetched.insert(id, (bytes, modified));
+                cx.progress.advance(fetched.len() as u64, total);
+            }
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    cx.progress.end();
+    result.map(|()| fetched)
+}
+
+async fn fetch_record(
+    cx: &Context<'_>,
+    eco: Ecosystem,
+    id: &str,
+    listing_url: &str,
+) -> Result<(String, Vec<u8>, Timestamp), UpdateError> {
+    let url = format!("{}/{}/{id}.json", cx.base, eco.as_str());
+    let bytes = cx
+        .http
+        .download_to_memory(&url, MAX_RECORD_BYTES, RETRY)
+        .await
+        .map_err(|error| {
+            let what = Fetched::Record {
+                id: id.to_string(),
+                listing: listing_url.to_string(),
+            };
+            let url = url.clone();
+            UpdateError::new(eco, Failure::Download { url, what, error })
+        })?;
+    let refused = |reason: String| {
+        UpdateError::new(
+            eco,
+            Failure::NotARecord {
+                url: url.clone(),
+                id: id.to_string(),
+                reason,
+            },
+        )
+    };
+    let record = Osv::from_slice(&bytes).map_err(|e| refused(format!("not an OSV record: {e}")))?;
+    if record.id != id {
+        return Err(refused(format!("the file holds record `{}`", record.id)));
+    }
+    Ok((id.to_string(), bytes, modified_time(&record.modified)))
+}
+
+/// Why the export could not be rebuilt.
+enum Rebuild {
+    /// The previous export does not hold what its listing says: download the whole export.
+    Inconsistent(String),
+    /// The new export could not be written.
+    Io(std::io::Error),
+}
+
+/// Writes the export `to`: the `keep` members copied from `from`, the
+/// `fetched` records added, in id order (as OSV's exports are); returns the
+/// number of members.
+fn rebuild(
+    from: &Path,
+    to: &Path,
+    keep: &BTreeSet<String>,
+    fetched: &FetchedRecords,
+) -> Result<usize, Rebuild> {
+    let unreadable = |e: &dyn std::fmt::Display| {
+        Rebuild::Inconsistent(format!("the previous export is unreadable: {e}"))
+    };
+    let file = std::fs::File::open(from).map_err(|e| unreadable(&e))?;
+    let mut previous =
+        zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| unreadable(&e))?;
+    let out = std::fs::File::create(to).map_err(Rebuild::Io)?;
+    let mut writer = zip::ZipWriter::new(std::io::BufWriter::new(out));
+    let write_error = |e: zip::result::ZipError| Rebuild::Io(std::io::Error::other(e));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let ids: BTreeSet<&String> = keep.iter().chain(fetched.keys()).collect();
+    for id in &ids {
+        let name = format!("{id}.json");
+        if let Some((bytes, _)) = fetched.get(*id) {
+            writer.start_file(name, options).map_err(write_error)?;
+            writer.write_all(bytes).map_err(Rebuild::Io)?;
+            continue;
+        }
+        let index = previous
+            .index_for_name(&name)
+            .ok_or_else(|| Rebuild::Inconsistent(format!("the previous export has no {name}")))?;
+        let member = previous.by_index_raw(index).map_err(|e| unreadable(&e))?;
+        writer.raw_copy_file(member).map_err(write_error)?;
+    }
+    let out = writer.finish().map_err(write_error)?;
+    let out = out.into_inner().map_err(|e| Rebuild::Io(e.into_error()))?;
+    out.sync_all().map_err(Rebuild::Io)?;
+    Ok(ids.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing(lines: &[(&str, &str)]) -> Listing {
+        let text: String = lines.iter().map(|(m, id)| format!("{m},{id}\n")).collect();
+        Listing::parse(&text).unwrap()
+    }
+
+    #[test]
+    fn changed_new_and_removed_records_are_told_apart() {
+        let held = listing(&[
+            ("2024-01-01T00:00:00Z", "A"),
+            ("2024-01-01T00:00:00Z", "B"),
+            ("2024-01-01T00:00:00Z", "GONE"),
+        ]);
+        let listed = listing(&[
+            ("2024-01-01T00:00:00.000Z", "A"),
+            ("2024-02-01T00:00:00Z", "B"),
+            ("2024-02-01T00:00:00Z", "NEW"),
+        ]);
+        let changes = Changes::between(&held, &listed);
+        assert_eq!(changes.fetch, vec!["B".to_string(), "NEW".to_string()]);
+        assert_eq!(changes.keep, BTreeSet::from(["A".to_string()]));
+        assert_eq!(changes.removed, 1);
+        assert!(changes.too_many(3).is_none());
+        assert_eq!(
+            changes.too_many(2).as_deref(),
+            Some("3 records changed, more than the 2 fetched one by one")
+        );
+    }
+}
