@@ -51,7 +51,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     let options = args.aws.options(None);
     let downloader = args.aws.downloader()?;
-    let config = super::rescan::config(args.config.as_deref())?;
+    let config = super::input::load_config(args.config.as_deref())?;
     let store = args.store.open()?;
     let db = super::database::database(args.db.as_deref())?;
     let mut progress = |p: Progress<'_>| match p {

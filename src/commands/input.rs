@@ -3,6 +3,7 @@
 use super::sam;
 use analyzer::extract::Extractor;
 use analyzer::inventory::Inventory;
+use analyzer::suppress::{Config, CONFIG_FILE};
 use analyzer::Limits;
 use anyhow::Context;
 use layers::{Artifact, ArtifactRole, Deployment, Runtime};
@@ -186,4 +187,27 @@ fn file_kind(kind: std::fs::FileType) -> &'static str {
         }
     }
     "a special file"
+}
+
+/// The suppression rules: `--config`, else ./lambda-audit.toml when it
+/// exists; read as a named file (regular, capped). Every command that
+/// applies suppressions loads them here.
+pub fn load_config(flag: Option<&Path>) -> anyhow::Result<Option<Config>> {
+    let path = match flag {
+        Some(path) => path.to_path_buf(),
+        None => {
+            let path = std::env::current_dir()
+                .context("cannot read the current directory")?
+                .join(CONFIG_FILE);
+            if !path.exists() {
+                return Ok(None);
+            }
+            path
+        }
+    };
+    let bytes = read_named_file(&path, "config", MAX_CONFIG_BYTES)?;
+    let name = path.display().to_string();
+    let text =
+        String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("config {name} is not UTF-8 text"))?;
+    Ok(Some(Config::parse(&name, &text)?))
 }

@@ -72,16 +72,8 @@ pub fn rescan(
     Ok(store::rescan(store, db, &options)?)
 }
 
-/// The suppression rules: `--config FILE`, else `./lambda-audit.toml` when present.
-pub fn config(flag: Option<&std::path::Path>) -> anyhow::Result<Option<Config>> {
-    Ok(match flag {
-        Some(path) => Some(Config::load(path)?),
-        None => Config::discover(&std::env::current_dir()?)?,
-    })
-}
-
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let config = config(args.config.as_deref())?;
+    let config = super::input::load_config(args.config.as_deref())?;
     let store = args.store.open()?;
     let db = super::database::database(args.db.as_deref())?;
     let outcome = rescan(

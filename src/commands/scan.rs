@@ -4,7 +4,7 @@
 use super::database::database;
 use super::discover::{discover, Target, TargetKind};
 use super::input::{
-    open_named_file, read_named_file, DeploymentArgs, MAX_BASELINE_JSON_BYTES, MAX_CONFIG_BYTES,
+    load_config, open_named_file, read_named_file, DeploymentArgs, MAX_BASELINE_JSON_BYTES,
     MAX_SBOM_BYTES,
 };
 use super::terminal::Terminal;
@@ -14,7 +14,7 @@ use analyzer::date::{rfc3339_now, Date};
 use analyzer::inventory::Inventory;
 use analyzer::matching::MatchOptions;
 use analyzer::report::{describe_gap, render, AsffContext, Format, RenderOptions};
-use analyzer::suppress::{apply_suppressions, Config, CONFIG_FILE};
+use analyzer::suppress::apply_suppressions;
 use analyzer::threshold::{FailOn, FailOnIncomplete, Gate, Verdict};
 use analyzer::Limits;
 use anyhow::Context;
@@ -136,7 +136,7 @@ pub fn inventory(deployment: &DeploymentArgs, sbom: Option<&PathBuf>) -> anyhow:
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let config = config(args.config.as_deref())?;
+    let config = load_config(args.config.as_deref())?;
     let inventory = inventory(&args.deployment, args.sbom.as_ref())?;
     let db = database(args.db.as_deref())?;
     let options = MatchOptions {
@@ -224,27 +224,6 @@ pub fn tell_gaps(verdict: &Verdict<'_>) {
         "lambda-audit: error: the scan is incomplete: {files} not checked{findings} (exit 2; \
          `--fail-on-incomplete never` accepts an incomplete scan)"
     );
-}
-
-/// The suppression rules: `--config`, else ./lambda-audit.toml when it exists.
-fn config(flag: Option<&Path>) -> anyhow::Result<Option<Config>> {
-    let path = match flag {
-        Some(path) => path.to_path_buf(),
-        None => {
-            let path = std::env::current_dir()
-                .context("cannot read the current directory")?
-                .join(CONFIG_FILE);
-            if !path.exists() {
-                return Ok(None);
-            }
-            path
-        }
-    };
-    let bytes = read_named_file(&path, "config", MAX_CONFIG_BYTES)?;
-    let name = path.display().to_string();
-    let text =
-        String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("config {name} is not UTF-8 text"))?;
-    Ok(Some(Config::parse(&name, &text)?))
 }
 
 /// Reads `--baseline`: an earlier JSON report or inventory, or else an archive
