@@ -1,13 +1,10 @@
 //! No record can crash a scan: crafted and generated (proptest) OSV records,
 //! whatever their versions and events, give a report, never a panic.
 
-use lambda_audit_analyzer::advisories::index::Builder;
-use lambda_audit_analyzer::advisories::load::RawRecord;
-use lambda_audit_analyzer::advisories::Database;
-use lambda_audit_analyzer::findings::ScanReport;
-use lambda_audit_analyzer::inventory::{merge, Inventory, Sighting};
-use lambda_audit_analyzer::matching::match_inventory;
-use lambda_audit_analyzer::{Ecosystem, EvidenceKind, Found};
+mod common;
+
+use common::scan_records as scan;
+use lambda_audit_analyzer::Ecosystem;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -17,39 +14,6 @@ const ODD_MAVEN: &[&str] = &[
     "-alpha", "0.0", "abc", "-beta", "00", "xyz", "1", "1-alpha", "-1", "a1", "0-", "-", ".", "sp",
     "-sp", "1.0.0",
 ];
-
-/// Matches `installed` versions of package `pkg` against the given records.
-fn scan(records: &[Value], eco: Ecosystem, installed: &[String]) -> ScanReport {
-    let mut builder = Builder::default();
-    for (i, record) in records.iter().enumerate() {
-        builder.add(RawRecord {
-            origin: format!("record {i}"),
-            bytes: record.to_string().into_bytes(),
-        });
-    }
-    let compiled = builder.finish(Vec::new());
-    assert!(
-        compiled.header.invalid.is_empty(),
-        "{:?}",
-        compiled.header.invalid
-    );
-    let sightings = installed
-        .iter()
-        .map(|version| {
-            Sighting::plain(
-                "fn.zip",
-                Found::new(eco, "pkg", version, "evidence", EvidenceKind::Installed),
-            )
-        })
-        .collect();
-    let (packages, roots) = merge(sightings);
-    let inventory = Inventory {
-        packages,
-        roots,
-        ..Inventory::default()
-    };
-    match_inventory(inventory, &Database::from_compiled(compiled))
-}
 
 /// A record naming `pkg` of `eco`, with one range per `(type, events)` and the
 /// listed `versions`.

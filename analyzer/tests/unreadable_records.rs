@@ -3,13 +3,11 @@
 //! gets an `unmatched` entry with the reason, and the other records of the
 //! package still match (proptest over mangled records and versions).
 
-use lambda_audit_analyzer::advisories::index::Builder;
-use lambda_audit_analyzer::advisories::load::RawRecord;
+mod common;
+
+use common::scan_records as scan;
 use lambda_audit_analyzer::advisories::osv::Osv;
-use lambda_audit_analyzer::advisories::Database;
-use lambda_audit_analyzer::inventory::{merge, Inventory, Sighting};
-use lambda_audit_analyzer::matching::match_inventory;
-use lambda_audit_analyzer::{Ecosystem, EvidenceKind, Found};
+use lambda_audit_analyzer::Ecosystem;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -39,42 +37,6 @@ fn mangle(record: &mut Value, how: usize, junk: Value) {
         6 => record["affected"][0]["ranges"] = json!({"not": junk}),
         _ => record["affected"][0]["ranges"][0]["type"] = json!([junk]),
     }
-}
-
-fn scan(
-    records: &[Value],
-    eco: Ecosystem,
-    installed: &[String],
-) -> lambda_audit_analyzer::findings::ScanReport {
-    let mut builder = Builder::default();
-    for (i, r) in records.iter().enumerate() {
-        builder.add(RawRecord {
-            origin: format!("record {i}"),
-            bytes: r.to_string().into_bytes(),
-        });
-    }
-    let compiled = builder.finish(Vec::new());
-    assert!(
-        compiled.header.invalid.is_empty(),
-        "{:?}",
-        compiled.header.invalid
-    );
-    let sightings = installed
-        .iter()
-        .map(|v| {
-            Sighting::plain(
-                "fn.zip",
-                Found::new(eco, "pkg", v, "e", EvidenceKind::Installed),
-            )
-        })
-        .collect();
-    let (packages, roots) = merge(sightings);
-    let inventory = Inventory {
-        packages,
-        roots,
-        ..Inventory::default()
-    };
-    match_inventory(inventory, &Database::from_compiled(compiled))
 }
 
 /// Junk of a type no mangled field accepts.

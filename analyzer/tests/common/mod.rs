@@ -386,3 +386,47 @@ pub fn validate(dir: &Path, schema: &str, instance: &Value) -> Vec<String> {
         .map(|e| format!("{} at {}", e, e.instance_path))
         .collect()
 }
+
+/// Matches `installed` versions of a package named `pkg` (ecosystem `eco`)
+/// against `records`, compiled into an index in memory; every record must be
+/// placeable (name a package).
+pub fn scan_records(records: &[Value], eco: Ecosystem, installed: &[String]) -> ScanReport {
+    use lambda_audit_analyzer::advisories::index::Builder;
+    use lambda_audit_analyzer::advisories::load::RawRecord;
+    use lambda_audit_analyzer::advisories::Database;
+    let mut builder = Builder::default();
+    for (i, record) in records.iter().enumerate() {
+        builder.add(RawRecord {
+            origin: format!("record {i}"),
+            bytes: record.to_string().into_bytes(),
+        });
+    }
+    let compiled = builder.finish(Vec::new());
+    assert!(
+        compiled.header.invalid.is_empty(),
+        "{:?}",
+        compiled.header.invalid
+    );
+    let sightings = installed
+        .iter()
+        .map(|version| {
+            Sighting::plain(
+                "fn.zip",
+                lambda_audit_analyzer::Found::new(
+                    eco,
+                    "pkg",
+                    version,
+                    "evidence",
+                    EvidenceKind::Installed,
+                ),
+            )
+        })
+        .collect();
+    let (packages, roots) = inventory::merge(sightings);
+    let inventory = Inventory {
+        packages,
+        roots,
+        ..Inventory::default()
+    };
+    lambda_audit_analyzer::matching::match_inventory(inventory, &Database::from_compiled(compiled))
+}
