@@ -11,9 +11,10 @@
 //! `cargo bench --bench database`; without the shared data it prints what it
 //! skipped.
 
-use analyzer::advisories::{Database, DatabaseOrigin, IndexCache};
-use analyzer::inventory::{merge, Inventory, Sighting};
-use analyzer::{Ecosystem, EvidenceKind, Found};
+mod common;
+
+use analyzer::advisories::{DatabaseOrigin, IndexCache};
+use analyzer::inventory::Inventory;
 use criterion::Criterion;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -90,45 +91,6 @@ fn compile_in_child(db: &Path) -> (f64, u64) {
     (ms, kb)
 }
 
-/// A 2,000-package inventory: 200 packages `db` names, at versions spread
-/// over their history, and 1,800 it does not.
-fn inventory(db: &Database) -> Inventory {
-    let names: Vec<(Ecosystem, String)> = db.packages().map(|(e, n)| (e, n.to_string())).collect();
-    let step = (names.len() / 200).max(1);
-    let mut sightings: Vec<Sighting> = names
-        .iter()
-        .step_by(step)
-        .take(200)
-        .enumerate()
-        .map(|(i, (eco, name))| {
-            let version = match eco {
-                Ecosystem::Maven => format!("{}.{}.{}", 1 + i % 5, i % 13, i % 7),
-                _ => format!("{}.{}.{}", i % 4, i % 11, i % 9),
-            };
-            Sighting::plain(
-                "bench",
-                Found::new(*eco, name, version, "lock", EvidenceKind::Lockfile),
-            )
-        })
-        .collect();
-    for i in sightings.len()..2000 {
-        let eco = Ecosystem::ALL[i % 4];
-        let name = match eco {
-            Ecosystem::Maven => format!("org.unlisted:artifact-{i}"),
-            _ => format!("unlisted-package-{i}"),
-        };
-        sightings.push(Sighting::plain(
-            "bench",
-            Found::new(eco, name, "1.0.0", "lock", EvidenceKind::Lockfile),
-        ));
-    }
-    let (packages, _) = merge(sightings);
-    Inventory {
-        packages,
-        ..Inventory::default()
-    }
-}
-
 /// The median of `RUNS` runs of `f`.
 fn median(mut f: impl FnMut()) -> Duration {
     let mut runs: Vec<Duration> = (0..RUNS)
@@ -201,7 +163,7 @@ fn main() {
     let shared_db = shared_cache
         .open(&shared, DatabaseOrigin::Path)
         .expect("opens");
-    let inventory = inventory(&shared_db);
+    let inventory = common::mixed_inventory(&shared_db, 200);
     drop(shared_db);
     let full_db = full_cache.open(&full, DatabaseOrigin::Path).expect("opens");
     drop(full_db);

@@ -4,9 +4,9 @@
 //! - index load: open the compiled index a previous run left in the cache;
 //! - index load + match of a 2,000-package inventory (target: under 20 ms).
 
+mod common;
+
 use analyzer::advisories::{Database, DatabaseOrigin, IndexCache};
-use analyzer::inventory::{merge, Inventory, Sighting};
-use analyzer::{Ecosystem, EvidenceKind, Found};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::path::PathBuf;
 
@@ -26,45 +26,6 @@ fn advisories() -> Option<PathBuf> {
     }
 }
 
-/// A 2,000-package inventory with `named` packages the database has records
-/// for (at versions spread over their history) and the rest unknown to it.
-fn inventory(db: &Database, named: usize) -> Inventory {
-    let names: Vec<(Ecosystem, String)> = db.packages().map(|(e, n)| (e, n.to_string())).collect();
-    let step = (names.len() / named.max(1)).max(1);
-    let mut sightings: Vec<Sighting> = names
-        .iter()
-        .step_by(step)
-        .take(named)
-        .enumerate()
-        .map(|(i, (eco, name))| {
-            let version = match eco {
-                Ecosystem::Maven => format!("{}.{}.{}", 1 + i % 5, i % 13, i % 7),
-                _ => format!("{}.{}.{}", i % 4, i % 11, i % 9),
-            };
-            Sighting::plain(
-                "bench",
-                Found::new(*eco, name, version, "lock", EvidenceKind::Lockfile),
-            )
-        })
-        .collect();
-    for i in sightings.len()..2000 {
-        let eco = Ecosystem::ALL[i % 4];
-        let name = match eco {
-            Ecosystem::Maven => format!("org.unlisted:artifact-{i}"),
-            _ => format!("unlisted-package-{i}"),
-        };
-        sightings.push(Sighting::plain(
-            "bench",
-            Found::new(eco, name, "1.0.0", "lock", EvidenceKind::Lockfile),
-        ));
-    }
-    let (packages, _) = merge(sightings);
-    Inventory {
-        packages,
-        ..Inventory::default()
-    }
-}
-
 fn bench(c: &mut Criterion) {
     let Some(dir) = advisories() else { return };
     let cache = tempfile::tempdir().expect("tempdir");
@@ -72,9 +33,9 @@ fn bench(c: &mut Criterion) {
     let db = index_cache.open(&dir, DatabaseOrigin::Path).expect("opens");
     // Typical: one package in ten is named by some advisory (in lambda-max,
     // 12 of 279 packages have findings at their installed versions).
-    let typical = inventory(&db, 200);
+    let typical = common::mixed_inventory(&db, 200);
     // Worst case: every package has advisories.
-    let worst = inventory(&db, 2000);
+    let worst = common::mixed_inventory(&db, 2000);
     drop(db);
 
     let mut g = c.benchmark_group("advisories");
