@@ -144,15 +144,6 @@ fn name_key(ecosystem: Ecosystem, name: &str) -> NameKey {
     (ecosystem, ecosystem.normalize_name(name))
 }
 
-fn package_ref(p: &Package) -> PackageRef {
-    PackageRef {
-        ecosystem: p.ecosystem,
-        name: p.name.clone(),
-        version: p.version.clone(),
-        purl: p.purl.clone(),
-    }
-}
-
 /// Orders two versions of one ecosystem; unparseable versions compare as text.
 fn version_order(ecosystem: Ecosystem, a: &str, b: &str) -> Ordering {
     match (Version::parse(ecosystem, a), Version::parse(ecosystem, b)) {
@@ -244,10 +235,10 @@ fn diff_packages(old: &[Package], new: &[Package], changes: &mut Changes) {
         }
         changes
             .removed
-            .extend(gone[pairs..].iter().map(|p| package_ref(p)));
+            .extend(gone[pairs..].iter().map(|p| PackageRef::from(*p)));
         changes
             .added
-            .extend(came[pairs..].iter().map(|p| package_ref(p)));
+            .extend(came[pairs..].iter().map(|p| PackageRef::from(*p)));
     }
     changes.added.sort();
     changes.removed.sort();

@@ -4,7 +4,7 @@
 use crate::diagnostics::Warning;
 use crate::ecosystem::Ecosystem;
 use crate::inventory::Inventory;
-use crate::package::Location;
+use crate::package::{Location, Package};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -17,6 +17,17 @@ pub struct PackageRef {
     pub name: String,
     pub version: String,
     pub purl: String,
+}
+
+impl From<&Package> for PackageRef {
+    fn from(p: &Package) -> PackageRef {
+        PackageRef {
+            ecosystem: p.ecosystem,
+            name: p.name.clone(),
+            version: p.version.clone(),
+            purl: p.purl.clone(),
+        }
+    }
 }
 
 /// Whether a finding counts (suppressions mark findings, never delete them).

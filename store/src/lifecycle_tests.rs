@@ -1,8 +1,6 @@
 use super::*;
 use crate::model::{Subject, SubjectKind};
-use analyzer::findings::{
-    DatabaseInfo, Finding, PackageRef, Rating, ScanReport, Severity, Summary,
-};
+use analyzer::findings::{DatabaseInfo, Finding, Rating, ScanReport, Severity, Summary};
 use analyzer::inventory::{ArtifactInfo, ArtifactKind, Inventory};
 use analyzer::suppress::{apply_suppressions, Config};
 use analyzer::{Ecosystem, EvidenceKind, Location, Package};
@@ -49,12 +47,7 @@ fn finding(p: &Package, advisory: &str, rating: Rating) -> Finding {
             vector: None,
             source: "database_label".into(),
         },
-        package: PackageRef {
-            ecosystem: p.ecosystem,
-            name: p.name.clone(),
-            version: p.version.clone(),
-            purl: p.purl.clone(),
-        },
+        package: p.into(),
         locations: p.locations.clone(),
         fixed_version: None,
         references: Vec::new(),

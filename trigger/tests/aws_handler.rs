@@ -11,8 +11,7 @@
 mod support;
 
 use analyzer::findings::{
-    DatabaseInfo, DatabaseOrigin, Finding, PackageRef, Rating, ScanReport, Severity, Status,
-    Summary,
+    DatabaseInfo, DatabaseOrigin, Finding, Rating, ScanReport, Severity, Status, Summary,
 };
 use analyzer::inventory::Inventory;
 use lambda_audit_trigger::database::{osv_loader, DatabaseSource, LoadMatcher, Matcher};
@@ -49,12 +48,7 @@ impl Matcher for NameMatcher {
                             vector: None,
                             source: "database_label".into(),
                         },
-                        package: PackageRef {
-                            ecosystem: p.ecosystem,
-                            name: p.name.clone(),
-                            version: p.version.clone(),
-                            purl: p.purl.clone(),
-                        },
+                        package: p.into(),
                         locations: p.locations.clone(),
                         fixed_version: Some("99.0.0".into()),
                         references: vec!["https://example.invalid/advisory".into()],

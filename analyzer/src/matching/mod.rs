@@ -99,7 +99,7 @@ fn match_group(
                 Ok(osv) => usable.push(osv),
                 Err((id, reason)) => unmatched.push(Unmatched {
                     advisory: id.clone(),
-                    package: package_ref(package),
+                    package: PackageRef::from(*package),
                     reason: format!("the advisory could not be read: {reason}"),
                 }),
             }
@@ -145,7 +145,7 @@ pub fn match_package(package: &Package, records: &[&Osv]) -> (Vec<Finding>, Vec<
                 let (record, reason) = &undecided[i - hits.len()];
                 unmatched.push(Unmatched {
                     advisory: record.id.clone(),
-                    package: package_ref(package),
+                    package: PackageRef::from(package),
                     reason: reason.clone(),
                 });
             }
@@ -223,7 +223,7 @@ fn finding(package: &Package, members: &[&Osv], hits: &[&(&Osv, Vec<&Affected>)]
         aliases: ids,
         summary,
         severity,
-        package: package_ref(package),
+        package: PackageRef::from(package),
         locations: package.locations.clone(),
         fixed_version,
         references,
@@ -258,15 +258,6 @@ fn lowest_fix(package: &Package, hits: &[&(&Osv, Vec<&Affected>)]) -> Option<Str
             _ => a,
         },
     )
-}
-
-fn package_ref(package: &Package) -> PackageRef {
-    PackageRef {
-        ecosystem: package.ecosystem,
-        name: package.name.clone(),
-        version: package.version.clone(),
-        purl: package.purl.clone(),
-    }
 }
 
 fn summarize(packages: usize, findings: &[Finding], unmatched: &[Unmatched]) -> Summary {

@@ -4,8 +4,7 @@
 #![allow(dead_code)]
 
 use lambda_audit_analyzer::findings::{
-    DatabaseInfo, DatabaseOrigin, Finding, PackageRef, Rating, ScanReport, Severity, Status,
-    Summary, Unmatched,
+    DatabaseInfo, DatabaseOrigin, Finding, Rating, ScanReport, Severity, Status, Summary, Unmatched,
 };
 use lambda_audit_analyzer::inventory::{
     self, ArtifactInfo, ArtifactKind, Coverage, Inventory, Sighting, ToolInfo,
@@ -42,15 +41,6 @@ fn package(
         version: version.into(),
         purl: lambda_audit_analyzer::purl::build(ecosystem, name, version),
         locations,
-    }
-}
-
-fn pref(p: &lambda_audit_analyzer::Package) -> PackageRef {
-    PackageRef {
-        ecosystem: p.ecosystem,
-        name: p.name.clone(),
-        version: p.version.clone(),
-        purl: p.purl.clone(),
     }
 }
 
@@ -128,7 +118,7 @@ pub fn sample_report() -> ScanReport {
         aliases: aliases.iter().map(|s| s.to_string()).collect(),
         summary: summary.into(),
         severity: sev,
-        package: pref(p),
+        package: p.into(),
         locations: p.locations.clone(),
         fixed_version: fixed.map(str::to_string),
         references: refs.iter().map(|s| s.to_string()).collect(),
@@ -217,7 +207,7 @@ pub fn sample_report() -> ScanReport {
     ];
     let unmatched = vec![Unmatched {
         advisory: "PYSEC-2023-0001".into(),
-        package: pref(&safe),
+        package: (&safe).into(),
         reason: "`1.15.0.post` could not be compared".into(),
     }];
     let packages = vec![hoek, lodash, minimist, safe, urllib3];

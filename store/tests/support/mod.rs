@@ -1,9 +1,7 @@
 //! Scan reports and checks shared by the store's tests.
 #![allow(dead_code)]
 
-use analyzer::findings::{
-    DatabaseInfo, Finding, PackageRef, Rating, ScanReport, Severity, Status, Summary,
-};
+use analyzer::findings::{DatabaseInfo, Finding, Rating, ScanReport, Severity, Status, Summary};
 use analyzer::inventory::{ArtifactInfo, ArtifactKind, Inventory};
 use analyzer::{Ecosystem, EvidenceKind, Location, Package};
 use jiff::Timestamp;
@@ -57,12 +55,7 @@ pub fn finding(p: &Package, advisory: &str, rating: Rating) -> Finding {
             vector: None,
             source: "database_label".into(),
         },
-        package: PackageRef {
-            ecosystem: p.ecosystem,
-            name: p.name.clone(),
-            version: p.version.clone(),
-            purl: p.purl.clone(),
-        },
+        package: p.into(),
         locations: p.locations.clone(),
         fixed_version: Some("9.9.9".into()),
         references: Vec::new(),
