@@ -107,3 +107,117 @@ impl std::fmt::Debug for EntryReader<'_> {
         f.write_str("EntryReader")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::testutil::{open, zip};
+    use crate::limits::Limits;
+    use std::io::Write;
+
+    fn deflate(bytes: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn data(method: u16, plain: &[u8]) -> ZipData {
+        ZipData {
+            offset: 0,
+            method,
+            crc: crc(plain),
+            encrypted: false,
+        }
+    }
+
+    fn crc(bytes: &[u8]) -> u32 {
+        let mut c = flate2::Crc::new();
+        c.update(bytes);
+        c.sum()
+    }
+
+    #[test]
+    fn stored_and_deflated_entries_stream_in_full() {
+        let plain: Vec<u8> = (0..300_000u32).flat_map(|i| i.to_le_bytes()).collect();
+        let budget = Budget::new(&Limits::default());
+        let n = plain.len() as u64;
+        for (method, bytes) in [(0, plain.clone()), (8, deflate(&plain))] {
+            let mut reader = EntryReader::zip(&bytes, &data(method, &plain), n, &budget).unwrap();
+            let mut out = Vec::new();
+            reader.read_to_end(&mut out).unwrap();
+            assert_eq!(out, plain);
+            reader.finish().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_parser_that_stops_early_still_gets_the_entry_checked() {
+        let plain = vec![b'x'; 200_000];
+        let packed = deflate(&plain);
+        let budget = Budget::new(&Limits::default());
+        let mut corrupt = data(8, &plain);
+        corrupt.crc ^= 1;
+        let mut reader = EntryReader::zip(&packed, &corrupt, 200_000, &budget).unwrap();
+        let mut head = [0u8; 10];
+        reader.read_exact(&mut head).unwrap();
+        assert!(matches!(reader.finish(), Err(ReadError::Checksum)));
+        // A lie about the size shows once the rest is read.
+        let reader = EntryReader::zip(&packed, &data(8, &plain), 1_000, &budget).unwrap();
+        assert!(matches!(
+            reader.finish(),
+            Err(ReadError::LyingSize { declared: 1_000 })
+        ));
+    }
+
+    #[test]
+    fn a_stream_stopped_by_the_budget_is_a_gap_not_a_parse_warning() {
+        let mut lock = String::from("{\"packages\": {");
+        for i in 0..2_000 {
+            lock.push_str(&format!(
+                "\"node_modules/p{i}\": {{\"version\": \"1.0.0\"}},"
+            ));
+        }
+        lock.push_str("\"node_modules/last\": {\"version\": \"1.0.0\"}}}");
+        let bytes = zip(&[("package-lock.json", lock.as_bytes())]);
+        let limits = Limits {
+            max_total_inflated_bytes: 10_000,
+            ..Limits::default()
+        };
+        let tree =
+            crate::archive::ArchiveTree::open_bytes("fn.zip", bytes.clone(), &limits).unwrap();
+        let scan = crate::extract::scan_tree(&tree, &crate::extract::all());
+        assert!(scan.packages.is_empty());
+        assert!(scan.warnings.is_empty(), "{:?}", scan.warnings);
+        assert_eq!(scan.incomplete.len(), 1, "{:?}", scan.incomplete);
+        assert!(
+            scan.incomplete[0].reason.contains("total limit"),
+            "{:?}",
+            scan.incomplete
+        );
+        let tree = open("fn.zip", bytes);
+        let scan = crate::extract::scan_tree(&tree, &crate::extract::all());
+        assert_eq!(scan.packages.len(), 2_001);
+        assert!(scan.incomplete.is_empty());
+    }
+
+    #[test]
+    fn a_folder_file_streams_within_the_per_entry_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Cargo.lock");
+        std::fs::write(&path, vec![b'#'; 5_000]).unwrap();
+        let small = Budget::new(&Limits {
+            max_entry_bytes: 4_000,
+            ..Limits::default()
+        });
+        assert!(matches!(
+            EntryReader::file(&path, &small),
+            Err(ReadError::EntryTooLarge { size: 5_000, .. })
+        ));
+        let budget = Budget::new(&Limits::default());
+        let mut reader = EntryReader::file(&path, &budget).unwrap();
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        assert_eq!(line.len(), 5_000);
+        reader.finish().unwrap();
+    }
+}
