@@ -129,15 +129,15 @@ impl<'de> Members<'de> for Top<'_> {
     type Out = TopOut;
     fn read<M: MapAccess<'de>>(self, mut map: M) -> Result<TopOut, M::Error> {
         let mut out = TopOut::default();
-        while let Some(key) = map.next_key::<Name>()? {
+        while let Some(key) = map.next_key::<Member>()? {
             match key {
-                Name::Packages => {
+                Member::Packages => {
                     let packages = map.next_value_seed(ObjectOr(Packages(self.0)))?;
                     out.packages = Some(packages);
                     // v2 repeats every package in `dependencies`: no longer needed.
                     out.dependencies = None;
                 }
-                Name::Dependencies if out.packages.is_none() => {
+                Member::Dependencies if out.packages.is_none() => {
                     let seed = ObjectOr(Dependencies {
                         context: self.0,
                         parent: self.0.project,
@@ -154,10 +154,10 @@ impl<'de> Members<'de> for Top<'_> {
 }
 
 /// The member names that are read, matched without allocating.
-enum Name {
+enum Member {
     Packages,
     Dependencies,
-    PackageName,
+    Name,
     Version,
     Dev,
     Optional,
@@ -166,29 +166,29 @@ enum Name {
     Other,
 }
 
-impl<'de> Deserialize<'de> for Name {
+impl<'de> Deserialize<'de> for Member {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NameVisitor;
-        impl Visitor<'_> for NameVisitor {
-            type Value = Name;
+        struct MemberVisitor;
+        impl Visitor<'_> for MemberVisitor {
+            type Value = Member;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a member name")
             }
-            fn visit_str<E>(self, v: &str) -> Result<Name, E> {
+            fn visit_str<E>(self, v: &str) -> Result<Member, E> {
                 Ok(match v {
-                    "packages" => Name::Packages,
-                    "dependencies" => Name::Dependencies,
-                    "name" => Name::PackageName,
-                    "version" => Name::Version,
-                    "dev" => Name::Dev,
-                    "optional" => Name::Optional,
-                    "devOptional" => Name::DevOptional,
-                    "link" => Name::Link,
-                    _ => Name::Other,
+                    "packages" => Member::Packages,
+                    "dependencies" => Member::Dependencies,
+                    "name" => Member::Name,
+                    "version" => Member::Version,
+                    "dev" => Member::Dev,
+                    "optional" => Member::Optional,
+                    "devOptional" => Member::DevOptional,
+                    "link" => Member::Link,
+                    _ => Member::Other,
                 })
             }
         }
-        deserializer.deserialize_str(NameVisitor)
+        deserializer.deserialize_str(MemberVisitor)
     }
 }
 
@@ -285,15 +285,15 @@ impl<'de> Members<'de> for Entry<'_> {
     type Out = Fields;
     fn read<M: MapAccess<'de>>(self, mut map: M) -> Result<Fields, M::Error> {
         let mut fields = Fields::default();
-        while let Some(key) = map.next_key::<Name>()? {
+        while let Some(key) = map.next_key::<Member>()? {
             match key {
-                Name::PackageName => fields.name = map.next_value::<Text>()?.0,
-                Name::Version => fields.version = map.next_value::<Text>()?.0,
-                Name::Dev => fields.dev = map.next_value::<Flag>()?.0,
-                Name::Optional => fields.optional = map.next_value::<Flag>()?.0,
-                Name::DevOptional => fields.dev_optional = map.next_value::<Flag>()?.0,
-                Name::Link => fields.link = map.next_value::<Flag>()?.0,
-                Name::Dependencies => match &self.nested {
+                Member::Name => fields.name = map.next_value::<Text>()?.0,
+                Member::Version => fields.version = map.next_value::<Text>()?.0,
+                Member::Dev => fields.dev = map.next_value::<Flag>()?.0,
+                Member::Optional => fields.optional = map.next_value::<Flag>()?.0,
+                Member::DevOptional => fields.dev_optional = map.next_value::<Flag>()?.0,
+                Member::Link => fields.link = map.next_value::<Flag>()?.0,
+                Member::Dependencies => match &self.nested {
                     Some((context, install)) => {
                         let seed = ObjectOr(Dependencies {
                             context,
