@@ -4,8 +4,10 @@
 
 use super::budget::{Budget, Pool};
 use super::bytes::SharedBytes;
+use super::checked::Expect;
 use super::dir::kind_of;
 use super::error::ReadError;
+use super::inflate::read_whole;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -50,27 +52,28 @@ pub(super) fn map(file: &mut File) -> std::io::Result<SharedBytes> {
     }
 }
 
-/// Reads the regular file `path` for an extractor: refused by its size on disk
-/// before reading when it passes the per-entry limit, charged to the budget as
-/// it is read.
-pub(super) fn read_file(path: &Path, budget: &Budget) -> Result<Vec<u8>, ReadError> {
+/// Opens the regular file `path` for an extractor: refused by its size on disk
+/// before a byte is read when it passes the per-entry limit. Returns the file
+/// and its size.
+pub(super) fn open_evidence(path: &Path, budget: &Budget) -> Result<(File, u64), ReadError> {
     let (file, size) = open_regular(path).map_err(|e| match e {
         OpenError::NotRegular(kind) => ReadError::NotRegularFile(kind),
         OpenError::Io(e) => ReadError::Io(e),
     })?;
     budget.check_entry(size, size)?;
+    Ok((file, size))
+}
+
+/// Reads the regular file `path` for an extractor (see [`open_evidence`]),
+/// charged to the budget as it is read, never past the per-entry limit (the
+/// file may grow while it is read).
+pub(super) fn read_file(path: &Path, budget: &Budget) -> Result<Vec<u8>, ReadError> {
+    let (file, size) = open_evidence(path, budget)?;
     let limit = budget.limits().max_entry_bytes;
-    let mut meter = budget.meter(Pool::Evidence);
-    let mut out = Vec::with_capacity(size as usize);
-    // The file may grow while it is read: never past the limit.
-    file.take(limit + 1)
-        .read_to_end(&mut out)
-        .map_err(ReadError::Io)?;
-    let read = out.len() as u64;
-    if read > limit {
-        return Err(ReadError::EntryTooLarge { size: read, limit });
-    }
-    meter.charge(read)?;
-    meter.keep();
-    Ok(out)
+    read_whole(
+        file,
+        budget.meter(Pool::Evidence),
+        Expect::File { limit },
+        size,
+    )
 }

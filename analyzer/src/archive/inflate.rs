@@ -1,12 +1,14 @@
 //! Reading one entry into memory: its compressed bytes inflated straight into
-//! the result, each read charged to the artifact's [`Budget`] as it is
-//! produced, never past the size the entry declares, and checked against its
-//! CRC-32.
+//! the result through [`Checked`] (charged to the artifact's [`Budget`] as
+//! they are produced, never past the size the entry declares, checked against
+//! its CRC-32).
 
 use super::budget::{Budget, Meter, Pool};
+use super::checked::{Checked, Expect};
 use super::entry::ZipData;
 use super::error::ReadError;
 use flate2::{Decompress, FlushDecompress, Status};
+use std::borrow::BorrowMut;
 use std::cell::RefCell;
 use std::io::Read;
 
@@ -27,22 +29,35 @@ pub(super) fn inflate(
     budget: &Budget,
     pool: Pool,
 ) -> Result<Vec<u8>, ReadError> {
+    check_method(data)?;
+    let expect = Expect::Zip {
+        declared,
+        crc: data.crc,
+    };
+    let meter = budget.meter(pool);
+    if data.method == STORED {
+        return read_whole(compressed, meter, expect, declared);
+    }
+    INFLATER.with_borrow_mut(|z| {
+        z.reset(false);
+        read_whole(Inflater::new(compressed, z), meter, expect, declared)
+    })
+}
+
+/// Refuses encrypted entries and compression methods other than stored and deflate.
+pub(super) fn check_method(data: &ZipData) -> Result<(), ReadError> {
     if data.encrypted {
         return Err(ReadError::Encrypted);
     }
     match data.method {
-        STORED => read_metered(compressed, data.crc, declared, budget, pool),
-        DEFLATED => INFLATER.with_borrow_mut(|z| {
-            z.reset(false);
-            let reader = Inflater {
-                input: compressed,
-                z,
-                ended: false,
-            };
-            read_metered(reader, data.crc, declared, budget, pool)
-        }),
+        STORED | DEFLATED => Ok(()),
         other => Err(ReadError::Unsupported(method_name(other))),
     }
+}
+
+/// True when the entry is stored (its bytes are the compressed bytes).
+pub(super) fn is_stored(data: &ZipData) -> bool {
+    data.method == STORED
 }
 
 thread_local! {
@@ -52,23 +67,35 @@ thread_local! {
     static INFLATER: RefCell<Decompress> = RefCell::new(Decompress::new(false));
 }
 
-/// Inflates a raw deflate stream held in memory, straight into the caller's buffer.
-struct Inflater<'a> {
+/// Inflates a raw deflate stream held in memory, straight into the caller's
+/// buffer, with a state borrowed (whole reads) or owned (streams).
+pub(super) struct Inflater<'a, Z> {
     input: &'a [u8],
-    z: &'a mut Decompress,
+    z: Z,
     ended: bool,
 }
 
-impl Read for Inflater<'_> {
+impl<'a, Z: BorrowMut<Decompress>> Inflater<'a, Z> {
+    /// Inflates `input` with `z`, which must be freshly reset.
+    pub(super) fn new(input: &'a [u8], z: Z) -> Self {
+        Inflater {
+            input,
+            z,
+            ended: false,
+        }
+    }
+}
+
+impl<Z: BorrowMut<Decompress>> Read for Inflater<'_, Z> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let z = self.z.borrow_mut();
         while !self.ended && !buf.is_empty() {
-            let (before_in, before_out) = (self.z.total_in(), self.z.total_out());
-            let status = self
-                .z
+            let (before_in, before_out) = (z.total_in(), z.total_out());
+            let status = z
                 .decompress(self.input, buf, FlushDecompress::None)
                 .map_err(std::io::Error::other)?;
-            let consumed = (self.z.total_in() - before_in) as usize;
-            let produced = (self.z.total_out() - before_out) as usize;
+            let consumed = (z.total_in() - before_in) as usize;
+            let produced = (z.total_out() - before_out) as usize;
             self.input = &self.input[consumed..];
             self.ended = status == Status::StreamEnd;
             if produced > 0 {
@@ -85,60 +112,20 @@ impl Read for Inflater<'_> {
     }
 }
 
-/// A reader whose every read is charged to a [`Meter`].
-struct Metered<'m, 'b, R> {
-    inner: R,
-    meter: &'m mut Meter<'b>,
-    /// Why the meter refused a read, when it did.
-    refused: Option<ReadError>,
-}
-
-impl<R: Read> Read for Metered<'_, '_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Err(e) = self.meter.charge(n as u64) {
-            self.refused = Some(e);
-            return Err(std::io::Error::other("budget exhausted"));
-        }
-        Ok(n)
-    }
-}
-
-/// Reads `reader` to its end, expecting exactly `declared` bytes whose CRC-32
-/// is `crc`; the bytes land directly in the result (no intermediate buffer).
-fn read_metered(
+/// Reads `reader` to its end through [`Checked`]; the bytes land directly in
+/// the result (no intermediate buffer), the first allocation sized by `hint`.
+pub(super) fn read_whole(
     reader: impl Read,
-    crc: u32,
-    declared: u64,
-    budget: &Budget,
-    pool: Pool,
+    meter: Meter<'_>,
+    expect: Expect,
+    hint: u64,
 ) -> Result<Vec<u8>, ReadError> {
-    let mut meter = budget.meter(pool);
-    let mut out = Vec::with_capacity(declared.min(MAX_INITIAL_CAPACITY) as usize);
-    let mut metered = Metered {
-        inner: reader,
-        meter: &mut meter,
-        refused: None,
-    };
-    // One byte more than declared tells a lying header from an honest one.
-    let read = (&mut metered)
-        .take(declared.saturating_add(1))
-        .read_to_end(&mut out);
-    if let Some(refused) = metered.refused {
-        return Err(refused);
-    }
-    read.map_err(|e| ReadError::Zip(e.to_string()))?;
-    let actual = out.len() as u64;
-    if actual > declared {
-        return Err(ReadError::LyingSize { declared });
-    }
-    if actual < declared {
-        return Err(ReadError::ShortEntry { declared, actual });
-    }
-    if rawzip::crc32(&out) != crc {
-        return Err(ReadError::Checksum);
-    }
-    meter.keep();
+    let mut out = Vec::with_capacity(hint.min(MAX_INITIAL_CAPACITY) as usize);
+    let mut checked = Checked::new(reader, meter, expect);
+    // Every error but an interruption (which `read_to_end` retries) is
+    // remembered by `checked`, and `finish` returns it.
+    let _ = checked.read_to_end(&mut out);
+    checked.finish()?;
     Ok(out)
 }
 

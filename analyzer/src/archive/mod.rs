@@ -6,7 +6,8 @@
 //! - `zip_reader`: opening a zip and the archives nested in it;
 //! - `central`: listing one zip's central directory (every record, names
 //!   normalised, overlapping entries refused);
-//! - `inflate`: reading one entry, charged to the budget as it inflates;
+//! - `inflate`: reading one entry whole; `stream`: reading one as a stream
+//!   ([`EntryReader`]); `checked`: the metering, size and CRC-32 checks both share;
 //! - `dir`: listing a directory on disk; `disk`: opening only regular files;
 //! - `budget`: the per-entry, ratio, byte and count limits of one artifact;
 //! - `entry`: what is known about one file ([`FileEntry`]) and one jar ([`JarFile`]);
@@ -18,12 +19,14 @@
 mod budget;
 mod bytes;
 mod central;
+mod checked;
 mod dir;
 mod disk;
 mod entry;
 mod error;
 mod inflate;
 mod names;
+mod stream;
 mod tree;
 mod zip_reader;
 
@@ -31,4 +34,5 @@ pub use bytes::SharedBytes;
 pub use entry::{FileEntry, JarFile};
 pub use error::{ArchiveError, ReadError};
 pub use names::{is_archive_name, NESTED_SEPARATOR};
+pub use stream::EntryReader;
 pub use tree::ArchiveTree;

@@ -6,10 +6,11 @@ use super::bytes::SharedBytes;
 use super::central::ListError;
 use super::dir;
 use super::disk::{self, OpenError};
-use super::entry::{FileEntry, JarFile, Origin};
+use super::entry::{FileEntry, JarFile, Origin, ZipData};
 use super::error::{ArchiveError, ReadError};
 use super::inflate::inflate;
 use super::names::is_jar_name;
+use super::stream::EntryReader;
 use super::zip_reader::{NotOpened, Opened, Opener};
 use crate::diagnostics::{Gap, Skipped, Warning};
 use crate::limits::Limits;
@@ -258,27 +259,51 @@ impl ArchiveTree {
         self.budget.check_entry(file.size, file.compressed_size)?;
         match &file.origin {
             Origin::Disk(path) => disk::read_file(path, &self.budget),
-            Origin::Zip { container, data } => {
-                let compressed = usize::try_from(data.offset)
-                    .ok()
-                    .and_then(|start| {
-                        self.containers
-                            .get(*container)?
-                            .slice(start, file.compressed_size as usize)
-                    })
-                    .ok_or_else(|| {
-                        ReadError::Zip(
-                            "entry lies outside its archive, or only the listing was kept".into(),
-                        )
-                    })?;
-                inflate(
-                    compressed.as_ref(),
-                    data,
-                    file.size,
-                    &self.budget,
-                    Pool::Evidence,
-                )
-            }
+            Origin::Zip { container, data } => inflate(
+                self.compressed(file, *container, data)?,
+                data,
+                file.size,
+                &self.budget,
+                Pool::Evidence,
+            ),
         }
+    }
+
+    /// Opens one file as a buffered stream, within the same limits as
+    /// [`ArchiveTree::read`], for parsers that never need it whole. Call
+    /// [`EntryReader::finish`] when done: it checks the entry was read intact.
+    pub fn open(&self, file: &FileEntry) -> Result<EntryReader<'_>, ReadError> {
+        self.budget.check_entry(file.size, file.compressed_size)?;
+        match &file.origin {
+            Origin::Disk(path) => EntryReader::file(path, &self.budget),
+            Origin::Zip { container, data } => EntryReader::zip(
+                self.compressed(file, *container, data)?,
+                data,
+                file.size,
+                &self.budget,
+            ),
+        }
+    }
+
+    /// The compressed bytes of `file`, an entry of zip number `container`.
+    fn compressed(
+        &self,
+        file: &FileEntry,
+        container: usize,
+        data: &ZipData,
+    ) -> Result<&[u8], ReadError> {
+        let start = usize::try_from(data.offset).ok();
+        let len = usize::try_from(file.compressed_size).ok();
+        start
+            .zip(len)
+            .and_then(|(start, len)| {
+                let bytes = self.containers.get(container)?.as_ref();
+                bytes.get(start..start.checked_add(len)?)
+            })
+            .ok_or_else(|| {
+                ReadError::Zip(
+                    "entry lies outside its archive, or only the listing was kept".into(),
+                )
+            })
     }
 }

@@ -1,6 +1,8 @@
 //! Extractors turn evidence files into packages. One trait, one file per format
 //! family, registered in [`all`]. Picking files is cheap and name-based; only
 //! picked entries are inflated, and they are parsed in parallel with rayon.
+//! Formats whose files can be large (lockfiles) are parsed as they inflate
+//! ([`Extractor::streams`]), so no such file is ever held whole in memory.
 
 pub mod cargo;
 pub(crate) mod graph;
@@ -9,12 +11,13 @@ pub mod npm;
 pub mod python;
 pub mod yaml;
 
-use crate::archive::{ArchiveTree, FileEntry};
+use crate::archive::{ArchiveTree, FileEntry, ReadError};
 use crate::diagnostics::{Gap, Skipped, Warning};
 use crate::package::Found;
 use crate::version::Version;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::io::BufRead;
 
 /// What an extractor made of one or more files.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -107,6 +110,15 @@ pub fn utf8(bytes: &[u8]) -> Result<&str, ExtractError> {
     Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
+/// Reads a stream to its end, for parsers that need the whole file.
+pub fn read_all(input: &mut dyn BufRead) -> Result<Vec<u8>, ExtractError> {
+    let mut bytes = Vec::new();
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| ExtractError::new(format!("cannot read: {e}")))?;
+    Ok(bytes)
+}
+
 /// One family of evidence formats (npm, Python, Cargo, Maven, ...).
 pub trait Extractor: Send + Sync {
     /// Short stable name, used in coverage output.
@@ -123,6 +135,25 @@ pub trait Extractor: Send + Sync {
         bytes: &[u8],
         tree: &ArchiveTree,
     ) -> Result<Extracted, ExtractError>;
+
+    /// True when `file` can be large and is parsed as it is read, by
+    /// [`Extractor::extract_stream`], rather than read whole first.
+    fn streams(&self, _file: &FileEntry) -> bool {
+        false
+    }
+
+    /// Parses one wanted file from a stream, never holding it whole, for the
+    /// files [`Extractor::streams`] picks. An I/O error from `input` means
+    /// the read was stopped (a limit, a corrupt entry): the caller reports
+    /// that reason, whatever this returns.
+    fn extract_stream(
+        &self,
+        file: &FileEntry,
+        input: &mut dyn BufRead,
+        tree: &ArchiveTree,
+    ) -> Result<Extracted, ExtractError> {
+        self.extract(file, &read_all(input)?, tree)
+    }
 
     /// Runs once after every wanted file of the artifact was parsed, to reconcile
     /// across files (e.g. lockfile entries against installed copies) and to
@@ -169,6 +200,41 @@ enum FileOutcome {
     Unread(Gap),
 }
 
+/// Reads one wanted file, whole or as a stream, and parses it.
+fn read_file(extractor: &dyn Extractor, file: &FileEntry, tree: &ArchiveTree) -> FileOutcome {
+    let name = extractor.name();
+    let unread = |e: ReadError| {
+        FileOutcome::Unread(Gap {
+            path: file.path.clone(),
+            reason: format!("{name}: {e}"),
+        })
+    };
+    let parsed = if extractor.streams(file) {
+        let mut input = match tree.open(file) {
+            Ok(input) => input,
+            Err(e) => return unread(e),
+        };
+        let parsed = extractor.extract_stream(file, &mut input, tree);
+        if let Err(e) = input.finish() {
+            return unread(e);
+        }
+        parsed
+    } else {
+        match tree.read(file) {
+            Ok(bytes) => extractor.extract(file, &bytes, tree),
+            Err(e) => return unread(e),
+        }
+    };
+    match parsed {
+        Ok(extracted) => FileOutcome::Parsed(extracted),
+        Err(e) => FileOutcome::Unparsable(Warning {
+            artifact: tree.name.clone(),
+            path: file.path.clone(),
+            message: format!("{name}: {e}; file skipped"),
+        }),
+    }
+}
+
 /// Runs `extractors` over an opened artifact: picks files by name, inflates and
 /// parses them in parallel, then lets each extractor reconcile its results.
 pub fn scan_tree(tree: &ArchiveTree, extractors: &[Box<dyn Extractor>]) -> ArtifactScan {
@@ -185,24 +251,7 @@ pub fn scan_tree(tree: &ArchiveTree, extractors: &[Box<dyn Extractor>]) -> Artif
         .collect();
     let results: Vec<(usize, &FileEntry, FileOutcome)> = jobs
         .into_par_iter()
-        .map(|(i, file)| {
-            let name = extractors[i].name();
-            let outcome = match tree.read(file) {
-                Err(e) => FileOutcome::Unread(Gap {
-                    path: file.path.clone(),
-                    reason: format!("{name}: {e}"),
-                }),
-                Ok(bytes) => match extractors[i].extract(file, &bytes, tree) {
-                    Ok(extracted) => FileOutcome::Parsed(extracted),
-                    Err(e) => FileOutcome::Unparsable(Warning {
-                        artifact: tree.name.clone(),
-                        path: file.path.clone(),
-                        message: format!("{name}: {e}; file skipped"),
-                    }),
-                },
-            };
-            (i, file, outcome)
-        })
+        .map(|(i, file)| (i, file, read_file(extractors[i].as_ref(), file, tree)))
         .collect();
 
     let mut scan = ArtifactScan {

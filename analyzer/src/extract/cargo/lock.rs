@@ -2,10 +2,10 @@
 //! `[metadata]` checksums), v2, v3 and v4. Only `[[package]]` name, version and
 //! source matter; packages without a source are the workspace's own crates.
 //!
-//! Read line by line in one pass over the borrowed text, not through a TOML
-//! document: a generic TOML parser (`toml` 0.8 builds a `toml_edit` document)
-//! costs over 20 times the file's size in memory, this costs the packages it
-//! returns. Cargo writes its lockfile in a fixed subset of TOML (table headers,
+//! Read line by line from a stream, one line held at a time, not through a
+//! TOML document: a generic TOML parser (`toml` 0.8 builds a `toml_edit`
+//! document) costs over 20 times the file's size in memory, this costs the
+//! packages it returns. Cargo writes its lockfile in a fixed subset of TOML (table headers,
 //! `key = value` lines, strings, integers and arrays of strings, split over
 //! lines), and that subset is what is accepted; anything else (inline tables,
 //! multi-line strings, dotted keys) is an error naming the line, never a guess.
@@ -14,16 +14,24 @@ use crate::ecosystem::Ecosystem;
 use crate::extract::ExtractError;
 use crate::package::{EvidenceKind, Found};
 use std::borrow::Cow;
+use std::io::BufRead;
 
-/// Parses a `Cargo.lock` found at `path`.
-pub fn parse(path: &str, text: &str) -> Result<Vec<Found>, ExtractError> {
+/// Parses a `Cargo.lock` found at `path`, read from `input`.
+pub fn parse(path: &str, input: impl BufRead) -> Result<Vec<Found>, ExtractError> {
     let mut found = Vec::new();
     let mut table = Table::Other;
-    let mut lines = Lines::new(text);
-    while let Some((number, line)) = lines.next_content() {
+    let mut lines = Lines::new(input);
+    let mut line = String::new();
+    loop {
+        let more = lines.next_content(&mut line);
+        let number = lines.number;
         let at = |message: String| {
             ExtractError::new(format!("invalid Cargo.lock: line {number}: {message}"))
         };
+        if !more.map_err(at)? {
+            break;
+        }
+        let line = line.as_str();
         if line.starts_with('[') {
             let header = header(line).map_err(at)?;
             table.finish(path, &mut found).map_err(at)?;
@@ -45,14 +53,14 @@ pub fn parse(path: &str, text: &str) -> Result<Vec<Found>, ExtractError> {
 }
 
 /// The table the lines being read belong to.
-enum Table<'a> {
+enum Table {
     /// `[[package]]`, or v1's `[root]`.
-    Package(Locked<'a>),
+    Package(Locked),
     /// Any other table (`[metadata]`, `[[patch.unused]]`...) or the top level.
     Other,
 }
 
-impl Table<'_> {
+impl Table {
     /// Turns a finished package table into a [`Found`].
     fn finish(&mut self, path: &str, out: &mut Vec<Found>) -> Result<(), String> {
         if let Table::Package(locked) = std::mem::replace(self, Table::Other) {
@@ -64,14 +72,14 @@ impl Table<'_> {
 
 /// The keys of one package table that matter.
 #[derive(Default)]
-struct Locked<'a> {
-    name: Option<Cow<'a, str>>,
-    version: Option<Cow<'a, str>>,
-    source: Option<Cow<'a, str>>,
+struct Locked {
+    name: Option<String>,
+    version: Option<String>,
+    source: Option<String>,
 }
 
-impl<'a> Locked<'a> {
-    fn set(&mut self, key: &str, value: Value<'a>) -> Result<(), String> {
+impl Locked {
+    fn set(&mut self, key: &str, value: Value<'_>) -> Result<(), String> {
         let slot = match key {
             "name" => &mut self.name,
             "version" => &mut self.version,
@@ -81,7 +89,7 @@ impl<'a> Locked<'a> {
         let Value::String(text) = value else {
             return Err(format!("`{key}` is not a string"));
         };
-        if slot.replace(text).is_some() {
+        if slot.replace(text.into_owned()).is_some() {
             return Err(format!("duplicate key `{key}`"));
         }
         Ok(())
@@ -113,24 +121,48 @@ enum Value<'a> {
     Other,
 }
 
-/// The lines of the text, numbered from 1, skipping blank and comment lines.
-struct Lines<'a> {
-    inner: std::iter::Enumerate<std::str::Lines<'a>>,
+/// The lines of a stream, numbered from 1, skipping blank and comment lines.
+struct Lines<R> {
+    input: R,
+    /// The number of the last line read.
+    number: usize,
+    raw: Vec<u8>,
 }
 
-impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Self {
+impl<R: BufRead> Lines<R> {
+    fn new(input: R) -> Self {
         Lines {
-            inner: text.lines().enumerate(),
+            input,
+            number: 0,
+            raw: Vec::new(),
         }
     }
 
-    /// The next line with content, trimmed.
-    fn next_content(&mut self) -> Option<(usize, &'a str)> {
-        self.inner.by_ref().find_map(|(i, line)| {
-            let line = line.trim();
-            (!line.is_empty() && !line.starts_with('#')).then_some((i + 1, line))
-        })
+    /// Reads the next line with content into `line`, trimmed; `false` at the end.
+    fn next_content(&mut self, line: &mut String) -> Result<bool, String> {
+        loop {
+            self.raw.clear();
+            let n = self
+                .input
+                .read_until(b'\n', &mut self.raw)
+                .map_err(|e| format!("cannot read: {e}"))?;
+            if n == 0 {
+                return Ok(false);
+            }
+            self.number += 1;
+            let text = std::str::from_utf8(&self.raw).map_err(|e| format!("invalid UTF-8: {e}"))?;
+            let text = if self.number == 1 {
+                text.strip_prefix('\u{feff}').unwrap_or(text)
+            } else {
+                text
+            };
+            let text = text.trim();
+            if !text.is_empty() && !text.starts_with('#') {
+                line.clear();
+                line.push_str(text);
+                return Ok(true);
+            }
+        }
     }
 }
 
@@ -150,7 +182,7 @@ fn header(line: &str) -> Result<&str, String> {
 /// Splits `key = value`, reading further lines when an array spans several.
 fn key_value<'a>(
     line: &'a str,
-    lines: &mut Lines<'a>,
+    lines: &mut Lines<impl BufRead>,
 ) -> Result<(Cow<'a, str>, Value<'a>), String> {
     let (key, rest) = if line.starts_with('"') {
         basic_string(line)?
@@ -177,7 +209,10 @@ fn key_value<'a>(
             let (text, after) = literal_string(rest)?;
             (Value::String(Cow::Borrowed(text)), after)
         }
-        Some(b'[') => (Value::Other, skip_array(rest, lines)?),
+        Some(b'[') => {
+            skip_array(rest, lines)?;
+            return Ok((key, Value::Other));
+        }
         Some(_) => {
             let end = rest
                 .find(|c: char| c.is_whitespace() || c == '#')
@@ -288,19 +323,20 @@ fn unescape(raw: &str) -> Result<String, String> {
 }
 
 /// Skips an array value starting at `text` (`[` ...), reading further lines
-/// until its closing bracket; returns what follows the bracket. Only strings,
-/// bare tokens, commas, nested arrays and comments may appear in it.
-fn skip_array<'a>(text: &'a str, lines: &mut Lines<'a>) -> Result<&'a str, String> {
+/// until its closing bracket, after which only a comment may follow. Only
+/// strings, bare tokens, commas, nested arrays and comments may appear in it.
+fn skip_array(text: &str, lines: &mut Lines<impl BufRead>) -> Result<(), String> {
     let mut depth = 0usize;
+    let mut next = String::new();
     let mut rest = text;
     loop {
         rest = rest.trim_start();
         match rest.as_bytes().first() {
             None | Some(b'#') => {
-                let (_, line) = lines
-                    .next_content()
-                    .ok_or("an array without its closing bracket")?;
-                rest = line;
+                if !lines.next_content(&mut next)? {
+                    return Err("an array without its closing bracket".into());
+                }
+                rest = &next;
             }
             Some(b'[') => {
                 depth += 1;
@@ -310,7 +346,7 @@ fn skip_array<'a>(text: &'a str, lines: &mut Lines<'a>) -> Result<&'a str, Strin
                 depth -= 1;
                 rest = &rest[1..];
                 if depth == 0 {
-                    return Ok(rest);
+                    return expect_end(rest);
                 }
             }
             Some(b',') => rest = &rest[1..],
@@ -416,7 +452,7 @@ checksum = "ca8a50ef2360fbd1eeb0ecd46795a87a19024eb4b53c5dc916ca1fd95fe62438"
 
     #[test]
     fn v1_root_table_and_metadata() {
-        let found = parse("Cargo.lock", V1).unwrap();
+        let found = parse("Cargo.lock", V1.as_bytes()).unwrap();
         assert_eq!(
             summary(&found),
             vec![
@@ -432,13 +468,13 @@ checksum = "ca8a50ef2360fbd1eeb0ecd46795a87a19024eb4b53c5dc916ca1fd95fe62438"
     #[test]
     fn v2_and_v3() {
         assert_eq!(
-            summary(&parse("Cargo.lock", V2).unwrap()),
+            summary(&parse("Cargo.lock", V2.as_bytes()).unwrap()),
             vec![
                 ("app", "0.1.0", Role::Root),
                 ("smallvec", "1.6.0", Role::Dependency)
             ]
         );
-        let v3 = parse("x/Cargo.lock", V3).unwrap();
+        let v3 = parse("x/Cargo.lock", V3.as_bytes()).unwrap();
         assert_eq!(
             summary(&v3),
             vec![
@@ -457,7 +493,7 @@ checksum = "ca8a50ef2360fbd1eeb0ecd46795a87a19024eb4b53c5dc916ca1fd95fe62438"
     #[test]
     fn v4_workspace_members_are_roots() {
         assert_eq!(
-            summary(&parse("Cargo.lock", V4).unwrap()),
+            summary(&parse("Cargo.lock", V4.as_bytes()).unwrap()),
             vec![
                 ("member-a", "0.3.0", Role::Root),
                 ("member-b", "0.3.0", Role::Root),
@@ -485,9 +521,11 @@ checksum = "ca8a50ef2360fbd1eeb0ecd46795a87a19024eb4b53c5dc916ca1fd95fe62438"
             ("[[package]]\nname = \"a\\q\"", "invalid escape"),
         ];
         for (text, wanted) in cases {
-            let err = parse("Cargo.lock", text).unwrap_err();
+            let err = parse("Cargo.lock", text.as_bytes()).unwrap_err();
             assert!(err.0.contains(wanted), "{text:?}: {err}");
         }
+        let err = parse("Cargo.lock", &b"[[package]]\n\nname = \"\xff\"\n"[..]).unwrap_err();
+        assert!(err.0.contains("line 3: invalid UTF-8"), "{err}");
     }
 
     #[test]
@@ -510,7 +548,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
 name = "ignored"
 version = "9.9.9"
 "#;
-        let found = parse("Cargo.lock", text).unwrap();
+        let found = parse("Cargo.lock", text.as_bytes()).unwrap();
         assert_eq!(
             summary(&found),
             vec![("weird\"name", "1.0.0", Role::Dependency)]

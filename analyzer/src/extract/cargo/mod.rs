@@ -7,10 +7,11 @@ pub mod lock;
 
 use crate::archive::{ArchiveTree, FileEntry};
 use crate::ecosystem::Ecosystem;
-use crate::extract::{utf8, ExtractError, Extracted, Extractor};
+use crate::extract::{read_all, ExtractError, Extracted, Extractor};
 use crate::package::EvidenceKind;
 use auditable::Outcome;
 use std::collections::BTreeSet;
+use std::io::BufRead;
 
 /// Binaries larger than this are not read for cargo-auditable data.
 pub const MAX_BINARY_BYTES: u64 = 512 << 20;
@@ -61,7 +62,7 @@ impl Extractor for CargoExtractor {
         _tree: &ArchiveTree,
     ) -> Result<Extracted, ExtractError> {
         if is_lockfile(file) {
-            return Ok(Extracted::packages(lock::parse(&file.path, utf8(bytes)?)?));
+            return Ok(Extracted::packages(lock::parse(&file.path, bytes)?));
         }
         let mut out = Extracted::default();
         match auditable::read(&file.path, bytes)? {
@@ -71,6 +72,23 @@ impl Extractor for CargoExtractor {
             Outcome::NotElf => {}
         }
         Ok(out)
+    }
+
+    /// A `Cargo.lock` can be hundreds of MB: it is parsed as it is read.
+    fn streams(&self, file: &FileEntry) -> bool {
+        is_lockfile(file)
+    }
+
+    fn extract_stream(
+        &self,
+        file: &FileEntry,
+        input: &mut dyn BufRead,
+        tree: &ArchiveTree,
+    ) -> Result<Extracted, ExtractError> {
+        if is_lockfile(file) {
+            return Ok(Extracted::packages(lock::parse(&file.path, input)?));
+        }
+        self.extract(file, &read_all(input)?, tree)
     }
 
     /// Marks lockfile entries that no binary of the artifact was built with

@@ -85,20 +85,15 @@ fn key_segments(key: &str) -> Vec<&str> {
     segments
 }
 
-/// Runtime dependency names of a package's info object or a workspace.
+/// Runtime dependency names of a package's info object or a workspace. An
+/// optional peer (`optionalPeers`) counts too: bun installs it only when
+/// something else needs it, and then this package loads it at run time; one
+/// that was not installed resolves to no entry.
 fn runtime_names(info: &Map<String, Value>) -> impl Iterator<Item = &str> {
-    let optional_peers: Vec<&str> = info
-        .get("optionalPeers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
     ["dependencies", "optionalDependencies", "peerDependencies"]
         .into_iter()
         .filter_map(|section| info.get(section).and_then(Value::as_object))
         .flat_map(|deps| deps.keys().map(String::as_str))
-        .filter(move |name| !optional_peers.contains(name))
 }
 
 /// The install folders of `packages` as a tree: every prefix of a key (`a`,
@@ -240,7 +235,14 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
             continue;
         }
         let Some(mut found) = lock_entry(name, spec, path) else {
-            out.skip(path, unidentified(key, "not a registry version", spec));
+            // Named as the package, not as the key it is installed under (an alias).
+            let installed_as = key_segments(key).last().copied().unwrap_or(key);
+            let label = if installed_as == name {
+                name.to_string()
+            } else {
+                format!("{name} (installed as {key})")
+            };
+            out.skip(path, unidentified(&label, "not a registry version", spec));
             continue;
         };
         if runtime.as_ref().is_some_and(|r| !r[i]) {
@@ -307,6 +309,31 @@ mod tests {
         );
         assert_eq!(out.skipped.len(), 1);
         assert!(out.skipped[0].reason.starts_with("widget: "));
+    }
+
+    #[test]
+    fn git_dependencies_are_named_as_their_package_and_installed_optional_peers_are_runtime() {
+        // Issue 13: a git dependency under an alias key is listed as the
+        // package it is; an optional peer bun installed is loaded at run time.
+        let lock = r#"{"workspaces": {"": {"dependencies": {"my-widget": "github:acme/widget", "orm": "1"}}},
+          "packages": {
+            "my-widget": ["widget@github:acme/widget#0123abc", {}, "acme-widget-0123abc"],
+            "orm": ["orm@1.0.0", "", {"peerDependencies": {"pg": "8", "mysql": "2"}, "optionalPeers": ["pg", "mysql"]}],
+            "pg": ["pg@8.11.0", "", {}],
+          }}"#;
+        let out = parse("bun.lock", lock).unwrap();
+        assert_eq!(
+            ids_and_scopes(&out),
+            [
+                ("orm@1.0.0".to_string(), None),
+                ("pg@8.11.0".to_string(), None)
+            ]
+        );
+        assert_eq!(
+            out.skipped[0].reason,
+            "widget (installed as my-widget): not a registry version \
+             (\"github:acme/widget#0123abc\"); not identified"
+        );
     }
 
     #[test]

@@ -13,9 +13,10 @@ mod yarn;
 
 use crate::archive::{ArchiveTree, FileEntry};
 use crate::ecosystem::Ecosystem;
-use crate::extract::{utf8, ExtractError, Extracted, Extractor};
+use crate::extract::{read_all, utf8, ExtractError, Extracted, Extractor};
 use crate::package::{EvidenceKind, Found};
 use paths::ManifestKind;
+use std::io::BufRead;
 
 /// Reads npm evidence: installed manifests, root manifests and lockfiles.
 #[derive(Clone, Copy, Debug, Default)]
@@ -98,8 +99,9 @@ impl Extractor for NpmExtractor {
         match kind {
             Format::Manifest(ManifestKind::Installed) => package_json::installed(path, text()?),
             Format::Manifest(ManifestKind::Root) => package_json::root(path, text()?),
-            Format::PackageLock => package_lock::parse(path, dir, text()?),
-            Format::HiddenLock => package_lock::parse(path, paths::parent_dir(dir), text()?),
+            Format::PackageLock | Format::HiddenLock => {
+                self.extract_stream(file, &mut { bytes }, tree)
+            }
             Format::Yarn => yarn::parse(path, text()?, project_manifest(tree, dir).as_ref()),
             Format::Pnpm => pnpm::parse(path, text()?),
             Format::Bun => bun::parse(path, text()?),
@@ -111,6 +113,29 @@ impl Extractor for NpmExtractor {
                 );
                 Ok(out)
             }
+        }
+    }
+
+    /// Lockfiles can be hundreds of MB: they are parsed as they are read.
+    fn streams(&self, file: &FileEntry) -> bool {
+        matches!(
+            classify(file),
+            Some(Format::PackageLock | Format::HiddenLock)
+        )
+    }
+
+    fn extract_stream(
+        &self,
+        file: &FileEntry,
+        input: &mut dyn BufRead,
+        tree: &ArchiveTree,
+    ) -> Result<Extracted, ExtractError> {
+        let path = file.path.as_str();
+        let dir = paths::parent_dir(path);
+        match classify(file) {
+            Some(Format::PackageLock) => package_lock::parse(path, dir, input),
+            Some(Format::HiddenLock) => package_lock::parse(path, paths::parent_dir(dir), input),
+            _ => self.extract(file, &read_all(input)?, tree),
         }
     }
 

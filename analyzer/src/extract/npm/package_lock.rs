@@ -2,168 +2,324 @@
 //! `node_modules/.package-lock.json`. Version 1 nests `dependencies`; versions 2
 //! and 3 key a `packages` map by install path (`""` is the project itself).
 //!
-//! Lean by design: the text is walked once by `serde_json` into borrowed raw
-//! slices (`&RawValue`), and each entry is read from its slice when its turn
-//! comes, keeping only the fields used. A `serde_json::Value` of the whole
-//! lockfile cost over 10 times the file's size; this costs the entries' keys
-//! and the packages returned.
+//! Streamed: `serde_json` reads the lockfile from its reader (never held
+//! whole) through visitors that keep only the fields used of each entry and
+//! skip every other value without storing it. A 200 MB lockfile costs the
+//! packages returned, not its own size; a `serde_json::Value` of it cost over
+//! 10 times its size.
 
 use super::{lock_entry, paths, split_at_version, unidentified, NO_REGISTRY_VERSION};
 use crate::extract::{ExtractError, Extracted};
 use crate::package::Found;
-use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_json::value::RawValue;
-use std::borrow::Cow;
 use std::fmt;
+use std::io::Read;
 
-/// The top-level keys read; every other key is skipped without being stored.
-#[derive(Deserialize)]
-struct Lockfile<'a> {
-    #[serde(borrow)]
-    packages: Option<&'a RawValue>,
-    #[serde(borrow)]
-    dependencies: Option<&'a RawValue>,
-}
-
-/// The keys of one entry that are read.
-#[derive(Default, Deserialize)]
-struct Fields<'a> {
-    #[serde(borrow)]
-    name: Option<&'a RawValue>,
-    #[serde(borrow)]
-    version: Option<&'a RawValue>,
-    #[serde(borrow)]
-    dev: Option<&'a RawValue>,
-    #[serde(borrow)]
-    optional: Option<&'a RawValue>,
-    #[serde(borrow, rename = "devOptional")]
-    dev_optional: Option<&'a RawValue>,
-    #[serde(borrow)]
-    link: Option<&'a RawValue>,
-    /// Version 1: the entries nested below this one.
-    #[serde(borrow)]
-    dependencies: Option<&'a RawValue>,
-}
-
-/// An object's members in file order, values left as raw slices; `None` when
-/// the value is not an object.
-fn members(raw: &RawValue) -> Option<Vec<(Cow<'_, str>, &RawValue)>> {
-    if !raw.get().starts_with('{') {
-        return None;
+/// Parses a lockfile at `path`, read from `input`, whose install paths are
+/// relative to `project`.
+pub(super) fn parse(
+    path: &str,
+    project: &str,
+    input: impl Read,
+) -> Result<Extracted, ExtractError> {
+    let context = Context { path, project };
+    let mut de = serde_json::Deserializer::from_reader(skip_bom(input));
+    let top = ObjectOr(Top(&context))
+        .deserialize(&mut de)
+        .and_then(|top| de.end().map(|()| top))?;
+    let top = top.ok_or_else(|| ExtractError::new("lockfile is not a JSON object"))?;
+    match (top.packages, top.dependencies) {
+        (Some(Some(packages)), _) => Ok(packages),
+        (Some(None), _) => Err(ExtractError::new("\"packages\" is not an object")),
+        (None, Some(Some(dependencies))) => Ok(dependencies),
+        (None, Some(None)) => Err(ExtractError::new("\"dependencies\" is not an object")),
+        (None, None) => Ok(Extracted::default()),
     }
-    let mut de = serde_json::Deserializer::from_str(raw.get());
-    Members::deserialize(&mut de).ok().map(|m| m.0)
 }
 
-struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+/// `input` without the UTF-8 byte order mark some editors write.
+fn skip_bom(input: impl Read) -> impl Read {
+    let mut input = input;
+    let mut head = [0u8; 3];
+    let mut filled = 0;
+    while filled < head.len() {
+        match input.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            // The error comes again from the reader itself.
+            Err(_) => break,
+        }
+    }
+    let kept = if head[..filled] == [0xef, 0xbb, 0xbf] {
+        0
+    } else {
+        filled
+    };
+    std::io::Cursor::new(head[..kept].to_vec()).chain(input)
+}
 
-impl<'de> Deserialize<'de> for Members<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MembersVisitor;
-        impl<'de> Visitor<'de> for MembersVisitor {
-            type Value = Members<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Members<'de>, M::Error> {
-                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0));
-                while let Some((key, value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
-                    out.push((key.0, value));
+/// The lockfile being read.
+struct Context<'a> {
+    path: &'a str,
+    project: &'a str,
+}
+
+/// What a JSON object's members make, read one by one.
+trait Members<'de> {
+    type Out;
+    fn read<M: MapAccess<'de>>(self, map: M) -> Result<Self::Out, M::Error>;
+}
+
+/// A value that should be an object: its members go to `T`; any other value
+/// is read past and gives `None`.
+struct ObjectOr<T>(T);
+
+impl<'de, T: Members<'de>> DeserializeSeed<'de> for ObjectOr<T> {
+    type Value = Option<T::Out>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, T: Members<'de>> Visitor<'de> for ObjectOr<T> {
+    type Value = Option<T::Out>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+        self.0.read(map).map(Some)
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// The top-level members read: `packages` (v2, v3) and `dependencies` (v1),
+/// each `Some(None)` when present but not an object.
+struct Top<'c>(&'c Context<'c>);
+
+#[derive(Default)]
+struct TopOut {
+    packages: Option<Option<Extracted>>,
+    dependencies: Option<Option<Extracted>>,
+}
+
+impl<'de> Members<'de> for Top<'_> {
+    type Out = TopOut;
+    fn read<M: MapAccess<'de>>(self, mut map: M) -> Result<TopOut, M::Error> {
+        let mut out = TopOut::default();
+        while let Some(key) = map.next_key::<Member>()? {
+            match key {
+                Member::Packages => {
+                    let packages = map.next_value_seed(ObjectOr(Packages(self.0)))?;
+                    out.packages = Some(packages);
+                    // v2 repeats every package in `dependencies`: no longer needed.
+                    out.dependencies = None;
                 }
-                Ok(Members(out))
+                Member::Dependencies if out.packages.is_none() => {
+                    let seed = ObjectOr(Dependencies {
+                        context: self.0,
+                        parent: self.0.project,
+                    });
+                    out.dependencies = Some(map.next_value_seed(seed)?);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
-        deserializer.deserialize_map(MembersVisitor)
+        Ok(out)
     }
 }
 
-/// An object key, borrowed from the text unless it has escapes.
-struct Key<'a>(Cow<'a, str>);
+/// The member names that are read, matched without allocating.
+enum Member {
+    Packages,
+    Dependencies,
+    Name,
+    Version,
+    Dev,
+    Optional,
+    DevOptional,
+    Link,
+    Other,
+}
 
-impl<'de> Deserialize<'de> for Key<'de> {
+impl<'de> Deserialize<'de> for Member {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
+        struct MemberVisitor;
+        impl Visitor<'_> for MemberVisitor {
+            type Value = Member;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
+                f.write_str("a member name")
             }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
+            fn visit_str<E>(self, v: &str) -> Result<Member, E> {
+                Ok(match v {
+                    "packages" => Member::Packages,
+                    "dependencies" => Member::Dependencies,
+                    "name" => Member::Name,
+                    "version" => Member::Version,
+                    "dev" => Member::Dev,
+                    "optional" => Member::Optional,
+                    "devOptional" => Member::DevOptional,
+                    "link" => Member::Link,
+                    _ => Member::Other,
+                })
             }
-            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
+        }
+        deserializer.deserialize_str(MemberVisitor)
+    }
+}
+
+/// A member's value as text when it is a JSON string (any other value is read past).
+struct Text(Option<String>);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = deserializer.deserialize_any(ScalarVisitor)?;
+        Ok(Text(match text {
+            Scalar::Text(s) => Some(s),
+            _ => None,
+        }))
+    }
+}
+
+/// A member that is `true` (any other value is read past).
+struct Flag(bool);
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Flag(matches!(
+            deserializer.deserialize_any(ScalarVisitor)?,
+            Scalar::True
+        )))
+    }
+}
+
+/// What [`Text`] and [`Flag`] need to know of a value.
+enum Scalar {
+    Text(String),
+    True,
+    Other,
+}
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
+        Ok(Scalar::Text(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
+        Ok(Scalar::Text(v))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Scalar, E> {
+        Ok(if v { Scalar::True } else { Scalar::Other })
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Scalar, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Scalar, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Scalar, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_unit<E>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Scalar, S::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Other)
+    }
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Scalar, M::Error> {
+        IgnoredAny.visit_map(map)?;
+        Ok(Scalar::Other)
+    }
+}
+
+/// The fields of one entry that are read.
+#[derive(Default)]
+struct Fields {
+    name: Option<String>,
+    version: Option<String>,
+    dev: bool,
+    optional: bool,
+    dev_optional: bool,
+    link: bool,
+    /// Version 1: the entries nested below this one, read into their own result.
+    dependencies: Option<Extracted>,
+}
+
+/// One entry's members; for version 1, `nested` is its install path, under
+/// which its own `dependencies` are read.
+struct Entry<'c> {
+    nested: Option<(&'c Context<'c>, String)>,
+}
+
+impl<'de> Members<'de> for Entry<'_> {
+    type Out = Fields;
+    fn read<M: MapAccess<'de>>(self, mut map: M) -> Result<Fields, M::Error> {
+        let mut fields = Fields::default();
+        while let Some(key) = map.next_key::<Member>()? {
+            match key {
+                Member::Name => fields.name = map.next_value::<Text>()?.0,
+                Member::Version => fields.version = map.next_value::<Text>()?.0,
+                Member::Dev => fields.dev = map.next_value::<Flag>()?.0,
+                Member::Optional => fields.optional = map.next_value::<Flag>()?.0,
+                Member::DevOptional => fields.dev_optional = map.next_value::<Flag>()?.0,
+                Member::Link => fields.link = map.next_value::<Flag>()?.0,
+                Member::Dependencies => match &self.nested {
+                    Some((context, install)) => {
+                        let seed = ObjectOr(Dependencies {
+                            context,
+                            parent: install,
+                        });
+                        fields.dependencies = map.next_value_seed(seed)?;
+                    }
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                },
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
-/// A member's value as text, when it is a JSON string.
-fn text(raw: Option<&RawValue>) -> Option<Cow<'_, str>> {
-    let json = raw?.get();
-    if !json.starts_with('"') {
-        return None;
-    }
-    serde_json::from_str::<&str>(json)
-        .map(Cow::Borrowed)
-        .or_else(|_| serde_json::from_str::<String>(json).map(Cow::Owned))
-        .ok()
-}
-
-/// A member that is `true`.
-fn flag(raw: Option<&RawValue>) -> bool {
-    raw.is_some_and(|r| r.get() == "true")
-}
-
-/// Parses a lockfile at `path` whose install paths are relative to `project`.
-pub(super) fn parse(path: &str, project: &str, text: &str) -> Result<Extracted, ExtractError> {
-    let lock: Lockfile = serde_json::from_str(text).map_err(|e| {
-        if e.is_data() {
-            ExtractError::new("lockfile is not a JSON object")
-        } else {
-            e.into()
-        }
-    })?;
-    let mut out = Extracted::default();
-    match (lock.packages, lock.dependencies) {
-        (Some(packages), _) => {
-            let packages = members(packages)
-                .ok_or_else(|| ExtractError::new("\"packages\" is not an object"))?;
-            from_packages(packages, path, project, &mut out);
-        }
-        (None, Some(deps)) => {
-            let deps = members(deps)
-                .ok_or_else(|| ExtractError::new("\"dependencies\" is not an object"))?;
-            from_dependencies(deps, path, project, &mut out);
-        }
-        (None, None) => {}
-    }
-    Ok(out)
-}
-
-/// One entry's fields; `None` (and a skip) when it is not a readable object.
-fn fields<'a>(key: &str, raw: &'a RawValue, path: &str, out: &mut Extracted) -> Option<Fields<'a>> {
-    if !raw.get().starts_with('{') {
-        out.skip(path, format!("{key:?}: entry is not an object"));
-        return None;
-    }
-    match serde_json::from_str(raw.get()) {
-        Ok(fields) => Some(fields),
-        Err(e) => {
-            out.skip(path, format!("{key:?}: entry cannot be read: {e}"));
-            None
-        }
+        Ok(fields)
     }
 }
 
 /// `dev` when only development needs it; `optional` for optional dependencies
 /// (`devOptional` ones are installed unless optional dependencies are omitted).
-fn scope_of(entry: &Fields<'_>) -> Option<&'static str> {
-    if flag(entry.dev) {
+fn scope_of(entry: &Fields) -> Option<&'static str> {
+    if entry.dev {
         Some("dev")
-    } else if flag(entry.optional) || flag(entry.dev_optional) {
+    } else if entry.optional || entry.dev_optional {
         Some("optional")
     } else {
         None
@@ -171,7 +327,7 @@ fn scope_of(entry: &Fields<'_>) -> Option<&'static str> {
 }
 
 /// A locked package installed at `install`, with the entry's scope.
-fn installed(found: Found, install: String, entry: &Fields<'_>) -> Found {
+fn installed(found: Found, install: String, entry: &Fields) -> Found {
     let found = found.installed_at(install);
     match scope_of(entry) {
         Some(scope) => found.scope(scope),
@@ -180,74 +336,81 @@ fn installed(found: Found, install: String, entry: &Fields<'_>) -> Found {
 }
 
 /// Lockfile v2/v3: `"node_modules/a/node_modules/b": { "version": ... }`.
-fn from_packages<'a>(
-    packages: Vec<(Cow<'a, str>, &'a RawValue)>,
-    path: &str,
-    project: &str,
-    out: &mut Extracted,
-) {
-    for (key, raw) in packages {
-        // "" is the project; keys outside node_modules are workspace folders
-        // (the project's own code); links point at those folders.
-        if key.is_empty() || !paths::in_node_modules(&key) {
-            continue;
+struct Packages<'c>(&'c Context<'c>);
+
+impl<'de> Members<'de> for Packages<'_> {
+    type Out = Extracted;
+    fn read<M: MapAccess<'de>>(self, mut map: M) -> Result<Extracted, M::Error> {
+        let Context { path, project } = *self.0;
+        let mut out = Extracted::default();
+        while let Some(key) = map.next_key::<String>()? {
+            // "" is the project; keys outside node_modules are workspace folders
+            // (the project's own code); links point at those folders.
+            if key.is_empty() || !paths::in_node_modules(&key) {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            let Some(entry) = map.next_value_seed(ObjectOr(Entry { nested: None }))? else {
+                out.skip(path, format!("{key:?}: entry is not an object"));
+                continue;
+            };
+            if entry.link {
+                continue;
+            }
+            let dir_name = key.rsplit_once("node_modules/").map_or(&*key, |(_, n)| n);
+            let name = entry.name.as_deref().unwrap_or(dir_name);
+            let raw_version = entry.version.as_deref().unwrap_or("");
+            match lock_entry(name, raw_version, path) {
+                Some(found) => {
+                    out.packages
+                        .push(installed(found, paths::under(project, &key), &entry))
+                }
+                None => out.skip(path, unidentified(&key, NO_REGISTRY_VERSION, raw_version)),
+            }
         }
-        let Some(entry) = fields(&key, raw, path, out) else {
-            continue;
-        };
-        if flag(entry.link) {
-            continue;
-        }
-        let dir_name = key.rsplit_once("node_modules/").map_or(&*key, |(_, n)| n);
-        let name = text(entry.name);
-        let name = name.as_deref().unwrap_or(dir_name);
-        let version = text(entry.version);
-        let raw_version = version.as_deref().unwrap_or("");
-        match lock_entry(name, raw_version, path) {
-            Some(found) => out
-                .packages
-                .push(installed(found, paths::under(project, &key), &entry)),
-            None => out.skip(path, unidentified(&key, NO_REGISTRY_VERSION, raw_version)),
-        }
+        Ok(out)
     }
 }
 
 /// Lockfile v1: `"dependencies": { "a": { "version": ..., "dependencies": {...} } }`,
-/// where nesting mirrors `node_modules` nesting. Walked with an explicit stack,
-/// so that deep nesting costs no native stack.
-fn from_dependencies<'a>(
-    deps: Vec<(Cow<'a, str>, &'a RawValue)>,
-    path: &str,
-    parent: &str,
-    out: &mut Extracted,
-) {
-    let mut stack = vec![(parent.to_string(), deps.into_iter())];
-    while let Some((parent, mut level)) = stack.pop() {
-        let Some((dir_name, raw)) = level.next() else {
-            continue;
-        };
-        let install = paths::under(&parent, &format!("node_modules/{dir_name}"));
-        stack.push((parent, level));
-        let Some(entry) = fields(&dir_name, raw, path, out) else {
-            continue;
-        };
-        let version = text(entry.version);
-        let raw_version = version.as_deref().unwrap_or("");
-        // An alias records `npm:<real name>@<version>`.
-        let (name, locked) = match raw_version.strip_prefix("npm:").and_then(split_at_version) {
-            Some((real, v)) => (real, v),
-            None => (&*dir_name, raw_version),
-        };
-        match lock_entry(name, locked, path) {
-            Some(found) => out.packages.push(installed(found, install.clone(), &entry)),
-            None => out.skip(
-                path,
-                unidentified(&install, NO_REGISTRY_VERSION, raw_version),
-            ),
+/// where nesting mirrors `node_modules` nesting below `parent`.
+struct Dependencies<'c> {
+    context: &'c Context<'c>,
+    parent: &'c str,
+}
+
+impl<'de> Members<'de> for Dependencies<'_> {
+    type Out = Extracted;
+    fn read<M: MapAccess<'de>>(self, mut map: M) -> Result<Extracted, M::Error> {
+        let path = self.context.path;
+        let mut out = Extracted::default();
+        while let Some(dir_name) = map.next_key::<String>()? {
+            let install = paths::under(self.parent, &format!("node_modules/{dir_name}"));
+            let seed = ObjectOr(Entry {
+                nested: Some((self.context, install.clone())),
+            });
+            let Some(mut entry) = map.next_value_seed(seed)? else {
+                out.skip(path, format!("{dir_name:?}: entry is not an object"));
+                continue;
+            };
+            let raw_version = entry.version.as_deref().unwrap_or("");
+            // An alias records `npm:<real name>@<version>`.
+            let (name, locked) = match raw_version.strip_prefix("npm:").and_then(split_at_version) {
+                Some((real, v)) => (real, v),
+                None => (&*dir_name, raw_version),
+            };
+            match lock_entry(name, locked, path) {
+                Some(found) => out.packages.push(installed(found, install.clone(), &entry)),
+                None => out.skip(
+                    path,
+                    unidentified(&install, NO_REGISTRY_VERSION, raw_version),
+                ),
+            }
+            if let Some(nested) = entry.dependencies.take() {
+                out.append(nested);
+            }
         }
-        if let Some(nested) = entry.dependencies.and_then(members) {
-            stack.push((install, nested.into_iter()));
-        }
+        Ok(out)
     }
 }
 
@@ -294,7 +457,7 @@ mod tests {
 
     #[test]
     fn v3_packages_map() {
-        let out = parse("nodejs/package-lock.json", "nodejs", V3).unwrap();
+        let out = parse("nodejs/package-lock.json", "nodejs", V3.as_bytes()).unwrap();
         assert_eq!(
             summary(&out),
             vec![
@@ -347,7 +510,7 @@ mod tests {
             "local": {"version": "file:../local"}
           }
         }"#;
-        let out = parse("npm-shrinkwrap.json", "", v1).unwrap();
+        let out = parse("npm-shrinkwrap.json", "", v1.as_bytes()).unwrap();
         assert_eq!(
             summary(&out),
             vec![
@@ -369,7 +532,7 @@ mod tests {
           "node_modules/c": {"version": "1.0.0", "link": true},
           "node_modules/d": ["not", "an", "object"]
         }}"#;
-        let out = parse("package-lock.json", "", text).unwrap();
+        let out = parse("package-lock.json", "", text.as_bytes()).unwrap();
         assert_eq!(
             summary(&out),
             vec![row("a", "1.0.0", "node_modules/a", None)]
@@ -381,7 +544,7 @@ mod tests {
     }
 
     #[test]
-    fn v1_nesting_is_walked_without_recursion() {
+    fn v1_nesting_is_read_as_deep_as_serde_json_reads() {
         // As deep as serde_json reads (its limit is 128 levels).
         let depth = 60;
         let mut text = String::new();
@@ -391,7 +554,7 @@ mod tests {
         text.push_str(r#"{"version": "1.0.0"}"#);
         text.push_str(&"}}".repeat(depth));
         let lock = format!(r#"{{"dependencies": {{"a": {text}}}}}"#);
-        let out = parse("package-lock.json", "", &lock).unwrap();
+        let out = parse("package-lock.json", "", lock.as_bytes()).unwrap();
         assert_eq!(out.packages.len(), depth + 1);
         let deepest = "node_modules/a".to_string() + &"/node_modules/a".repeat(depth);
         assert!(out
@@ -401,21 +564,43 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_order_mark_and_v2_legacy_dependencies_are_read_past() {
+        let text = "\u{feff}{\"dependencies\": {\"old\": {\"version\": \"1.0.0\"}},
+            \"packages\": {\"node_modules/new\": {\"version\": \"2.0.0\"}},
+            \"dependencies\": {\"old\": {\"version\": \"1.0.0\"}}}";
+        let out = parse("package-lock.json", "", text.as_bytes()).unwrap();
+        assert_eq!(
+            summary(&out),
+            vec![row("new", "2.0.0", "node_modules/new", None)]
+        );
+    }
+
+    #[test]
     fn lockfile_without_dependencies_is_empty() {
-        let out = parse("package-lock.json", "", r#"{"lockfileVersion": 3}"#).unwrap();
+        let out = parse("package-lock.json", "", &br#"{"lockfileVersion": 3}"#[..]).unwrap();
         assert_eq!(out, Extracted::default());
     }
 
     #[test]
     fn bad_lockfiles_are_errors() {
-        assert!(parse("package-lock.json", "", "{").is_err());
-        assert!(parse("package-lock.json", "", "\"x\"").is_err());
-        assert!(parse("package-lock.json", "", r#"{"packages": []}"#).is_err());
-        assert!(parse("package-lock.json", "", r#"{"dependencies": 1}"#).is_err());
+        let err = |text: &str| parse("package-lock.json", "", text.as_bytes()).unwrap_err();
+        assert!(err("{").to_string().starts_with("invalid JSON: "));
+        assert_eq!(err("\"x\"").to_string(), "lockfile is not a JSON object");
+        assert_eq!(
+            err(r#"{"packages": []}"#).to_string(),
+            "\"packages\" is not an object"
+        );
+        assert_eq!(
+            err(r#"{"dependencies": 1}"#).to_string(),
+            "\"dependencies\" is not an object"
+        );
+        assert!(err(r#"{"packages": {}} x"#)
+            .to_string()
+            .contains("trailing characters"));
         let odd = parse(
             "package-lock.json",
             "",
-            r#"{"packages": {"node_modules/a": 1}}"#,
+            &br#"{"packages": {"node_modules/a": 1}}"#[..],
         );
         assert_eq!(odd.unwrap().skipped.len(), 1);
     }

@@ -26,24 +26,39 @@ struct Entry {
 }
 
 /// Parses either flavour of `yarn.lock`. `declared` is the project's manifest,
-/// when there is one beside the lockfile.
+/// when there is one beside the lockfile. One odd entry is skipped with its
+/// reason; only a file with no entry at all is an error.
 pub(super) fn parse(
     path: &str,
     text: &str,
     declared: Option<&Declared>,
 ) -> Result<Extracted, ExtractError> {
+    let mut out = Extracted::default();
+    let mut odd = |reason: String| out.skip(path, reason);
     let entries = if text.lines().any(|l| l.trim_end() == "__metadata:") {
-        berry(text)?
+        berry(text, &mut odd)?
     } else {
-        classic(text)?
+        classic(text, &mut odd)?
     };
-    emit(&entries, path, declared)
+    emit(&entries, path, declared, out)
 }
 
 /// The package a descriptor such as `"lodash@^4.17.15"` or
 /// `"sw@npm:string-width@^4.2.0"` (an alias) resolves to, and its range.
+/// A header without `@range` (`nameonly:`, written by some tools) is the name
+/// alone, with an empty range.
 fn descriptor_target(descriptor: &str) -> Option<(&str, &str)> {
-    let (name, range) = split_at_version(descriptor.trim().trim_matches('"'))?;
+    let descriptor = descriptor.trim().trim_matches('"');
+    let Some((name, range)) = split_at_version(descriptor) else {
+        let bare = !descriptor.contains(char::is_whitespace)
+            && match descriptor.strip_prefix('@') {
+                Some(scoped) => scoped
+                    .split_once('/')
+                    .is_some_and(|(scope, name)| !scope.is_empty() && !name.is_empty()),
+                None => !descriptor.is_empty(),
+            };
+        return bare.then_some((descriptor, ""));
+    };
     match range.strip_prefix("npm:").and_then(split_at_version) {
         Some(aliased) => Some(aliased),
         None => Some((name, range.strip_prefix("npm:").unwrap_or(range))),
@@ -60,6 +75,7 @@ fn emit(
     entries: &[Entry],
     path: &str,
     declared: Option<&Declared>,
+    mut out: Extracted,
 ) -> Result<Extracted, ExtractError> {
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (i, entry) in entries.iter().enumerate() {
@@ -89,19 +105,22 @@ fn emit(
         (roots.len() == d.runtime.len()).then(|| graph::reachable(roots, &edges))
     });
 
-    let mut out = Extracted::default();
     for (i, entry) in entries.iter().enumerate() {
         let descriptor = entry
             .resolution
             .as_deref()
             .or(entry.descriptors.first().map(String::as_str))
             .unwrap_or("");
-        let (name, range) = descriptor_target(descriptor).ok_or_else(|| {
-            ExtractError::new(format!(
-                "{}: {descriptor:?} is not a package descriptor",
-                entry.origin
-            ))
-        })?;
+        let Some((name, range)) = descriptor_target(descriptor) else {
+            out.skip(
+                path,
+                format!(
+                    "{}: {descriptor:?} is not a package descriptor; entry not read",
+                    entry.origin
+                ),
+            );
+            continue;
+        };
         if is_local(range) {
             continue;
         }
@@ -125,52 +144,92 @@ fn unquote(s: &str) -> &str {
     s.trim().trim_matches('"')
 }
 
+/// A v1 line's key and value, as yarn's own tokenizer reads them: the key bare
+/// or quoted (`version "1.0.0"`, `"version" "1.0.0"`), an optional `:` after
+/// it (`version: 1.0.0`), and an empty value for a section (`dependencies:`).
+fn key_and_value(line: &str) -> (&str, &str) {
+    let (key, rest) = match line.strip_prefix('"') {
+        Some(body) => {
+            let mut escaped = false;
+            let end = body
+                .char_indices()
+                .find(|&(_, c)| {
+                    let closes = c == '"' && !escaped;
+                    escaped = c == '\\' && !escaped;
+                    closes
+                })
+                .map_or(body.len(), |(i, _)| i);
+            (&body[..end], body.get(end + 1..).unwrap_or(""))
+        }
+        None => {
+            let end = line
+                .find(|c: char| c.is_whitespace() || c == ':')
+                .unwrap_or(line.len());
+            (&line[..end], &line[end..])
+        }
+    };
+    let rest = rest.trim_start();
+    (key, unquote(rest.strip_prefix(':').unwrap_or(rest)))
+}
+
 /// yarn v1: unindented `desc, desc:` headers, indented `version "x"` fields and
-/// `dependencies:` sections listing `name "range"`.
-fn classic(text: &str) -> Result<Vec<Entry>, ExtractError> {
+/// `dependencies:` sections listing `name "range"`. A line that fits nowhere
+/// is skipped (with the lines indented under it), through `odd`; a file with
+/// such lines and no entry at all is not a yarn lockfile.
+fn classic(text: &str, odd: &mut dyn FnMut(String)) -> Result<Vec<Entry>, ExtractError> {
     let mut entries: Vec<Entry> = Vec::new();
     let mut in_dependencies = false;
+    // False after an unreadable header, until the next one.
+    let mut in_entry = false;
+    let mut first_odd = None;
     for (index, line) in text.lines().enumerate() {
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
+        let number = index + 1;
         let indent = line.len() - line.trim_start().len();
         if indent == 0 {
-            let header = trimmed.strip_suffix(':').ok_or_else(|| {
-                ExtractError::new(format!(
-                    "line {}: expected a package header ending in ':'",
-                    index + 1
-                ))
-            })?;
             in_dependencies = false;
+            in_entry = false;
+            let Some(header) = trimmed.strip_suffix(':') else {
+                first_odd.get_or_insert(number);
+                odd(format!(
+                    "line {number}: expected a package header ending in ':'; line not read"
+                ));
+                continue;
+            };
+            in_entry = true;
             entries.push(Entry {
-                origin: format!("line {}", index + 1),
+                origin: format!("line {number}"),
                 descriptors: header.split(',').map(|d| unquote(d).to_string()).collect(),
                 ..Entry::default()
             });
             continue;
         }
-        let Some(entry) = entries.last_mut() else {
-            return Err(ExtractError::new(format!(
-                "line {}: indented field before any package header",
-                index + 1
-            )));
+        let Some(entry) = entries.last_mut().filter(|_| in_entry) else {
+            first_odd.get_or_insert(number);
+            continue;
         };
+        let (key, value) = key_and_value(trimmed);
         if indent <= 2 {
-            in_dependencies = matches!(trimmed, "dependencies:" | "optionalDependencies:");
-            if let Some(value) = trimmed.strip_prefix("version ") {
-                entry.version = Some(unquote(value).to_string());
+            in_dependencies =
+                value.is_empty() && matches!(key, "dependencies" | "optionalDependencies");
+            if key == "version" && !value.is_empty() {
+                entry.version = Some(value.to_string());
             }
-        } else if in_dependencies {
-            if let Some((name, range)) = trimmed.split_once(' ') {
-                entry
-                    .dependencies
-                    .push((unquote(name).to_string(), unquote(range).to_string()));
-            }
+        } else if in_dependencies && !value.is_empty() {
+            entry
+                .dependencies
+                .push((key.to_string(), value.to_string()));
         }
     }
-    Ok(entries)
+    match first_odd {
+        Some(line) if entries.is_empty() => Err(ExtractError::new(format!(
+            "line {line}: not a yarn lockfile (no package entry)"
+        ))),
+        _ => Ok(entries),
+    }
 }
 
 fn scalar(value: Option<&Value>) -> Option<String> {
@@ -195,7 +254,7 @@ fn berry_dependencies(entry: &Mapping, section: &str) -> Vec<(String, String)> {
 /// yarn berry: a YAML map from `"desc, desc"` to `{version, resolution, ...}`;
 /// `resolution` names the package actually installed (`name@npm:1.2.3`,
 /// `name@patch:name@npm%3A1.2.3#...`, `name@workspace:.`).
-fn berry(text: &str) -> Result<Vec<Entry>, ExtractError> {
+fn berry(text: &str, odd: &mut dyn FnMut(String)) -> Result<Vec<Entry>, ExtractError> {
     let Value::Mapping(map) = yaml::parse(text)? else {
         return Err(ExtractError::new("yarn.lock is not a YAML mapping"));
     };
@@ -206,9 +265,8 @@ fn berry(text: &str) -> Result<Vec<Entry>, ExtractError> {
             continue;
         }
         let Value::Mapping(entry) = entry else {
-            return Err(ExtractError::new(format!(
-                "{key:?}: entry is not a mapping"
-            )));
+            odd(format!("{key:?}: entry is not a mapping; not read"));
+            continue;
         };
         let mut dependencies = berry_dependencies(entry, "dependencies");
         dependencies.extend(berry_dependencies(entry, "optionalDependencies"));
@@ -390,10 +448,46 @@ __metadata:
             "this is not a lockfile\n",
             "  version \"1.0.0\"\n",
             "__metadata:\n  version: [\n",
-            "nameonly:\n  version \"1.0.0\"\n",
-            "__metadata:\n  version: 8\n\"a@npm:1\": 3\n",
         ] {
             assert!(parse("yarn.lock", text, None).is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn quoted_keys_are_read_like_yarn_reads_them() {
+        // Issue 13: keys yarn's tokenizer reads as strings, quoted or not,
+        // with or without a colon (as other tools write them).
+        let text = "\"left-pad@^1.0.0\":\n  \"version\" \"1.3.0\"\n  \"dependencies\":\n    \"ms\" \"^2.0.0\"\n\nms@^2.0.0:\n  version: 2.1.2\n";
+        let out = parse("yarn.lock", text, Some(&needs("left-pad", "^1.0.0"))).unwrap();
+        assert_eq!(
+            rows!(out.packages; name, version, scope),
+            [("left-pad", "1.3.0", None), ("ms", "2.1.2", None)]
+        );
+        assert_eq!(key_and_value(r#""a\"b" "1""#), (r#"a\"b"#, "1"));
+        assert_eq!(key_and_value("dependencies:"), ("dependencies", ""));
+    }
+
+    #[test]
+    fn one_odd_entry_is_skipped_not_the_whole_file() {
+        // Issue 13: a header without `@range`, a stray top-level line and a
+        // descriptor that names no package cost only themselves.
+        let text = "nameonly:\n  version \"1.0.0\"\n\nstray line\n  version \"9.9.9\"\n\n\"@\":\n  version \"2.0.0\"\n\nms@2.0.0:\n  version \"2.0.0\"\n";
+        let out = parse("yarn.lock", text, None).unwrap();
+        assert_eq!(
+            pairs(&out),
+            owned(&[("ms", "2.0.0"), ("nameonly", "1.0.0")])
+        );
+        let reasons: Vec<&str> = out.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "line 4: expected a package header ending in ':'; line not read",
+                "line 7: \"@\" is not a package descriptor; entry not read",
+            ]
+        );
+        let berry = "__metadata:\n  version: 8\n\"a@npm:1\": 3\n\"b@npm:1\":\n  version: 1.0.0\n  resolution: \"b@npm:1.0.0\"\n";
+        let out = parse("yarn.lock", berry, None).unwrap();
+        assert_eq!(pairs(&out), owned(&[("b", "1.0.0")]));
+        assert_eq!(out.skipped.len(), 1);
     }
 }
