@@ -3,6 +3,7 @@
 //! pnpm and bun. Lockfile entries are reconciled against what is installed.
 
 mod bun;
+pub mod bundle;
 mod coverage;
 mod package_json;
 mod package_lock;
