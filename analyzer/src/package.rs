@@ -96,6 +96,29 @@ pub struct BundleEvidence {
     pub confidence: Confidence,
 }
 
+/// The JSON spelling of a unit enum variant (`source-map`, `high`).
+fn spelled<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+impl BundleEvidence {
+    /// One line for people: `source-map in index.js.map, version from
+    /// version-literal in index.js.map, confidence medium`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} in {}, version from {} in {}, confidence {}",
+            spelled(&self.named_by),
+            self.named_in,
+            spelled(&self.version_from),
+            self.version_in,
+            spelled(&self.confidence)
+        )
+    }
+}
+
 /// Whether a package is a dependency or the function's own package.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,

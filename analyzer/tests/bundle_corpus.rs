@@ -31,8 +31,16 @@ fn truth(artifact: &str) -> Value {
 /// Precision and recall of `found` against `expected`.
 fn score(found: &BTreeSet<String>, expected: &BTreeSet<String>) -> (f64, f64) {
     let hits = found.intersection(expected).count() as f64;
-    let precision = if found.is_empty() { 1.0 } else { hits / found.len() as f64 };
-    let recall = if expected.is_empty() { 1.0 } else { hits / expected.len() as f64 };
+    let precision = if found.is_empty() {
+        1.0
+    } else {
+        hits / found.len() as f64
+    };
+    let recall = if expected.is_empty() {
+        1.0
+    } else {
+        hits / expected.len() as f64
+    };
     (precision, recall)
 }
 
@@ -116,11 +124,17 @@ fn esbuild_with_source_map() {
     assert_eq!(m.names_score(), (1.0, 1.0), "names: {:?}", m.names);
     // The versions the artifact carries: lodash's VERSION and moment's
     // hooks.version in sourcesContent, axios's bundled package.json.
-    assert_eq!(m.versioned, set(&["axios@0.21.1", "lodash@4.17.20", "moment@2.29.1"]));
+    assert_eq!(
+        m.versioned,
+        set(&["axios@0.21.1", "lodash@4.17.20", "moment@2.29.1"])
+    );
     assert_eq!(m.versions_score().0, 1.0);
     for f in &m.scan.packages {
         let b = f.bundle.as_ref().expect("bundle evidence");
-        assert_eq!((b.named_by, b.named_in.as_str()), (BundleSource::SourceMap, "index.js.map"));
+        assert_eq!(
+            (b.named_by, b.named_in.as_str()),
+            (BundleSource::SourceMap, "index.js.map")
+        );
     }
     assert!(m.scan.incomplete.is_empty() && m.scan.warnings.is_empty());
 }
@@ -136,7 +150,10 @@ fn esbuild_with_metafile() {
     assert_eq!(m.versioned, set(&["axios@0.21.1", "moment@2.29.1"]));
     let moment = m.scan.packages.iter().find(|f| f.name == "moment").unwrap();
     let b = moment.bundle.as_ref().unwrap();
-    assert_eq!((b.named_by, b.confidence), (BundleSource::Metafile, Confidence::Low));
+    assert_eq!(
+        (b.named_by, b.confidence),
+        (BundleSource::Metafile, Confidence::Low)
+    );
 }
 
 #[test]
@@ -160,5 +177,67 @@ fn esbuild_bundle_alone() {
     assert_eq!((name_precision, version_precision), (1.0, 1.0));
     assert!(name_recall >= 5.0 / 24.0, "{:?}", m.names);
     assert!(version_recall >= 2.0 / 24.0, "{:?}", m.versioned);
-    assert!(!m.names.contains("coveralls"), "axios's scripts name a path, not a module");
+    assert!(
+        !m.names.contains("coveralls"),
+        "axios's scripts name a path, not a module"
+    );
+}
+
+/// The artifact's files under `dist/`, with the build's lockfile at the top:
+/// the project folder as a pre-deploy scan sees it.
+fn project_folder(artifact: &str, lockfile: &str) -> ArtifactScan {
+    let shipped = ArchiveTree::open_path(
+        &testkit::fixture("corpus").join(artifact),
+        &Limits::default(),
+    )
+    .unwrap();
+    let contents: Vec<(String, Vec<u8>)> = shipped
+        .files
+        .iter()
+        .map(|f| (format!("dist/{}", f.path), shipped.read(f).unwrap()))
+        .collect();
+    let lock = std::fs::read(testkit::fixture("bundle").join(lockfile)).unwrap();
+    let mut files: Vec<(&str, &[u8])> = contents
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_slice()))
+        .collect();
+    files.push(("package-lock.json", &lock));
+    let tree =
+        ArchiveTree::open_bytes("project", testkit::zip_of(&files), &Limits::default()).unwrap();
+    extract::scan_tree(&tree, &extract::all())
+}
+
+#[test]
+fn a_project_lockfile_versions_every_bundled_package() {
+    for (artifact, lock) in [
+        ("node-esbuild.zip", "node-esbuild.package-lock.json"),
+        ("node-esbuild-meta.zip", "node-esbuild.package-lock.json"),
+        ("node-webpack.zip", "node-webpack.package-lock.json"),
+    ] {
+        let scan = project_folder(artifact, lock);
+        let bundled: Vec<_> = scan
+            .packages
+            .iter()
+            .filter(|f| f.evidence == EvidenceKind::Bundled)
+            .collect();
+        let versioned: BTreeSet<String> = bundled
+            .iter()
+            .map(|f| format!("{}@{}", f.name, f.version))
+            .collect();
+        let m = measure(artifact);
+        println!(
+            "{artifact} + lockfile: {} of {} versioned",
+            versioned.len(),
+            m.truth_pairs.len()
+        );
+        assert_eq!(score(&versioned, &m.truth_pairs), (1.0, 1.0), "{artifact}");
+        assert!(bundled.iter().all(|f| {
+            let b = f.bundle.as_ref().unwrap();
+            b.version_in == "package-lock.json" && b.confidence == Confidence::High
+        }));
+        assert!(scan
+            .skipped
+            .iter()
+            .all(|s| unversioned_name(&s.reason).is_none()));
+    }
 }

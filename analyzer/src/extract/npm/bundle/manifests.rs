@@ -63,10 +63,10 @@ fn key_at(bytes: &[u8], at: usize, word: &[u8]) -> Option<usize> {
 }
 
 /// Skips the string literal starting at `at`; returns the index after it.
-fn skip_string(bytes: &[u8], at: usize) -> usize {
+fn skip_string(bytes: &[u8], at: usize, end: usize) -> usize {
     let quote = bytes[at];
     let mut i = at + 1;
-    while i < bytes.len() {
+    while i < end {
         match bytes[i] {
             b'\\' => i += 2,
             b if b == quote => return i + 1,
@@ -85,7 +85,7 @@ fn remaining_keys(bytes: &[u8], from: usize) -> Vec<String> {
     while i < end {
         match bytes[i] {
             b'"' | b'\'' | b'`' => {
-                i = skip_string(bytes, i);
+                i = skip_string(bytes, i, end);
                 continue;
             }
             b'{' | b'[' | b'(' => depth += 1,

@@ -12,27 +12,35 @@ use super::evidence::{Evidence, Naming};
 use super::module_path::package_of;
 use crate::package::BundleSource;
 
+/// A module path is at most this long (either side of `node_modules/`).
+const MAX_PATH: usize = 4096;
+
 /// Bytes that end a path token.
 fn ends_path(b: u8) -> bool {
     b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'`' | b'*' | b',' | b';' | b'(' | b')')
 }
 
-/// The text of the line before `at`, from its start.
-fn line_before(bytes: &[u8], at: usize) -> &[u8] {
-    let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
-    &bytes[start..at]
+/// How far back from a path its line's prefix is looked at: minified
+/// bundles are one long line, and only short prefixes matter.
+const MAX_PREFIX: usize = 128;
+
+/// The text before `at` on its line, at most [`MAX_PREFIX`] bytes, and
+/// whether that is the whole line's start.
+fn line_before(bytes: &[u8], at: usize) -> (&[u8], bool) {
+    let from = at.saturating_sub(MAX_PREFIX);
+    match memchr::memrchr(b'\n', &bytes[from..at]) {
+        Some(i) => (&bytes[from + i + 1..at], true),
+        None => (&bytes[from..at], from == 0),
+    }
 }
 
 /// How a path token at `start..end` sits in the code, if it is a module.
 fn position(bytes: &[u8], start: usize, end: usize) -> Option<BundleSource> {
-    let before = line_before(bytes, start);
+    let (before, whole_line) = line_before(bytes, start);
     let after = &bytes[end..bytes.len().min(end + 8)];
-    let rest_of_line = {
-        let stop = memchr::memchr(b'\n', &bytes[end..]).map_or(bytes.len(), |i| end + i);
-        &bytes[end..stop]
-    };
+    let ends_line = matches!(after.first(), None | Some(b'\n' | b'\r'));
     let trimmed = before.trim_ascii_start();
-    if trimmed == b"// " && rest_of_line.trim_ascii().is_empty() {
+    if whole_line && trimmed == b"// " && ends_line {
         return Some(BundleSource::RegionComment);
     }
     if trimmed.ends_with(b"// CONCATENATED MODULE: ") {
@@ -44,8 +52,8 @@ fn position(bytes: &[u8], start: usize, end: usize) -> Option<BundleSource> {
     let quote = *before.last()?;
     if matches!(quote, b'"' | b'\'') && after.first() == Some(&quote) {
         let colon = after[1..].iter().find(|b| !b.is_ascii_whitespace());
-        let relative =
-            bytes[start..end].starts_with(b"./") || bytes[start..end].starts_with(b"../");
+        let path = &bytes[start..end];
+        let relative = path.starts_with(b"./") || path.starts_with(b"../");
         if colon == Some(&b':') && relative {
             return Some(BundleSource::ModuleId);
         }
@@ -61,14 +69,20 @@ pub(super) fn read(bytes: &[u8], label: &str) -> Evidence {
         if hit < done_until {
             continue;
         }
-        let start = bytes[..hit]
+        let floor = hit.saturating_sub(MAX_PATH);
+        let Some(start) = bytes[floor..hit]
             .iter()
             .rposition(|&b| ends_path(b))
-            .map_or(0, |i| i + 1);
-        let end = bytes[hit..]
+            .map(|i| floor + i + 1)
+            .or((floor == 0).then_some(0))
+        else {
+            continue;
+        };
+        let ceiling = bytes.len().min(hit + MAX_PATH);
+        let end = bytes[hit..ceiling]
             .iter()
             .position(|&b| ends_path(b))
-            .map_or(bytes.len(), |i| hit + i);
+            .map_or(ceiling, |i| hit + i);
         done_until = end;
         let Some(by) = position(bytes, start, end) else {
             continue;
