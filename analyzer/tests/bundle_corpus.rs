@@ -9,8 +9,14 @@
 //! packages; versions are reported only where the artifact carries them, and
 //! every version reported must be right.
 
+use lambda_audit_analyzer::advisories::Database;
 use lambda_audit_analyzer::extract::{self, ArtifactScan};
-use lambda_audit_analyzer::{ArchiveTree, BundleSource, Confidence, EvidenceKind, Limits};
+use lambda_audit_analyzer::findings::ScanReport;
+use lambda_audit_analyzer::inventory::{merge, Inventory, Sighting};
+use lambda_audit_analyzer::matching::match_inventory;
+use lambda_audit_analyzer::{
+    ArchiveTree, BundleSource, Confidence, Ecosystem, EvidenceKind, Found, Limits,
+};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -239,5 +245,62 @@ fn a_project_lockfile_versions_every_bundled_package() {
             .skipped
             .iter()
             .all(|s| unversioned_name(&s.reason).is_none()));
+    }
+}
+
+/// The ground truth of a bundle artifact as an inventory (what a perfect
+/// reader of the bundle and its build's lockfile finds).
+fn truth_inventory(artifact: &str) -> Inventory {
+    let sightings = truth(artifact)["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let field = |k: &str| p[k].as_str().unwrap().to_string();
+            let found = Found::new(
+                Ecosystem::Npm,
+                field("name"),
+                field("version"),
+                field("path"),
+                EvidenceKind::Bundled,
+            );
+            Sighting::plain(artifact, found)
+        })
+        .collect();
+    let (packages, roots) = merge(sightings);
+    Inventory {
+        packages,
+        roots,
+        ..Inventory::default()
+    }
+}
+
+/// (package@version, id) of each finding.
+fn pairs(report: &ScanReport) -> BTreeSet<String> {
+    report
+        .findings
+        .iter()
+        .map(|f| format!("{}@{} {}", f.package.name, f.package.version, f.id))
+        .collect()
+}
+
+#[test]
+fn starter_set_covers_the_bundles_like_the_full_data() {
+    let starter = Database::embedded();
+    let full = testkit::shared_path("advisories")
+        .map(|p| Database::open(&p).expect("full database opens"));
+    // (package, advisory) pairs of the corpus notes: 11 for the esbuild bundles, 6 for webpack.
+    for (artifact, expected) in [("node-esbuild.zip", 11), ("node-webpack.zip", 6)] {
+        let from_starter = match_inventory(truth_inventory(artifact), &starter);
+        assert_eq!(
+            pairs(&from_starter).len(),
+            expected,
+            "{artifact}: {:?}",
+            pairs(&from_starter)
+        );
+        if let Some(full) = &full {
+            let from_full = match_inventory(truth_inventory(artifact), full);
+            assert_eq!(pairs(&from_starter), pairs(&from_full), "{artifact}");
+        }
     }
 }
