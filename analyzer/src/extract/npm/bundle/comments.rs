@@ -249,4 +249,12 @@ mod tests {
             )
         );
     }
+
+    #[test]
+    fn comments_past_the_limit_are_not_read() {
+        let long = format!("/*! lodash v4.17.20 {} */", "x".repeat(MAX_COMMENT));
+        assert_eq!(said(&long), (vec![], vec![]));
+        let short = format!("/*! lodash v4.17.20 {} */", "x".repeat(MAX_COMMENT - 40));
+        assert_eq!(said(&short).1, ["lodash@4.17.20"]);
+    }
 }

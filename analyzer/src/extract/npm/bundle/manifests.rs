@@ -199,4 +199,13 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn keys_past_the_scan_window_do_not_count() {
+        let filler = "a".repeat(MAX_OBJECT_SCAN);
+        let far = format!(r#"x={{name:"p",version:"1.0.0",d:"{filler}",main:"m",license:"MIT"}}"#);
+        assert!(inlined(far.as_bytes()).is_empty());
+        let near = format!(r#"x={{name:"p",version:"1.0.0",main:"m",license:"MIT",d:"{filler}"}}"#);
+        assert_eq!(inlined(near.as_bytes()).len(), 1);
+    }
 }

@@ -157,4 +157,12 @@ mod tests {
             assert!(modules(text).is_empty(), "{text}");
         }
     }
+
+    #[test]
+    fn paths_past_the_limit_are_not_read() {
+        let long = format!("// node_modules/x/{}.js\n", "a".repeat(MAX_PATH));
+        assert!(modules(&long).is_empty());
+        let short = format!("// node_modules/x/{}.js\n", "a".repeat(MAX_PATH - 100));
+        assert_eq!(modules(&short).len(), 1);
+    }
 }

@@ -227,4 +227,19 @@ mod tests {
         assert!(decode_data_url("data:application/json;base64,@@@").is_err());
         assert!(decode_data_url("data:nocomma").is_err());
     }
+
+    #[test]
+    fn sources_past_the_limit_are_a_gap() {
+        let map = RawMap {
+            sources: vec![Some("../node_modules/x/a.js".to_string()); MAX_MAP_SOURCES + 1],
+            ..RawMap::default()
+        };
+        let mut evidence = Evidence::default();
+        from_map(&map, "i.js.map", 0, &mut evidence);
+        assert_eq!(evidence.names.len(), MAX_MAP_SOURCES);
+        assert_eq!(evidence.incomplete.len(), 1);
+        assert!(evidence.incomplete[0]
+            .reason
+            .contains("only the first 100000"));
+    }
 }
