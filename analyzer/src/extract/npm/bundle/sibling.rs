@@ -33,19 +33,33 @@ pub(super) fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
-/// The files directly in the folder `dir` of the tree.
+/// The files directly in the folder `dir` of the tree. Subfolders are
+/// jumped over (the listing is sorted), so the cost follows the folder's own
+/// entries, not everything below it.
 pub(super) fn files_in<'t>(tree: &'t ArchiveTree, dir: &str) -> Vec<&'t FileEntry> {
     let prefix = if dir.is_empty() {
         String::new()
     } else {
         format!("{dir}/")
     };
-    let start = tree.files.partition_point(|f| f.path < prefix);
-    tree.files[start..]
-        .iter()
-        .take_while(|f| f.path.starts_with(&prefix))
-        .filter(|f| !f.path[prefix.len()..].contains('/'))
-        .collect()
+    let files = &tree.files;
+    let mut out = Vec::new();
+    let mut i = files.partition_point(|f| f.path < prefix);
+    while let Some(file) = files.get(i).filter(|f| f.path.starts_with(&prefix)) {
+        let rest = &file.path[prefix.len()..];
+        match rest.find('/') {
+            None => {
+                out.push(file);
+                i += 1;
+            }
+            Some(slash) => {
+                // Past `<sub>/...`: '0' is the byte after '/'.
+                let past = format!("{prefix}{}0", &rest[..slash]);
+                i = files.partition_point(|f| f.path < past);
+            }
+        }
+    }
+    out
 }
 
 /// Reads `path`; a limit or read error becomes the gap that says so.
@@ -63,6 +77,24 @@ pub(super) fn read(tree: &ArchiveTree, path: &str) -> Result<Vec<u8>, Gap> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_directly_in_a_folder() {
+        let tree = crate::extract::testutil::tree(&[
+            ("a.js", b""),
+            ("a/b/c.js", b""),
+            ("a/x.json", b""),
+            ("a-b.js", b""),
+            ("a/b.js", b""),
+            ("z.zip", b""),
+        ]);
+        let names = |dir| -> Vec<String> {
+            files_in(&tree, dir).iter().map(|f| f.path.clone()).collect()
+        };
+        assert_eq!(names(""), ["a-b.js", "a.js", "z.zip"]);
+        assert_eq!(names("a"), ["a/b.js", "a/x.json"]);
+        assert!(names("q").is_empty());
+    }
 
     #[test]
     fn relative_paths() {
