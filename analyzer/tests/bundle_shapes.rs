@@ -363,3 +363,49 @@ var p={name:\"safe-buffer\",version:\"5.2.1\",main:\"index.js\",license:\"MIT\"}
         )
     );
 }
+
+/// Pieces of real bundle syntax, for the generated inputs to hit the scanners'
+/// interesting paths rather than plain noise.
+const PIECES: &[&str] = &[
+    "// node_modules/",
+    "\"./node_modules/",
+    "\":",
+    "!*** ",
+    " ***!",
+    "/*! ",
+    "/** @license ",
+    "*/",
+    "//! ",
+    "Bundled license information:\n",
+    "name:\"",
+    ",version:\"",
+    "\"1.2.3\"",
+    "VERSION = '",
+    "module.exports = '",
+    "@s/",
+    ".pnpm/a@1.0.0/node_modules/a/",
+    "\n",
+    "//# sourceMappingURL=",
+    "data:application/json;base64,",
+    "index.js.map",
+    "{\"sources\":[\"../node_modules/x/package.json\"],\"sourcesContent\":[\"{\\\"name\\\":\\\"x\\\"}\"]}",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn arbitrary_bundles_never_panic(
+        code in proptest::collection::vec((0..PIECES.len(), "[ -~]{0,6}"), 0..40),
+        map in proptest::collection::vec((0..PIECES.len(), "[ -~]{0,6}"), 0..20),
+    ) {
+        let text = |parts: &[(usize, String)]| -> String {
+            parts.iter().map(|(i, s)| format!("{}{s}", PIECES[*i])).collect()
+        };
+        let (code, map) = (text(&code), text(&map));
+        let s = scan(&[("index.js", code.as_str()), ("index.js.map", map.as_str())]);
+        for f in s.packages.iter().filter(|f| f.evidence == EvidenceKind::Bundled) {
+            proptest::prop_assert!(!f.version.is_empty() && f.bundle.is_some());
+        }
+    }
+}

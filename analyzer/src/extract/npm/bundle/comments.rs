@@ -39,8 +39,14 @@ fn license_comments(bytes: &[u8]) -> Vec<String> {
     }
     // Runs of `//!` lines (moment's banner) form one comment.
     let mut run: Option<(usize, usize, String)> = None;
+    let mut line_end = 0;
     for start in memchr::memmem::find_iter(bytes, b"//!") {
+        // A `//!` later on a line already taken belongs to that line.
+        if start < line_end {
+            continue;
+        }
         let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |e| start + e);
+        line_end = end;
         let line = String::from_utf8_lossy(&bytes[start + 3..end]).into_owned();
         match &mut run {
             Some((_, last_end, text))
@@ -248,6 +254,12 @@ mod tests {
                 vec!["moment@2.29.1".into()]
             )
         );
+    }
+
+    #[test]
+    fn several_markers_on_one_line_are_one_line() {
+        assert_eq!(said("x //! a //! b\n//! c"), (vec![], vec![]));
+        assert_eq!(said("//! ms v2.1.3 //! MIT\n").1, ["ms@2.1.3"]);
     }
 
     #[test]

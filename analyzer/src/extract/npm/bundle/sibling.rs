@@ -89,7 +89,10 @@ mod tests {
             ("z.zip", b""),
         ]);
         let names = |dir| -> Vec<String> {
-            files_in(&tree, dir).iter().map(|f| f.path.clone()).collect()
+            files_in(&tree, dir)
+                .iter()
+                .map(|f| f.path.clone())
+                .collect()
         };
         assert_eq!(names(""), ["a-b.js", "a.js", "z.zip"]);
         assert_eq!(names("a"), ["a/b.js", "a/x.json"]);
