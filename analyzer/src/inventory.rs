@@ -232,6 +232,7 @@ pub fn merge(sightings: Vec<Sighting>) -> (Vec<Package>, Vec<Package>) {
                 reason: s.reason,
                 scope: s.found.scope,
                 note: s.found.note,
+                bundle: s.found.bundle,
             })
             .collect();
         locations.sort();

@@ -25,4 +25,7 @@ pub use archive::ArchiveTree;
 pub use diagnostics::{Gap, Skipped, Warning};
 pub use ecosystem::Ecosystem;
 pub use limits::Limits;
-pub use package::{EvidenceKind, Found, Location, Package, Role};
+pub use package::{
+    BundleEvidence, BundleSource, BundleVersionSource, Confidence, EvidenceKind, Found, Location,
+    Package, Role,
+};

@@ -16,8 +16,107 @@ pub enum EvidenceKind {
     Lockfile,
     /// A declared exact pin (requirements.txt `==`, pom.xml literal version).
     Declared,
+    /// Recovered from a bundled JavaScript file (an esbuild metafile, webpack
+    /// stats, a source map, or comments the bundler kept); [`BundleEvidence`]
+    /// says which and how sure.
+    Bundled,
     /// A heuristic identification (jar MANIFEST.MF fields without pom.properties).
     Heuristic,
+}
+
+/// What names a package inside a JavaScript bundle, strongest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BundleSource {
+    /// esbuild's metafile (`inputs` of the bundle's output under `node_modules/<pkg>/`).
+    Metafile,
+    /// webpack's stats (`modules`, nested modules included).
+    WebpackStats,
+    /// A source map's `sources` (external, via `sourceMappingURL`, or an inline `data:` map).
+    SourceMap,
+    /// A module path webpack kept as a module id (`"./node_modules/<pkg>/x.js":`).
+    ModuleId,
+    /// esbuild's `// node_modules/<pkg>/...` region comment in non-minified output.
+    RegionComment,
+    /// A package's own `package.json` inlined into the bundle's code.
+    InlinedManifest,
+    /// A license or banner comment the bundler kept (`/*! name vX.Y.Z */`,
+    /// esbuild's "Bundled license information").
+    LicenseComment,
+}
+
+/// Where a bundled package's version comes from, strongest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BundleVersionSource {
+    /// A lockfile of the project the bundle was built from.
+    Lockfile,
+    /// The package's installed `node_modules/<pkg>/package.json`.
+    InstalledManifest,
+    /// A versioned store path (`node_modules/.pnpm/<name>@<version>/`).
+    StorePath,
+    /// The package's `package.json`, bundled (source map `sourcesContent`, or
+    /// inlined into the code).
+    BundledManifest,
+    /// A version constant the package's own code assigns (`VERSION = '4.17.20'`).
+    VersionLiteral,
+    /// A license or banner comment (`/*! name v1.2.3 */`, `version : 1.2.3`).
+    LicenseComment,
+}
+
+/// How sure a bundled package's identification is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Comments only: a banner can be stale or name a display name.
+    Low,
+    /// Code that carries a version (a constant, an inlined manifest).
+    Medium,
+    /// Build records: metafile, stats, source map paths with a lockfile,
+    /// installed manifest, store path or bundled `package.json`.
+    High,
+}
+
+/// How a package compiled into a JavaScript bundle was recovered.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BundleEvidence {
+    /// What names the package.
+    pub named_by: BundleSource,
+    /// The file that names it (the metafile, the map, or the bundle itself).
+    pub named_in: String,
+    /// Where the bundled copy sat in the build (`node_modules/a/node_modules/b`),
+    /// when the evidence says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_path: Option<String>,
+    /// Where the version comes from.
+    pub version_from: BundleVersionSource,
+    /// The file that holds the version evidence.
+    pub version_in: String,
+    /// The weaker of the name's and the version's evidence.
+    pub confidence: Confidence,
+}
+
+/// The JSON spelling of a unit enum variant (`source-map`, `high`).
+fn spelled<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+impl BundleEvidence {
+    /// One line for people: `source-map in index.js.map, version from
+    /// version-literal in index.js.map, confidence medium`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} in {}, version from {} in {}, confidence {}",
+            spelled(&self.named_by),
+            self.named_in,
+            spelled(&self.version_from),
+            self.version_in,
+            spelled(&self.confidence)
+        )
+    }
 }
 
 /// Whether a package is a dependency or the function's own package.
@@ -56,6 +155,9 @@ pub struct Found {
     /// Anything a reader should know (e.g. "lockfile only; not installed").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// For a package compiled into a JavaScript bundle: how it was recovered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<BundleEvidence>,
 }
 
 impl Found {
@@ -77,6 +179,7 @@ impl Found {
             install_path: None,
             scope: None,
             note: None,
+            bundle: None,
         }
     }
 
@@ -97,6 +200,11 @@ impl Found {
 
     pub fn note(mut self, note: impl Into<String>) -> Found {
         self.note = Some(note.into());
+        self
+    }
+
+    pub fn bundled(mut self, evidence: BundleEvidence) -> Found {
+        self.bundle = Some(evidence);
         self
     }
 }
@@ -122,6 +230,9 @@ pub struct Location {
     pub scope: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// For a copy compiled into a JavaScript bundle: how it was recovered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<BundleEvidence>,
 }
 
 /// One package (ecosystem, name, version) with every place it was seen.

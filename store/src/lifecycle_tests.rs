@@ -23,6 +23,7 @@ fn location(artifact: &str, name: &str) -> Location {
         reason: None,
         scope: None,
         note: None,
+        bundle: None,
     }
 }
 

@@ -29,6 +29,9 @@ pub struct Extracted {
     /// extractor's [`Extractor::reconcile`] to follow once per artifact (a file
     /// included from many places is then read once).
     pub includes: Vec<Include>,
+    /// Evidence the extractor would have read but a limit or read error
+    /// stopped (a source map too large, a sibling file unreadable).
+    pub incomplete: Vec<Gap>,
 }
 
 /// A file's reference to another file of the same artifact whose contents
@@ -72,6 +75,7 @@ impl Extracted {
         self.packages.extend(other.packages);
         self.skipped.extend(other.skipped);
         self.includes.extend(other.includes);
+        self.incomplete.extend(other.incomplete);
     }
 }
 
@@ -167,6 +171,7 @@ pub trait Extractor: Send + Sync {
 pub fn all() -> Vec<Box<dyn Extractor>> {
     vec![
         Box::new(npm::NpmExtractor),
+        Box::new(npm::bundle::BundleExtractor),
         Box::new(python::Python),
         Box::new(cargo::CargoExtractor),
         Box::new(maven::MavenExtractor),
@@ -274,6 +279,7 @@ pub fn scan_tree(tree: &ArchiveTree, extractors: &[Box<dyn Extractor>]) -> Artif
         let done = extractors[i].reconcile(extracted, tree);
         scan.packages.extend(done.packages);
         scan.skipped.extend(done.skipped);
+        scan.incomplete.extend(done.incomplete);
         if !read[i].is_empty() {
             scan.read.push(ExtractorCoverage {
                 extractor: extractors[i].name().to_string(),

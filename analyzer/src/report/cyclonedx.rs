@@ -70,6 +70,15 @@ fn component(p: &Package, kind: &str, bom_ref: &str) -> Value {
     if !p.is_loaded() {
         properties.push(json!({ "name": "lambda-audit:loaded", "value": "false" }));
     }
+    let mut bundled: Vec<String> = p
+        .locations
+        .iter()
+        .filter_map(|l| l.bundle.as_ref().map(|b| b.describe()))
+        .collect();
+    bundled.dedup();
+    for evidence in bundled {
+        properties.push(json!({ "name": "lambda-audit:bundle-evidence", "value": evidence }));
+    }
     c.insert("properties".into(), Value::Array(properties));
     Value::Object(c)
 }

@@ -226,6 +226,9 @@ pub(crate) fn describe_location(inventory: &Inventory, location: &Location) -> S
         })
         .unwrap_or_default();
     let mut text = format!("{role}{}: {}", location.artifact, location.path);
+    if let Some(bundle) = &location.bundle {
+        text.push_str(&format!(" (bundled: {})", bundle.describe()));
+    }
     if !location.loaded {
         match &location.reason {
             Some(reason) => text.push_str(&format!(" (not loaded: {reason})")),

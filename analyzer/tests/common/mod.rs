@@ -26,6 +26,7 @@ fn location(artifact: &str, path: &str, loaded: bool) -> Location {
         reason: (!loaded).then(|| "shadowed by /var/task/node_modules/minimist".to_string()),
         scope: None,
         note: None,
+        bundle: None,
     }
 }
 

@@ -40,6 +40,7 @@ pub fn package(artifact: &str, name: &str, version: &str) -> Package {
             reason: None,
             scope: None,
             note: None,
+            bundle: None,
         }],
     }
 }

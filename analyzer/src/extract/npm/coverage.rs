@@ -1,7 +1,8 @@
-//! Node projects whose dependencies cannot be determined: JavaScript with no
-//! `node_modules` and no lockfile (typically bundled with esbuild or webpack).
-//! Bundled `.js` files are not scanned, so the coverage report says so instead
-//! of letting "no packages" read as "no vulnerabilities".
+//! Node projects whose dependencies cannot be determined from installed
+//! packages: JavaScript with no `node_modules` and no lockfile (typically
+//! bundled with esbuild or webpack). What the bundles themselves reveal is the
+//! `npm-bundle` extractor's; the coverage report says the rest is unknown
+//! instead of letting "no packages" read as "no vulnerabilities".
 
 use super::reconcile::has_node_modules;
 use super::{paths, project_manifest, LOCKFILE_NAMES};
@@ -87,15 +88,16 @@ pub(super) fn undetermined_projects(tree: &ArchiveTree) -> Vec<Skipped> {
                     path: manifest_path,
                     reason: format!(
                         "package.json {what}, but this artifact has no node_modules and no \
-                         lockfile: their versions could not be determined (they may be bundled \
-                         into the .js files, which are not scanned, or come from a layer)"
+                         lockfile: their versions could not be determined from installed \
+                         packages (npm-bundle lists what bundled .js files reveal; the rest may \
+                         come from a layer)"
                     ),
                 });
             }
             None => notes.push(Skipped {
                 path: script.path.clone(),
                 reason: "JavaScript without package.json, node_modules or lockfile: bundled \
-                         dependencies, if any, could not be determined (.js files are not scanned)"
+                         dependencies are known only from what the bundle reveals (see npm-bundle)"
                     .to_string(),
             }),
         }

@@ -3,6 +3,7 @@
 //! pnpm and bun. Lockfile entries are reconciled against what is installed.
 
 mod bun;
+pub mod bundle;
 mod coverage;
 mod package_json;
 mod package_lock;
@@ -366,8 +367,9 @@ mod tests {
             vec![skipped(
                 "package.json",
                 "package.json declares 2 dependencies, but this artifact has no node_modules \
-                 and no lockfile: their versions could not be determined (they may be bundled \
-                 into the .js files, which are not scanned, or come from a layer)"
+                 and no lockfile: their versions could not be determined from installed \
+                 packages (npm-bundle lists what bundled .js files reveal; the rest may come \
+                 from a layer)"
             )]
         );
 

@@ -83,6 +83,7 @@ pub(super) fn lockfiles_against_installed(extracted: Extracted, tree: &ArchiveTr
         packages: Vec::with_capacity(extracted.packages.len()),
         skipped: extracted.skipped,
         includes: Vec::new(),
+        incomplete: extracted.incomplete,
     };
     for (found, verdict) in extracted.packages.into_iter().zip(verdicts) {
         match verdict {
