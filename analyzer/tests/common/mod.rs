@@ -125,6 +125,7 @@ pub fn sample_report() -> ScanReport {
         status: Status::Open,
         suppressed_reason: None,
         loaded: p.is_loaded(),
+        reachability: None,
     };
     let findings = vec![
         finding(
