@@ -254,6 +254,7 @@ fn baseline(
         function: Some(path.to_path_buf()),
         layers: current.layers.clone(),
         runtime: current.runtime,
+        handler: current.handler.clone(),
     };
     let inventory = old.inventory(&Limits::default(), &analyzer::extract::all())?;
     Ok(Baseline::from_report(

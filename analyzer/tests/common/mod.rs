@@ -248,6 +248,7 @@ pub fn sample_report() -> ScanReport {
                 incomplete: vec![],
             }],
             warnings: vec![],
+            reachability: Vec::new(),
         },
         database: DatabaseInfo {
             source: DatabaseOrigin::Path,
@@ -310,6 +311,7 @@ pub fn scan_bytes(name: &str, bytes: Vec<u8>) -> Inventory {
             incomplete: scan.incomplete,
         }],
         warnings: scan.warnings,
+        reachability: Vec::new(),
     }
 }
 
