@@ -63,6 +63,10 @@ pub struct Finding {
     /// False when no copy of the package is loaded by the runtime.
     #[serde(default = "yes")]
     pub loaded: bool,
+    /// Whether the handler's imports reach the package (Node.js and Python,
+    /// when the handler is known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reachability: Option<crate::reachability::Reachability>,
 }
 
 fn yes() -> bool {

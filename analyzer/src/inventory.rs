@@ -129,6 +129,9 @@ pub struct Inventory {
     pub roots: Vec<Package>,
     pub coverage: Vec<Coverage>,
     pub warnings: Vec<Warning>,
+    /// Import reachability from each function's handler, when it is known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reachability: Vec<crate::reachability::ReachabilityReport>,
 }
 
 impl Inventory {
@@ -158,6 +161,7 @@ impl Inventory {
             out.artifacts.extend(part.artifacts);
             out.coverage.extend(part.coverage);
             out.warnings.extend(part.warnings);
+            out.reachability.extend(part.reachability);
             deps.extend(part.packages);
             roots.extend(part.roots);
         }

@@ -14,6 +14,7 @@ pub mod limits;
 pub mod matching;
 pub mod package;
 pub mod purl;
+pub mod reachability;
 pub mod report;
 pub mod sbom;
 pub mod severity;

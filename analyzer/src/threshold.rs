@@ -16,6 +16,7 @@ use crate::baseline::Changes;
 use crate::diagnostics::Gap;
 use crate::findings::{Finding, Rating, ScanReport, Status};
 use crate::inventory::Inventory;
+use crate::reachability::ReachStatus;
 use std::fmt;
 use std::str::FromStr;
 
@@ -148,6 +149,9 @@ pub struct Gate {
     /// Count only findings a baseline did not have.
     pub fail_on_new: bool,
     pub incomplete: FailOnIncomplete,
+    /// Do not count findings whose package the handler does not import
+    /// (`--ignore-unimported`); `unknown` ones still count.
+    pub ignore_unimported: bool,
 }
 
 /// Why a scan passes or fails: the findings and the gaps that count.
@@ -179,8 +183,16 @@ impl Verdict<'_> {
 impl Gate {
     /// Judges `report` (with the baseline's `changes`, if any).
     pub fn verdict<'a>(&self, report: &'a ScanReport, changes: Option<&Changes>) -> Verdict<'a> {
+        let mut failing = failing(report, self.fail_on, self.fail_on_new, changes);
+        if self.ignore_unimported {
+            failing.retain(|f| {
+                f.reachability
+                    .as_ref()
+                    .is_none_or(|r| r.status != ReachStatus::NotImported)
+            });
+        }
         Verdict {
-            failing: failing(report, self.fail_on, self.fail_on_new, changes),
+            failing,
             ..self.coverage_verdict(&report.inventory)
         }
     }
@@ -258,6 +270,7 @@ mod tests {
             status: Status::Open,
             suppressed_reason: None,
             loaded: true,
+            reachability: None,
         };
         let coverage = Coverage {
             artifact: "f.zip".into(),

@@ -29,6 +29,7 @@ fn exit_code(
         fail_on,
         fail_on_new,
         incomplete: FailOnIncomplete::Always,
+        ignore_unimported: false,
     };
     gate.exit_code(report, changes)
 }

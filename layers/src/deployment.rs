@@ -14,6 +14,9 @@ pub struct Deployment {
     pub layers: Vec<Artifact>,
     /// The runtime, as configured or given; inferred from the layout when absent.
     pub runtime: Option<Runtime>,
+    /// The function's `Handler` setting, when known: the inventory then says
+    /// which packages the handler imports.
+    pub handler: Option<String>,
 }
 
 impl Deployment {
@@ -127,6 +130,10 @@ impl Deployment {
         inv.roots = roots;
         inv.warnings.sort();
         inv.warnings.dedup();
+        if let Some(handler) = &self.handler {
+            let report = self.reachability(handler, &inv.packages);
+            inv.reachability.push(report);
+        }
         inv
     }
 

@@ -5,6 +5,7 @@
 pub mod aws;
 pub mod deployment;
 pub mod layout;
+pub mod reachability;
 pub mod runtime;
 
 pub use deployment::Deployment;

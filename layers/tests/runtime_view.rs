@@ -61,6 +61,7 @@ fn function_node_modules_shadow_layer_copies_in_search_order() {
             ),
         ],
         runtime: None,
+        handler: None,
     };
     let mut s = vec![
         installed(
@@ -152,6 +153,7 @@ fn explicit_runtime_rules_out_other_versions_and_families() {
             ],
         )],
         runtime: Some("python3.12".parse().unwrap()),
+        handler: None,
     };
     let mut s = vec![
         installed(
@@ -215,6 +217,7 @@ fn python_and_java_precedence() {
             ],
         )],
         runtime: None,
+        handler: None,
     };
     let mut s = vec![
         installed("fn.zip", Ecosystem::Maven, "g:a", "2.0", "lib/a.jar"),

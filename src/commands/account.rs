@@ -36,6 +36,10 @@ pub struct Args {
     /// none, low, medium, high, critical (default: any open finding).
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
+    /// Do not fail on findings whose package the handler does not import
+    /// (`reachability: not-imported`); they are still reported.
+    #[arg(long)]
+    pub ignore_unimported: bool,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -109,6 +113,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         fail_on: args.fail_on.unwrap_or_default(),
         fail_on_new: false,
         incomplete: FailOnIncomplete::Always,
+        ignore_unimported: args.ignore_unimported,
     };
     let codes: Vec<u8> = reports
         .iter()

@@ -22,6 +22,11 @@ pub struct DeploymentArgs {
     /// inferred from the layout when absent.
     #[arg(long)]
     pub runtime: Option<Runtime>,
+    /// The function's Handler setting (`index.handler`, `app.lambda_handler`):
+    /// each Node.js or Python finding then says whether the handler imports
+    /// its package. A SAM build takes it from the template.
+    #[arg(long, value_name = "HANDLER")]
+    pub handler: Option<String>,
 }
 
 impl DeploymentArgs {
@@ -65,6 +70,7 @@ impl DeploymentArgs {
             function,
             layers,
             runtime: self.runtime,
+            handler: self.handler.clone(),
         })
     }
 }

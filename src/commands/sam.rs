@@ -33,6 +33,8 @@ pub struct SamFunction {
     pub code: PathBuf,
     /// `Runtime` (the resource's, else `Globals.Function`'s), when set.
     pub runtime: Option<Runtime>,
+    /// `Handler` (the resource's, else `Globals.Function`'s), when set.
+    pub handler: Option<String>,
     /// `Layers` in order (`Globals.Function` first, as SAM merges lists).
     pub layers: Vec<SamLayer>,
 }
@@ -106,6 +108,7 @@ pub fn open(
         function: Some(code),
         layers,
         runtime: runtime.or(function.runtime),
+        handler: function.handler.clone(),
     })
 }
 
@@ -179,6 +182,11 @@ fn parse(template: &Value, build_dir: &Path) -> Vec<SamFunction> {
             .or_else(|| globals.and_then(|g| g.get("Runtime")))
             .and_then(Value::as_str)
             .and_then(|r| r.parse().ok());
+        let handler = props
+            .and_then(|p| p.get("Handler"))
+            .or_else(|| globals.and_then(|g| g.get("Handler")))
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let layer_list = |v: Option<&Value>| {
             v.and_then(|l| l.get("Layers"))
                 .and_then(Value::as_sequence)
@@ -194,6 +202,7 @@ fn parse(template: &Value, build_dir: &Path) -> Vec<SamFunction> {
             logical_id: id.to_string(),
             code: build_dir.join(code),
             runtime,
+            handler,
             layers,
         });
     }

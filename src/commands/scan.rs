@@ -45,6 +45,10 @@ pub struct Args {
     /// none, low, medium, high, critical (default: any open finding).
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
+    /// Do not fail on findings whose package the handler does not import
+    /// (`reachability: not-imported`); they are still reported.
+    #[arg(long)]
+    pub ignore_unimported: bool,
     /// An earlier JSON report (or inventory), or the currently deployed archive:
     /// the report shows what this deploy adds, removes, upgrades, introduces, fixes.
     #[arg(long, value_name = "OLD")]
@@ -127,6 +131,7 @@ pub fn inventory(deployment: &DeploymentArgs, sbom: Option<&PathBuf>) -> anyhow:
                 function: Some(artifact),
                 layers: Vec::new(),
                 runtime: deployment.runtime,
+                handler: deployment.handler.clone(),
             };
             Ok(deployment.inventory(&extractors))
         })
@@ -195,6 +200,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         fail_on: args.fail_on.unwrap_or_default(),
         fail_on_new: args.fail_on_new,
         incomplete: args.fail_on_incomplete,
+        ignore_unimported: args.ignore_unimported,
     };
     let verdict = gate.verdict(&report, changes.as_ref());
     tell_gaps(&verdict);
@@ -248,6 +254,7 @@ fn baseline(
         function: Some(path.to_path_buf()),
         layers: current.layers.clone(),
         runtime: current.runtime,
+        handler: current.handler.clone(),
     };
     let inventory = old.inventory(&Limits::default(), &analyzer::extract::all())?;
     Ok(Baseline::from_report(

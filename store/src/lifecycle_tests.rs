@@ -55,6 +55,7 @@ fn finding(p: &Package, advisory: &str, rating: Rating) -> Finding {
         status: Status::Open,
         suppressed_reason: None,
         loaded: true,
+        reachability: None,
     }
 }
 

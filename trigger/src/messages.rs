@@ -255,6 +255,7 @@ pub(crate) mod tests {
             status: Status::Open,
             suppressed_reason: None,
             loaded: true,
+            reachability: None,
         }
     }
 

@@ -83,6 +83,7 @@ fn deployed_report(subject: &str) -> ScanReport {
             tree: open(&layer_arn, "node-layer.zip").unwrap(),
         }],
         runtime: Some("nodejs20.x".parse().unwrap()),
+        handler: None,
     };
     let inventory = deployment.inventory(&extract::all());
     analyzer::matching::match_inventory(inventory, &Database::embedded())

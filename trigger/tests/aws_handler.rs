@@ -55,6 +55,7 @@ impl Matcher for NameMatcher {
                         status: Status::Open,
                         suppressed_reason: None,
                         loaded: true,
+                        reachability: None,
                     });
                 }
             }

@@ -64,6 +64,10 @@ pub fn match_inventory_with(
         findings.extend(f);
         unmatched.extend(u);
     }
+    for finding in &mut findings {
+        finding.reachability =
+            crate::reachability::strongest(&inventory.reachability, &finding.package.purl).cloned();
+    }
     findings
         .sort_by(|a, b| (&a.package, &a.id, &a.locations).cmp(&(&b.package, &b.id, &b.locations)));
     unmatched.sort();
@@ -230,6 +234,7 @@ fn finding(package: &Package, members: &[&Osv], hits: &[&(&Osv, Vec<&Affected>)]
         status: Status::Open,
         suppressed_reason: None,
         loaded: package.is_loaded(),
+        reachability: None,
     }
 }
 

@@ -126,6 +126,7 @@ pub fn sample_report() -> ScanReport {
         status: Status::Open,
         suppressed_reason: None,
         loaded: p.is_loaded(),
+        reachability: None,
     };
     let findings = vec![
         finding(
@@ -248,6 +249,7 @@ pub fn sample_report() -> ScanReport {
                 incomplete: vec![],
             }],
             warnings: vec![],
+            reachability: Vec::new(),
         },
         database: DatabaseInfo {
             source: DatabaseOrigin::Path,
@@ -310,6 +312,7 @@ pub fn scan_bytes(name: &str, bytes: Vec<u8>) -> Inventory {
             incomplete: scan.incomplete,
         }],
         warnings: scan.warnings,
+        reachability: Vec::new(),
     }
 }
 

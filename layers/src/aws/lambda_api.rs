@@ -22,6 +22,8 @@ pub(super) struct FunctionInfo {
     /// `…:function:NAME:VERSION`.
     pub subject: String,
     pub runtime: Option<String>,
+    /// The `Handler` setting (zip packages).
+    pub handler: Option<String>,
     /// Layer version ARNs in merge order.
     pub layers: Vec<String>,
 }
@@ -113,6 +115,7 @@ pub(super) async fn get_function(
         info: FunctionInfo {
             subject,
             runtime: config.runtime().map(|r| r.as_str().to_string()),
+            handler: config.handler().map(str::to_string),
             layers: config
                 .layers()
                 .iter()

@@ -90,6 +90,7 @@ impl Scanner {
         let extractors = self.extractors.clone();
         let subject = info.subject.clone();
         let runtime = info.runtime.clone();
+        let handler = info.handler.clone();
         let code_sha256 = Some(code.sha256.clone());
         let inventory = tokio::task::spawn_blocking(move || {
             inventory_function(
@@ -97,6 +98,7 @@ impl Scanner {
                 bytes,
                 &blobs,
                 runtime.as_deref(),
+                handler,
                 &limits,
                 &extractors,
             )
@@ -135,6 +137,7 @@ impl Scanner {
                     tree,
                 }],
                 runtime: None,
+                handler: None,
             };
             Ok::<_, FetchError>(deployment.inventory_with(&extractors, &|_| Some(blob.scan_copy())))
         })
@@ -218,6 +221,7 @@ fn inventory_function(
     code: Vec<u8>,
     blobs: &[Arc<LayerBlob>],
     runtime: Option<&str>,
+    handler: Option<String>,
     limits: &Limits,
     extractors: &[Box<dyn Extractor>],
 ) -> Result<Inventory, FetchError> {
@@ -236,6 +240,7 @@ fn inventory_function(
         function: Some(function),
         layers,
         runtime: runtime.and_then(|r| r.parse::<Runtime>().ok()),
+        handler,
     };
     let cached = |a: &Artifact| match a.role {
         ArtifactRole::Layer(n) => blobs.get(n - 1).map(|b| b.scan_copy()),

@@ -63,6 +63,7 @@ pub fn finding(p: &Package, advisory: &str, rating: Rating) -> Finding {
         status: Status::Open,
         suppressed_reason: None,
         loaded: true,
+        reachability: None,
     }
 }
 

@@ -1,0 +1,72 @@
+//! What one source file imports, whatever its language, and the iterative
+//! walk over a syntax tree that both language readers share.
+
+use tree_sitter::{Node, Tree, TreeCursor};
+
+/// The literal imports of a file, and whether it also loads something whose
+/// name is computed at run time (then anything it could reach is unknown).
+#[derive(Debug)]
+pub(super) struct Imports<S> {
+    /// Specifiers in source order, as written.
+    pub specifiers: Vec<S>,
+    /// Why the file may load more than its literal imports say.
+    pub dynamic: Option<String>,
+}
+
+impl<S> Default for Imports<S> {
+    fn default() -> Self {
+        Imports {
+            specifiers: Vec::new(),
+            dynamic: None,
+        }
+    }
+}
+
+impl<S> Imports<S> {
+    /// Records the first computed import, with its line.
+    pub fn mark_dynamic(&mut self, node: Node, what: &str) {
+        if self.dynamic.is_none() {
+            self.dynamic = Some(format!("{what} (line {})", node.start_position().row + 1));
+        }
+    }
+}
+
+/// Every node of a tree in document order, without recursion (a hostile file
+/// nested a million deep must not overflow the stack).
+pub(super) struct Walk<'t> {
+    cursor: TreeCursor<'t>,
+    done: bool,
+}
+
+impl<'t> Walk<'t> {
+    /// A walk from the root of `tree`.
+    pub fn new(tree: &'t Tree) -> Walk<'t> {
+        Walk {
+            cursor: tree.walk(),
+            done: false,
+        }
+    }
+}
+
+impl<'t> Iterator for Walk<'t> {
+    type Item = Node<'t>;
+
+    fn next(&mut self) -> Option<Node<'t>> {
+        if self.done {
+            return None;
+        }
+        let node = self.cursor.node();
+        if !self.cursor.goto_first_child() {
+            loop {
+                if self.cursor.goto_next_sibling() {
+                    break;
+                }
+                if !self.cursor.goto_parent() {
+                    self.done = true;
+                    break;
+                }
+            }
+        }
+        Some(node)
+    }
+}
