@@ -21,6 +21,7 @@ fn package(ecosystem: Ecosystem, name: &str, install: &str) -> Package {
             reason: None,
             scope: None,
             note: None,
+            bundle: None,
         }],
     }
 }

@@ -95,10 +95,9 @@ pub(super) fn versions(
                 }
             };
             // An unreadable lockfile is the npm extractor's warning to give.
-            let Ok(locked) = utf8(&bytes)
-                .map_err(|e| e.to_string())
-                .and_then(|t| package_lock::parse(&lock_path, dir, t).map_err(|e| e.to_string()))
-            else {
+            let Ok(locked) = utf8(&bytes).map_err(|e| e.to_string()).and_then(|t| {
+                package_lock::parse(&lock_path, dir, t.as_bytes()).map_err(|e| e.to_string())
+            }) else {
                 continue;
             };
             for n in names {
