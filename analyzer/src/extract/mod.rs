@@ -3,10 +3,13 @@
 //! picked entries are inflated, and they are parsed in parallel with rayon.
 
 pub mod cargo;
+pub mod dotnet;
+pub mod go;
 pub(crate) mod graph;
 pub mod maven;
 pub mod npm;
 pub mod python;
+pub mod ruby;
 pub mod yaml;
 
 use crate::archive::{ArchiveTree, FileEntry};
@@ -139,6 +142,9 @@ pub fn all() -> Vec<Box<dyn Extractor>> {
         Box::new(python::Python),
         Box::new(cargo::CargoExtractor),
         Box::new(maven::MavenExtractor),
+        Box::new(go::GoExtractor),
+        Box::new(ruby::RubyExtractor),
+        Box::new(dotnet::DotnetExtractor),
     ]
 }
 

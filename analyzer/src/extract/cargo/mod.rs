@@ -35,8 +35,9 @@ fn is_bootstrap(file: &FileEntry) -> bool {
     file.inner_path() == "bootstrap"
 }
 
-/// An executable that may be a Rust binary: extension-less, not an npm script.
-fn may_be_binary(file: &FileEntry) -> bool {
+/// An executable that may be a compiled binary (Rust, Go): `bootstrap`, or
+/// extension-less, executable and not an npm script.
+pub(crate) fn may_be_binary(file: &FileEntry) -> bool {
     is_bootstrap(file)
         || (file.is_executable()
             && !file.file_name().contains('.')
@@ -66,6 +67,8 @@ impl Extractor for CargoExtractor {
         let mut out = Extracted::default();
         match auditable::read(&file.path, bytes)? {
             Outcome::Packages(found) => out.packages = found,
+            // A Go binary's packages come from its build info (extract::go).
+            Outcome::NoData if crate::extract::go::buildinfo::is_go_binary(bytes) => {}
             Outcome::NoData => out.skip(&file.path, NO_AUDITABLE_DATA),
             Outcome::NotElf if is_bootstrap(file) => out.skip(&file.path, BOOTSTRAP_NOT_ELF),
             Outcome::NotElf => {}
