@@ -279,7 +279,10 @@ fn runtime_names_parse_and_print() {
         Ok(Runtime::Java { major: 8 })
     );
     assert_eq!("ruby3.2".parse::<Runtime>(), Ok(Runtime::Ruby { minor: 2 }));
-    assert_eq!("dotnet8".parse::<Runtime>(), Ok(Runtime::Dotnet { major: 8 }));
+    assert_eq!(
+        "dotnet8".parse::<Runtime>(),
+        Ok(Runtime::Dotnet { major: 8 })
+    );
     assert_eq!("provided.al2".parse::<Runtime>(), Ok(Runtime::Provided));
     assert!("ruby2.7x".parse::<Runtime>().is_err());
     assert!("go1.x".parse::<Runtime>().is_err());
@@ -312,7 +315,11 @@ fn gems() -> Vec<Sighting> {
         installed(artifact, Ecosystem::RubyGems, "rack", version, install)
     };
     vec![
-        gem("fn.zip", "2.2.22", "vendor/bundle/ruby/3.3.0/gems/rack-2.2.22"),
+        gem(
+            "fn.zip",
+            "2.2.22",
+            "vendor/bundle/ruby/3.3.0/gems/rack-2.2.22",
+        ),
         gem("layer.zip", "2.2.22", "ruby/gems/3.3.0/gems/rack-2.2.22"),
         gem("layer.zip", "3.0.0", "ruby/gems/3.3.0/gems/rack-3.0.0"),
         gem("layer.zip", "2.2.22", "ruby/gems/3.2.0/gems/rack-2.2.22"),
@@ -400,5 +407,8 @@ fn dotnet_and_go_functions_are_recognised() {
         layers: vec![],
         runtime: None,
     };
-    assert_eq!(go.effective_runtime().map(|v| v.runtime), Some(Runtime::Provided));
+    assert_eq!(
+        go.effective_runtime().map(|v| v.runtime),
+        Some(Runtime::Provided)
+    );
 }

@@ -32,7 +32,12 @@ fn gem_home(path: &str) -> Option<(u8, &str)> {
 
 /// Where an installed gem (`install` = `<gem home>/gems/<name>-<version>`) sits
 /// on the runtime's `GEM_PATH`.
-pub(super) fn place(view: RuntimeView, in_function: bool, install: &str, found: &Found) -> Placement {
+pub(super) fn place(
+    view: RuntimeView,
+    in_function: bool,
+    install: &str,
+    found: &Found,
+) -> Placement {
     let Some((rank, rest)) = gem_home(install) else {
         return Placement::Unknown;
     };
