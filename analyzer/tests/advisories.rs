@@ -44,7 +44,7 @@ fn embedded_starter_set_loads_whole() {
         "{:?}",
         info.invalid_records
     );
-    assert_eq!(info.records, 65);
+    assert_eq!(info.records, 83);
     let lodash = db.lookup(Ecosystem::Npm, "lodash").unwrap();
     let ids: BTreeSet<&str> = lodash.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(
