@@ -145,11 +145,13 @@ fn update_installs_exports_and_failures_keep_the_old_database() {
     let exports: Vec<(String, Vec<u8>)> = ECOSYSTEMS
         .iter()
         .zip(small)
-        .map(|(e, small)| match std::fs::read(shared.join(e).join("all.zip")) {
-            Ok(bytes) => (e.to_string(), bytes),
-            Err(_) if *e == "NuGet" => small,
-            Err(err) => panic!("{e}: {err}"),
-        })
+        .map(
+            |(e, small)| match std::fs::read(shared.join(e).join("all.zip")) {
+                Ok(bytes) => (e.to_string(), bytes),
+                Err(_) if *e == "NuGet" => small,
+                Err(err) => panic!("{e}: {err}"),
+            },
+        )
         .collect();
     let cache = tempfile::tempdir().unwrap();
 
@@ -293,7 +295,14 @@ fn ecosystems_are_chosen_by_name_and_unknown_ones_are_refused() {
     let server = serve(&exports, Mode::Good);
     let out = run(
         cache.path(),
-        &["db", "update", "--url", &server.base, "--ecosystem", "swift"],
+        &[
+            "db",
+            "update",
+            "--url",
+            &server.base,
+            "--ecosystem",
+            "swift",
+        ],
     );
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);

@@ -259,9 +259,7 @@ pub(crate) mod tests {
                 (".go.buildinfo", &inline_blob("go1.21.3", &modinfo)),
             ],
         );
-        // The section lands at an address of 0 in the test ELF; move it to a
-        // 16-byte boundary by construction: `build` places no addresses, so
-        // every section address is 0, which is aligned.
+        // The test ELF gives every section address 0, which is 16-byte aligned.
         let info = read(&elf).unwrap().expect("build info");
         assert_eq!(info.go_version, "go1.21.3");
         assert_eq!(info.modinfo, "path\tx\nmod\tx\t(devel)\t\n");
@@ -288,6 +286,17 @@ pub(crate) mod tests {
         huge.extend([0xff, 0xff, 0xff, 0xff, 0x0f]);
         let elf = elf::tests::build(true, false, &[(".go.buildinfo", &huge)]);
         assert_eq!(read(&elf), Err(BuildInfoError::TooLong));
+    }
+
+    #[test]
+    fn the_magic_counts_only_on_a_16_byte_boundary() {
+        let mut data = vec![0u8; 3];
+        data.extend(MAGIC);
+        data.resize(3 + HEADER, 0);
+        assert_eq!(aligned_magic(&data, 0), None);
+        assert_eq!(aligned_magic(&data, 13).map(|b| &b[..14]), Some(&MAGIC[..]));
+        // Too close to the end for a header.
+        assert_eq!(aligned_magic(&data[..20], 13), None);
     }
 
     #[test]

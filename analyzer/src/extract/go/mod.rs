@@ -65,11 +65,12 @@ pub fn packages(path: &str, raw: &buildinfo::RawBuildInfo) -> Result<Extracted, 
     }
     let info = modinfo::parse(&raw.modinfo)
         .map_err(|e| ExtractError::new(format!("invalid Go module info: {e}")))?;
-    if let Some(main) = &info.main {
-        match module_package(main, path, &mut out) {
-            Some(root) => out.packages.push(root.root()),
-            None => {}
-        }
+    if let Some(root) = info
+        .main
+        .as_ref()
+        .and_then(|main| module_package(main, path, &mut out))
+    {
+        out.packages.push(root.root());
     }
     for dep in &info.deps {
         if let Some(package) = module_package(dep, path, &mut out) {
