@@ -111,7 +111,8 @@ fn find_blob<'a>(file: &object::File<'a>) -> Result<Option<&'a [u8]>, BuildInfoE
 fn aligned_magic(data: &[u8], base: u64) -> Option<&[u8]> {
     let mut from = 0;
     while let Some(at) = find(&data[from..], MAGIC).map(|i| i + from) {
-        if (base + at as u64) % ALIGN as u64 == 0 && data.len() - at >= HEADER {
+        // Wrapping: a hostile address near u64::MAX must not overflow.
+        if base.wrapping_add(at as u64).is_multiple_of(ALIGN as u64) && data.len() - at >= HEADER {
             return Some(&data[at..]);
         }
         from = at + 1;
