@@ -350,7 +350,7 @@ fn a_database_layer_holds_one_compiled_index() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("4 records compiled into lambda-audit/db"),
+        text(&out.stdout).contains("7 records compiled into lambda-audit/db"),
         "{}",
         text(&out.stdout)
     );

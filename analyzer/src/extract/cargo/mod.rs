@@ -15,6 +15,9 @@ use std::collections::BTreeSet;
 /// Binaries larger than this are not read for cargo-auditable data.
 pub const MAX_BINARY_BYTES: u64 = 512 << 20;
 
+/// The ELF section the Go linker writes build info into (read by `extract::go`).
+pub(crate) const GO_BUILD_INFO_SECTION: &str = ".go.buildinfo";
+
 /// Reason given for a `bootstrap` that is a script or other non-ELF file.
 pub const BOOTSTRAP_NOT_ELF: &str =
     "custom runtime bootstrap is not an ELF binary with cargo-auditable data";
@@ -46,6 +49,11 @@ pub(crate) fn may_be_binary(file: &FileEntry) -> bool {
             && !file.path.contains("/node_modules/"))
 }
 
+/// A Go executable: nothing for this extractor to say about it.
+fn is_go_binary(bytes: &[u8]) -> bool {
+    elf::section(bytes, GO_BUILD_INFO_SECTION).is_ok_and(|s| s.is_some())
+}
+
 impl Extractor for CargoExtractor {
     fn name(&self) -> &'static str {
         "cargo"
@@ -68,7 +76,7 @@ impl Extractor for CargoExtractor {
         match auditable::read(&file.path, bytes)? {
             Outcome::Packages(found) => out.packages = found,
             // A Go binary's packages come from its build info (extract::go).
-            Outcome::NoData if crate::extract::go::buildinfo::is_go_binary(bytes) => {}
+            Outcome::NoData if is_go_binary(bytes) => {}
             Outcome::NoData => out.skip(&file.path, NO_AUDITABLE_DATA),
             Outcome::NotElf if is_bootstrap(file) => out.skip(&file.path, BOOTSTRAP_NOT_ELF),
             Outcome::NotElf => {}

@@ -11,7 +11,7 @@
 //! same two strings, which are read through the ELF program headers. The module
 //! info is framed by two 16-byte sentinels, stripped here as Go does.
 
-use super::super::cargo::elf;
+use crate::extract::cargo::{elf, GO_BUILD_INFO_SECTION};
 use object::{Object, ObjectSection, ObjectSegment};
 
 /// The build-info magic.
@@ -83,15 +83,10 @@ pub fn read(bytes: &[u8]) -> Result<Option<RawBuildInfo>, BuildInfoError> {
     }))
 }
 
-/// True when `bytes` is an ELF file holding Go build info.
-pub fn is_go_binary(bytes: &[u8]) -> bool {
-    matches!(read(bytes), Ok(Some(_)))
-}
-
 /// The blob: in `.go.buildinfo`, else at the first aligned magic of a segment.
 fn find_blob<'a>(file: &object::File<'a>) -> Result<Option<&'a [u8]>, BuildInfoError> {
     let elf_error = |e: object::Error| BuildInfoError::Elf(e.to_string());
-    if let Some(section) = file.section_by_name(".go.buildinfo") {
+    if let Some(section) = file.section_by_name(GO_BUILD_INFO_SECTION) {
         if section.file_range().is_some() {
             let data = section.data().map_err(elf_error)?;
             return Ok(aligned_magic(data, section.address()));
@@ -264,7 +259,6 @@ pub(crate) mod tests {
         let info = read(&elf).unwrap().expect("build info");
         assert_eq!(info.go_version, "go1.21.3");
         assert_eq!(info.modinfo, "path\tx\nmod\tx\t(devel)\t\n");
-        assert!(is_go_binary(&elf));
     }
 
     #[test]
