@@ -16,24 +16,38 @@ pub enum Ecosystem {
     CratesIo,
     #[serde(rename = "Maven")]
     Maven,
+    /// Go modules; the standard library is the module `stdlib`, as OSV names it.
+    #[serde(rename = "Go")]
+    Go,
+    #[serde(rename = "RubyGems")]
+    RubyGems,
+    /// .NET packages; ids are case-insensitive.
+    #[serde(rename = "NuGet")]
+    NuGet,
 }
 
 impl Ecosystem {
     /// Every supported ecosystem, in a stable order.
-    pub const ALL: [Ecosystem; 4] = [
+    pub const ALL: [Ecosystem; 7] = [
         Ecosystem::Npm,
         Ecosystem::PyPI,
         Ecosystem::CratesIo,
         Ecosystem::Maven,
+        Ecosystem::Go,
+        Ecosystem::RubyGems,
+        Ecosystem::NuGet,
     ];
 
-    /// The OSV spelling ("npm", "PyPI", "crates.io", "Maven").
+    /// The OSV spelling ("npm", "PyPI", "crates.io", "Maven", "Go", "RubyGems", "NuGet").
     pub fn as_str(self) -> &'static str {
         match self {
             Ecosystem::Npm => "npm",
             Ecosystem::PyPI => "PyPI",
             Ecosystem::CratesIo => "crates.io",
             Ecosystem::Maven => "Maven",
+            Ecosystem::Go => "Go",
+            Ecosystem::RubyGems => "RubyGems",
+            Ecosystem::NuGet => "NuGet",
         }
     }
 
@@ -49,6 +63,9 @@ impl Ecosystem {
             Ecosystem::PyPI => "pypi",
             Ecosystem::CratesIo => "cargo",
             Ecosystem::Maven => "maven",
+            Ecosystem::Go => "golang",
+            Ecosystem::RubyGems => "gem",
+            Ecosystem::NuGet => "nuget",
         }
     }
 
@@ -58,11 +75,14 @@ impl Ecosystem {
     }
 
     /// The name under which advisories and inventories are compared:
-    /// PEP 503 for PyPI, exact otherwise (npm names are case-sensitive on the
-    /// registry but lowercase by policy; Maven is `group:artifact`).
+    /// PEP 503 for PyPI, lowercase for NuGet (ids are case-insensitive), exact
+    /// otherwise (npm names are case-sensitive on the registry but lowercase by
+    /// policy; Maven is `group:artifact`; Go module paths and gem names are
+    /// case-sensitive).
     pub fn normalize_name(self, name: &str) -> String {
         match self {
             Ecosystem::PyPI => pep503_normalize(name),
+            Ecosystem::NuGet => name.to_lowercase(),
             _ => name.to_string(),
         }
     }
@@ -111,5 +131,19 @@ mod tests {
             assert_eq!(Ecosystem::from_purl_type(e.purl_type()), Some(e));
         }
         assert_eq!(Ecosystem::from_osv("pypi"), None);
+        assert_eq!(Ecosystem::from_osv("Go"), Some(Ecosystem::Go));
+        assert_eq!(Ecosystem::from_purl_type("gem"), Some(Ecosystem::RubyGems));
+    }
+
+    #[test]
+    fn nuget_ids_are_case_insensitive() {
+        assert_eq!(
+            Ecosystem::NuGet.normalize_name("Newtonsoft.Json"),
+            Ecosystem::NuGet.normalize_name("newtonsoft.json")
+        );
+        assert_ne!(
+            Ecosystem::Go.normalize_name("github.com/Sirupsen/logrus"),
+            Ecosystem::Go.normalize_name("github.com/sirupsen/logrus")
+        );
     }
 }

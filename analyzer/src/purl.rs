@@ -18,9 +18,14 @@ pub fn build(ecosystem: Ecosystem, name: &str, version: &str) -> String {
             None => (None, name.into()),
         },
         Ecosystem::PyPI => (None, pep503_normalize(name)),
-        Ecosystem::CratesIo => (None, name.into()),
+        Ecosystem::CratesIo | Ecosystem::RubyGems | Ecosystem::NuGet => (None, name.into()),
         Ecosystem::Maven => match name.split_once(':') {
             Some((group, artifact)) => (Some(group.into()), artifact.into()),
+            None => (None, name.into()),
+        },
+        // `pkg:golang/github.com/gin-gonic/gin`: the module path's last element is the name.
+        Ecosystem::Go => match name.rsplit_once('/') {
+            Some((namespace, last)) => (Some(namespace.into()), last.into()),
             None => (None, name.into()),
         },
     };
@@ -141,6 +146,10 @@ mod tests {
             (Ecosystem::Maven, "io.netty:netty-common", "4.1.48.Final"),
             (Ecosystem::CratesIo, "regex", "1.5.4"),
             (Ecosystem::PyPI, "torch", "2.0.1+cu118"),
+            (Ecosystem::Go, "github.com/gin-gonic/gin", "v1.8.1"),
+            (Ecosystem::Go, "stdlib", "go1.19.8"),
+            (Ecosystem::RubyGems, "rack", "2.2.22"),
+            (Ecosystem::NuGet, "Newtonsoft.Json", "13.0.1"),
         ] {
             let parsed = parse(&build(eco, name, version)).unwrap();
             assert_eq!(parsed.ecosystem, eco);
@@ -151,7 +160,7 @@ mod tests {
         assert_eq!(p.name, "org.x:y");
         assert_eq!(p.version.as_deref(), Some("1.0"));
         assert!(matches!(
-            parse("pkg:golang/x@1"),
+            parse("pkg:swift/x@1"),
             Err(PurlError::UnsupportedType(_))
         ));
         assert!(matches!(parse("npm/x"), Err(PurlError::NotPurl(_))));
@@ -164,7 +173,7 @@ mod tests {
         let p = parse("pkg:pypi/Zope_Interface@6.1").unwrap();
         assert_eq!(p.name, "zope-interface");
         assert!(matches!(
-            parse("pkg:golang/"),
+            parse("pkg:swift/"),
             Err(PurlError::UnsupportedType(_))
         ));
         assert!(matches!(parse("pkg:npm/"), Err(PurlError::NoName(_))));

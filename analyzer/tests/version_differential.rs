@@ -1,6 +1,9 @@
 //! Differential check of our version rules against each ecosystem's reference
 //! implementation: Maven's own `ComparableVersion` (Java), Python's `packaging`
-//! (PEP 440) and node-semver (SemVer 2.0, also used as the reference for crates.io).
+//! (PEP 440), node-semver (SemVer 2.0, also used as the reference for crates.io),
+//! Go's `golang.org/x/mod/semver` (Debian's golang-go and
+//! golang-golang-x-mod-dev, built in GOPATH mode) and Ruby's `Gem::Version`
+//! (Debian's ruby). NuGet has no reference here: Debian ships no .NET SDK.
 //!
 //! Versions: every distinct version named in `<shared>/advisories/<Eco>/all.zip`
 //! (`affected[].versions` and range events) plus synthetic edge cases. First each
@@ -49,6 +52,16 @@ fn npm_matches_node_semver() {
 #[test]
 fn crates_io_matches_semver_precedence() {
     run(Ecosystem::CratesIo);
+}
+
+#[test]
+fn go_matches_x_mod_semver() {
+    run(Ecosystem::Go);
+}
+
+#[test]
+fn rubygems_matches_gem_version() {
+    run(Ecosystem::RubyGems);
 }
 
 /// The reference's verdict on one pair.
@@ -129,9 +142,10 @@ fn run(eco: Ecosystem) {
     for ((a, b), verdict) in pairs.iter().zip(&verdicts) {
         let same_key = equivalence_key(eco, a) == equivalence_key(eco, b);
         let equal = *verdict == Verdict::Order(Ordering::Equal);
-        // PyPI and npm keys are exact for equality; crates.io and Maven keys are
-        // the published spelling, so they only promise "same key => equal".
-        let exact_keys = matches!(eco, Ecosystem::PyPI | Ecosystem::Npm);
+        // PyPI, npm and RubyGems keys are exact for equality; crates.io and
+        // Maven keys are the published spelling and Go's keep `+incompatible`,
+        // so they only promise "same key => equal".
+        let exact_keys = matches!(eco, Ecosystem::PyPI | Ecosystem::Npm | Ecosystem::RubyGems);
         if ((same_key && !equal) || (exact_keys && equal && !same_key))
             && documented_difference(eco, a, b).is_none()
         {
@@ -241,6 +255,21 @@ fn documented_difference(eco: Ecosystem, a: &str, b: &str) -> Option<&'static st
             }
             None
         }
+        Ecosystem::Go => {
+            if both.iter().any(|v| {
+                let v = v.trim();
+                v.starts_with("go") || v == "(devel)" || v.starts_with("devel ")
+            }) {
+                return Some(
+                    "Go toolchain tags (`go1.21rc2`, the stdlib version in build info) and \
+                     `(devel)` are not module versions: read as the Go vulnerability database \
+                     converts them, and `(devel)` as x/mod orders any invalid version (lowest)",
+                );
+            }
+            None
+        }
+        Ecosystem::RubyGems => None,
+        Ecosystem::NuGet => Some("no NuGet reference implementation on this platform"),
         Ecosystem::Maven => {
             // Excused only when the string is long enough to nest that deep, so a
             // short version our parser rejects is never excused by its rejection.
@@ -376,6 +405,42 @@ impl Reference {
                     scratch,
                 })
             }
+            Ecosystem::Go => {
+                let binary = scratch.join("go_compare");
+                check(
+                    Command::new("go")
+                        .arg("build")
+                        .arg("-o")
+                        .arg(&binary)
+                        .arg(tools.join("go_compare.go"))
+                        .env("GO111MODULE", "off")
+                        .env("GOPATH", go_path())
+                        .env("GOFLAGS", "")
+                        .env("GOCACHE", scratch.join("gocache")),
+                )
+                .map_err(|e| format!("go build with golang.org/x/mod in GOPATH: {e}"))?;
+                Ok(Reference {
+                    name: "golang.org/x/mod/semver",
+                    program: path(binary),
+                    args: Vec::new(),
+                    envs: Vec::new(),
+                    scratch,
+                })
+            }
+            Ecosystem::RubyGems => {
+                check(
+                    Command::new("ruby").args(["-e", "require 'rubygems'; Gem::Version.new('1')"]),
+                )
+                .map_err(|e| format!("ruby: {e}"))?;
+                Ok(Reference {
+                    name: "Gem::Version",
+                    program: "ruby".into(),
+                    args: vec![path(tools.join("gem_version_compare.rb"))],
+                    envs: Vec::new(),
+                    scratch,
+                })
+            }
+            Ecosystem::NuGet => Err("Debian ships no .NET SDK (NuGet.Versioning)".into()),
             Ecosystem::Maven => {
                 let jar = maven_artifact_jar()?;
                 let classes = scratch.join("classes");
@@ -462,6 +527,12 @@ fn check(cmd: &mut Command) -> Result<(), String> {
         }
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// `LAMBDA_AUDIT_GOPATH` (a GOPATH holding `src/golang.org/x/mod`), else
+/// Debian's `/usr/share/gocode` (golang-golang-x-mod-dev).
+fn go_path() -> PathBuf {
+    testkit::configured_path("LAMBDA_AUDIT_GOPATH").unwrap_or_else(|| "/usr/share/gocode".into())
 }
 
 /// `LAMBDA_AUDIT_MAVEN_ARTIFACT_JAR`, else maven-artifact*.jar in the Maven install.
@@ -599,6 +670,33 @@ fn generated(eco: Ecosystem) -> BTreeSet<String> {
             ],
             &["", "+b", "+001", "+b.2"],
         ],
+        Ecosystem::Go => &[
+            &["", "v"],
+            &[
+                "0", "1", "1.2", "0.0.0", "1.2.3", "1.10.0", "2.0.0", "01.0.0",
+            ],
+            &[
+                "",
+                "-0",
+                "-1",
+                "-rc.1",
+                "-rc1",
+                "-alpha.beta",
+                "-20220906165146-f3363e06e74c",
+                "-0.20230101000000-abcdef123456",
+                "-pre.0.20230101000000-abcdef123456",
+                "-01",
+            ],
+            &["", "+incompatible", "+b.1"],
+        ],
+        Ecosystem::RubyGems => &[
+            &["0", "1", "1.0", "1.2", "1.10", "01", "1.0.0"],
+            &[
+                "", ".a", ".b", ".rc1", ".pre", ".0", ".1", "a", ".A", ".pre.1",
+            ],
+            &["", "-rc1", "-1", "-a-b", "-rc.1", ".0", "-"],
+        ],
+        Ecosystem::NuGet => &[],
     };
     let mut out = BTreeSet::from([String::new()]);
     for options in parts {
@@ -705,6 +803,48 @@ fn random_versions(eco: Ecosystem) -> BTreeSet<String> {
                     ]));
                 }
             }
+            Ecosystem::Go => {
+                v.push_str(&pick(&["v", "v", ""]));
+                let number = ["0", "1", "2", "10", "01", "9999999999999999999999"];
+                v.push_str(&pick(&number));
+                for _ in 0..pick(&["2", "2", "1", "0", "3"])
+                    .parse::<usize>()
+                    .unwrap_or(0)
+                {
+                    v.push('.');
+                    v.push_str(&pick(&number));
+                }
+                const IDS: &[&str] = &["0", "1", "10", "01", "rc", "a1", "-", "x-y", "RC", ""];
+                for sep in ["-", "+"] {
+                    if pick(&["", sep]) == sep {
+                        v.push_str(sep);
+                        let n = 1 + pick(&["0", "1", "2"]).parse::<usize>().unwrap_or(0);
+                        let ids: Vec<String> = (0..n).map(|_| pick(IDS)).collect();
+                        v.push_str(&ids.join("."));
+                    }
+                }
+            }
+            Ecosystem::RubyGems => {
+                v.push_str(&pick(&[
+                    "0",
+                    "1",
+                    "2",
+                    "10",
+                    "01",
+                    "99999999999999999999999",
+                    "",
+                ]));
+                const PIECES: &[&str] = &[
+                    ".", ".", "-", "0", "1", "00", "a", "b", "rc", "pre", "A", "Z", "z", "-",
+                ];
+                let len = pick(&["0", "1", "2", "3", "4", "5"])
+                    .parse::<usize>()
+                    .unwrap_or(0);
+                for _ in 0..len {
+                    v.push_str(&pick(PIECES));
+                }
+            }
+            Ecosystem::NuGet => {}
             Ecosystem::Npm | Ecosystem::CratesIo => {
                 let number = ["0", "1", "2", "10", "01"];
                 v = format!("{}.{}.{}", pick(&number), pick(&number), pick(&number));
@@ -733,8 +873,33 @@ fn synthetic(eco: Ecosystem) -> &'static [&'static str] {
         Ecosystem::Maven => MAVEN_SYNTHETIC,
         Ecosystem::PyPI => PEP440_SYNTHETIC,
         Ecosystem::Npm | Ecosystem::CratesIo => SEMVER_SYNTHETIC,
+        Ecosystem::Go => GO_SYNTHETIC,
+        Ecosystem::RubyGems => GEM_SYNTHETIC,
+        Ecosystem::NuGet => &[],
     }
 }
+
+#[rustfmt::skip]
+const GO_SYNTHETIC: &[&str] = &[
+    "v0", "v1", "v1.2", "v1.2.3", "1.2.3", "v1.2.3-pre", "v1.2.3-pre+meta", "v1.2.3+meta",
+    "v1.2.3+incompatible", "3.2.0+incompatible", "v3.2.0", "v0.0.0-20220906165146-f3363e06e74c",
+    "v0.0.0-20230101000000-abcdef123456", "v1.2.4-0.20240101000000-abcdef123456", "v1.2.4",
+    "v1.2.3-0.20240101000000-abcdef123456", "v2.0.0-rc.1", "v2.0.0-rc.10", "v2.0.0-rc.2",
+    "v2.0.0-RC.1", "v2.0.0-alpha", "v2.0.0-alpha.1", "v2.0.0-alpha.beta", "v2.0.0-1", "v2.0.0-01",
+    "v01.0.0", "v1.02.0", "v1.0.0.0", "v1.0-pre", "v1.0+meta", "vv1.0.0", "v", "", "latest",
+    "v1.0.0-", "v1.0.0+", "v1.0.0-a..b", "v1.0.0-a_b", "v1.0.0+a_b", "v99999999999999999999.0.0",
+    "v1.0.0-99999999999999999999", "1.19.8", "1.21.0-0", "1.21.0-rc.2", "0",
+];
+
+#[rustfmt::skip]
+const GEM_SYNTHETIC: &[&str] = &[
+    "0", "1", "1.0", "1.0.0", "01", "1.01", "1.1", "1.10", "1.9", "1.0.a", "1.0.b", "1.0.A",
+    "1.0.rc1", "1.0.rc10", "1.0.rc9", "1.0.0.rc1", "1.0.0-rc1", "1.0.0.pre.rc1", "1.0.0.pre",
+    "1.0-rc-1", "2.0.0-alpha", "2.0.0.alpha", "1.a.0", "1.a", "1.0.0.1", "5.2.8", "5.2.8.1",
+    "5.3", "5.3.0.rc1", "5.3.0", "2.2.22", "2.2.3", "3.2.5", "0.21.0", "1a", "a", "1..0", "1.0.",
+    ".1", "1.0-", "1.0-rc..1", "1_0", "v1.0", "1 0", "", "1.0.0.0.0.0.0.1",
+    "99999999999999999999999", "1.0.0.a1b2", "1.0.0-a-b", "1.0.0.z", "1.0.0.Z",
+];
 
 #[rustfmt::skip]
 const MAVEN_SYNTHETIC: &[&str] = &[

@@ -63,12 +63,35 @@ fn maven_text() -> impl Strategy<Value = String> {
         .prop_map(|parts| parts.into_iter().map(|(s, t)| format!("{s}{t}")).collect())
 }
 
+/// Go-shaped strings: module versions with or without `v`, shorthand, pseudo-
+/// versions, `+incompatible`, toolchain tags and `(devel)`.
+fn go_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "v?(0|1|2|10|01)(\\.(0|1|9|10)(\\.(0|1|10)(-(0|1|rc|alpha|0\\.2024010100000[0-9]-abcdef12345[0-9])(\\.(0|1|a)){0,2})?(\\+(incompatible|b1))?)?)?",
+        "go1\\.(19|20|21)(\\.[0-9])?((rc|beta)[1-3])?",
+        Just("(devel)".to_string()),
+    ]
+}
+
+/// RubyGems-shaped strings: numbers, letter segments, `-` parts.
+fn gem_text() -> impl Strategy<Value = String> {
+    "(0|1|2|01|10)(\\.(0|1|2|00|10|a|b|rc|pre|rc1|A)){0,4}(-(rc|1|a-b)(\\.(0|1|x)){0,2})?"
+}
+
+/// NuGet-shaped strings: one to four numbers, labels in any case, metadata.
+fn nuget_text() -> impl Strategy<Value = String> {
+    "(0|1|2|01|10)(\\.(0|1|2|10)){0,3}(-(alpha|Alpha|beta|rc|0|1|2|x-y)(\\.(0|1|11|a|B)){0,2})?(\\+[0-9a-z]{1,4})?"
+}
+
 /// A version string shaped for `eco`.
 fn text_for(eco: Ecosystem) -> BoxedStrategy<String> {
     match eco {
         Ecosystem::Npm | Ecosystem::CratesIo => semver_text().boxed(),
         Ecosystem::PyPI => pep440_text().boxed(),
         Ecosystem::Maven => maven_text().boxed(),
+        Ecosystem::Go => go_text().boxed(),
+        Ecosystem::RubyGems => gem_text().boxed(),
+        Ecosystem::NuGet => nuget_text().boxed(),
     }
 }
 
@@ -85,8 +108,20 @@ fn parsed_triple(
 }
 
 const ALL: &[Ecosystem] = &Ecosystem::ALL;
-const TOTAL: &[Ecosystem] = &[Ecosystem::Npm, Ecosystem::CratesIo, Ecosystem::PyPI];
-const KEYED_BY_ORDER: &[Ecosystem] = &[Ecosystem::Npm, Ecosystem::PyPI];
+const TOTAL: &[Ecosystem] = &[
+    Ecosystem::Npm,
+    Ecosystem::CratesIo,
+    Ecosystem::PyPI,
+    Ecosystem::Go,
+    Ecosystem::RubyGems,
+    Ecosystem::NuGet,
+];
+const KEYED_BY_ORDER: &[Ecosystem] = &[
+    Ecosystem::Npm,
+    Ecosystem::PyPI,
+    Ecosystem::RubyGems,
+    Ecosystem::NuGet,
+];
 
 fn order(a: &Version, b: &Version) -> Ordering {
     a.partial_cmp(b).expect("one scheme always compares")

@@ -4,6 +4,8 @@
 //! `loaded: false` with the reason: shadowed by a copy earlier on the runtime's
 //! search path, or installed in a folder meant for another runtime version.
 
+mod ruby;
+
 use crate::layout::{Artifact, ArtifactRole};
 use analyzer::inventory::Sighting;
 use analyzer::Ecosystem;
@@ -12,12 +14,15 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A Lambda runtime family and version, as in `nodejs20.x`, `python3.12`,
-/// `java21`, `provided.al2023`.
+/// `java21`, `ruby3.3`, `dotnet8`, `provided.al2023` (custom runtimes: Go and
+/// Rust binaries). A version of 0 stands for "unknown" in an inferred runtime.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Runtime {
     Node { major: u32 },
     Python { minor: u32 },
     Java { major: u32 },
+    Ruby { minor: u32 },
+    Dotnet { major: u32 },
     Provided,
 }
 
@@ -27,7 +32,8 @@ impl FromStr for Runtime {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || {
             format!(
-                "unknown runtime `{s}` (expected e.g. nodejs20.x, python3.12, java21, provided.al2023)"
+                "unknown runtime `{s}` (expected e.g. nodejs20.x, python3.12, java21, ruby3.3, \
+                 dotnet8, provided.al2023)"
             )
         };
         if let Some(rest) = s.strip_prefix("nodejs") {
@@ -40,6 +46,13 @@ impl FromStr for Runtime {
         } else if let Some(rest) = s.strip_prefix("java") {
             let major = rest.trim_end_matches(".al2").parse().map_err(|_| bad())?;
             Ok(Runtime::Java { major })
+        } else if let Some(rest) = s.strip_prefix("ruby3.") {
+            Ok(Runtime::Ruby {
+                minor: rest.parse().map_err(|_| bad())?,
+            })
+        } else if let Some(rest) = s.strip_prefix("dotnet") {
+            let major = rest.trim_end_matches(".0").parse().map_err(|_| bad())?;
+            Ok(Runtime::Dotnet { major })
         } else if s.starts_with("provided") {
             Ok(Runtime::Provided)
         } else {
@@ -54,6 +67,8 @@ impl fmt::Display for Runtime {
             Runtime::Node { major } => write!(f, "nodejs{major}.x"),
             Runtime::Python { minor } => write!(f, "python3.{minor}"),
             Runtime::Java { major } => write!(f, "java{major}"),
+            Runtime::Ruby { minor } => write!(f, "ruby3.{minor}"),
+            Runtime::Dotnet { major } => write!(f, "dotnet{major}"),
             Runtime::Provided => write!(f, "provided.al2023"),
         }
     }
@@ -75,8 +90,13 @@ pub struct RuntimeView {
 pub fn infer(function: Option<&Artifact>, layers: &[Artifact]) -> Option<Runtime> {
     let mut python_minors = Vec::new();
     let mut node_majors = Vec::new();
+    let mut ruby_minors = Vec::new();
+    for f in function.iter().flat_map(|a| &a.tree.files) {
+        ruby_minors.extend(ruby::abi_minor(&f.path));
+    }
     for layer in layers {
         for f in &layer.tree.files {
+            ruby_minors.extend(ruby::abi_minor(&f.path));
             if let Some(minor) = python_site_minor(&f.path) {
                 python_minors.push(minor);
             }
@@ -87,6 +107,8 @@ pub fn infer(function: Option<&Artifact>, layers: &[Artifact]) -> Option<Runtime
     }
     python_minors.dedup();
     node_majors.dedup();
+    ruby_minors.sort_unstable();
+    ruby_minors.dedup();
     let single = |v: &[u32], default: u32| if v.len() == 1 { v[0] } else { default };
     let node = Runtime::Node {
         major: single(&node_majors, 0),
@@ -94,12 +116,26 @@ pub fn infer(function: Option<&Artifact>, layers: &[Artifact]) -> Option<Runtime
     let python = Runtime::Python {
         minor: single(&python_minors, 0),
     };
+    let ruby = Runtime::Ruby {
+        minor: single(&ruby_minors, 0),
+    };
     let from_files = |files: &[analyzer::archive::FileEntry], name: &str| {
         let has = |pred: &dyn Fn(&str) -> bool| files.iter().any(|f| pred(&f.path));
         if name.ends_with(".jar")
             || has(&|p| p.ends_with(".class") || (p.starts_with("lib/") && p.ends_with(".jar")))
         {
             Some(Runtime::Java { major: 0 })
+        } else if has(&|p| {
+            // Gems may ship .js assets, so Ruby is recognised before Node.
+            matches!(p, "Gemfile" | "Gemfile.lock" | "gems.rb")
+                || p.starts_with("vendor/bundle/ruby/")
+                || (p.ends_with(".rb") && !p.contains('/'))
+        }) {
+            Some(ruby)
+        } else if has(&|p| {
+            !p.contains('/') && (p.ends_with(".deps.json") || p.ends_with(".runtimeconfig.json"))
+        }) {
+            Some(Runtime::Dotnet { major: 0 })
         } else if has(&|p| {
             p == "package.json"
                 || p.starts_with("node_modules/")
@@ -130,6 +166,8 @@ pub fn infer(function: Option<&Artifact>, layers: &[Artifact]) -> Option<Runtime
             Some(python)
         } else if has("java/lib/") {
             Some(Runtime::Java { major: 0 })
+        } else if has("ruby/gems/") || has("ruby/lib/") {
+            Some(ruby)
         } else {
             None
         }
@@ -243,7 +281,10 @@ fn place(view: RuntimeView, role: ArtifactRole, s: &Sighting) -> Placement {
         Ecosystem::Npm => place_node(view, in_function, install),
         Ecosystem::PyPI => place_python(view, in_function, install, &s.found.name),
         Ecosystem::Maven => place_java(in_function, install, &s.found.name),
-        Ecosystem::CratesIo => Placement::Unknown,
+        Ecosystem::RubyGems => ruby::place(view, in_function, install, &s.found),
+        // Compiled into a binary (Go, Rust) or resolved by the .NET host from
+        // the app's own deps.json: no search path shared between artifacts.
+        Ecosystem::CratesIo | Ecosystem::Go | Ecosystem::NuGet => Placement::Unknown,
     }
 }
 

@@ -267,12 +267,151 @@ fn python_and_java_precedence() {
 
 #[test]
 fn runtime_names_parse_and_print() {
-    for name in ["nodejs20.x", "python3.12", "java21", "provided.al2023"] {
+    for name in [
+        "nodejs20.x",
+        "python3.12",
+        "java21",
+        "ruby3.3",
+        "dotnet8",
+        "provided.al2023",
+    ] {
         assert_eq!(name.parse::<Runtime>().unwrap().to_string(), name);
     }
     assert_eq!(
         "java8.al2".parse::<Runtime>(),
         Ok(Runtime::Java { major: 8 })
     );
-    assert!("ruby3.3".parse::<Runtime>().is_err());
+    assert_eq!("ruby3.2".parse::<Runtime>(), Ok(Runtime::Ruby { minor: 2 }));
+    assert_eq!(
+        "dotnet8".parse::<Runtime>(),
+        Ok(Runtime::Dotnet { major: 8 })
+    );
+    assert_eq!("provided.al2".parse::<Runtime>(), Ok(Runtime::Provided));
+    assert!("ruby2.7x".parse::<Runtime>().is_err());
+    assert!("go1.x".parse::<Runtime>().is_err());
+}
+
+fn ruby_deployment(runtime: Option<Runtime>) -> Deployment {
+    Deployment {
+        function: Some(artifact(
+            "fn.zip",
+            ArtifactRole::Function,
+            &[
+                "lambda_function.rb",
+                "Gemfile.lock",
+                "vendor/bundle/ruby/3.3.0/specifications/rack-2.2.22.gemspec",
+                // Gems may ship JavaScript assets: still a Ruby function.
+                "vendor/bundle/ruby/3.3.0/gems/rack-2.2.22/lib/x.js",
+            ],
+        )),
+        layers: vec![artifact(
+            "layer.zip",
+            ArtifactRole::Layer(1),
+            &["ruby/gems/3.3.0/specifications/rack-2.2.22.gemspec"],
+        )],
+        runtime,
+    }
+}
+
+fn gems() -> Vec<Sighting> {
+    let gem = |artifact, version, install| {
+        installed(artifact, Ecosystem::RubyGems, "rack", version, install)
+    };
+    vec![
+        gem(
+            "fn.zip",
+            "2.2.22",
+            "vendor/bundle/ruby/3.3.0/gems/rack-2.2.22",
+        ),
+        gem("layer.zip", "2.2.22", "ruby/gems/3.3.0/gems/rack-2.2.22"),
+        gem("layer.zip", "3.0.0", "ruby/gems/3.3.0/gems/rack-3.0.0"),
+        gem("layer.zip", "2.2.22", "ruby/gems/3.2.0/gems/rack-2.2.22"),
+    ]
+}
+
+#[test]
+fn gem_path_order_shadows_the_same_gem_version() {
+    let dep = ruby_deployment(None);
+    let view = dep.effective_runtime().expect("ruby inferred");
+    assert_eq!(
+        view,
+        RuntimeView {
+            runtime: Runtime::Ruby { minor: 3 },
+            explicit: false
+        }
+    );
+    let mut s = gems();
+    runtime::mark_unloaded(view, dep.artifacts(), &mut s);
+    assert_eq!(
+        verdicts(&s),
+        vec![
+            (true, None),
+            (
+                false,
+                Some(
+                    "shadowed: the runtime loads the copy at \
+                     /var/task/vendor/bundle/ruby/3.3.0/gems/rack-2.2.22 first"
+                        .into()
+                )
+            ),
+            // Another version: which one `require` activates is not the layout's call.
+            (true, None),
+            // The ABI folder is only checked for an explicit runtime.
+            (true, None),
+        ]
+    );
+}
+
+#[test]
+fn an_explicit_ruby_runtime_skips_other_abi_folders_and_families() {
+    let dep = ruby_deployment(Some(Runtime::Ruby { minor: 3 }));
+    let mut s = gems();
+    runtime::mark_unloaded(dep.effective_runtime().unwrap(), dep.artifacts(), &mut s);
+    assert_eq!(
+        verdicts(&s)[3],
+        (
+            false,
+            Some(
+                "in /opt/ruby/gems/3.2.0, which ruby3.3 does not search (its GEM_PATH has \
+                 /opt/ruby/gems/3.3.0)"
+                    .into()
+            )
+        )
+    );
+    let dep = ruby_deployment(Some(Runtime::Node { major: 20 }));
+    let mut s = gems();
+    runtime::mark_unloaded(dep.effective_runtime().unwrap(), dep.artifacts(), &mut s);
+    assert_eq!(
+        verdicts(&s)[1],
+        (
+            false,
+            Some("nodejs20.x does not load gems from /opt/ruby/gems".into())
+        )
+    );
+}
+
+#[test]
+fn dotnet_and_go_functions_are_recognised() {
+    let dotnet = Deployment {
+        function: Some(artifact(
+            "fn.zip",
+            ArtifactRole::Function,
+            &["Orders.deps.json", "Orders.dll", "wwwroot/app.js"],
+        )),
+        layers: vec![],
+        runtime: None,
+    };
+    assert_eq!(
+        dotnet.effective_runtime().map(|v| v.runtime),
+        Some(Runtime::Dotnet { major: 0 })
+    );
+    let go = Deployment {
+        function: Some(artifact("fn.zip", ArtifactRole::Function, &["bootstrap"])),
+        layers: vec![],
+        runtime: None,
+    };
+    assert_eq!(
+        go.effective_runtime().map(|v| v.runtime),
+        Some(Runtime::Provided)
+    );
 }

@@ -5,10 +5,13 @@
 //! ([`Extractor::streams`]), so no such file is ever held whole in memory.
 
 pub mod cargo;
+pub mod dotnet;
+pub mod go;
 pub(crate) mod graph;
 pub mod maven;
 pub mod npm;
 pub mod python;
+pub mod ruby;
 pub mod yaml;
 
 use crate::archive::{ArchiveTree, FileEntry, ReadError};
@@ -175,6 +178,9 @@ pub fn all() -> Vec<Box<dyn Extractor>> {
         Box::new(python::Python),
         Box::new(cargo::CargoExtractor),
         Box::new(maven::MavenExtractor),
+        Box::new(go::GoExtractor),
+        Box::new(ruby::RubyExtractor),
+        Box::new(dotnet::DotnetExtractor),
     ]
 }
 

@@ -2,7 +2,9 @@
 //!
 //! Each ecosystem's rules are one [`VersionScheme`], in one file: SemVer 2.0
 //! precedence for npm and crates.io ([`semver`]), PEP 440 for PyPI ([`pep440`]),
-//! Maven's `ComparableVersion` for Maven ([`maven`]). [`visit_scheme`] is the one
+//! Maven's `ComparableVersion` for Maven ([`maven`]), `golang.org/x/mod/semver`
+//! for Go ([`go`]), `Gem::Version` for RubyGems ([`rubygems`]) and
+//! `NuGet.Versioning` for NuGet ([`nuget`]). [`visit_scheme`] is the one
 //! list that maps each [`Ecosystem`] to its scheme; everything else goes through
 //! it: [`Version`] (a parsed version of any scheme, behind a pointer), the
 //! matcher's range evaluation (generic over the scheme, through a
@@ -11,7 +13,8 @@
 //! [`VersionScheme`] and one entry in that list.
 //!
 //! Each ecosystem's order is checked pair by pair against its reference
-//! implementation (node-semver, Python's `packaging`, Maven's own class) by
+//! implementation (node-semver, Python's `packaging`, Maven's own class, Go's
+//! x/mod/semver, Ruby's `Gem::Version`; NuGet has none on this platform) by
 //! `analyzer/tests/version_differential.rs`, which also lists the few intended
 //! differences (npm's `v`/`=` prefixes are accepted; numbers beyond 2^53 are exact
 //! here but not in node-semver; PEP 440 numbers must fit a u64).
@@ -21,8 +24,11 @@
 //! such input; use [`sort_by_version`] or [`robust_sort_by`], which never do.
 
 mod erased;
+pub mod go;
 pub mod maven;
+pub mod nuget;
 pub mod pep440;
+pub mod rubygems;
 mod scheme;
 pub mod semver;
 mod sort;
@@ -42,6 +48,9 @@ pub fn visit_scheme<V: SchemeVisitor>(ecosystem: Ecosystem, visitor: V) -> V::Ou
         Ecosystem::PyPI => visitor.visit(Rules::new(ecosystem, &pep440::Pep440)),
         Ecosystem::CratesIo => visitor.visit(Rules::new(ecosystem, &semver::Cargo)),
         Ecosystem::Maven => visitor.visit(Rules::new(ecosystem, &maven::Maven)),
+        Ecosystem::Go => visitor.visit(Rules::new(ecosystem, &go::Go)),
+        Ecosystem::RubyGems => visitor.visit(Rules::new(ecosystem, &rubygems::RubyGems)),
+        Ecosystem::NuGet => visitor.visit(Rules::new(ecosystem, &nuget::NuGet)),
     }
 }
 

@@ -139,8 +139,8 @@ mod tests {
         assert_eq!(parse_ecosystem("pypi"), Ok(Ecosystem::PyPI));
         assert_eq!(parse_ecosystem(" crates.io"), Ok(Ecosystem::CratesIo));
         assert_eq!(
-            parse_ecosystem("go").unwrap_err(),
-            "unknown ecosystem `go`: use npm, PyPI, crates.io, Maven"
+            parse_ecosystem("swift").unwrap_err(),
+            "unknown ecosystem `swift`: use npm, PyPI, crates.io, Maven, Go, RubyGems, NuGet"
         );
     }
 }

@@ -16,6 +16,9 @@ use std::io::BufRead;
 /// Binaries larger than this are not read for cargo-auditable data.
 pub const MAX_BINARY_BYTES: u64 = 512 << 20;
 
+/// The ELF section the Go linker writes build info into (read by `extract::go`).
+pub(crate) const GO_BUILD_INFO_SECTION: &str = ".go.buildinfo";
+
 /// Reason given for a `bootstrap` that is a script or other non-ELF file.
 pub const BOOTSTRAP_NOT_ELF: &str =
     "custom runtime bootstrap is not an ELF binary with cargo-auditable data";
@@ -36,14 +39,20 @@ fn is_bootstrap(file: &FileEntry) -> bool {
     file.inner_path() == "bootstrap"
 }
 
-/// An executable that may be a Rust binary: extension-less, not an npm script.
-fn may_be_binary(file: &FileEntry) -> bool {
+/// An executable that may be a compiled binary (Rust, Go): `bootstrap`, or
+/// extension-less, executable and not an npm script.
+pub(crate) fn may_be_binary(file: &FileEntry) -> bool {
     is_bootstrap(file)
         || (file.is_executable()
             && !file.file_name().contains('.')
             && file.size < MAX_BINARY_BYTES
             && !file.path.starts_with("node_modules/")
             && !file.path.contains("/node_modules/"))
+}
+
+/// A Go executable: nothing for this extractor to say about it.
+fn is_go_binary(bytes: &[u8]) -> bool {
+    elf::section(bytes, GO_BUILD_INFO_SECTION).is_ok_and(|s| s.is_some())
 }
 
 impl Extractor for CargoExtractor {
@@ -67,6 +76,8 @@ impl Extractor for CargoExtractor {
         let mut out = Extracted::default();
         match auditable::read(&file.path, bytes)? {
             Outcome::Packages(found) => out.packages = found,
+            // A Go binary's packages come from its build info (extract::go).
+            Outcome::NoData if is_go_binary(bytes) => {}
             Outcome::NoData => out.skip(&file.path, NO_AUDITABLE_DATA),
             Outcome::NotElf if is_bootstrap(file) => out.skip(&file.path, BOOTSTRAP_NOT_ELF),
             Outcome::NotElf => {}
