@@ -18,10 +18,12 @@ pub struct Limits {
     /// 2 GiB. An entry is charged as it inflates, not by the size it declares,
     /// and refunded when its read fails.
     pub max_total_inflated_bytes: u64,
-    /// Compressed nested archives inflated and held in memory for one
-    /// artifact: 256 MiB (Lambda's own 250 MB unzipped limit, rounded up).
-    /// Their own pool within `max_total_inflated_bytes`, so that nested
-    /// archives can never starve the evidence files read after them.
+    /// Compressed nested archives inflated and held in memory at once for
+    /// one artifact: 256 MiB (Lambda's own 250 MB unzipped limit, rounded up).
+    /// Each is held only while it is listed and while its files are read.
+    /// Listing them may fill `max_total_inflated_bytes` only up to its last
+    /// `max_nested_archive_bytes`, so that nested archives can never starve
+    /// the evidence files read after them.
     pub max_nested_archive_bytes: u64,
     /// Most entries listed for one artifact, nested archives included: 500,000.
     /// Checked against each zip's end-of-central-directory count before its

@@ -13,9 +13,26 @@ use std::sync::Arc;
 pub(super) enum Pool {
     /// An entry read for an extractor: charged to the total only.
     Evidence,
-    /// A compressed nested archive inflated and held for the tree's lifetime:
-    /// charged to its own pool and to the total.
+    /// A compressed nested archive inflated to list it (and the archives in
+    /// it): charged to its own pool and to the total; the pool is refunded
+    /// once it is listed.
     NestedArchive,
+    /// A nested archive inflated again to read its files, held only while
+    /// they are read: its own pool only (the total counted those bytes when
+    /// the tree was opened).
+    Reopened,
+}
+
+impl Pool {
+    /// True when the pool's bytes count against the nested-archive pool.
+    fn nested(self) -> bool {
+        matches!(self, Pool::NestedArchive | Pool::Reopened)
+    }
+
+    /// True when the pool's bytes count against the artifact's total.
+    fn total(self) -> bool {
+        matches!(self, Pool::Evidence | Pool::NestedArchive)
+    }
 }
 
 /// A tree-wide count that went past its limit.
@@ -102,6 +119,12 @@ impl Budget {
         )
     }
 
+    /// Uncounts an archive [`Budget::take_nested_archive`] counted, which
+    /// will be counted again when it is tried again.
+    pub(super) fn give_back_nested_archive(&self) {
+        self.counts.nested_archives.fetch_sub(1, Ordering::Relaxed);
+    }
+
     /// A meter charging the bytes of one read to `pool`; what it charged is
     /// refunded when it is dropped without [`Meter::keep`].
     pub(super) fn meter(&self, pool: Pool) -> Meter<'_> {
@@ -115,7 +138,7 @@ impl Budget {
     /// Charges `n` bytes to `pool`, or nothing when that would pass a limit.
     fn charge(&self, pool: Pool, n: u64) -> Result<(), ReadError> {
         let total = &self.counts.inflated;
-        if pool == Pool::NestedArchive {
+        if pool.nested() {
             let nested = &self.counts.nested_bytes;
             let limit = self.limits.max_nested_archive_bytes;
             if nested.fetch_add(n, Ordering::Relaxed).saturating_add(n) > limit {
@@ -123,29 +146,52 @@ impl Budget {
                 return Err(ReadError::NestedTooLarge { limit });
             }
         }
-        let limit = self.limits.max_total_inflated_bytes;
+        if !pool.total() {
+            return Ok(());
+        }
+        let limit = self.total_limit(pool);
         if total.fetch_add(n, Ordering::Relaxed).saturating_add(n) > limit {
             total.fetch_sub(n, Ordering::Relaxed);
-            self.refund(pool, n, false);
+            if pool.nested() {
+                self.release_nested(n);
+            }
             return Err(ReadError::TotalTooLarge { limit });
         }
         Ok(())
     }
 
-    /// Gives back `n` bytes charged to `pool` (the total too when `total`).
-    fn refund(&self, pool: Pool, n: u64, total: bool) {
-        if pool == Pool::NestedArchive {
-            self.counts.nested_bytes.fetch_sub(n, Ordering::Relaxed);
+    /// The part of the total `pool` may fill: nested archives inflated to be
+    /// listed leave the last `max_nested_archive_bytes` of it to the evidence
+    /// read after them (each is held only while listed, so together they may
+    /// well pass the pool; this keeps them from starving the manifests).
+    fn total_limit(&self, pool: Pool) -> u64 {
+        let total = self.limits.max_total_inflated_bytes;
+        match pool {
+            Pool::NestedArchive => total.saturating_sub(self.limits.max_nested_archive_bytes),
+            Pool::Evidence | Pool::Reopened => total,
         }
-        if total {
+    }
+
+    /// Gives back `n` bytes charged to `pool`.
+    fn refund(&self, pool: Pool, n: u64) {
+        if pool.nested() {
+            self.release_nested(n);
+        }
+        if pool.total() {
             self.counts.inflated.fetch_sub(n, Ordering::Relaxed);
         }
     }
 
     /// Gives back to the nested-archive pool the `n` bytes of an inflated
-    /// archive that turned out unreadable and is no longer held.
+    /// archive no longer held (listed, or read and dropped).
     pub(super) fn release_nested(&self, n: u64) {
-        self.refund(Pool::NestedArchive, n, false);
+        self.counts.nested_bytes.fetch_sub(n, Ordering::Relaxed);
+    }
+
+    /// Bytes of inflated nested archives held right now.
+    #[cfg(test)]
+    pub(super) fn nested_held(&self) -> u64 {
+        self.counts.nested_bytes.load(Ordering::Relaxed)
     }
 
     /// Bytes charged to the total so far.
@@ -179,7 +225,7 @@ impl Meter<'_> {
 impl Drop for Meter<'_> {
     fn drop(&mut self) {
         if self.charged > 0 {
-            self.budget.refund(self.pool, self.charged, true);
+            self.budget.refund(self.pool, self.charged);
         }
     }
 }
@@ -229,6 +275,37 @@ mod tests {
         let mut e = b.meter(Pool::Evidence);
         e.charge(50).unwrap();
         assert!(e.charge(1).is_err());
+    }
+
+    #[test]
+    fn nested_archives_released_in_turn_still_leave_the_evidence_its_reserve() {
+        let b = budget(100, 30, 10);
+        for _ in 0..2 {
+            let mut m = b.meter(Pool::NestedArchive);
+            m.charge(30).unwrap();
+            m.keep();
+            b.release_nested(30);
+        }
+        // 60 charged to the total; nested archives may fill it up to 70.
+        let mut m = b.meter(Pool::NestedArchive);
+        assert!(matches!(
+            m.charge(11),
+            Err(ReadError::TotalTooLarge { limit: 70 })
+        ));
+        assert_eq!(b.nested_held(), 0, "a refused charge leaves the pool empty");
+        drop(m);
+        // Reading a listed archive again charges its pool only.
+        let mut r = b.meter(Pool::Reopened);
+        r.charge(30).unwrap();
+        assert!(matches!(
+            r.charge(1),
+            Err(ReadError::NestedTooLarge { limit: 30 })
+        ));
+        drop(r);
+        assert_eq!(b.nested_held(), 0);
+        assert_eq!(b.inflated(), 60);
+        let mut e = b.meter(Pool::Evidence);
+        e.charge(40).unwrap();
     }
 
     #[test]

@@ -13,6 +13,16 @@ pub struct SharedBytes {
 }
 
 impl SharedBytes {
+    /// Shares `buf`, dropped with the last view of it.
+    pub(super) fn new(buf: impl AsRef<[u8]> + Send + Sync + 'static) -> SharedBytes {
+        let end = buf.as_ref().len();
+        SharedBytes {
+            buf: Arc::new(buf),
+            start: 0,
+            end,
+        }
+    }
+
     /// The `len` bytes at `start` (relative to this view), `None` when they lie outside it.
     pub(super) fn slice(&self, start: usize, len: usize) -> Option<SharedBytes> {
         let s = self.start.checked_add(start)?;
@@ -27,23 +37,13 @@ impl SharedBytes {
 
 impl From<Vec<u8>> for SharedBytes {
     fn from(v: Vec<u8>) -> Self {
-        let end = v.len();
-        SharedBytes {
-            buf: Arc::new(v),
-            start: 0,
-            end,
-        }
+        SharedBytes::new(v)
     }
 }
 
 impl From<memmap2::Mmap> for SharedBytes {
     fn from(map: memmap2::Mmap) -> Self {
-        let end = map.len();
-        SharedBytes {
-            buf: Arc::new(map),
-            start: 0,
-            end,
-        }
+        SharedBytes::new(map)
     }
 }
 

@@ -67,36 +67,40 @@ thread_local! {
     static INFLATER: RefCell<Decompress> = RefCell::new(Decompress::new(false));
 }
 
-/// Inflates a raw deflate stream held in memory, straight into the caller's
-/// buffer, with a state borrowed (whole reads) or owned (streams).
-pub(super) struct Inflater<'a, Z> {
-    input: &'a [u8],
+/// Inflates a raw deflate stream held in memory (`I`: borrowed for whole
+/// reads, shared for streams), straight into the caller's buffer, with a
+/// state borrowed (whole reads) or owned (streams).
+pub(super) struct Inflater<I, Z> {
+    input: I,
+    consumed: usize,
     z: Z,
     ended: bool,
 }
 
-impl<'a, Z: BorrowMut<Decompress>> Inflater<'a, Z> {
+impl<I: AsRef<[u8]>, Z: BorrowMut<Decompress>> Inflater<I, Z> {
     /// Inflates `input` with `z`, which must be freshly reset.
-    pub(super) fn new(input: &'a [u8], z: Z) -> Self {
+    pub(super) fn new(input: I, z: Z) -> Self {
         Inflater {
             input,
+            consumed: 0,
             z,
             ended: false,
         }
     }
 }
 
-impl<Z: BorrowMut<Decompress>> Read for Inflater<'_, Z> {
+impl<I: AsRef<[u8]>, Z: BorrowMut<Decompress>> Read for Inflater<I, Z> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let z = self.z.borrow_mut();
         while !self.ended && !buf.is_empty() {
+            let input = &self.input.as_ref()[self.consumed..];
             let (before_in, before_out) = (z.total_in(), z.total_out());
             let status = z
-                .decompress(self.input, buf, FlushDecompress::None)
+                .decompress(input, buf, FlushDecompress::None)
                 .map_err(std::io::Error::other)?;
             let consumed = (z.total_in() - before_in) as usize;
             let produced = (z.total_out() - before_out) as usize;
-            self.input = &self.input[consumed..];
+            self.consumed += consumed;
             self.ended = status == Status::StreamEnd;
             if produced > 0 {
                 return Ok(produced);

@@ -8,6 +8,7 @@
 //!   normalised, overlapping entries refused);
 //! - `inflate`: reading one entry whole; `stream`: reading one as a stream
 //!   ([`EntryReader`]); `checked`: the metering, size and CRC-32 checks both share;
+//! - `containers`: the zips of a tree, inflated ones held only while read;
 //! - `dir`: listing a directory on disk; `disk`: opening only regular files;
 //! - `budget`: the per-entry, ratio, byte and count limits of one artifact;
 //! - `entry`: what is known about one file ([`FileEntry`]) and one jar ([`JarFile`]);
@@ -20,6 +21,7 @@ mod budget;
 mod bytes;
 mod central;
 mod checked;
+mod containers;
 mod dir;
 mod disk;
 mod entry;

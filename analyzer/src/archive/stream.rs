@@ -3,6 +3,7 @@
 //! never held whole, only a small buffer of it.
 
 use super::budget::{Budget, Pool};
+use super::bytes::SharedBytes;
 use super::checked::{Checked, Expect};
 use super::disk;
 use super::entry::ZipData;
@@ -10,22 +11,22 @@ use super::error::ReadError;
 use super::inflate::{check_method, is_stored, Inflater};
 use flate2::Decompress;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 
 /// Bytes buffered between the source and the parser.
 const BUFFER_BYTES: usize = 64 << 10;
 
 /// An entry's bytes as they come from where they live.
-enum Raw<'a> {
-    Stored(&'a [u8]),
+enum Raw {
+    Stored(Cursor<SharedBytes>),
     /// Inflating with a state of its own (the thread's shared one cannot be
     /// borrowed across a stream that outlives one call).
-    Deflated(Inflater<'a, Box<Decompress>>),
+    Deflated(Inflater<SharedBytes, Box<Decompress>>),
     File(File),
 }
 
-impl Read for Raw<'_> {
+impl Read for Raw {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         match self {
             Raw::Stored(bytes) => bytes.read(buf),
@@ -40,20 +41,20 @@ impl Read for Raw<'_> {
 /// a limit or a corrupt entry stops shows as an I/O error to the parser;
 /// [`EntryReader::finish`] then says why.
 pub struct EntryReader<'t> {
-    inner: BufReader<Checked<'t, Raw<'t>>>,
+    inner: BufReader<Checked<'t, Raw>>,
 }
 
 impl<'t> EntryReader<'t> {
     /// The zip entry whose compressed bytes are `compressed`, declaring `declared` bytes.
     pub(super) fn zip(
-        compressed: &'t [u8],
+        compressed: SharedBytes,
         data: &ZipData,
         declared: u64,
         budget: &'t Budget,
     ) -> Result<Self, ReadError> {
         check_method(data)?;
         let raw = if is_stored(data) {
-            Raw::Stored(compressed)
+            Raw::Stored(Cursor::new(compressed))
         } else {
             Raw::Deflated(Inflater::new(compressed, Box::new(Decompress::new(false))))
         };
@@ -71,7 +72,7 @@ impl<'t> EntryReader<'t> {
         Ok(Self::over(Raw::File(file), budget, Expect::File { limit }))
     }
 
-    fn over(raw: Raw<'t>, budget: &'t Budget, expect: Expect) -> Self {
+    fn over(raw: Raw, budget: &'t Budget, expect: Expect) -> Self {
         let checked = Checked::new(raw, budget.meter(Pool::Evidence), expect);
         EntryReader {
             inner: BufReader::with_capacity(BUFFER_BYTES, checked),
@@ -142,7 +143,8 @@ mod tests {
         let budget = Budget::new(&Limits::default());
         let n = plain.len() as u64;
         for (method, bytes) in [(0, plain.clone()), (8, deflate(&plain))] {
-            let mut reader = EntryReader::zip(&bytes, &data(method, &plain), n, &budget).unwrap();
+            let mut reader =
+                EntryReader::zip(bytes.into(), &data(method, &plain), n, &budget).unwrap();
             let mut out = Vec::new();
             reader.read_to_end(&mut out).unwrap();
             assert_eq!(out, plain);
@@ -157,12 +159,13 @@ mod tests {
         let budget = Budget::new(&Limits::default());
         let mut corrupt = data(8, &plain);
         corrupt.crc ^= 1;
-        let mut reader = EntryReader::zip(&packed, &corrupt, 200_000, &budget).unwrap();
+        let mut reader =
+            EntryReader::zip(packed.clone().into(), &corrupt, 200_000, &budget).unwrap();
         let mut head = [0u8; 10];
         reader.read_exact(&mut head).unwrap();
         assert!(matches!(reader.finish(), Err(ReadError::Checksum)));
         // A lie about the size shows once the rest is read.
-        let reader = EntryReader::zip(&packed, &data(8, &plain), 1_000, &budget).unwrap();
+        let reader = EntryReader::zip(packed.into(), &data(8, &plain), 1_000, &budget).unwrap();
         assert!(matches!(
             reader.finish(),
             Err(ReadError::LyingSize { declared: 1_000 })

@@ -4,6 +4,7 @@
 use super::budget::{Budget, Pool};
 use super::bytes::SharedBytes;
 use super::central::ListError;
+use super::containers::Containers;
 use super::dir;
 use super::disk::{self, OpenError};
 use super::entry::{FileEntry, JarFile, Origin, ZipData};
@@ -37,8 +38,8 @@ pub struct ArchiveTree {
     pub skipped: Vec<Skipped>,
     /// Compressed size of the artifact, or total file size for a directory.
     pub size_bytes: u64,
-    /// The bytes of every zip opened, indexed by [`Origin::Zip`]'s container.
-    containers: Vec<SharedBytes>,
+    /// Every zip opened, indexed by [`Origin::Zip`]'s container.
+    containers: Containers,
     budget: Budget,
 }
 
@@ -94,7 +95,7 @@ impl ArchiveTree {
             gaps: Vec::new(),
             skipped: Vec::new(),
             size_bytes,
-            containers: Vec::new(),
+            containers: Containers::new(budget.clone()),
             budget,
         }
     }
@@ -120,7 +121,7 @@ impl ArchiveTree {
             budget: Budget::new(limits),
         };
         let itself = is_jar_name(&name).then(|| JarFile::new(".", bytes.as_ref(), 0));
-        let opened = opener.open_zip(bytes, "", 0).map_err(|e| match e {
+        let opened = opener.open_zip(bytes, "", 0, true).map_err(|e| match e {
             ListError::Unreadable(reason) => ArchiveError::NotZip {
                 artifact: name.clone(),
                 reason,
@@ -133,7 +134,7 @@ impl ArchiveTree {
         })?;
         let mut tree = Self::empty(name, size, opener.budget);
         tree.jars.extend(itself);
-        tree.absorb(opened);
+        tree.absorb(opened, None);
         tree.finish();
         Ok(tree)
     }
@@ -156,8 +157,8 @@ impl ArchiveTree {
             .collect();
         for o in opened {
             match o {
-                Ok(o) => tree.absorb(o),
-                Err(NotOpened::Gap(g)) => tree.gaps.push(g),
+                Ok(o) => tree.absorb(o, None),
+                Err(NotOpened::Gap(g) | NotOpened::PoolFull(g)) => tree.gaps.push(g),
                 Err(NotOpened::Warning(w)) => tree.warnings.push(w),
             }
         }
@@ -191,13 +192,13 @@ impl ArchiveTree {
             OpenError::Io(e) => gap(format!("cannot read: {e}")),
         })?;
         let bytes = disk::map(&mut file).map_err(|e| gap(format!("cannot read: {e}")))?;
-        opener.open_nested(bytes, &rel, 1)
+        opener.open_nested(bytes, &rel, 1, true)
     }
 
-    /// Merges an opened zip and its nested archives into the tree.
-    fn absorb(&mut self, opened: Opened) {
-        let container = self.containers.len();
-        self.containers.push(opened.bytes);
+    /// Merges an opened zip (found in container `parent`) and its nested
+    /// archives into the tree.
+    fn absorb(&mut self, opened: Opened, parent: Option<usize>) {
+        let container = self.containers.push(opened.source, parent);
         self.files.extend(opened.files.into_iter().map(|mut f| {
             if let Origin::Zip { container: c, .. } = &mut f.origin {
                 *c = container;
@@ -208,7 +209,7 @@ impl ArchiveTree {
         self.warnings.extend(opened.warnings);
         self.gaps.extend(opened.gaps);
         for child in opened.children {
-            self.absorb(child);
+            self.absorb(child, Some(container));
         }
     }
 
@@ -234,7 +235,7 @@ impl ArchiveTree {
             gaps: self.gaps.clone(),
             skipped: self.skipped.clone(),
             size_bytes: self.size_bytes,
-            containers: Vec::new(),
+            containers: Containers::new(Budget::new(self.limits())),
             budget: Budget::new(self.limits()),
         }
     }
@@ -260,7 +261,7 @@ impl ArchiveTree {
         match &file.origin {
             Origin::Disk(path) => disk::read_file(path, &self.budget),
             Origin::Zip { container, data } => inflate(
-                self.compressed(file, *container, data)?,
+                self.compressed(file, *container, data)?.as_ref(),
                 data,
                 file.size,
                 &self.budget,
@@ -285,25 +286,20 @@ impl ArchiveTree {
         }
     }
 
-    /// The compressed bytes of `file`, an entry of zip number `container`.
+    /// The compressed bytes of `file`, an entry of zip number `container`
+    /// (inflated again when that zip is a nested archive not held).
     fn compressed(
         &self,
         file: &FileEntry,
         container: usize,
         data: &ZipData,
-    ) -> Result<&[u8], ReadError> {
+    ) -> Result<SharedBytes, ReadError> {
+        let bytes = self.containers.bytes(container)?;
         let start = usize::try_from(data.offset).ok();
         let len = usize::try_from(file.compressed_size).ok();
         start
             .zip(len)
-            .and_then(|(start, len)| {
-                let bytes = self.containers.get(container)?.as_ref();
-                bytes.get(start..start.checked_add(len)?)
-            })
-            .ok_or_else(|| {
-                ReadError::Zip(
-                    "entry lies outside its archive, or only the listing was kept".into(),
-                )
-            })
+            .and_then(|(start, len)| bytes.slice(start, len))
+            .ok_or_else(|| ReadError::Zip("entry lies outside its archive".into()))
     }
 }

@@ -1,12 +1,16 @@
 //! Opening one zip and, in parallel, the archives nested in it. A stored nested
 //! archive is read in place (zero copy); a compressed one is inflated from its
-//! own pool of the artifact's [`Budget`]. Every archive opened and every entry
-//! listed is counted tree-wide while opening, so fan-out stops at the limits.
+//! own pool of the artifact's [`Budget`], only while it (and the archives in
+//! it) are listed: the tree reads it again when its files are read. Every
+//! archive opened and every entry listed is counted tree-wide while opening,
+//! so fan-out stops at the limits.
 
 use super::budget::{Budget, Exceeded, Pool};
 use super::bytes::SharedBytes;
 use super::central::{self, ListError, Note};
+use super::containers::{NestedAt, Source};
 use super::entry::{FileEntry, JarFile, Origin};
+use super::error::ReadError;
 use super::inflate::inflate;
 use super::names::{is_archive_name, is_jar_name, nested_path};
 use crate::diagnostics::{Gap, Warning};
@@ -22,7 +26,7 @@ pub(super) struct Opener {
 /// One zip opened, with the archives nested in it, before it joins the tree.
 /// Its files' [`Origin::Zip`] container is set when the tree absorbs it.
 pub(super) struct Opened {
-    pub(super) bytes: SharedBytes,
+    pub(super) source: Source,
     pub(super) files: Vec<FileEntry>,
     pub(super) jars: Vec<JarFile>,
     pub(super) warnings: Vec<Warning>,
@@ -35,6 +39,9 @@ pub(super) struct Opened {
 pub(super) enum NotOpened {
     Gap(Gap),
     Warning(Warning),
+    /// The nested pool was full, perhaps only with the archives listed beside
+    /// it: tried again alone once they are listed (a gap if it fails again).
+    PoolFull(Gap),
 }
 
 impl Opener {
@@ -48,12 +55,14 @@ impl Opener {
     }
 
     /// Opens a zip whose bytes are `data`; `prefix` is its own path in the artifact
-    /// (empty for the artifact itself).
+    /// (empty for the artifact itself). `held` when `data` is held for the
+    /// tree's lifetime (archives stored in it are then views of it).
     pub(super) fn open_zip(
         &self,
         data: SharedBytes,
         prefix: &str,
         depth: usize,
+        held: bool,
     ) -> Result<Opened, ListError> {
         let listing = central::list(data.as_ref(), &self.budget)?;
         // A note's path in the artifact (the zip's own path for the zip itself).
@@ -95,20 +104,29 @@ impl Opener {
             }
             files.push(file);
         }
-        let children: Vec<Result<Opened, NotOpened>> = nested
-            .into_par_iter()
-            .map(|(file, stored)| self.open_entry(&data, &file, stored, depth))
-            .collect();
+        let open =
+            |(file, stored): &(FileEntry, bool)| self.open_entry(&data, file, *stored, depth, held);
+        let children: Vec<Result<Opened, NotOpened>> = nested.par_iter().map(open).collect();
         let mut opened_children = Vec::new();
-        for child in children {
+        let mut crowded = Vec::new();
+        for (child, entry) in children.into_iter().zip(&nested) {
             match child {
                 Ok(c) => opened_children.push(c),
                 Err(NotOpened::Gap(g)) => gaps.push(g),
                 Err(NotOpened::Warning(w)) => warnings.push(w),
+                Err(NotOpened::PoolFull(_)) => crowded.push(entry),
+            }
+        }
+        // One at a time now: each holds the pool alone (with its ancestors).
+        for entry in crowded {
+            match open(entry) {
+                Ok(c) => opened_children.push(c),
+                Err(NotOpened::Gap(g) | NotOpened::PoolFull(g)) => gaps.push(g),
+                Err(NotOpened::Warning(w)) => warnings.push(w),
             }
         }
         Ok(Opened {
-            bytes: data,
+            source: Source::Held(data),
             files,
             jars: Vec::new(),
             warnings,
@@ -118,13 +136,15 @@ impl Opener {
     }
 
     /// Opens the archive `file`, found at `depth` in the zip whose bytes are
-    /// `data`: in place when `stored`, else inflated within the budget.
+    /// `data` (`held` for the tree's lifetime): in place when `stored`, else
+    /// inflated within the nested pool, which is refunded once it is listed.
     fn open_entry(
         &self,
         data: &SharedBytes,
         file: &FileEntry,
         stored: bool,
         depth: usize,
+        held: bool,
     ) -> Result<Opened, NotOpened> {
         let gap = |reason: String| {
             NotOpened::Gap(Gap {
@@ -147,8 +167,17 @@ impl Opener {
             .ok()
             .and_then(|start| data.slice(start, file.compressed_size as usize))
             .ok_or_else(|| gap("entry lies outside its archive; not opened".to_string()))?;
+        let released = |mut opened: Opened| {
+            opened.source = Source::Nested(NestedAt {
+                data: *at,
+                compressed_size: file.compressed_size,
+                size: file.size,
+            });
+            opened
+        };
         if stored {
-            return self.open_nested(compressed, &file.path, depth + 1);
+            let opened = self.open_nested(compressed, &file.path, depth + 1, held);
+            return if held { opened } else { opened.map(released) };
         }
         self.budget
             .check_entry(file.size, file.compressed_size)
@@ -160,12 +189,22 @@ impl Opener {
             &self.budget,
             Pool::NestedArchive,
         )
-        .map_err(|e| gap(format!("nested archive: {e}")))?;
-        let held = bytes.len() as u64;
-        let opened = self.open_nested(SharedBytes::from(bytes), &file.path, depth + 1);
-        if opened.is_err() {
-            self.budget.release_nested(held);
-        }
+        .map_err(|e| match e {
+            ReadError::NestedTooLarge { .. } => {
+                self.budget.give_back_nested_archive();
+                NotOpened::PoolFull(Gap {
+                    path: file.path.clone(),
+                    reason: format!("nested archive: {e}"),
+                })
+            }
+            e => gap(format!("nested archive: {e}")),
+        })?;
+        let inflated = bytes.len() as u64;
+        let opened = self
+            .open_nested(SharedBytes::from(bytes), &file.path, depth + 1, false)
+            .map(released);
+        // Listed: nothing holds its bytes any more.
+        self.budget.release_nested(inflated);
         opened
     }
 
@@ -185,9 +224,10 @@ impl Opener {
         bytes: SharedBytes,
         path: &str,
         depth: usize,
+        held: bool,
     ) -> Result<Opened, NotOpened> {
         let jar = is_jar_name(path).then(|| JarFile::new(path, bytes.as_ref(), depth));
-        match self.open_zip(bytes, path, depth) {
+        match self.open_zip(bytes, path, depth, held) {
             Ok(mut opened) => {
                 opened.jars.extend(jar);
                 Ok(opened)

@@ -95,7 +95,6 @@ impl Extractor for NpmExtractor {
             return Ok(Extracted::default());
         };
         let path = file.path.as_str();
-        let dir = paths::parent_dir(path);
         let text = || utf8(bytes);
         match kind {
             Format::Manifest(ManifestKind::Installed) => package_json::installed(path, text()?),
@@ -103,8 +102,8 @@ impl Extractor for NpmExtractor {
             Format::PackageLock | Format::HiddenLock => {
                 self.extract_stream(file, &mut { bytes }, tree)
             }
-            Format::Yarn => yarn::parse(path, text()?, project_manifest(tree, dir).as_ref()),
-            Format::Pnpm => pnpm::parse(path, text()?),
+            Format::Yarn => self.extract_stream(file, &mut { bytes }, tree),
+            Format::Pnpm => self.extract_stream(file, &mut { bytes }, tree),
             Format::Bun => bun::parse(path, text()?),
             Format::BunBinary => {
                 let mut out = Extracted::default();
@@ -121,7 +120,7 @@ impl Extractor for NpmExtractor {
     fn streams(&self, file: &FileEntry) -> bool {
         matches!(
             classify(file),
-            Some(Format::PackageLock | Format::HiddenLock)
+            Some(Format::PackageLock | Format::HiddenLock | Format::Pnpm | Format::Yarn)
         )
     }
 
@@ -136,6 +135,10 @@ impl Extractor for NpmExtractor {
         match classify(file) {
             Some(Format::PackageLock) => package_lock::parse(path, dir, input),
             Some(Format::HiddenLock) => package_lock::parse(path, paths::parent_dir(dir), input),
+            Some(Format::Pnpm) => pnpm::parse_stream(path, input),
+            Some(Format::Yarn) => {
+                yarn::parse_stream(path, input, project_manifest(tree, dir).as_ref())
+            }
             _ => self.extract(file, &read_all(input)?, tree),
         }
     }

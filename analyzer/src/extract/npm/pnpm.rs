@@ -8,6 +8,7 @@ use super::{lock_entry, split_at_version, unidentified, NO_REGISTRY_VERSION};
 use crate::extract::yaml::{self, Mapping, Value};
 use crate::extract::{graph, ExtractError, Extracted};
 use std::collections::{HashMap, HashSet};
+use std::io::BufRead;
 
 /// The lockfile's major version (`5.4` and `'6.0'` give 5 and 6).
 fn major_version(lock: &Mapping) -> Option<u64> {
@@ -106,9 +107,36 @@ fn runtime_packages(lock: &Mapping) -> Option<HashSet<String>> {
     )
 }
 
-/// Parses `pnpm-lock.yaml` (lockfile versions 5 to 9).
+/// What the inventory reads of a lockfile: the version, each package's
+/// identity and flags, and the dependency sections the version 9 graph walks
+/// (importers and snapshots). Resolutions, engines, peers and the like are
+/// dropped as they are read.
+fn kept(path: &[&str]) -> bool {
+    match path {
+        [] => true,
+        [top] => matches!(
+            *top,
+            "lockfileVersion" | "packages" | "snapshots" | "importers"
+        ),
+        [_, _] => true,
+        [_, _, field] => matches!(
+            *field,
+            "name" | "version" | "dev" | "optional" | "dependencies" | "optionalDependencies"
+        ),
+        // Inside a dependency section: names, and importers' `{specifier, version}`.
+        _ => true,
+    }
+}
+
+/// Parses `pnpm-lock.yaml` (lockfile versions 5 to 9) held in memory.
+#[cfg(test)]
 pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
-    let Value::Mapping(lock) = yaml::parse(text)? else {
+    parse_stream(path, &mut text.as_bytes())
+}
+
+/// Parses `pnpm-lock.yaml` (lockfile versions 5 to 9) as it is read.
+pub(super) fn parse_stream(path: &str, input: &mut dyn BufRead) -> Result<Extracted, ExtractError> {
+    let Value::Mapping(lock) = yaml::parse(input, &kept)? else {
         return Err(ExtractError::new("pnpm-lock.yaml is not a YAML mapping"));
     };
     let major = major_version(&lock)

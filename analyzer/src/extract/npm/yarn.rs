@@ -8,6 +8,11 @@ use super::{lock_entry, split_at_version, unidentified};
 use crate::extract::yaml::{self, Mapping, Value};
 use crate::extract::{graph, ExtractError, Extracted};
 use std::collections::HashMap;
+use std::io::{BufRead, Read};
+
+fn unreadable(e: std::io::Error) -> ExtractError {
+    ExtractError::new(format!("cannot read: {e}"))
+}
 
 /// Protocols of packages that live inside the project rather than on a registry.
 const LOCAL_PROTOCOLS: [&str; 5] = ["workspace:", "link:", "portal:", "file:", "exec:"];
@@ -28,19 +33,60 @@ struct Entry {
 /// Parses either flavour of `yarn.lock`. `declared` is the project's manifest,
 /// when there is one beside the lockfile. One odd entry is skipped with its
 /// reason; only a file with no entry at all is an error.
+#[cfg(test)]
 pub(super) fn parse(
     path: &str,
     text: &str,
     declared: Option<&Declared>,
 ) -> Result<Extracted, ExtractError> {
+    parse_stream(path, &mut text.as_bytes(), declared)
+}
+
+/// Parses either flavour of `yarn.lock` as it is read: berry (whose first key
+/// is `__metadata`) as a stream of YAML events; classic, and a berry file
+/// whose metadata comes later, held whole.
+pub(super) fn parse_stream(
+    path: &str,
+    input: &mut dyn BufRead,
+    declared: Option<&Declared>,
+) -> Result<Extracted, ExtractError> {
     let mut out = Extracted::default();
     let mut odd = |reason: String| out.skip(path, reason);
-    let entries = if text.lines().any(|l| l.trim_end() == "__metadata:") {
-        berry(text, &mut odd)?
+    let mut head = String::new();
+    let berry_first = loop {
+        let start = head.len();
+        if input.read_line(&mut head).map_err(unreadable)? == 0 {
+            break false;
+        }
+        let line = head[start..].trim_end();
+        if !(line.is_empty() || line.starts_with('#')) {
+            break line == "__metadata:";
+        }
+    };
+    let entries = if berry_first {
+        berry(&mut head.as_bytes().chain(input), &mut odd)?
     } else {
-        classic(text, &mut odd)?
+        input.read_to_string(&mut head).map_err(unreadable)?;
+        let text = head.strip_prefix('\u{feff}').unwrap_or(&head);
+        if text.lines().any(|l| l.trim_end() == "__metadata:") {
+            berry(&mut text.as_bytes(), &mut odd)?
+        } else {
+            classic(text, &mut odd)?
+        }
     };
     emit(&entries, path, declared, out)
+}
+
+/// What the inventory reads of a berry lockfile: each entry's version,
+/// resolution and dependency sections.
+fn kept(path: &[&str]) -> bool {
+    match path {
+        [_, field] => matches!(
+            *field,
+            "version" | "resolution" | "dependencies" | "optionalDependencies"
+        ),
+        _ => true,
+    }
 }
 
 /// The package a descriptor such as `"lodash@^4.17.15"` or
@@ -254,8 +300,8 @@ fn berry_dependencies(entry: &Mapping, section: &str) -> Vec<(String, String)> {
 /// yarn berry: a YAML map from `"desc, desc"` to `{version, resolution, ...}`;
 /// `resolution` names the package actually installed (`name@npm:1.2.3`,
 /// `name@patch:name@npm%3A1.2.3#...`, `name@workspace:.`).
-fn berry(text: &str, odd: &mut dyn FnMut(String)) -> Result<Vec<Entry>, ExtractError> {
-    let Value::Mapping(map) = yaml::parse(text)? else {
+fn berry(input: &mut dyn BufRead, odd: &mut dyn FnMut(String)) -> Result<Vec<Entry>, ExtractError> {
+    let Value::Mapping(map) = yaml::parse(input, &kept)? else {
         return Err(ExtractError::new("yarn.lock is not a YAML mapping"));
     };
     let mut entries = Vec::new();
