@@ -271,7 +271,11 @@ async fn a_deleted_layer_version_still_attached_leaves_a_gap_and_the_function_sc
         panic!("expected the function scanned, got {outcome:?}");
     };
     assert_eq!(scanned.subject, app_latest());
-    assert_eq!(scanned.layers, vec![layer_arn()], "the layer is still attached");
+    assert_eq!(
+        scanned.layers,
+        vec![layer_arn()],
+        "the layer is still attached"
+    );
     assert!(
         !scanned.inventory.packages.is_empty(),
         "the function's own code is scanned"

@@ -68,13 +68,19 @@ pub async fn publish(
         if previous_first.as_deref() == Some(first.event_id.as_str()) {
             return Err(HandlerError::Findings(StoreError::Backend {
                 location: store.location(),
-                message: format!("event {} stays pending after it was marked sent", first.event_id),
+                message: format!(
+                    "event {} stays pending after it was marked sent",
+                    first.event_id
+                ),
             }));
         }
         previous_first = Some(first.event_id.clone());
         let events = finding_events(store, page).await?;
         for event in &events {
-            if let Some(scan) = scans.iter_mut().find(|s| s.subject == event.finding.subject) {
+            if let Some(scan) = scans
+                .iter_mut()
+                .find(|s| s.subject == event.finding.subject)
+            {
                 scan.published.count(event.transition);
             }
         }
@@ -94,10 +100,7 @@ pub async fn publish(
         }
     }
     if !scans.is_empty() {
-        let publication = Publication {
-            scans,
-            events: &[],
-        };
+        let publication = Publication { scans, events: &[] };
         for sink in sinks {
             sink.publish(publication, now).await?;
         }

@@ -13,10 +13,10 @@ use lambda_audit_trigger::asff::to_sdk;
 use lambda_audit_trigger::messages::FindingEvent;
 use lambda_audit_trigger::sinks::{Publication, SecurityHub, Sink};
 use layers::aws::{config, AwsOptions};
-use store::{CloseReason, FindingStatus, StoredFinding, Transition};
 use layers::{Artifact, ArtifactRole, Deployment};
 use serde_json::{json, Value};
 use std::time::Duration;
+use store::{CloseReason, FindingStatus, StoredFinding, Transition};
 use testkit::aws::{test_env, Canned, Scripted, ACCOUNT, REGION};
 use testkit::{corpus_bytes, fixtures};
 
@@ -121,12 +121,20 @@ async fn the_trigger_imports_the_findings_the_cli_prints() {
             let closed = f == &gone;
             FindingEvent {
                 event_id: format!("event-{}", f.id),
-                transition: if closed { Transition::Closed } else { Transition::New },
+                transition: if closed {
+                    Transition::Closed
+                } else {
+                    Transition::New
+                },
                 finding: StoredFinding {
                     id: store::identity::finding_id(&subject, f),
                     subject: subject.clone(),
                     layer: None,
-                    status: if closed { FindingStatus::Closed } else { FindingStatus::Active },
+                    status: if closed {
+                        FindingStatus::Closed
+                    } else {
+                        FindingStatus::Active
+                    },
                     first_observed_at: first,
                     last_observed_at: now,
                     updated_at: now,
@@ -159,7 +167,10 @@ async fn the_trigger_imports_the_findings_the_cli_prints() {
             .find(|f| f["Id"] == sent["Id"])
             .unwrap_or_else(|| panic!("the CLI prints no finding {id}"))
             .clone();
-        assert_eq!(sent["CreatedAt"], "2026-11-20T08:00:00Z", "the first observation");
+        assert_eq!(
+            sent["CreatedAt"], "2026-11-20T08:00:00Z",
+            "the first observation"
+        );
         assert_eq!(sent["UpdatedAt"], "2026-11-23T10:00:00Z", "the transition");
         let (mut sent, printed) = (timeless(sent), timeless(printed));
         if id == gone_id {

@@ -163,7 +163,11 @@ async fn handler_end_to_end() {
     assert_eq!(finding["severity"]["rating"], "high");
     assert_eq!(finding["transition"], "new");
     assert_eq!(finding["status"], "ACTIVE");
-    assert_eq!(finding["layer"], Value::Null, "the function's own code has axios");
+    assert_eq!(
+        finding["layer"],
+        Value::Null,
+        "the function's own code has axios"
+    );
     assert_eq!(finding["eventId"].as_str().unwrap().len(), 32);
     let first_observed = finding["firstObservedAt"].as_str().unwrap().to_string();
     assert_eq!(published[0]["resources"], json!([subject]));
@@ -294,7 +298,10 @@ async fn handler_end_to_end() {
         .expect("the axios finding");
     assert_eq!(axios.record_state().map(|s| s.as_str()), Some("ARCHIVED"));
     assert_eq!(
-        axios.workflow().and_then(|w| w.status()).map(|s| s.as_str()),
+        axios
+            .workflow()
+            .and_then(|w| w.status())
+            .map(|s| s.as_str()),
         Some("RESOLVED")
     );
     assert_eq!(axios.created_at(), Some(first_observed.as_str()));

@@ -90,7 +90,9 @@ impl Intercept for Faults {
                 *mode = Mode::FailAfter(n - 1);
                 Ok(())
             }
-            Mode::Fail | Mode::FailAfter(_) => Err("injected fault: the service is unavailable".into()),
+            Mode::Fail | Mode::FailAfter(_) => {
+                Err("injected fault: the service is unavailable".into())
+            }
         }
     }
 }
@@ -205,7 +207,10 @@ impl Consumer {
                 continue;
             };
             let kept = self.by_id.entry(id.to_string()).or_insert(e.clone());
-            assert_eq!(kept["detail"], e["detail"], "event {id} published twice differently");
+            assert_eq!(
+                kept["detail"], e["detail"],
+                "event {id} published twice differently"
+            );
         }
     }
 
@@ -283,7 +288,10 @@ async fn eventbridge_failing_once_loses_nothing() {
     assert!(handler.handle(&json!({"action": "rescan"})).await.is_err());
     faults.set(Mode::Pass);
     let answer = handler.handle(&json!({"action": "rescan"})).await.unwrap();
-    assert_eq!(answer["resolvedFindings"], 0, "recorded by the failed attempt");
+    assert_eq!(
+        answer["resolvedFindings"], 0,
+        "recorded by the failed attempt"
+    );
     assert_eq!(answer["published"], 5, "and published by this one");
     consumer.take(&moto.drain_queue("audit-events"));
     let closed = consumer.findings("Lambda Audit Finding Closed");
@@ -325,7 +333,11 @@ async fn eventbridge_failing_after_its_first_batch_loses_nothing() {
     faults.set(Mode::FailAfter(1));
     assert!(handler.handle(&scan_event()).await.is_err());
     let first = moto.drain_queue("audit-events");
-    assert_eq!(first.len(), 10, "the first PutEvents call of 10 went through");
+    assert_eq!(
+        first.len(),
+        10,
+        "the first PutEvents call of 10 went through"
+    );
     let mut consumer = Consumer::default();
     consumer.take(&first);
 
@@ -333,7 +345,11 @@ async fn eventbridge_failing_after_its_first_batch_loses_nothing() {
     let answer = handler.handle(&scan_event()).await.unwrap();
     assert_eq!(answer["results"][0]["newFindings"], 14);
     let retry = moto.drain_queue("audit-events");
-    assert_eq!(retry.len(), 15, "the 14 pending events again, and the scan result");
+    assert_eq!(
+        retry.len(),
+        15,
+        "the 14 pending events again, and the scan result"
+    );
     consumer.take(&retry);
     assert_eq!(consumer.by_id.len(), 14, "14 distinct event ids");
     assert_eq!(consumer.findings("Lambda Audit New Finding").len(), 14);
@@ -391,7 +407,11 @@ async fn a_sink_failing_after_another_published_loses_nothing() {
 
     hub_faults.set(Mode::Fail);
     let err = handler.handle(&scan_event()).await.unwrap_err();
-    assert!(err.to_string().starts_with("Security Hub BatchImportFindings"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("Security Hub BatchImportFindings"),
+        "{err}"
+    );
     let mut consumer = Consumer::default();
     consumer.take(&moto.drain_queue("audit-events"));
     assert_eq!(consumer.by_id.len(), 14, "EventBridge took the events");
@@ -400,7 +420,11 @@ async fn a_sink_failing_after_another_published_loses_nothing() {
     let answer = handler.handle(&scan_event()).await.unwrap();
     assert_eq!(answer["results"][0]["newFindings"], 14);
     consumer.take(&moto.drain_queue("audit-events"));
-    assert_eq!(consumer.by_id.len(), 14, "the re-published events are duplicates by id");
+    assert_eq!(
+        consumer.by_id.len(),
+        14,
+        "the re-published events are duplicates by id"
+    );
     let hub = aws_sdk_securityhub::Client::new(&sdk(&moto.endpoint).await);
     let found = hub.get_findings().send().await.unwrap();
     assert_eq!(found.findings().len(), 14);

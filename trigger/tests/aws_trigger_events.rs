@@ -156,7 +156,8 @@ fn deletes_name_what_they_removed() {
 
 #[test]
 fn direct_invocations_look_the_function_up_in_its_arn_region() {
-    let e = serde_json::json!({"functionArn": "arn:aws:lambda:eu-west-1:123456789012:function:app"});
+    let e =
+        serde_json::json!({"functionArn": "arn:aws:lambda:eu-west-1:123456789012:function:app"});
     assert!(matches!(
         event::parse(&e).unwrap(),
         Trigger::ScanFunction { region: Some(r), .. } if r == "eu-west-1"

@@ -15,7 +15,7 @@ use crate::outbox::{blocking, Delivered};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use store::{FindingStore, RescanOutcome, StoredFinding, StoreError, Transition};
+use store::{FindingStore, RescanOutcome, StoreError, StoredFinding, Transition};
 
 /// The cause of a rescan started by a changed database.
 pub const DATABASE_CHANGED_CAUSE: &str = "database-changed";

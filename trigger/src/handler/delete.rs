@@ -22,7 +22,10 @@ impl Handler {
             Deleted::LayerVersion { arn } => (SubjectKind::Layer, vec![arn]),
             Deleted::Function { arn } => {
                 let keys = blocking(&self.findings, move |s| {
-                    Ok(stored_versions(&arn, s.subjects()?.into_iter().map(|r| r.subject.key)))
+                    Ok(stored_versions(
+                        &arn,
+                        s.subjects()?.into_iter().map(|r| r.subject.key),
+                    ))
                 })
                 .await?;
                 (SubjectKind::Function, keys)

@@ -8,12 +8,12 @@
 //! loses nothing.
 
 mod database_change;
-mod settings;
 mod delete;
 mod error;
+mod settings;
 
-pub use settings::HandlerConfig;
 pub use error::HandlerError;
+pub use settings::HandlerConfig;
 
 use crate::database::{DatabaseCache, LoadMatcher, Matcher};
 use crate::event::{self, Trigger};
@@ -327,10 +327,7 @@ impl Handler {
     }
 
     /// Publishes the outbox and `results` (see [`crate::outbox`]).
-    async fn publish(
-        &self,
-        results: &mut [ScanResult],
-    ) -> Result<outbox::Delivered, HandlerError> {
+    async fn publish(&self, results: &mut [ScanResult]) -> Result<outbox::Delivered, HandlerError> {
         let now = rfc3339_now();
         outbox::publish(&self.findings, &self.sinks, results, &now).await
     }

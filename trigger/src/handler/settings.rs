@@ -43,8 +43,9 @@ impl HandlerConfig {
             })?,
             None => Limits::default().max_artifact_bytes,
         };
-        let work_dir =
-            PathBuf::from(set("LAMBDA_AUDIT_WORK_DIR").unwrap_or_else(|| "/tmp/lambda-audit".into()));
+        let work_dir = PathBuf::from(
+            set("LAMBDA_AUDIT_WORK_DIR").unwrap_or_else(|| "/tmp/lambda-audit".into()),
+        );
         Ok(HandlerConfig {
             aws: AwsOptions {
                 region: None,
@@ -115,7 +116,10 @@ mod tests {
         assert_eq!(c.code_rewrite, CodeUrlRewrite::None);
         assert_eq!(c.work_dir, PathBuf::from("/tmp/lambda-audit"));
         assert_eq!(c.findings_store, "/mnt/efs/findings.sqlite");
-        assert_eq!(c.suppressions.as_deref(), Some(Path::new("/opt/lambda-audit.toml")));
+        assert_eq!(
+            c.suppressions.as_deref(),
+            Some(Path::new("/opt/lambda-audit.toml"))
+        );
 
         let none = HandlerConfig::from_env(&|_| None).unwrap();
         assert_eq!(none.sinks, SinkConfig::default());

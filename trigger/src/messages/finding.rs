@@ -49,8 +49,10 @@ pub struct FindingEvent {
 
 impl FindingEvent {
     /// The event of `outbox` about `current` (the finding as stored now): the
-    /// lifecycle fields are the outbox's (the state the transition gave),
-    /// the rest (title, locations, fix) the finding's last observation.
+    /// lifecycle fields are the outbox's (the state the transition gave, and
+    /// the transition's time as the last observation unless it closed the
+    /// finding), the rest (title, locations, fix) the finding's last
+    /// observation.
     pub fn of(outbox: &OutboxEvent, current: &StoredFinding) -> Result<FindingEvent, String> {
         let state = &outbox.finding;
         let text = |key: &str| state.get(key).and_then(|v| v.as_str());
@@ -64,9 +66,13 @@ impl FindingEvent {
             .transpose()?;
         finding.closed_at = time("closedAt")?;
         finding.updated_at = time("updatedAt")?.unwrap_or(outbox.at);
-        if let Some(at) = time("lastObservedAt")? {
-            finding.last_observed_at = at;
-        }
+        // A transition other than a close was an observation: it is the last
+        // one as of the event (a later scan moves the stored one, and a
+        // re-published event must say what it said the first time).
+        finding.last_observed_at = match outbox.transition {
+            Transition::Closed => time("lastObservedAt")?.unwrap_or(finding.last_observed_at),
+            _ => outbox.at,
+        };
         Ok(FindingEvent {
             event_id: outbox.event_id.clone(),
             transition: outbox.transition,
@@ -265,8 +271,14 @@ mod tests {
         assert_eq!(detail["layer"], current.layer.clone().unwrap());
         let back: FindingDetail = serde_json::from_value(detail).unwrap();
         assert_eq!(back.close_reason, Some(CloseReason::FunctionDeleted));
-        assert_eq!(detail_type(Transition::Closed), "Lambda Audit Finding Closed");
-        assert_eq!(detail_type(Transition::Reopened), "Lambda Audit Finding Reopened");
+        assert_eq!(
+            detail_type(Transition::Closed),
+            "Lambda Audit Finding Closed"
+        );
+        assert_eq!(
+            detail_type(Transition::Reopened),
+            "Lambda Audit Finding Reopened"
+        );
         assert_eq!(detail_type(Transition::New), "Lambda Audit New Finding");
     }
 
