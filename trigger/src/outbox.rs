@@ -11,8 +11,7 @@
 //! a retried scan announces the findings its failed attempt could not.
 
 use crate::messages::{FindingEvent, ScanResult};
-use crate::sinks::{Publication, Sink};
-use crate::HandlerError;
+use crate::sinks::{Publication, Sink, SinkError};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use store::{FindingStore, OutboxEvent, StoreError, StoredFinding};
@@ -24,6 +23,15 @@ pub const EVENTS_PER_PAGE: usize = 100;
 /// first rescan can move a million findings, more than one invocation has
 /// time for).
 pub const MAX_EVENTS_PER_INVOCATION: usize = 20_000;
+
+/// Why publishing stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// What one publication sent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,12 +46,14 @@ pub struct Delivered {
 pub async fn blocking<T: Send + 'static>(
     store: &Arc<dyn FindingStore>,
     call: impl FnOnce(&dyn FindingStore) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, HandlerError> {
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || call(&*store))
+) -> Result<T, StoreError> {
+    let owned = store.clone();
+    tokio::task::spawn_blocking(move || call(&*owned))
         .await
-        .map_err(|e| HandlerError::Config(format!("findings store call stopped: {e}")))?
-        .map_err(HandlerError::Findings)
+        .map_err(|e| StoreError::Backend {
+            location: store.location(),
+            message: format!("the call stopped: {e}"),
+        })?
 }
 
 /// Publishes the outbox, then `scans`, to every sink; `now` (RFC 3339)
@@ -53,7 +63,7 @@ pub async fn publish(
     sinks: &[Box<dyn Sink>],
     scans: &mut [ScanResult],
     now: &str,
-) -> Result<Delivered, HandlerError> {
+) -> Result<Delivered, PublishError> {
     let mut delivered = Delivered::default();
     let mut previous_first: Option<String> = None;
     loop {
@@ -66,7 +76,7 @@ pub async fn publish(
             break;
         };
         if previous_first.as_deref() == Some(first.event_id.as_str()) {
-            return Err(HandlerError::Findings(StoreError::Backend {
+            return Err(PublishError::Store(StoreError::Backend {
                 location: store.location(),
                 message: format!(
                     "event {} stays pending after it was marked sent",
@@ -112,7 +122,7 @@ pub async fn publish(
 async fn finding_events(
     store: &Arc<dyn FindingStore>,
     page: Vec<OutboxEvent>,
-) -> Result<Vec<FindingEvent>, HandlerError> {
+) -> Result<Vec<FindingEvent>, StoreError> {
     let subjects: BTreeSet<String> = page.iter().map(|e| e.subject.clone()).collect();
     let keys: Vec<String> = subjects.into_iter().collect();
     let findings = blocking(store, move |s| s.subject_findings(&keys)).await?;
@@ -120,12 +130,10 @@ async fn finding_events(
         findings.iter().map(|f| (f.id.as_str(), f)).collect();
     page.iter()
         .map(|event| {
-            let corrupt = |message: String| {
-                HandlerError::Findings(StoreError::Corrupt {
-                    location: store.location(),
-                    what: format!("outbox event {}", event.event_id),
-                    message,
-                })
+            let corrupt = |message: String| StoreError::Corrupt {
+                location: store.location(),
+                what: format!("outbox event {}", event.event_id),
+                message,
             };
             let current = by_id
                 .get(event.finding_id.as_str())

@@ -1,6 +1,7 @@
 //! Why an invocation failed, and how that reaches the Lambda runtime.
 
 use crate::event::EventError;
+use crate::outbox::PublishError;
 use crate::sinks::SinkError;
 use lambda_runtime::Diagnostic;
 
@@ -21,6 +22,15 @@ pub enum HandlerError {
     Database(String),
     #[error("{0}")]
     Config(String),
+}
+
+impl From<PublishError> for HandlerError {
+    fn from(e: PublishError) -> HandlerError {
+        match e {
+            PublishError::Sink(e) => HandlerError::Sink(e),
+            PublishError::Store(e) => HandlerError::Findings(e),
+        }
+    }
 }
 
 impl HandlerError {

@@ -329,7 +329,7 @@ impl Handler {
     /// Publishes the outbox and `results` (see [`crate::outbox`]).
     async fn publish(&self, results: &mut [ScanResult]) -> Result<outbox::Delivered, HandlerError> {
         let now = rfc3339_now();
-        outbox::publish(&self.findings, &self.sinks, results, &now).await
+        Ok(outbox::publish(&self.findings, &self.sinks, results, &now).await?)
     }
 }
 
