@@ -445,3 +445,91 @@ async fn a_new_database_layer_starts_a_rescan_at_the_first_event() {
         .unwrap();
     assert!(answer.get("databaseChanged").is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn suppressed_findings_are_suppressed_in_security_hub_until_the_rule_goes() {
+    let Some(World { moto, mirror, .. }) = World::start() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let db = work.path().join("db.zip");
+    std::fs::write(&db, osv_zip(&[AXIOS, DOT_PROP], "2026-11-01T00:00:00Z")).unwrap();
+    let rules = work.path().join("lambda-audit.toml");
+    std::fs::write(
+        &rules,
+        format!(
+            "[[ignore]]\nid = \"{}\"\nreason = \"the template helper is never reached\"\n",
+            DOT_PROP.0
+        ),
+    )
+    .unwrap();
+    let config = |suppressions: Option<std::path::PathBuf>| HandlerConfig {
+        aws: AwsOptions {
+            region: Some(REGION.into()),
+            endpoint_url: Some(moto.endpoint.clone()),
+        },
+        sinks: SinkConfig {
+            event_bus: None,
+            security_hub: true,
+        },
+        store: None,
+        findings_store: work.path().join("findings.sqlite").display().to_string(),
+        suppressions,
+        database: DatabaseSource::Path(db.clone()),
+        code_rewrite: CodeUrlRewrite::Mirror {
+            base: mirror.base.clone(),
+        },
+        max_download_bytes: 1 << 30,
+        work_dir: work.path().to_path_buf(),
+    };
+    let hub = aws_sdk_securityhub::Client::new(
+        &config::load(
+            &AwsOptions {
+                region: Some(REGION.into()),
+                endpoint_url: Some(moto.endpoint.clone()),
+            },
+            None,
+        )
+        .await,
+    );
+    let workflow = |found: &aws_sdk_securityhub::operation::get_findings::GetFindingsOutput,
+                    advisory: &str| {
+        let f = found
+            .findings()
+            .iter()
+            .find(|f| f.id().is_some_and(|id| id.contains(advisory)))
+            .unwrap_or_else(|| panic!("no finding for {advisory}"));
+        (
+            f.record_state().map(|s| s.as_str().to_string()),
+            f.workflow()
+                .and_then(|w| w.status())
+                .map(|s| s.as_str().to_string()),
+        )
+    };
+
+    let handler = Handler::new(config(Some(rules)), osv_loader(work.path().join("index")))
+        .await
+        .unwrap();
+    let answer = handler
+        .handle(&json!({"functionArn": function_arn("node-app")}))
+        .await
+        .unwrap();
+    assert_eq!(answer["published"], 2);
+    let found = hub.get_findings().send().await.unwrap();
+    let active = (Some("ACTIVE".to_string()), Some("NEW".to_string()));
+    assert_eq!(workflow(&found, AXIOS.0), active);
+    assert_eq!(
+        workflow(&found, DOT_PROP.0),
+        (Some("ACTIVE".into()), Some("SUPPRESSED".into()))
+    );
+    drop(handler);
+
+    // The rule is removed: the next rescan unsuppresses the finding.
+    let handler = Handler::new(config(None), osv_loader(work.path().join("index")))
+        .await
+        .unwrap();
+    let answer = handler.handle(&json!({"action": "rescan"})).await.unwrap();
+    assert_eq!(answer["unsuppressedFindings"], 1);
+    let found = hub.get_findings().send().await.unwrap();
+    assert_eq!(workflow(&found, DOT_PROP.0), active);
+}

@@ -237,7 +237,7 @@ fn direct_invocations() {
         event::parse(&serde_json::json!({"layerArn": LAYER})).unwrap(),
         Trigger::ScanLayer {
             layer_version_arn: LAYER.into(),
-            region: None,
+            region: Some("us-east-1".into()),
             cause: "direct".into()
         }
     );
