@@ -138,7 +138,7 @@ async fn handler_end_to_end() {
         json!({"action": "scan", "published": 1, "morePending": false, "results": [{
             "subject": subject, "kind": "function", "status": "scanned", "reason": null,
             "cause": "UpdateFunctionCode20150331v2", "findings": 1, "newFindings": 1,
-            "reopenedFindings": 0, "resolvedFindings": 0,
+            "reopenedFindings": 0, "resolvedFindings": 0, "incomplete": [],
             "report": "s3://reports/lambda-audit/reports/us-east-1/123456789012/function/node-app/$LATEST.json",
         }]})
     );
@@ -532,4 +532,51 @@ async fn suppressed_findings_are_suppressed_in_security_hub_until_the_rule_goes(
     assert_eq!(answer["unsuppressedFindings"], 1);
     let found = hub.get_findings().send().await.unwrap();
     assert_eq!(workflow(&found, DOT_PROP.0), active);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_whose_layer_version_was_deleted_is_scanned_without_it() {
+    let Some(World {
+        moto,
+        mirror,
+        seeded,
+    }) = World::start()
+    else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let db = work.path().join("db.zip");
+    std::fs::write(&db, osv_zip(&[AXIOS, DOT_PROP], "2026-11-01T00:00:00Z")).unwrap();
+    let layer = seeded["layers"]["node-deps"]["arn"].as_str().unwrap();
+    let parsed = layers::aws::arn::LayerVersionArn::parse(layer).unwrap();
+    let options = AwsOptions {
+        region: Some(REGION.into()),
+        endpoint_url: Some(moto.endpoint.clone()),
+    };
+    config::lambda(&config::load(&options, None).await)
+        .delete_layer_version()
+        .layer_name(&parsed.name)
+        .version_number(parsed.version)
+        .send()
+        .await
+        .unwrap();
+    let handler = path_handler(
+        &moto,
+        &mirror,
+        &db,
+        &work.path().join("f.sqlite"),
+        work.path(),
+    )
+    .await;
+    let answer = handler
+        .handle(&json!({"functionArn": function_arn("node-app")}))
+        .await
+        .unwrap();
+    let result = &answer["results"][0];
+    assert_eq!(result["status"], "scanned", "{answer}");
+    assert_eq!(result["findings"], 1, "axios in the function's own code");
+    assert_eq!(
+        result["incomplete"],
+        json!([{"artifact": layer, "path": "", "reason": layers::aws::DELETED_LAYER_REASON}])
+    );
 }

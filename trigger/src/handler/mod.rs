@@ -355,6 +355,7 @@ fn summary(result: &ScanResult) -> Value {
         "newFindings": result.published.new,
         "reopenedFindings": result.published.reopened,
         "resolvedFindings": result.published.closed,
+        "incomplete": result.gaps(),
         "report": result.report_location,
     })
 }

@@ -11,7 +11,8 @@
 //! `direct`, `rescan`, `schedule`), `runtime`, `layers`, `summary` (`packages`,
 //! `findings`, `suppressed`, `unmatched`, `by_severity`), `newFindings`,
 //! `reopenedFindings`, `closedFindings` (the finding events about this subject
-//! published with it), `database` (the advisory database used: its
+//! published with it), `incomplete` (evidence not read: `artifact`, `path`,
+//! `reason`), `database` (the advisory database used: its
 //! `invalid_records` lists at most [`MAX_EVENT_INVALID_RECORDS`],
 //! `invalid_record_count` counts them all, and the S3 report has the full
 //! list), `report` (S3 URI of the JSON report).
@@ -107,10 +108,42 @@ pub struct ScanDetail {
     pub reopened_findings: usize,
     #[serde(default)]
     pub closed_findings: usize,
+    /// Evidence the scan could not read (a deleted layer version, a limit):
+    /// the scan is incomplete. At most [`MAX_EVENT_GAPS`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incomplete: Vec<EventGap>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database: Option<EventDatabase>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report: Option<String>,
+}
+
+/// Most gaps a scan result event lists.
+pub const MAX_EVENT_GAPS: usize = 20;
+
+/// Evidence a scan could not read: the artifact, the path inside it (empty:
+/// the whole artifact), and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventGap {
+    pub artifact: String,
+    pub path: String,
+    pub reason: String,
+}
+
+impl ScanResult {
+    /// The gaps of the scan's inventory (at most [`MAX_EVENT_GAPS`]).
+    pub fn gaps(&self) -> Vec<EventGap> {
+        self.report
+            .iter()
+            .flat_map(|r| r.inventory.gaps())
+            .take(MAX_EVENT_GAPS)
+            .map(|(artifact, gap)| EventGap {
+                artifact: artifact.to_string(),
+                path: gap.path.clone(),
+                reason: gap.reason.clone(),
+            })
+            .collect()
+    }
 }
 
 /// Most unreadable record names an event lists (EventBridge entries are
@@ -167,6 +200,7 @@ impl ScanResult {
             new_findings: self.published.new,
             reopened_findings: self.published.reopened,
             closed_findings: self.published.closed,
+            incomplete: self.gaps(),
             database: self.report.as_ref().map(|r| EventDatabase::of(&r.database)),
             report: self.report_location.clone(),
         }
