@@ -90,11 +90,6 @@ impl Handler {
         })
     }
 
-    /// The findings store the handler records into.
-    pub fn findings(&self) -> &Arc<dyn FindingStore> {
-        &self.findings
-    }
-
     /// Handles one event; the JSON answer lists each subject's result.
     pub async fn handle(&self, event: &Value) -> Result<Value, HandlerError> {
         // The SDK's futures are large: each branch is boxed so that an
