@@ -6,7 +6,7 @@ use analyzer::Limits;
 use lambda_audit_layers::aws::download::sha256_base64;
 use lambda_audit_layers::aws::{
     config, AwsOptions, CodeUrlRewrite, DownloadError, Downloader, FetchError, LayerCache,
-    ScanOutcome, Scanner,
+    ScanOutcome, Scanner, DELETED_LAYER_REASON,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -260,23 +260,36 @@ async fn a_function_deleted_before_the_scan_is_gone() {
 }
 
 #[tokio::test]
-async fn a_layer_version_deleted_before_the_scan_makes_the_function_gone() {
+async fn a_deleted_layer_version_still_attached_leaves_a_gap_and_the_function_scanned() {
     let server = Scripted::start();
     deploy_function(&server, &[layer_arn()]);
     let missing = Canned::aws_error(404, "ResourceNotFoundException", "Layer version not found");
     server.route(BY_ARN_PATH, vec![missing.clone()]);
     server.route(&layer_version_path(), vec![missing]);
     let outcome = scan_app(&server).await;
-    match outcome {
-        Ok(ScanOutcome::Gone { subject, detail }) => {
-            assert_eq!(subject, app_latest());
-            assert_eq!(
-                detail,
-                format!("its layer version {} no longer exists", layer_arn())
-            );
-        }
-        other => panic!("expected gone, got {other:?}"),
-    }
+    let Ok(ScanOutcome::Scanned(scanned)) = outcome else {
+        panic!("expected the function scanned, got {outcome:?}");
+    };
+    assert_eq!(scanned.subject, app_latest());
+    assert_eq!(
+        scanned.layers,
+        vec![layer_arn()],
+        "the layer is still attached"
+    );
+    assert!(
+        !scanned.inventory.packages.is_empty(),
+        "the function's own code is scanned"
+    );
+    let gaps: Vec<(String, String)> = scanned
+        .inventory
+        .gaps()
+        .map(|(artifact, gap)| (artifact.to_string(), gap.reason.clone()))
+        .collect();
+    assert_eq!(gaps, vec![(layer_arn(), DELETED_LAYER_REASON.to_string())]);
+    assert!(
+        server.hits(BY_ARN_PATH) >= 1,
+        "GetLayerVersionByArn was asked first"
+    );
 }
 
 #[tokio::test]

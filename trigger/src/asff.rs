@@ -2,16 +2,16 @@
 //! `lambda-audit function --format asff` prints (built by
 //! `analyzer::report::asff`), converted to the SDK's types.
 //!
-//! The trigger adds one thing the CLI never has: a finding that is gone since
-//! the subject's previous report is imported again with `RecordState`
-//! `ARCHIVED` and `Workflow.Status` `RESOLVED`.
+//! The trigger adds the finding's lifecycle from the findings store
+//! ([`finding`]): `CreatedAt` is the first observation, `UpdatedAt` the
+//! transition; a suppressed finding's `Workflow.Status` is `SUPPRESSED`, and a
+//! closed one is `RESOLVED` with `RecordState` `ARCHIVED`.
 //!
 //! The SDK's types do not deserialize from JSON (that serde support is
 //! unstable), so [`to_sdk`] maps the ASFF fields one by one. It refuses any
 //! field it does not map, so a field added to the shared builder fails the
 //! tests here instead of silently never reaching Security Hub.
 
-use analyzer::findings::Finding;
 use analyzer::report::asff;
 use analyzer::report::AsffContext;
 use aws_sdk_securityhub::types::{
@@ -21,25 +21,22 @@ use aws_sdk_securityhub::types::{
 };
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use store::{FindingStatus, StoredFinding};
 
-/// Whether a finding is present in the subject's latest scan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Presence {
-    /// Found by the latest scan: imported as the CLI prints it.
-    Present,
-    /// Found by the previous scan only: archived and resolved.
-    Gone,
-}
-
-/// The ASFF finding for `finding` about the resource `context.resource_id`
-/// names (see `layers::aws::asff::context`), as JSON.
-pub fn finding(context: &AsffContext, finding: &Finding, presence: Presence) -> Value {
+/// The ASFF finding for the stored finding `stored`, about the resource
+/// `context.resource_id` names (see `layers::aws::asff::context`), as JSON.
+pub fn finding(context: &AsffContext, stored: &StoredFinding) -> Value {
     let resource = context.resource_id.clone().unwrap_or_default();
-    let mut value = asff::finding(context, &resource, finding);
-    if presence == Presence::Gone {
-        value["RecordState"] = Value::from("ARCHIVED");
-        value["Workflow"] = serde_json::json!({ "Status": "RESOLVED" });
-    }
+    let mut value = asff::finding(context, &resource, &stored.finding);
+    value["CreatedAt"] = Value::from(store::time::format(stored.first_observed_at));
+    value["UpdatedAt"] = Value::from(store::time::format(stored.updated_at));
+    let (record_state, workflow) = match stored.status {
+        FindingStatus::Active => ("ACTIVE", "NEW"),
+        FindingStatus::Suppressed => ("ACTIVE", "SUPPRESSED"),
+        FindingStatus::Closed => ("ARCHIVED", "RESOLVED"),
+    };
+    value["RecordState"] = Value::from(record_state);
+    value["Workflow"] = serde_json::json!({ "Status": workflow });
     value
 }
 
@@ -322,81 +319,5 @@ impl<'a> Fields<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::messages::tests::finding as sample;
-    use serde_json::json;
-
-    fn context() -> AsffContext {
-        layers::aws::asff::context(
-            "arn:aws:lambda:eu-west-1:123456789012:function:app:3",
-            "2026-11-23T10:00:00Z".into(),
-        )
-        .unwrap()
-    }
-
-    #[test]
-    fn a_gone_finding_is_archived_and_resolved_and_otherwise_the_same() {
-        let f = sample("GHSA-1", "axios", "0.21.0");
-        let present = finding(&context(), &f, Presence::Present);
-        let gone = finding(&context(), &f, Presence::Gone);
-        assert_eq!(present["RecordState"], "ACTIVE");
-        assert_eq!(present["Workflow"]["Status"], "NEW");
-        assert_eq!(gone["RecordState"], "ARCHIVED");
-        assert_eq!(gone["Workflow"]["Status"], "RESOLVED");
-        let strip = |mut v: Value| {
-            let o = v.as_object_mut().unwrap();
-            o.remove("RecordState");
-            o.remove("Workflow");
-            v
-        };
-        assert_eq!(strip(present), strip(gone));
-    }
-
-    #[test]
-    fn the_sdk_finding_carries_every_field() {
-        let mut f = sample("GHSA-1", "axios", "0.21.0");
-        f.loaded = false;
-        let sdk = to_sdk(&finding(&context(), &f, Presence::Present)).unwrap();
-        assert_eq!(
-            sdk.id(),
-            Some(
-                "arn:aws:lambda:eu-west-1:123456789012:function:app:3/GHSA-1/pkg:npm/axios@0.21.0"
-            )
-        );
-        assert_eq!(sdk.aws_account_id(), Some("123456789012"));
-        assert_eq!(sdk.title(), Some("GHSA-1 in axios 0.21.0 (npm)"));
-        assert_eq!(
-            sdk.severity().and_then(|s| s.label()),
-            Some(&SeverityLabel::High)
-        );
-        assert_eq!(sdk.record_state(), Some(&RecordState::Active));
-        assert_eq!(sdk.resources()[0].r#type(), Some("AwsLambdaFunction"));
-        let v = &sdk.vulnerabilities()[0];
-        assert_eq!(v.related_vulnerabilities(), ["CVE-GHSA-1".to_string()]);
-        let p = &v.vulnerable_packages()[0];
-        assert_eq!(
-            (p.name(), p.version(), p.fixed_in_version()),
-            (Some("axios"), Some("0.21.0"), Some("9.9.9"))
-        );
-        assert_eq!(
-            sdk.product_fields()
-                .and_then(|m| m.get("lambda-audit/purl")),
-            Some(&"pkg:npm/axios@0.21.0".to_string())
-        );
-    }
-
-    #[test]
-    fn a_field_without_a_mapping_is_refused() {
-        let mut v = finding(
-            &context(),
-            &sample("GHSA-1", "axios", "0.21.0"),
-            Presence::Present,
-        );
-        v["Vulnerabilities"][0]["Cvss"] = json!([{"Version": "3.1", "Rating": "high"}]);
-        let e = to_sdk(&v).unwrap_err();
-        assert_eq!(e.path, "Vulnerabilities[0].Cvss[0].Rating");
-        v["Title"] = json!(3);
-        assert_eq!(to_sdk(&v).unwrap_err().path, "Title");
-    }
-}
+#[path = "asff_tests.rs"]
+mod tests;

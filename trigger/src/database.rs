@@ -17,14 +17,28 @@ use analyzer::inventory::Inventory;
 use layers::aws::sdk_message;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use store::{FindingStore, RescanOptions, RescanOutcome, StoreError};
 use tokio::io::AsyncWriteExt;
 
 /// The database path inside the database layer (layers are mounted at /opt).
 pub const DEFAULT_DB_PATH: &str = "/opt/lambda-audit/db";
 
-/// Matches an inventory against one loaded advisory database.
+/// Matches inventories against one loaded advisory database.
 pub trait Matcher: Send + Sync {
+    /// One inventory, matched.
     fn report(&self, inventory: Inventory) -> ScanReport;
+
+    /// Every inventory of `store` re-matched (see [`store::rescan()`]).
+    fn rescan(
+        &self,
+        store: &dyn FindingStore,
+        options: &RescanOptions<'_>,
+    ) -> Result<RescanOutcome, StoreError>;
+
+    /// The database in the words of the store's scan records
+    /// ([`store::record::describe`]): when it differs from the last scan's,
+    /// the database changed since.
+    fn describe(&self) -> String;
 }
 
 /// Loads a [`Matcher`] from a database path (blocking: the cache calls it
@@ -37,6 +51,18 @@ pub struct OsvMatcher(pub Database);
 impl Matcher for OsvMatcher {
     fn report(&self, inventory: Inventory) -> ScanReport {
         analyzer::matching::match_inventory(inventory, &self.0)
+    }
+
+    fn rescan(
+        &self,
+        store: &dyn FindingStore,
+        options: &RescanOptions<'_>,
+    ) -> Result<RescanOutcome, StoreError> {
+        store::rescan(store, &self.0, options)
+    }
+
+    fn describe(&self) -> String {
+        store::record::describe(&self.0.info())
     }
 }
 
@@ -264,6 +290,18 @@ mod tests {
     impl Matcher for Never {
         fn report(&self, _: Inventory) -> ScanReport {
             unreachable!("not matched in this test")
+        }
+
+        fn rescan(
+            &self,
+            _: &dyn FindingStore,
+            _: &RescanOptions<'_>,
+        ) -> Result<RescanOutcome, StoreError> {
+            unreachable!("not rescanned in this test")
+        }
+
+        fn describe(&self) -> String {
+            "never".into()
         }
     }
 

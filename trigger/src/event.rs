@@ -10,13 +10,21 @@
 //!   - `PublishLayerVersion20181031`: scan the new layer version alone. A version
 //!     that was just published is used by no function yet; functions pick it up
 //!     through UpdateFunctionConfiguration, which triggers their own scan.
+//!   - `DeleteFunction20150331`: close the findings of the deleted function
+//!     version (`qualifier`), or of every stored version of the function;
+//!   - `DeleteLayerVersion20181031`: close the findings of the layer version
+//!     scanned alone. Functions that use it keep it (Lambda keeps deleted layer
+//!     versions working for them), so their findings stay open; a function that
+//!     drops the layer closes them as `layer_detached` at its next scan.
 //! - EventBridge `Object Created` events from `aws.s3`: the advisory database
 //!   object may have changed (the handler compares bucket and key with its
 //!   configuration) and stored inventories are re-matched.
 //! - EventBridge `Scheduled Event`s from `aws.events`: re-match stored inventories.
 //! - Direct invocations: `{"functionArn": "...", "qualifier": "..."}` (qualifier
 //!   optional; a function name works too), `{"layerArn": "..."}`, `{"action": "rescan"}`.
+//!   An ARN names its region: the function or layer is looked up there.
 
+use layers::aws::arn::{FunctionArn, LayerVersionArn};
 use serde_json::Value;
 
 /// `detail-type` of CloudTrail API calls delivered by EventBridge.
@@ -27,12 +35,16 @@ pub const CREATE_FUNCTION: &str = "CreateFunction20150331";
 pub const UPDATE_FUNCTION_CODE: &str = "UpdateFunctionCode20150331v2";
 pub const UPDATE_FUNCTION_CONFIGURATION: &str = "UpdateFunctionConfiguration20150331v2";
 pub const PUBLISH_LAYER_VERSION: &str = "PublishLayerVersion20181031";
+pub const DELETE_FUNCTION: &str = "DeleteFunction20150331";
+pub const DELETE_LAYER_VERSION: &str = "DeleteLayerVersion20181031";
 /// The Lambda event names the handler acts on, as in the EventBridge rule.
-pub const LAMBDA_EVENT_NAMES: [&str; 4] = [
+pub const LAMBDA_EVENT_NAMES: [&str; 6] = [
     CREATE_FUNCTION,
     UPDATE_FUNCTION_CODE,
     UPDATE_FUNCTION_CONFIGURATION,
     PUBLISH_LAYER_VERSION,
+    DELETE_FUNCTION,
+    DELETE_LAYER_VERSION,
 ];
 
 /// What an event asks the handler to do.
@@ -53,12 +65,24 @@ pub enum Trigger {
         region: Option<String>,
         cause: String,
     },
+    /// Something was deleted: close its stored findings.
+    Deleted { deleted: Deleted, cause: String },
     /// An S3 object was written; a rescan when it is the advisory database.
     ObjectCreated { bucket: String, key: String },
     /// Re-match every stored inventory against the current database.
     Rescan { cause: String },
     /// Nothing to do, and why.
     Ignore { reason: String },
+}
+
+/// What a delete call removed, as the findings store keys it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Deleted {
+    /// A function: one version (`…:function:NAME:VERSION`), or every version
+    /// (`…:function:NAME`, no qualifier).
+    Function { arn: String },
+    /// A layer version (its LayerVersionArn).
+    LayerVersion { arn: String },
 }
 
 /// An event that is not JSON object shaped as any accepted event.
@@ -97,7 +121,8 @@ pub fn parse(event: &Value) -> Result<Trigger, EventError> {
         return Ok(match (source, detail_type) {
             ("aws.lambda", CLOUDTRAIL_DETAIL_TYPE) => {
                 let region = str_at(event, &["region"]).map(str::to_string);
-                cloudtrail(detail, region)
+                let account = str_at(event, &["account"]).map(str::to_string);
+                cloudtrail(detail, region, account)
             }
             ("aws.s3", "Object Created") => {
                 match (
@@ -128,14 +153,14 @@ fn direct(event: &Value) -> Result<Trigger, EventError> {
         return Ok(Trigger::ScanFunction {
             function: function.to_string(),
             qualifier: str_at(event, &["qualifier"]).map(str::to_string),
-            region: None,
+            region: FunctionArn::parse(function).ok().map(|a| a.region),
             cause: "direct".into(),
         });
     }
     if let Some(layer) = str_at(event, &["layerArn"]) {
         return Ok(Trigger::ScanLayer {
             layer_version_arn: layer.to_string(),
-            region: None,
+            region: LayerVersionArn::parse(layer).ok().map(|a| a.region),
             cause: "direct".into(),
         });
     }
@@ -153,7 +178,11 @@ fn direct(event: &Value) -> Result<Trigger, EventError> {
 }
 
 /// The CloudTrail record in an EventBridge event's `detail`.
-fn cloudtrail(detail: &Value, event_region: Option<String>) -> Trigger {
+fn cloudtrail(
+    detail: &Value,
+    event_region: Option<String>,
+    event_account: Option<String>,
+) -> Trigger {
     let name = str_at(detail, &["eventName"]).unwrap_or_default();
     if str_at(detail, &["eventSource"]) != Some(LAMBDA_EVENT_SOURCE) {
         return ignore(format!(
@@ -187,10 +216,85 @@ fn cloudtrail(detail: &Value, event_region: Option<String>) -> Trigger {
             },
             None => ignore(format!("`{name}` without responseElements.layerVersionArn")),
         },
+        DELETE_FUNCTION | DELETE_LAYER_VERSION => {
+            let place = Place {
+                region,
+                account: str_at(detail, &["recipientAccountId"])
+                    .map(str::to_string)
+                    .or(event_account),
+            };
+            let deleted = if name == DELETE_FUNCTION {
+                deleted_function(request, &place)
+            } else {
+                deleted_layer_version(request, &place)
+            };
+            match deleted {
+                Ok(deleted) => Trigger::Deleted {
+                    deleted,
+                    cause: name.to_string(),
+                },
+                Err(why) => ignore(format!("`{name}` {why}")),
+            }
+        }
         other => ignore(format!(
             "CloudTrail event `{other}` does not change code or layers"
         )),
     }
+}
+
+/// Where a call was made: what turns a name into an ARN.
+struct Place {
+    region: Option<String>,
+    account: Option<String>,
+}
+
+impl Place {
+    /// `arn:aws:lambda:{region}:{account}:{resource}`, when both are known.
+    fn arn(&self, resource: &str) -> Result<String, String> {
+        match (&self.region, &self.account) {
+            (Some(region), Some(account)) => {
+                Ok(format!("arn:aws:lambda:{region}:{account}:{resource}"))
+            }
+            _ => Err("names no ARN, and the event has no region and account to make one".into()),
+        }
+    }
+}
+
+/// The function (or version) DeleteFunction removed.
+fn deleted_function(request: &Value, place: &Place) -> Result<Deleted, String> {
+    let name = str_at(request, &["functionName"]).ok_or("names no function")?;
+    let qualifier = str_at(request, &["qualifier"]);
+    let arn = match FunctionArn::parse(name) {
+        Ok(arn) => match (&arn.qualifier, qualifier) {
+            (None, Some(q)) => arn.with_version(q),
+            _ => name.to_string(),
+        },
+        Err(_) => {
+            let unqualified = place.arn(&format!("function:{name}"))?;
+            match qualifier {
+                Some(q) => format!("{unqualified}:{q}"),
+                None => unqualified,
+            }
+        }
+    };
+    Ok(Deleted::Function { arn })
+}
+
+/// The layer version DeleteLayerVersion removed.
+fn deleted_layer_version(request: &Value, place: &Place) -> Result<Deleted, String> {
+    let layer = str_at(request, &["layerName"]).ok_or("names no layer")?;
+    let version = request
+        .get("versionNumber")
+        .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+        .ok_or("names no versionNumber")?;
+    let layer_arn = if layer.starts_with("arn:") {
+        layer.to_string()
+    } else {
+        place.arn(&format!("layer:{layer}"))?
+    };
+    let arn = format!("{layer_arn}:{version}");
+    LayerVersionArn::parse(&arn).map_err(|e| e.to_string())?;
+    Ok(Deleted::LayerVersion { arn })
 }
 
 /// A call that deployed a function's code or layers: the function ARN from the
@@ -201,8 +305,7 @@ fn function_call(name: &str, request: &Value, response: &Value, region: Option<S
         return ignore(format!("`{name}` names no function"));
     };
     // A qualified ARN in the response already names the version.
-    let qualified =
-        layers::aws::arn::FunctionArn::parse(function).is_ok_and(|a| a.qualifier.is_some());
+    let qualified = FunctionArn::parse(function).is_ok_and(|a| a.qualifier.is_some());
     let qualifier = match str_at(response, &["version"]) {
         Some(v) if v != "$LATEST" && !qualified => Some(v.to_string()),
         _ => None,

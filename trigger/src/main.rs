@@ -4,7 +4,7 @@
 
 use lambda_audit_trigger::database::osv_loader;
 use lambda_audit_trigger::{Handler, HandlerConfig};
-use lambda_runtime::{service_fn, Error, LambdaEvent};
+use lambda_runtime::{service_fn, Diagnostic, Error, LambdaEvent};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -16,8 +16,11 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let handler = handler.clone();
         async move {
-            let answer = handler.handle(&event.payload).await?;
-            Ok::<Value, Error>(answer)
+            // The runtime posts the error's kind and message (see HandlerError::kind).
+            handler
+                .handle(&event.payload)
+                .await
+                .map_err(Diagnostic::from)
         }
     }))
     .await

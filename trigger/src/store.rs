@@ -1,6 +1,7 @@
 //! The S3 report store: each scan's JSON report and the inventory it was
-//! matched from, so stored inventories can be re-matched when the advisory
-//! database changes without downloading any code again.
+//! matched from, for people and tools that read S3. The handler's own state
+//! (inventories for rescans, findings and their lifecycle) is in the findings
+//! store ([`crate::findings_store`]).
 //!
 //! Keys: `{prefix}reports/{region}/{account}/{kind}/{name}/{version}.json` and
 //! `{prefix}inventories/…` (same layout).
@@ -139,37 +140,6 @@ impl ReportStore {
         format!("s3://{}/{}", self.bucket, self.key("reports", subject))
     }
 
-    async fn get_json<T: serde::de::DeserializeOwned>(
-        &self,
-        key: &str,
-    ) -> Result<Option<T>, StoreError> {
-        let out = match self
-            .s3
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(e) => {
-                if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
-                    return Ok(None);
-                }
-                return Err(self.error(key, sdk_message(&e)));
-            }
-        };
-        let bytes = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| self.error(key, e.to_string()))?
-            .into_bytes();
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| self.error(key, format!("not a lambda-audit document: {e}")))
-    }
-
     async fn put_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
         let body = serde_json::to_vec_pretty(value).map_err(|e| self.error(key, e.to_string()))?;
         self.s3
@@ -184,11 +154,6 @@ impl ReportStore {
         Ok(())
     }
 
-    /// The last stored report of a subject, if any.
-    pub async fn previous_report(&self, subject: &str) -> Result<Option<StoredReport>, StoreError> {
-        self.get_json(&self.key("reports", subject)).await
-    }
-
     /// Stores a report; returns its `s3://` URI.
     pub async fn put_report(&self, report: &StoredReport) -> Result<String, StoreError> {
         let key = self.key("reports", &report.subject);
@@ -200,35 +165,6 @@ impl ReportStore {
     pub async fn put_inventory(&self, scanned: &Scanned) -> Result<(), StoreError> {
         self.put_json(&self.key("inventories", &scanned.subject), scanned)
             .await
-    }
-
-    /// Every stored inventory (all pages).
-    pub async fn inventories(&self) -> Result<Vec<Scanned>, StoreError> {
-        let prefix = format!("{}inventories/", self.prefix);
-        let mut pages = self
-            .s3
-            .list_objects_v2()
-            .bucket(&self.bucket)
-            .prefix(&prefix)
-            .into_paginator()
-            .send();
-        let mut keys = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| self.error(&prefix, sdk_message(&e)))?;
-            keys.extend(
-                page.contents()
-                    .iter()
-                    .filter_map(|o| o.key().map(str::to_string)),
-            );
-        }
-        keys.sort();
-        let mut out = Vec::with_capacity(keys.len());
-        for key in keys {
-            if let Some(scanned) = self.get_json::<Scanned>(&key).await? {
-                out.push(scanned);
-            }
-        }
-        Ok(out)
     }
 }
 

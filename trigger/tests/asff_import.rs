@@ -1,6 +1,7 @@
 //! One ASFF builder: what the trigger imports into Security Hub is, field for
 //! field, what `lambda-audit function ARN --format asff` prints for the same
-//! (subject, advisory, package), apart from timestamps. Checked on the wire:
+//! (subject, advisory, package), apart from timestamps and the lifecycle a
+//! closed finding adds (ARCHIVED, RESOLVED). Checked on the wire:
 //! BatchImportFindings requests go to a scripted loopback endpoint and their
 //! bodies are compared with the CLI's JSON.
 
@@ -9,12 +10,13 @@ use analyzer::findings::ScanReport;
 use analyzer::report::{self, Format, RenderOptions};
 use analyzer::{extract, ArchiveTree, Limits};
 use lambda_audit_trigger::asff::to_sdk;
-use lambda_audit_trigger::messages::{ScanResult, ScanStatus};
-use lambda_audit_trigger::sinks::{SecurityHub, Sink};
-use layers::aws::{config, AwsOptions, SubjectKind};
+use lambda_audit_trigger::messages::FindingEvent;
+use lambda_audit_trigger::sinks::{Publication, SecurityHub, Sink};
+use layers::aws::{config, AwsOptions};
 use layers::{Artifact, ArtifactRole, Deployment};
 use serde_json::{json, Value};
 use std::time::Duration;
+use store::{CloseReason, FindingStatus, StoredFinding, Transition};
 use testkit::aws::{test_env, Canned, Scripted, ACCOUNT, REGION};
 use testkit::{corpus_bytes, fixtures};
 
@@ -92,7 +94,7 @@ fn deployed_report(subject: &str) -> ScanReport {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_trigger_imports_the_findings_the_cli_prints() {
     let subject = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:app:$LATEST");
-    let mut report = deployed_report(&subject);
+    let report = deployed_report(&subject);
     assert!(
         report.findings.len() >= 2,
         "the fixture should have findings: {:?}",
@@ -108,24 +110,50 @@ async fn the_trigger_imports_the_findings_the_cli_prints() {
     report::render(Format::Asff, &report, &options, &mut out).unwrap();
     let cli: Vec<Value> = serde_json::from_slice(&out).unwrap();
 
-    // The trigger: the same scan, one of its findings gone since the previous one.
-    let gone = report.findings.pop().unwrap();
+    // The trigger: the same scan's findings as the findings store gives them,
+    // one of them closed since it was first observed.
+    let first = store::time::parse("2026-11-20T08:00:00Z").unwrap();
+    let now = store::time::parse("2026-11-23T10:00:00Z").unwrap();
+    let gone = report.findings.last().unwrap().clone();
+    let events: Vec<FindingEvent> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let closed = f == &gone;
+            FindingEvent {
+                event_id: format!("event-{}", f.id),
+                transition: if closed {
+                    Transition::Closed
+                } else {
+                    Transition::New
+                },
+                finding: StoredFinding {
+                    id: store::identity::finding_id(&subject, f),
+                    subject: subject.clone(),
+                    layer: None,
+                    status: if closed {
+                        FindingStatus::Closed
+                    } else {
+                        FindingStatus::Active
+                    },
+                    first_observed_at: first,
+                    last_observed_at: now,
+                    updated_at: now,
+                    closed_at: closed.then_some(now),
+                    close_reason: closed.then_some(CloseReason::PackageRemoved),
+                    revision: 1 + u32::from(closed),
+                    finding: f.clone(),
+                },
+            }
+        })
+        .collect();
     let hub = security_hub();
-    let result = ScanResult {
-        subject: subject.clone(),
-        kind: SubjectKind::Function,
-        status: ScanStatus::Scanned,
-        reason: None,
-        cause: "direct".into(),
-        runtime: Some("nodejs20.x".into()),
-        layers: Vec::new(),
-        new_findings: Vec::new(),
-        resolved_findings: vec![gone.clone()],
-        report: Some(report),
-        report_location: None,
+    let publication = Publication {
+        scans: &[],
+        events: &events,
     };
     let count = SecurityHub::new(client(&hub).await)
-        .publish(&result, "2027-01-01T00:00:00Z")
+        .publish(publication, "2027-01-01T00:00:00Z")
         .await
         .unwrap();
     let trigger = imported(&hub, 1);
@@ -140,7 +168,11 @@ async fn the_trigger_imports_the_findings_the_cli_prints() {
             .find(|f| f["Id"] == sent["Id"])
             .unwrap_or_else(|| panic!("the CLI prints no finding {id}"))
             .clone();
-        assert_eq!(sent["CreatedAt"], "2027-01-01T00:00:00Z");
+        assert_eq!(
+            sent["CreatedAt"], "2026-11-20T08:00:00Z",
+            "the first observation"
+        );
+        assert_eq!(sent["UpdatedAt"], "2026-11-23T10:00:00Z", "the transition");
         let (mut sent, printed) = (timeless(sent), timeless(printed));
         if id == gone_id {
             assert_eq!(sent["RecordState"], "ARCHIVED", "{id}");

@@ -1,6 +1,6 @@
 //! The template's EventBridge rule, installed in moto's EventBridge with its
 //! exact pattern: the CloudTrail-shaped events it delivers (to an SQS target)
-//! are exactly those the handler acts on, and the envelopes EventBridge builds
+//! are exactly those the handler acts on (deploys and deletes), and the envelopes EventBridge builds
 //! parse into the same scans.
 
 mod support;
@@ -53,7 +53,11 @@ async fn the_rule_delivers_exactly_the_events_the_handler_scans_for() {
         ),
         ("create-function-access-denied.json", None),
         ("get-function-denied.json", None),
-        ("delete-function.json", None),
+        ("delete-function.json", Some("DeleteFunction20150331")),
+        (
+            "delete-layer-version.json",
+            Some("DeleteLayerVersion20181031"),
+        ),
         ("s3-object-created.json", None),
         ("scheduled.json", None),
     ];
@@ -78,9 +82,9 @@ async fn the_rule_delivers_exactly_the_events_the_handler_scans_for() {
                 assert_eq!(delivered.len(), 1, "{name}: delivered");
                 let trigger = event::parse(&delivered[0]).unwrap();
                 let got = match &trigger {
-                    Trigger::ScanFunction { cause, .. } | Trigger::ScanLayer { cause, .. } => {
-                        cause.as_str()
-                    }
+                    Trigger::ScanFunction { cause, .. }
+                    | Trigger::ScanLayer { cause, .. }
+                    | Trigger::Deleted { cause, .. } => cause.as_str(),
                     other => panic!("{name}: {other:?}"),
                 };
                 assert_eq!(got, cause, "{name}");

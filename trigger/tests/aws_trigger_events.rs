@@ -4,7 +4,7 @@
 
 mod support;
 
-use lambda_audit_trigger::event::{self, Trigger, LAMBDA_EVENT_NAMES};
+use lambda_audit_trigger::event::{self, Deleted, Trigger, LAMBDA_EVENT_NAMES};
 use serde_json::Value;
 use support::{cloudtrail, template_rule_pattern};
 
@@ -90,13 +90,88 @@ fn failed_calls_and_other_event_names_are_ignored_with_the_reason() {
             reason: "`GetFunction20150331v2` failed (AccessDenied); nothing was deployed".into()
         }
     );
+    let mut e = cloudtrail("create-function.json");
+    e["detail"]["eventName"] = "TagResource20170331v2".into();
     assert_eq!(
-        parse("delete-function.json"),
+        event::parse(&e).unwrap(),
         Trigger::Ignore {
-            reason: "CloudTrail event `DeleteFunction20150331` does not change code or layers"
+            reason: "CloudTrail event `TagResource20170331v2` does not change code or layers"
                 .into()
         }
     );
+}
+
+#[test]
+fn deletes_name_what_they_removed() {
+    assert_eq!(
+        parse("delete-function.json"),
+        Trigger::Deleted {
+            deleted: Deleted::Function {
+                arn: "arn:aws:lambda:us-east-1:123456789012:function:orders-api".into()
+            },
+            cause: "DeleteFunction20150331".into(),
+        }
+    );
+    let mut version = cloudtrail("delete-function.json");
+    version["detail"]["requestParameters"]["qualifier"] = "7".into();
+    assert_eq!(
+        event::parse(&version).unwrap(),
+        Trigger::Deleted {
+            deleted: Deleted::Function {
+                arn: "arn:aws:lambda:us-east-1:123456789012:function:orders-api:7".into()
+            },
+            cause: "DeleteFunction20150331".into(),
+        }
+    );
+    let mut by_arn = cloudtrail("delete-function.json");
+    by_arn["detail"]["requestParameters"]["functionName"] =
+        "arn:aws:lambda:eu-west-1:210987654321:function:billing:3".into();
+    assert_eq!(
+        event::parse(&by_arn).unwrap(),
+        Trigger::Deleted {
+            deleted: Deleted::Function {
+                arn: "arn:aws:lambda:eu-west-1:210987654321:function:billing:3".into()
+            },
+            cause: "DeleteFunction20150331".into(),
+        }
+    );
+    assert_eq!(
+        parse("delete-layer-version.json"),
+        Trigger::Deleted {
+            deleted: Deleted::LayerVersion {
+                arn: "arn:aws:lambda:us-east-1:123456789012:layer:shared-deps:3".into()
+            },
+            cause: "DeleteLayerVersion20181031".into(),
+        }
+    );
+    let mut nameless = cloudtrail("delete-layer-version.json");
+    nameless["detail"]["requestParameters"] = serde_json::json!({"layerName": "shared-deps"});
+    assert_eq!(
+        event::parse(&nameless).unwrap(),
+        Trigger::Ignore {
+            reason: "`DeleteLayerVersion20181031` names no versionNumber".into()
+        }
+    );
+}
+
+#[test]
+fn direct_invocations_look_the_function_up_in_its_arn_region() {
+    let e =
+        serde_json::json!({"functionArn": "arn:aws:lambda:eu-west-1:123456789012:function:app"});
+    assert!(matches!(
+        event::parse(&e).unwrap(),
+        Trigger::ScanFunction { region: Some(r), .. } if r == "eu-west-1"
+    ));
+    let e = serde_json::json!({"layerArn": "arn:aws:lambda:ap-south-1:123456789012:layer:deps:2"});
+    assert!(matches!(
+        event::parse(&e).unwrap(),
+        Trigger::ScanLayer { region: Some(r), .. } if r == "ap-south-1"
+    ));
+    let e = serde_json::json!({"functionName": "app"});
+    assert!(matches!(
+        event::parse(&e).unwrap(),
+        Trigger::ScanFunction { region: None, .. }
+    ));
 }
 
 #[test]
@@ -139,7 +214,7 @@ fn direct_invocations() {
         Trigger::ScanFunction {
             function: format!("{FUNCTION}:prod"),
             qualifier: None,
-            region: None,
+            region: Some("us-east-1".into()),
             cause: "direct".into(),
         }
     );
@@ -162,7 +237,7 @@ fn direct_invocations() {
         event::parse(&serde_json::json!({"layerArn": LAYER})).unwrap(),
         Trigger::ScanLayer {
             layer_version_arn: LAYER.into(),
-            region: None,
+            region: Some("us-east-1".into()),
             cause: "direct".into()
         }
     );
@@ -241,7 +316,8 @@ fn every_cloudtrail_fixture_is_delivered_exactly_when_the_parser_acts_on_it() {
         ("publish-layer-version.json", true),
         ("create-function-access-denied.json", false),
         ("get-function-denied.json", false),
-        ("delete-function.json", false),
+        ("delete-function.json", true),
+        ("delete-layer-version.json", true),
         ("s3-object-created.json", false),
         ("scheduled.json", false),
     ];
@@ -250,7 +326,7 @@ fn every_cloudtrail_fixture_is_delivered_exactly_when_the_parser_acts_on_it() {
         assert_eq!(pattern_matches(&pattern, &e), acted_on, "{name}: pattern");
         let scans = matches!(
             event::parse(&e).unwrap(),
-            Trigger::ScanFunction { .. } | Trigger::ScanLayer { .. }
+            Trigger::ScanFunction { .. } | Trigger::ScanLayer { .. } | Trigger::Deleted { .. }
         );
         assert_eq!(scans, acted_on, "{name}: parser");
     }

@@ -17,4 +17,4 @@ pub use download::{CodeUrlRewrite, DownloadError, Downloader};
 pub use error::sdk_message;
 pub use layer_cache::LayerCache;
 pub use outcome::{FetchError, ScanOutcome, Scanned, SubjectKind};
-pub use scan::Scanner;
+pub use scan::{Scanner, DELETED_LAYER_REASON};

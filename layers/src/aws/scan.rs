@@ -11,8 +11,9 @@ use crate::layout::{Artifact, ArtifactRole};
 use crate::runtime::Runtime;
 use crate::Deployment;
 use analyzer::archive::ArchiveTree;
+use analyzer::diagnostics::Gap;
 use analyzer::extract::{self, Extractor};
-use analyzer::inventory::Inventory;
+use analyzer::inventory::{Coverage, Inventory};
 use analyzer::Limits;
 use std::sync::Arc;
 
@@ -73,16 +74,15 @@ impl Scanner {
                 }
             }
         };
+        // A deleted layer version keeps working for the functions that already
+        // use it, but Lambda no longer serves its content: the function is
+        // scanned without it, and the layer reported as not scanned (a gap).
         let mut blobs = Vec::with_capacity(info.layers.len());
+        let mut unreadable = Vec::new();
         for arn in &info.layers {
             match self.layer(arn).await {
                 Ok(blob) => blobs.push(blob),
-                Err(LayerFailure::Gone) => {
-                    return Ok(ScanOutcome::Gone {
-                        subject: info.subject,
-                        detail: format!("its layer version {arn} no longer exists"),
-                    })
-                }
+                Err(LayerFailure::Gone) => unreadable.push(deleted_layer_gap(arn)),
                 Err(LayerFailure::Error(e)) => return Err(e),
             }
         }
@@ -105,6 +105,8 @@ impl Scanner {
         })
         .await
         .map_err(|e| FetchError::Archive(format!("inventory task failed: {e}")))??;
+        let mut inventory = inventory;
+        inventory.coverage.extend(unreadable);
         Ok(ScanOutcome::Scanned(Box::new(Scanned {
             kind: SubjectKind::Function,
             subject: info.subject,
@@ -209,6 +211,23 @@ impl Scanner {
         Ok(Arc::new(blob))
     }
 }
+
+/// The coverage of a layer version the function uses but Lambda no longer
+/// serves (deleted): nothing read, and why.
+fn deleted_layer_gap(arn: &str) -> Coverage {
+    Coverage {
+        artifact: arn.to_string(),
+        incomplete: vec![Gap {
+            path: String::new(),
+            reason: DELETED_LAYER_REASON.to_string(),
+        }],
+        ..Coverage::default()
+    }
+}
+
+/// Why a deleted layer version attached to a function is not scanned.
+pub const DELETED_LAYER_REASON: &str =
+    "layer version not scanned: it was deleted, and Lambda (GetLayerVersionByArn, GetLayerVersion) no longer serves its content";
 
 fn open(name: &str, bytes: Vec<u8>, limits: &Limits) -> Result<ArchiveTree, FetchError> {
     ArchiveTree::open_bytes(name, bytes, limits).map_err(|e| FetchError::Archive(e.to_string()))

@@ -1,10 +1,10 @@
-//! The EventBridge sink: one `Lambda Audit Scan Result` event per scan, then
-//! one `Lambda Audit New Finding` event per new finding (see
-//! [`crate::messages`] for the detail schemas), in PutEvents calls of at most
-//! [`EVENTS_PER_CALL`] entries.
+//! The EventBridge sink: one event per finding transition (`Lambda Audit New
+//! Finding`, `… Finding Reopened`, `… Finding Closed`, …), then one `Lambda
+//! Audit Scan Result` event per scan (see [`crate::messages`] for the detail
+//! schemas), in PutEvents calls of at most [`EVENTS_PER_CALL`] entries.
 
-use super::{Publishing, Sink, SinkConfig, SinkError};
-use crate::messages::{ScanResult, EVENT_SOURCE, FINDING_DETAIL_TYPE, SCAN_DETAIL_TYPE};
+use super::{Publication, Publishing, Sink, SinkConfig, SinkError};
+use crate::messages::{detail_type, EVENT_SOURCE, SCAN_DETAIL_TYPE};
 use aws_config::SdkConfig;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use layers::aws::sdk_message;
@@ -32,8 +32,8 @@ pub(super) fn configure(config: &SinkConfig, sdk: &SdkConfig) -> Option<Box<dyn 
 }
 
 impl Sink for EventBridge {
-    fn publish<'a>(&'a self, result: &'a ScanResult, _now: &'a str) -> Publishing<'a> {
-        Box::pin(self.put_events(result))
+    fn publish<'a>(&'a self, publication: Publication<'a>, _now: &'a str) -> Publishing<'a> {
+        Box::pin(self.put_events(publication))
     }
 }
 
@@ -43,12 +43,16 @@ impl EventBridge {
         EventBridge { client, bus }
     }
 
-    /// Publishes the scan event and one event per new finding; returns how
-    /// many events were accepted. Stops at the first call that fails.
-    async fn put_events(&self, result: &ScanResult) -> Result<usize, SinkError> {
-        let mut entries = vec![self.entry(SCAN_DETAIL_TYPE, &result.subject, &result.detail())?];
-        for detail in result.finding_details() {
-            entries.push(self.entry(FINDING_DETAIL_TYPE, &result.subject, &detail)?);
+    /// Publishes one event per finding transition, then one per scan; returns
+    /// how many events were accepted. Stops at the first call that fails.
+    async fn put_events(&self, publication: Publication<'_>) -> Result<usize, SinkError> {
+        let mut entries = Vec::with_capacity(publication.events.len() + publication.scans.len());
+        for event in publication.events {
+            let detail_type = detail_type(event.transition);
+            entries.push(self.entry(detail_type, &event.finding.subject, &event.detail())?);
+        }
+        for scan in publication.scans {
+            entries.push(self.entry(SCAN_DETAIL_TYPE, &scan.subject, &scan.detail())?);
         }
         let mut sent = 0;
         for chunk in entries.chunks(EVENTS_PER_CALL) {

@@ -7,14 +7,18 @@
 //!
 //! A new sink is one file here implementing [`Sink`] with a `configure`
 //! function, registered in the `SINKS` list (whose order is the publishing
-//! order), and the setting that turns it on in [`SinkConfig`]. The S3 report
-//! store is not a sink: the handler reads the previous report from it before
-//! anything is published (see [`crate::store`]).
+//! order), and the setting that turns it on in [`SinkConfig`].
+//!
+//! What a sink gets is a [`Publication`]: the finding events of the findings
+//! store's outbox (each transition with its deterministic event id) and the
+//! scan results they belong to. The handler marks the events sent only once
+//! every sink took them, so a sink that fails makes the next invocation
+//! publish them again, to every sink, with the same ids.
 
 pub mod eventbridge;
 pub mod security_hub;
 
-use crate::messages::ScanResult;
+use crate::messages::{FindingEvent, ScanResult};
 use aws_config::SdkConfig;
 use std::future::Future;
 use std::pin::Pin;
@@ -67,15 +71,24 @@ impl SinkError {
 /// it refused them.
 pub type Publishing<'a> = Pin<Box<dyn Future<Output = Result<usize, SinkError>> + Send + 'a>>;
 
-/// A destination for scan results.
+/// What one call of a sink publishes.
+#[derive(Clone, Copy, Debug)]
+pub struct Publication<'a> {
+    /// Scan results (published after the events about their subjects).
+    pub scans: &'a [ScanResult],
+    /// Finding transitions, oldest first.
+    pub events: &'a [FindingEvent],
+}
+
+/// A destination for scan results and finding events.
 ///
 /// The future is boxed so that sinks of different types share one list
 /// (`Vec<Box<dyn Sink>>`); an implementation usually returns
-/// `Box::pin(self.some_async_fn(result))`.
+/// `Box::pin(self.some_async_fn(publication))`.
 pub trait Sink: Send + Sync {
-    /// Publishes one scan's result; `now` (RFC 3339) stamps whatever the sink
+    /// Publishes `publication`; `now` (RFC 3339) stamps whatever the sink
     /// records a time for.
-    fn publish<'a>(&'a self, result: &'a ScanResult, now: &'a str) -> Publishing<'a>;
+    fn publish<'a>(&'a self, publication: Publication<'a>, now: &'a str) -> Publishing<'a>;
 }
 
 /// Builds a sink when the configuration turns it on.

@@ -1,11 +1,13 @@
-//! The Security Hub sink: BatchImportFindings of the scan's open findings
-//! (ACTIVE) and of those gone since the previous report (ARCHIVED, RESOLVED),
-//! built by [`crate::asff`], in calls of at most [`FINDINGS_PER_CALL`].
+//! The Security Hub sink: BatchImportFindings of every finding a transition
+//! changed, in the state the findings store gives it (built by
+//! [`crate::asff`]: `CreatedAt` the first observation, suppressed findings
+//! `SUPPRESSED`, closed ones `RESOLVED` and `ARCHIVED`), the latest state only
+//! when one publication moves a finding twice, in calls of at most
+//! [`FINDINGS_PER_CALL`]. Scan results carry no finding of their own here.
 
-use super::{Publishing, Sink, SinkConfig, SinkError};
-use crate::asff::{self, Presence};
-use crate::messages::ScanResult;
-use analyzer::findings::Status;
+use super::{Publication, Publishing, Sink, SinkConfig, SinkError};
+use crate::asff;
+use crate::messages::FindingEvent;
 use aws_config::SdkConfig;
 use aws_sdk_securityhub::types::AwsSecurityFinding;
 use layers::aws::sdk_message;
@@ -30,8 +32,8 @@ pub(super) fn configure(config: &SinkConfig, sdk: &SdkConfig) -> Option<Box<dyn 
 }
 
 impl Sink for SecurityHub {
-    fn publish<'a>(&'a self, result: &'a ScanResult, now: &'a str) -> Publishing<'a> {
-        Box::pin(self.import(result, now))
+    fn publish<'a>(&'a self, publication: Publication<'a>, now: &'a str) -> Publishing<'a> {
+        Box::pin(self.import(publication.events, now))
     }
 }
 
@@ -41,10 +43,9 @@ impl SecurityHub {
         SecurityHub { client }
     }
 
-    /// Imports the open findings (ACTIVE) and the resolved ones (ARCHIVED),
-    /// stamped `now`; returns how many were imported (0 without a report).
-    async fn import(&self, result: &ScanResult, now: &str) -> Result<usize, SinkError> {
-        let findings = findings(result, now)?;
+    /// Imports the findings `events` changed; returns how many were imported.
+    async fn import(&self, events: &[FindingEvent], now: &str) -> Result<usize, SinkError> {
+        let findings = findings(events, now)?;
         let mut imported = 0;
         for chunk in findings.chunks(FINDINGS_PER_CALL) {
             let out = self
@@ -74,25 +75,28 @@ impl SecurityHub {
     }
 }
 
-/// The ASFF findings of `result`: present ones first, then the gone ones.
-fn findings(result: &ScanResult, now: &str) -> Result<Vec<AwsSecurityFinding>, SinkError> {
-    let Some(report) = &result.report else {
-        return Ok(Vec::new());
-    };
-    let context = layers::aws::asff::context(&result.subject, now.to_string())
-        .ok_or_else(|| SinkError::new(SINK, format!("`{}` is not a Lambda ARN", result.subject)))?;
-    let present = report
-        .findings
-        .iter()
-        .filter(|f| f.status == Status::Open)
-        .map(|f| asff::finding(&context, f, Presence::Present));
-    let gone = result
-        .resolved_findings
-        .iter()
-        .map(|f| asff::finding(&context, f, Presence::Gone));
-    present
-        .chain(gone)
-        .map(|v| asff::to_sdk(&v))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| SinkError::new(SINK, e.to_string()))
+/// The ASFF findings `events` changed, each in its latest state, in the order
+/// of their first event.
+fn findings(events: &[FindingEvent], now: &str) -> Result<Vec<AwsSecurityFinding>, SinkError> {
+    let mut latest: Vec<&FindingEvent> = Vec::with_capacity(events.len());
+    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for event in events {
+        match at.get(event.finding.id.as_str()) {
+            Some(&i) => latest[i] = event,
+            None => {
+                at.insert(&event.finding.id, latest.len());
+                latest.push(event);
+            }
+        }
+    }
+    latest
+        .into_iter()
+        .map(|event| {
+            let subject = &event.finding.subject;
+            let context = layers::aws::asff::context(subject, now.to_string())
+                .ok_or_else(|| SinkError::new(SINK, format!("`{subject}` is not a Lambda ARN")))?;
+            asff::to_sdk(&asff::finding(&context, &event.finding))
+                .map_err(|e| SinkError::new(SINK, e.to_string()))
+        })
+        .collect()
 }

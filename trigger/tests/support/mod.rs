@@ -52,3 +52,39 @@ pub async fn route_to_queue(
         .await
         .unwrap();
 }
+
+/// An OSV database (one zip of JSON records) with one advisory per
+/// `(id, npm package, severity)`, affecting every version; `modified` dates
+/// every record (a new date is a new database).
+pub fn osv_zip(advisories: &[(&str, &str, &str)], modified: &str) -> Vec<u8> {
+    let records: Vec<(String, Vec<u8>)> = advisories
+        .iter()
+        .map(|(id, name, severity)| {
+            let record = serde_json::json!({
+                "schema_version": "1.6.0",
+                "id": id,
+                "modified": modified,
+                "summary": format!("test advisory for {name}"),
+                "affected": [{
+                    "package": {"ecosystem": "npm", "name": name},
+                    "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "99.0.0"}]}],
+                }],
+                "database_specific": {"severity": severity},
+            });
+            (format!("{id}.json"), record.to_string().into_bytes())
+        })
+        .collect();
+    let files: Vec<(&str, &[u8])> = records
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    testkit::zip_of(&files)
+}
+
+/// The detail types of EventBridge events, in order.
+pub fn detail_types(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| e["detail-type"].as_str().unwrap_or_default().to_string())
+        .collect()
+}

@@ -1,5 +1,8 @@
-//! What the trigger publishes to EventBridge: one event per scan with its
-//! findings summary, and one per new finding. Source `lambda-audit`.
+//! What the trigger publishes to EventBridge (source `lambda-audit`): one
+//! `Lambda Audit Scan Result` event per scan with its findings summary, and
+//! one event per transition of a finding ([`finding`]: `Lambda Audit New
+//! Finding`, `… Finding Reopened`, `… Finding Closed`, `… Finding
+//! Suppressed`, `… Finding Unsuppressed`).
 //!
 //! `Lambda Audit Scan Result` detail (camelCase):
 //! `schemaVersion` ("1"), `subject` (function `ARN:version` or layer version ARN),
@@ -7,28 +10,28 @@
 //! `reason` (why not scanned / gone / failed), `cause` (CloudTrail event name,
 //! `direct`, `rescan`, `schedule`), `runtime`, `layers`, `summary` (`packages`,
 //! `findings`, `suppressed`, `unmatched`, `by_severity`), `newFindings`,
-//! `database` (the advisory database used: its `invalid_records` lists at most
-//! [`MAX_EVENT_INVALID_RECORDS`], `invalid_record_count` counts them all, and
-//! the S3 report has the full list), `report` (S3 URI of the JSON report).
-//!
-//! `Lambda Audit New Finding` detail: `schemaVersion`, `subject`, `kind`, `id`,
-//! `aliases`, `title`, `severity` (`rating`, `score`, `vector`, `source`), `package`
-//! (`ecosystem`, `name`, `version`, `purl`), `fixedVersion`, `loaded`,
-//! `locations` (`artifact`, `path`, `lambdaPath`).
+//! `reopenedFindings`, `closedFindings` (the finding events about this subject
+//! published with it), `incomplete` (evidence not read: `artifact`, `path`,
+//! `reason`), `database` (the advisory database used: its
+//! `invalid_records` lists at most [`MAX_EVENT_INVALID_RECORDS`],
+//! `invalid_record_count` counts them all, and the S3 report has the full
+//! list), `report` (S3 URI of the JSON report).
 
-use analyzer::findings::{
-    DatabaseInfo, Finding, PackageRef, ScanReport, Severity, Status, Summary,
-};
+pub mod finding;
+
+use analyzer::findings::{DatabaseInfo, ScanReport, Summary};
 use layers::aws::SubjectKind;
 use serde::{Deserialize, Serialize};
+
+pub use finding::{detail_type, FindingDetail, FindingEvent};
 
 /// EventBridge `Source` of every event the trigger publishes.
 pub const EVENT_SOURCE: &str = "lambda-audit";
 /// `DetailType` of the per-scan event.
 pub const SCAN_DETAIL_TYPE: &str = "Lambda Audit Scan Result";
 /// `DetailType` of the per-new-finding event.
-pub const FINDING_DETAIL_TYPE: &str = "Lambda Audit New Finding";
-/// Version of both detail schemas.
+pub const FINDING_DETAIL_TYPE: &str = finding::NEW_FINDING_DETAIL_TYPE;
+/// Version of every detail schema.
 pub const SCHEMA_VERSION: &str = "1";
 
 /// How a scan ended.
@@ -53,12 +56,35 @@ pub struct ScanResult {
     pub layers: Vec<String>,
     /// The findings, for a scanned subject.
     pub report: Option<ScanReport>,
-    /// Open findings absent from the previous report of the same subject.
-    pub new_findings: Vec<Finding>,
-    /// Open findings of the previous report that are gone now.
-    pub resolved_findings: Vec<Finding>,
+    /// Finding events about this subject published with this result, by
+    /// transition (see [`ScanResult::count`]).
+    pub published: Published,
     /// Where the JSON report was stored.
     pub report_location: Option<String>,
+}
+
+/// Finding events about one subject, by transition.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Published {
+    pub new: usize,
+    pub reopened: usize,
+    pub closed: usize,
+    pub suppressed: usize,
+    pub unsuppressed: usize,
+}
+
+impl Published {
+    /// Counts one event of `transition`.
+    pub fn count(&mut self, transition: store::Transition) {
+        use store::Transition as T;
+        *match transition {
+            T::New => &mut self.new,
+            T::Reopened => &mut self.reopened,
+            T::Closed => &mut self.closed,
+            T::Suppressed => &mut self.suppressed,
+            T::Unsuppressed => &mut self.unsuppressed,
+        } += 1;
+    }
 }
 
 /// The `Lambda Audit Scan Result` detail.
@@ -78,10 +104,46 @@ pub struct ScanDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<Summary>,
     pub new_findings: usize,
+    #[serde(default)]
+    pub reopened_findings: usize,
+    #[serde(default)]
+    pub closed_findings: usize,
+    /// Evidence the scan could not read (a deleted layer version, a limit):
+    /// the scan is incomplete. At most [`MAX_EVENT_GAPS`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incomplete: Vec<EventGap>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database: Option<EventDatabase>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report: Option<String>,
+}
+
+/// Most gaps a scan result event lists.
+pub const MAX_EVENT_GAPS: usize = 20;
+
+/// Evidence a scan could not read: the artifact, the path inside it (empty:
+/// the whole artifact), and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventGap {
+    pub artifact: String,
+    pub path: String,
+    pub reason: String,
+}
+
+impl ScanResult {
+    /// The gaps of the scan's inventory (at most [`MAX_EVENT_GAPS`]).
+    pub fn gaps(&self) -> Vec<EventGap> {
+        self.report
+            .iter()
+            .flat_map(|r| r.inventory.gaps())
+            .take(MAX_EVENT_GAPS)
+            .map(|(artifact, gap)| EventGap {
+                artifact: artifact.to_string(),
+                path: gap.path.clone(),
+                reason: gap.reason.clone(),
+            })
+            .collect()
+    }
 }
 
 /// Most unreadable record names an event lists (EventBridge entries are
@@ -122,27 +184,6 @@ pub struct FindingLocation {
     pub lambda_path: Option<String>,
 }
 
-/// The `Lambda Audit New Finding` detail.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FindingDetail {
-    pub schema_version: String,
-    pub subject: String,
-    pub kind: SubjectKind,
-    pub id: String,
-    pub aliases: Vec<String>,
-    pub title: String,
-    pub severity: Severity,
-    pub package: PackageRef,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fixed_version: Option<String>,
-    pub loaded: bool,
-    pub locations: Vec<FindingLocation>,
-}
-
-/// Most locations listed in one finding event (EventBridge entries are capped at 256 KB).
-const MAX_LOCATIONS: usize = 50;
-
 impl ScanResult {
     /// The per-scan event detail.
     pub fn detail(&self) -> ScanDetail {
@@ -156,79 +197,20 @@ impl ScanResult {
             runtime: self.runtime.clone(),
             layers: self.layers.clone(),
             summary: self.report.as_ref().map(|r| r.summary.clone()),
-            new_findings: self.new_findings.len(),
+            new_findings: self.published.new,
+            reopened_findings: self.published.reopened,
+            closed_findings: self.published.closed,
+            incomplete: self.gaps(),
             database: self.report.as_ref().map(|r| EventDatabase::of(&r.database)),
             report: self.report_location.clone(),
         }
     }
-
-    /// One detail per new finding.
-    pub fn finding_details(&self) -> Vec<FindingDetail> {
-        self.new_findings
-            .iter()
-            .map(|f| FindingDetail {
-                schema_version: SCHEMA_VERSION.into(),
-                subject: self.subject.clone(),
-                kind: self.kind,
-                id: f.id.clone(),
-                aliases: f.aliases.clone(),
-                title: f.summary.clone(),
-                severity: f.severity.clone(),
-                package: f.package.clone(),
-                fixed_version: f.fixed_version.clone(),
-                loaded: f.loaded,
-                locations: f
-                    .locations
-                    .iter()
-                    .take(MAX_LOCATIONS)
-                    .map(|l| FindingLocation {
-                        artifact: l.artifact.clone(),
-                        path: l.path.clone(),
-                        lambda_path: l.lambda_path.clone(),
-                    })
-                    .collect(),
-            })
-            .collect()
-    }
-}
-
-/// The identity of a finding across scans: advisory id and package.
-pub fn finding_key(f: &Finding) -> (String, String) {
-    (f.id.clone(), f.package.purl.clone())
-}
-
-/// Open findings of `current` absent from `previous` (all of them without a
-/// previous report), and open findings of `previous` absent from `current`.
-pub fn diff(previous: Option<&ScanReport>, current: &ScanReport) -> (Vec<Finding>, Vec<Finding>) {
-    let open = |r: &ScanReport| -> Vec<Finding> {
-        r.findings
-            .iter()
-            .filter(|f| f.status == Status::Open)
-            .cloned()
-            .collect()
-    };
-    let now = open(current);
-    let Some(previous) = previous else {
-        return (now, Vec::new());
-    };
-    let before = open(previous);
-    let before_keys: std::collections::BTreeSet<_> = before.iter().map(finding_key).collect();
-    let now_keys: std::collections::BTreeSet<_> = now.iter().map(finding_key).collect();
-    let new = now
-        .into_iter()
-        .filter(|f| !before_keys.contains(&finding_key(f)))
-        .collect();
-    let resolved = before
-        .into_iter()
-        .filter(|f| !now_keys.contains(&finding_key(f)))
-        .collect();
-    (new, resolved)
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use analyzer::findings::{Rating, Severity};
+    use analyzer::findings::{Finding, PackageRef, Rating, Severity, Status};
     use analyzer::inventory::Inventory;
     use analyzer::Ecosystem;
 
@@ -273,42 +255,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn new_and_resolved_findings_are_keyed_by_advisory_and_package() {
-        let before = report(vec![
-            finding("GHSA-1", "axios", "0.21.0"),
-            finding("GHSA-2", "lodash", "4.17.15"),
-        ]);
-        let mut suppressed = finding("GHSA-4", "minimist", "1.2.0");
-        suppressed.status = Status::Suppressed;
-        let now = report(vec![
-            finding("GHSA-1", "axios", "0.21.0"),
-            finding("GHSA-3", "axios", "0.21.0"),
-            finding("GHSA-2", "lodash", "4.17.21"),
-            suppressed,
-        ]);
-        let (new, resolved) = diff(Some(&before), &now);
-        let ids = |v: &[Finding]| -> Vec<(String, String)> { v.iter().map(finding_key).collect() };
-        assert_eq!(
-            ids(&new),
-            vec![
-                ("GHSA-3".into(), "pkg:npm/axios@0.21.0".into()),
-                ("GHSA-2".into(), "pkg:npm/lodash@4.17.21".into()),
-            ]
-        );
-        assert_eq!(
-            ids(&resolved),
-            vec![("GHSA-2".into(), "pkg:npm/lodash@4.17.15".into())]
-        );
-        let (all, none) = diff(None, &now);
-        assert_eq!(
-            all.len(),
-            3,
-            "every open finding is new without a previous report"
-        );
-        assert!(none.is_empty());
-    }
-
-    #[test]
     fn event_details_follow_the_documented_schema() {
         let result = ScanResult {
             subject: "arn:aws:lambda:us-east-1:123456789012:function:app:$LATEST".into(),
@@ -319,8 +265,11 @@ pub(crate) mod tests {
             runtime: Some("nodejs20.x".into()),
             layers: vec!["arn:aws:lambda:us-east-1:123456789012:layer:deps:1".into()],
             report: Some(report(vec![finding("GHSA-1", "axios", "0.21.0")])),
-            new_findings: vec![finding("GHSA-1", "axios", "0.21.0")],
-            resolved_findings: Vec::new(),
+            published: Published {
+                new: 1,
+                closed: 2,
+                ..Published::default()
+            },
             report_location: Some("s3://r/k.json".into()),
         };
         let scan = serde_json::to_value(result.detail()).unwrap();
@@ -331,13 +280,8 @@ pub(crate) mod tests {
         assert_eq!(scan["summary"]["findings"], 1);
         assert_eq!(scan["report"], "s3://r/k.json");
         assert_eq!(scan["database"]["invalid_record_count"], 0);
-        let details = result.finding_details();
-        let f = serde_json::to_value(&details[0]).unwrap();
-        assert_eq!(f["id"], "GHSA-1");
-        assert_eq!(f["aliases"], serde_json::json!(["CVE-GHSA-1"]));
-        assert_eq!(f["fixedVersion"], "9.9.9");
-        assert_eq!(f["package"]["purl"], "pkg:npm/axios@0.21.0");
-        assert_eq!(f["severity"]["rating"], "high");
+        assert_eq!(scan["closedFindings"], 2);
+        assert_eq!(scan["reopenedFindings"], 0);
     }
 
     #[test]
@@ -355,8 +299,7 @@ pub(crate) mod tests {
             runtime: None,
             layers: Vec::new(),
             report: Some(r),
-            new_findings: Vec::new(),
-            resolved_findings: Vec::new(),
+            published: Published::default(),
             report_location: None,
         };
         let scan = serde_json::to_value(result.detail()).unwrap();
