@@ -310,6 +310,7 @@ fn ruby_deployment(runtime: Option<Runtime>) -> Deployment {
             &["ruby/gems/3.3.0/specifications/rack-2.2.22.gemspec"],
         )],
         runtime,
+        handler: None,
     }
 }
 
@@ -400,6 +401,7 @@ fn dotnet_and_go_functions_are_recognised() {
         )),
         layers: vec![],
         runtime: None,
+        handler: None,
     };
     assert_eq!(
         dotnet.effective_runtime().map(|v| v.runtime),
@@ -409,6 +411,7 @@ fn dotnet_and_go_functions_are_recognised() {
         function: Some(artifact("fn.zip", ArtifactRole::Function, &["bootstrap"])),
         layers: vec![],
         runtime: None,
+        handler: None,
     };
     assert_eq!(
         go.effective_runtime().map(|v| v.runtime),
