@@ -13,7 +13,10 @@ use analyzer::baseline::{diff, Baseline};
 use analyzer::date::{rfc3339_now, Date};
 use analyzer::inventory::Inventory;
 use analyzer::matching::MatchOptions;
-use analyzer::report::{describe_gap, render, AsffContext, Format, RenderOptions};
+use analyzer::report::{
+    describe_gap, render, stale_database_warning, AsffContext, Format, RenderOptions,
+    DEFAULT_MAX_DB_AGE_DAYS,
+};
 use analyzer::suppress::apply_suppressions;
 use analyzer::threshold::{FailOn, FailOnIncomplete, Gate, Verdict};
 use analyzer::Limits;
@@ -62,6 +65,15 @@ pub struct Args {
     /// files not read are listed either way.
     #[arg(long, value_name = "WHEN", default_value_t = FailOnIncomplete::Always)]
     pub fail_on_incomplete: FailOnIncomplete,
+    /// Accept a scan that read no dependency evidence at all (no package, no
+    /// lockfile: an empty folder, a package.json alone); by default it exits 2,
+    /// since it checked nothing.
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Warn when the advisory database's newest record is more than DAYS old
+    /// (default 7, or `max-db-age` in lambda-audit.toml; 0 never warns).
+    #[arg(long, value_name = "DAYS")]
+    pub max_db_age: Option<u32>,
     /// Suppression rules (default: ./lambda-audit.toml when it exists).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -139,6 +151,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let config = load_config(args.config.as_deref())?;
     let inventory = inventory(&args.deployment, args.sbom.as_ref())?;
     let db = database(args.db.as_deref())?;
+    let max_db_age = args
+        .max_db_age
+        .or(config.as_ref().and_then(|c| c.max_db_age))
+        .unwrap_or(DEFAULT_MAX_DB_AGE_DAYS);
+    if let Some(warning) = stale_database_warning(&db.info(), Date::today(), max_db_age) {
+        eprintln!("lambda-audit: warning: {warning}");
+    }
     let options = MatchOptions {
         include_dev: args.include_dev,
     };
@@ -196,7 +215,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         fail_on_new: args.fail_on_new,
         incomplete: args.fail_on_incomplete,
     };
-    let verdict = gate.verdict(&report, changes.as_ref());
+    let mut verdict = gate.verdict(&report, changes.as_ref());
+    if !args.allow_empty {
+        verdict = verdict.require_evidence(&report.inventory);
+    }
     tell_gaps(&verdict);
     Ok(verdict.exit_code())
 }
@@ -207,6 +229,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 pub fn tell_gaps(verdict: &Verdict<'_>) {
     for (artifact, gap) in &verdict.gaps {
         eprintln!("lambda-audit: not read: {}", describe_gap(artifact, gap));
+    }
+    if verdict.empty && !verdict.incomplete {
+        eprintln!(
+            "lambda-audit: error: no dependency evidence was read (no installed package, lockfile, \
+             pinned requirement or SBOM component), so nothing was checked (exit 2; \
+             `--allow-empty` accepts an empty scan)"
+        );
     }
     if !verdict.incomplete {
         return;

@@ -2,8 +2,9 @@
 //! columns are those of Amazon Inspector's CI scan CSV (`ID`, `Severity`,
 //! `Source`, `CVSS`, `Installed Package`, `Fixed Package`, `Path`, `EPSS`,
 //! `Exploit Available`, `Exploit Last Seen`, `CWEs`), after its two `#` lines
-//! (artifact, counts), so a team's sheets keep working; lambda-audit's own
-//! columns follow. Absent values are `null`, as Inspector writes them.
+//! (artifact, counts), so a team's sheets keep working; a third `#` line
+//! names the advisory database (`#database:starter set, 65 records`), and
+//! lambda-audit's own columns follow. Absent values are `null`, as Inspector writes them.
 //!
 //! Every field is quoted, and a text field that a spreadsheet would run as a
 //! formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a
@@ -70,6 +71,10 @@ impl Renderer for Csv {
             format!("low_vulnerabilities:{}", count(Rating::Low)),
             format!("other_vulnerabilities:{other}"),
         ])?;
+        writer.write_record([format!(
+            "#database:{}",
+            super::describe_database(&report.database)
+        )])?;
         writer.write_record(COLUMNS)?;
         for f in ordered(&report.findings) {
             writer.write_record(row(f))?;

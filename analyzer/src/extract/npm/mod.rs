@@ -336,15 +336,25 @@ mod tests {
         let tree = artifact(&[("package.json", with_deps), ("dist/index.js", "bundle")]);
         let scan = scan(&tree);
         assert_eq!(scan.packages.len(), 1);
-        assert_eq!(
-            scan.skipped,
-            vec![skipped(
-                "package.json",
-                "package.json declares 2 dependencies, but this artifact has no node_modules \
-                 and no lockfile: their versions could not be determined (they may be bundled \
-                 into the .js files, which are not scanned, or come from a layer)"
-            )]
-        );
+        let reasons: Vec<(&str, &str)> = scan
+            .skipped
+            .iter()
+            .map(|s| (s.path.as_str(), s.reason.as_str()))
+            .collect();
+        assert_eq!(reasons.len(), 2, "one note per declared dependency");
+        for ((path, reason), dep) in reasons.into_iter().zip(["a@1", "b@2"]) {
+            assert_eq!(path, "package.json");
+            assert!(
+                reason.starts_with(&format!(
+                    "unpinned dependency `{dep}`: declared in package.json"
+                )),
+                "{reason}"
+            );
+        }
+        // Without any JavaScript (a folder holding only package.json) the
+        // declarations are unpinned all the same.
+        let manifest_only = artifact(&[("package.json", with_deps)]);
+        assert_eq!(scan_tree_skipped(&manifest_only).len(), 2);
 
         let no_deps = artifact(&[("package.json", r#"{"name": "fn"}"#), ("index.js", "x")]);
         assert!(scan_tree_skipped(&no_deps).is_empty());
