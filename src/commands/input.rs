@@ -189,6 +189,15 @@ fn file_kind(kind: std::fs::FileType) -> &'static str {
     "a special file"
 }
 
+/// The extractors of a local scan: `${NAME}` in requirements files expands
+/// from this process's environment, as pip would expand it in the same build
+/// (variables whose name or value is not Unicode are left out).
+pub fn local_extractors() -> Vec<Box<dyn Extractor>> {
+    let vars = std::env::vars_os()
+        .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)));
+    analyzer::extract::all_with_env(analyzer::extract::python::requirements::EnvVars::new(vars))
+}
+
 /// The suppression rules: `--config`, else ./lambda-audit.toml when it
 /// exists; read as a named file (regular, capped). Every command that
 /// applies suppressions loads them here.

@@ -98,7 +98,7 @@ pub struct Args {
 /// layers, or (no path) the build outputs found in the current directory.
 pub fn inventory(deployment: &DeploymentArgs, sbom: Option<&PathBuf>) -> anyhow::Result<Inventory> {
     let limits = Limits::default();
-    let extractors = analyzer::extract::all();
+    let extractors = super::input::local_extractors();
     if let Some(path) = sbom {
         let bytes = read_named_file(path, "SBOM", MAX_SBOM_BYTES)?;
         return Ok(analyzer::sbom::read_cyclonedx(
@@ -278,7 +278,7 @@ fn baseline(
         layers: current.layers.clone(),
         runtime: current.runtime,
     };
-    let inventory = old.inventory(&Limits::default(), &analyzer::extract::all())?;
+    let inventory = old.inventory(&Limits::default(), &super::input::local_extractors())?;
     Ok(Baseline::from_report(
         &analyzer::matching::match_inventory_with(inventory, db, options),
     ))

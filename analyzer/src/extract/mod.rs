@@ -134,9 +134,15 @@ pub trait Extractor: Send + Sync {
 
 /// Every extractor lambda-audit knows, in a stable order.
 pub fn all() -> Vec<Box<dyn Extractor>> {
+    all_with_env(python::requirements::EnvVars::default())
+}
+
+/// [`all`], with the variables `${NAME}` in requirements files expand to
+/// (pip's expansion; the engine reads no environment itself).
+pub fn all_with_env(env: python::requirements::EnvVars) -> Vec<Box<dyn Extractor>> {
     vec![
         Box::new(npm::NpmExtractor),
-        Box::new(python::Python),
+        Box::new(python::Python { env }),
         Box::new(cargo::CargoExtractor),
         Box::new(maven::MavenExtractor),
     ]

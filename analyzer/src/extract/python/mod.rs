@@ -162,8 +162,12 @@ fn is_read_on_its_own(path: &str, tree: &ArchiveTree) -> bool {
 }
 
 /// The Python extractor: every format above, reconciled per artifact.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Python;
+#[derive(Clone, Debug, Default)]
+pub struct Python {
+    /// What `${NAME}` in a requirements file expands to (the caller's
+    /// environment, when it wants pip's expansion; none by default).
+    pub env: requirements::EnvVars,
+}
 
 impl Extractor for Python {
     fn name(&self) -> &'static str {
@@ -194,7 +198,7 @@ impl Extractor for Python {
         }
         match format {
             Some(Format::InstalledMetadata) => Ok(metadata::extract(path, bytes)),
-            Some(Format::Requirements) => requirements::parse(path, bytes),
+            Some(Format::Requirements) => requirements::parse(path, bytes, &self.env),
             Some(Format::PipfileLock) => pipfile::extract(path, bytes),
             Some(Format::PoetryLock) => poetry::extract(path, bytes),
             Some(Format::UvLock) => uv::extract(path, bytes),
@@ -205,8 +209,9 @@ impl Extractor for Python {
     }
 
     fn reconcile(&self, extracted: Extracted, tree: &ArchiveTree) -> Extracted {
-        let extracted =
-            requirements::follow_includes(extracted, tree, |path| is_read_on_its_own(path, tree));
+        let extracted = requirements::follow_includes(extracted, tree, &self.env, |path| {
+            is_read_on_its_own(path, tree)
+        });
         reconcile::note_mismatches(extracted)
     }
 }
@@ -279,7 +284,7 @@ mod tests {
             ("a.zip!/requirements.txt", b""),
         ];
         let tree = testutil::tree(&files);
-        let scan = crate::extract::scan_tree(&tree, &[Box::new(Python)]);
+        let scan = crate::extract::scan_tree(&tree, &[Box::new(Python::default())]);
         let found = rows!(scan.packages; name, path);
         assert_eq!(found, vec![("six", "requirements.txt")]);
         let skipped: Vec<_> = scan.skipped.iter().map(|s| s.path.as_str()).collect();
@@ -314,7 +319,7 @@ mod tests {
             ("requirements.txt", b"urllib3==1.26.0\nbroken==1.0\n"),
         ];
         let tree = testutil::tree(&files);
-        let scan = crate::extract::scan_tree(&tree, &[Box::new(Python)]);
+        let scan = crate::extract::scan_tree(&tree, &[Box::new(Python::default())]);
         let warnings: Vec<_> = scan
             .warnings
             .iter()
