@@ -91,7 +91,8 @@ fn jar_of(file: &FileEntry) -> &str {
 }
 
 fn is_jar_path(path: &str) -> bool {
-    is_archive_name(path) && !path.to_ascii_lowercase().ends_with(".zip")
+    let lower = path.to_ascii_lowercase();
+    is_archive_name(path) && !lower.ends_with(".zip") && !lower.ends_with(".egg")
 }
 
 impl Extractor for MavenExtractor {

@@ -42,6 +42,10 @@ pub enum Format {
     Pylock,
 }
 
+/// The metadata of a zipped egg (`foo-1.0-py3.8.egg`, opened as a nested
+/// archive), at the root of the zip.
+const ZIPPED_EGG_METADATA: &str = "EGG-INFO/PKG-INFO";
+
 /// Directories whose contents belong to installed packages (or to another
 /// ecosystem): requirements files and lockfiles found there describe some
 /// package's own development, not what the function deploys.
@@ -56,6 +60,9 @@ fn in_foreign_dir(inner_path: &str) -> bool {
 impl Format {
     /// Which format a file is, judged from its path inside its archive.
     pub fn of(file: &FileEntry) -> Option<Format> {
+        if file.inner_path() == ZIPPED_EGG_METADATA && has_suffix(file.container_path(), ".egg") {
+            return Some(Format::InstalledMetadata);
+        }
         Format::of_path(file.inner_path())
     }
 
@@ -301,6 +308,23 @@ mod tests {
             None
         );
         assert_eq!(enclosing_python_package("requirements.txt", &tree), None);
+    }
+
+    #[test]
+    fn zipped_eggs_in_site_packages_are_read() {
+        let egg = testutil::zip(&[
+            (
+                "EGG-INFO/PKG-INFO",
+                b"Metadata-Version: 1.1\nName: PyYAML\nVersion: 5.3\n",
+            ),
+            ("yaml/__init__.py", b""),
+        ]);
+        let egg_path = "python/lib/python3.12/site-packages/PyYAML-5.3-py3.12.egg";
+        let tree = testutil::tree(&[(egg_path, &egg)]);
+        let scan = crate::extract::scan_tree(&tree, &[Box::new(Python::default())]);
+        let found = rows!(scan.packages; name, version, evidence);
+        assert_eq!(found, vec![("PyYAML", "5.3", EvidenceKind::Installed)]);
+        assert_eq!(scan.packages[0].install_path.as_deref(), Some(egg_path));
     }
 
     #[test]
