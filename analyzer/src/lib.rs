@@ -13,6 +13,7 @@ pub mod inventory;
 pub mod limits;
 pub mod matching;
 pub mod package;
+pub mod platform;
 pub mod purl;
 pub mod report;
 pub mod sbom;

@@ -56,6 +56,11 @@ pub struct Found {
     /// Anything a reader should know (e.g. "lockfile only; not installed").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The platforms the package installs on, when its evidence restricts
+    /// them (npm's `os` / `cpu` / `libc`); judged by the extractor against the
+    /// function's platform.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<crate::platform::PlatformConstraint>,
 }
 
 impl Found {
@@ -77,6 +82,7 @@ impl Found {
             install_path: None,
             scope: None,
             note: None,
+            platform: None,
         }
     }
 
@@ -92,6 +98,13 @@ impl Found {
 
     pub fn scope(mut self, scope: impl Into<String>) -> Found {
         self.scope = Some(scope.into());
+        self
+    }
+
+    /// Restricts the platforms the package installs on (an empty constraint
+    /// restricts nothing and is not recorded).
+    pub fn platform(mut self, constraint: crate::platform::PlatformConstraint) -> Found {
+        self.platform = (!constraint.is_empty()).then_some(constraint);
         self
     }
 

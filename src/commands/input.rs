@@ -3,6 +3,7 @@
 use super::sam;
 use analyzer::extract::Extractor;
 use analyzer::inventory::Inventory;
+use analyzer::platform::Architecture;
 use analyzer::suppress::{Config, CONFIG_FILE};
 use analyzer::Limits;
 use anyhow::Context;
@@ -22,6 +23,11 @@ pub struct DeploymentArgs {
     /// inferred from the layout when absent.
     #[arg(long)]
     pub runtime: Option<Runtime>,
+    /// The function's architecture (x86_64, the default, or arm64): npm
+    /// packages built for another platform (their os/cpu/libc exclude Linux on
+    /// it) are listed but not matched, as Lambda never installs them.
+    #[arg(long, value_name = "ARCH", default_value_t = Architecture::default())]
+    pub architecture: Architecture,
 }
 
 impl DeploymentArgs {
@@ -189,13 +195,20 @@ fn file_kind(kind: std::fs::FileType) -> &'static str {
     "a special file"
 }
 
-/// The extractors of a local scan: `${NAME}` in requirements files expands
-/// from this process's environment, as pip would expand it in the same build
-/// (variables whose name or value is not Unicode are left out).
-pub fn local_extractors() -> Vec<Box<dyn Extractor>> {
-    let vars = std::env::vars_os()
-        .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)));
-    analyzer::extract::all_with_env(analyzer::extract::python::requirements::EnvVars::new(vars))
+impl DeploymentArgs {
+    /// The extractors of a local scan: npm platform packages are judged by
+    /// `--architecture`, and `${NAME}` in requirements files expands from this
+    /// process's environment, as pip would expand it in the same build
+    /// (variables whose name or value is not Unicode are left out).
+    pub fn extractors(&self) -> Vec<Box<dyn Extractor>> {
+        let vars = std::env::vars_os().filter_map(|(name, value)| {
+            Some((name.into_string().ok()?, value.into_string().ok()?))
+        });
+        analyzer::extract::all_with(analyzer::extract::Options {
+            env: analyzer::extract::python::requirements::EnvVars::new(vars),
+            architecture: self.architecture,
+        })
+    }
 }
 
 /// The suppression rules: `--config`, else ./lambda-audit.toml when it

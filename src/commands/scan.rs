@@ -11,8 +11,10 @@ use super::terminal::Terminal;
 use analyzer::advisories::Database;
 use analyzer::baseline::{diff, Baseline};
 use analyzer::date::{rfc3339_now, Date};
+use analyzer::extract::npm::OTHER_PLATFORM;
 use analyzer::inventory::Inventory;
 use analyzer::matching::MatchOptions;
+use analyzer::platform::Architecture;
 use analyzer::report::{
     describe_gap, render, stale_database_warning, AsffContext, Format, RenderOptions,
     DEFAULT_MAX_DB_AGE_DAYS,
@@ -98,7 +100,7 @@ pub struct Args {
 /// layers, or (no path) the build outputs found in the current directory.
 pub fn inventory(deployment: &DeploymentArgs, sbom: Option<&PathBuf>) -> anyhow::Result<Inventory> {
     let limits = Limits::default();
-    let extractors = super::input::local_extractors();
+    let extractors = deployment.extractors();
     if let Some(path) = sbom {
         let bytes = read_named_file(path, "SBOM", MAX_SBOM_BYTES)?;
         return Ok(analyzer::sbom::read_cyclonedx(
@@ -162,13 +164,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         include_dev: args.include_dev,
     };
     let mut report = analyzer::matching::match_inventory_with(inventory, &db, options);
-    if report.summary.dev_only > 0 {
-        eprintln!(
-            "lambda-audit: note: {} dev-only package(s) listed but not matched: they are not \
-             deployed (--include-dev matches them)",
-            report.summary.dev_only
-        );
-    }
+    tell_unmatched_scopes(&report, args.deployment.architecture);
     if let Some(config) = &config {
         apply_suppressions(&mut report, config, Date::today());
     }
@@ -221,6 +217,37 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     tell_gaps(&verdict);
     Ok(verdict.exit_code())
+}
+
+/// Says on standard error how many packages were listed but not matched
+/// because they are not deployed: development-only ones, and those built for
+/// another platform than the function's.
+fn tell_unmatched_scopes(report: &analyzer::findings::ScanReport, architecture: Architecture) {
+    let other_platform = report
+        .inventory
+        .packages
+        .iter()
+        .filter(|p| {
+            !p.locations.is_empty()
+                && p.locations
+                    .iter()
+                    .all(|l| l.scope.as_deref() == Some(OTHER_PLATFORM))
+        })
+        .count();
+    let dev_only = report.summary.dev_only.saturating_sub(other_platform);
+    if dev_only > 0 {
+        eprintln!(
+            "lambda-audit: note: {dev_only} dev-only package(s) listed but not matched: they are \
+             not deployed (--include-dev matches them)"
+        );
+    }
+    if other_platform > 0 && report.summary.dev_only > 0 {
+        eprintln!(
+            "lambda-audit: note: {other_platform} package(s) for another platform than Linux on \
+             {architecture} listed but not matched: Lambda never installs them (--architecture \
+             names the function's; --include-dev matches them)"
+        );
+    }
 }
 
 /// Lists on standard error every piece of evidence left unread (artifact,
@@ -277,8 +304,9 @@ fn baseline(
         function: Some(path.to_path_buf()),
         layers: current.layers.clone(),
         runtime: current.runtime,
+        architecture: current.architecture,
     };
-    let inventory = old.inventory(&Limits::default(), &super::input::local_extractors())?;
+    let inventory = old.inventory(&Limits::default(), &old.extractors())?;
     Ok(Baseline::from_report(
         &analyzer::matching::match_inventory_with(inventory, db, options),
     ))

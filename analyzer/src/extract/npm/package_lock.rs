@@ -41,6 +41,12 @@ struct Fields<'a> {
     dev_optional: Option<&'a RawValue>,
     #[serde(borrow)]
     link: Option<&'a RawValue>,
+    #[serde(borrow)]
+    os: Option<&'a RawValue>,
+    #[serde(borrow)]
+    cpu: Option<&'a RawValue>,
+    #[serde(borrow)]
+    libc: Option<&'a RawValue>,
     /// Version 1: the entries nested below this one.
     #[serde(borrow)]
     dependencies: Option<&'a RawValue>,
@@ -172,7 +178,9 @@ fn scope_of(entry: &Fields<'_>) -> Option<&'static str> {
 
 /// A locked package installed at `install`, with the entry's scope.
 fn installed(found: Found, install: String, entry: &Fields<'_>) -> Found {
-    let found = found.installed_at(install);
+    let found = found
+        .installed_at(install)
+        .platform(super::platform::from_json(entry.os, entry.cpu, entry.libc));
     match scope_of(entry) {
         Some(scope) => found.scope(scope),
         None => found,

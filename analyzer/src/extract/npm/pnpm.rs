@@ -153,7 +153,8 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
         } else if flag("optional") {
             found = found.scope("optional");
         }
-        out.packages.push(found);
+        out.packages
+            .push(found.platform(super::platform::from_yaml(entry)));
     }
     out.dedup_packages();
     Ok(out)
