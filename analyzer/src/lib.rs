@@ -15,6 +15,7 @@ pub mod matching;
 pub mod package;
 pub mod platform;
 pub mod purl;
+pub mod remediation;
 pub mod report;
 pub mod sbom;
 pub mod severity;
