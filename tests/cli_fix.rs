@@ -225,7 +225,7 @@ fn every_format_names_the_starter_set() {
         ("json", format!("\"database_name\": \"{expect}\"")),
         ("sarif", format!("\"lambda-audit:database\": \"{expect}\"")),
         ("cyclonedx", format!("\"value\": \"{expect}\"")),
-        ("csv", format!("#database:{expect}")),
+        ("csv", format!("database:{expect}")),
         ("spdx", format!("advisory database: {expect}")),
     ] {
         let run = run_in(Path::new("."), &["scan", &dir, "--format", format]);

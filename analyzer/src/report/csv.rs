@@ -2,8 +2,8 @@
 //! columns are those of Amazon Inspector's CI scan CSV (`ID`, `Severity`,
 //! `Source`, `CVSS`, `Installed Package`, `Fixed Package`, `Path`, `EPSS`,
 //! `Exploit Available`, `Exploit Last Seen`, `CWEs`), after its two `#` lines
-//! (artifact, counts), so a team's sheets keep working; a third `#` line
-//! names the advisory database (`#database:starter set, 65 records`), and
+//! (artifact, counts), so a team's sheets keep working; the first `#` line
+//! ends with the advisory database (`database:starter set, 65 records`), and
 //! lambda-audit's own columns follow. Absent values are `null`, as Inspector writes them.
 //!
 //! Every field is quoted, and a text field that a spreadsheet would run as a
@@ -55,6 +55,7 @@ impl Renderer for Csv {
             ),
             format!("artifact_hash:{NULL}"),
             format!("build_id:{NULL}"),
+            format!("database:{}", super::describe_database(&report.database)),
         ])?;
         let count = |rating: Rating| {
             report
@@ -71,10 +72,6 @@ impl Renderer for Csv {
             format!("low_vulnerabilities:{}", count(Rating::Low)),
             format!("other_vulnerabilities:{other}"),
         ])?;
-        writer.write_record([format!(
-            "#database:{}",
-            super::describe_database(&report.database)
-        )])?;
         writer.write_record(COLUMNS)?;
         for f in ordered(&report.findings) {
             writer.write_record(row(f))?;

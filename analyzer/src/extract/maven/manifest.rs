@@ -23,9 +23,11 @@
 //! read as `<artifactId>-<version>.jar` when its version is one the manifest
 //! states ([`guess_with_file_name`]): the artifactId is then the file's, and the
 //! group comes from `Implementation-Vendor-Id` / `Bundle-SymbolicName` only
-//! where they agree with it (the maven-bundle-plugin conventions), else the
-//! Maven 1 convention `id:id` (`commons-logging:commons-logging`, whose
-//! manifest says `org.apache` and `org.apache.commons.logging`).
+//! where they agree with it (the maven-bundle-plugin conventions), else, when
+//! the symbolic name spells the artifactId with dots, the Maven 1 convention
+//! `id:id` (`commons-logging:commons-logging`, whose manifest says
+//! `org.apache` and `org.apache.commons.logging`). A file name nothing in the
+//! manifest agrees with (`h2-2.1.214.jar`) is not trusted.
 
 /// One manifest section: its attributes in file order (names as written).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -244,15 +246,24 @@ pub fn guess_with_file_name(manifest: &Manifest, file_name: &str) -> Option<Gues
         }
         _ => None,
     };
-    match agreeing {
-        Some(group) => finish(group, artifact_field, version_field, None),
-        None => finish(
-            artifact_field.clone(),
-            artifact_field,
-            version_field,
-            Some("groupId assumed equal to artifactId (Maven 1 convention)"),
-        ),
+    if let Some(group) = agreeing {
+        return finish(group, artifact_field, version_field, None);
     }
+    // The symbolic name spells the file's artifactId with dots
+    // (`org.apache.commons.logging` for `commons-logging`) but the group
+    // cannot be read off it: such jars were published as `id:id`.
+    let spelled = format!(".{}", artifact.replace('-', "."));
+    if !bsn.is_some_and(|b| b.ends_with(&spelled)) {
+        return None;
+    }
+    finish(
+        artifact_field.clone(),
+        artifact_field,
+        version_field,
+        Some(
+            "Bundle-SymbolicName agrees; groupId assumed equal to artifactId (Maven 1 convention)",
+        ),
+    )
 }
 
 /// A per-entry (package) section with `Implementation-Title`, as Ant builds
@@ -353,6 +364,9 @@ mod tests {
         assert_eq!(g.name(), "com.fasterxml.jackson.core:jackson-databind");
         assert_eq!(g.fields, "Implementation-Vendor-Id, file name");
 
+        // A file name nothing in the manifest agrees with is not trusted.
+        let h2 = parse("Bundle-SymbolicName: com.h2database\nBundle-Version: 2.1.214\n");
+        assert_eq!(guess_with_file_name(&h2, "h2-2.1.214.jar"), None);
         // A file name whose version the manifest does not state is not trusted.
         assert_eq!(
             guess_with_file_name(&databind, "jackson-databind-2.10.0.jar"),
