@@ -281,3 +281,48 @@ fn an_old_database_is_warned_about() {
         off.stderr
     );
 }
+
+#[test]
+fn options_that_cannot_work_are_refused_clearly() {
+    let here = Path::new(".");
+    let big = run_in(
+        here,
+        &[
+            "function",
+            "f",
+            "--region",
+            "us-east-1",
+            "--max-download-bytes",
+            "2000000000",
+        ],
+    );
+    assert_eq!(big.code, 2, "{}", big.stderr);
+    assert!(
+        big.stderr.contains("largest artifact lambda-audit opens"),
+        "{}",
+        big.stderr
+    );
+    let sbom = run_in(
+        here,
+        &["scan", "--sbom", "bom.json", "--runtime", "nodejs20.x"],
+    );
+    assert_eq!(sbom.code, 2);
+    assert!(sbom.stderr.contains("--runtime"), "{}", sbom.stderr);
+    let no_region = std::process::Command::new(env!("CARGO_BIN_EXE_lambda-audit"))
+        .args([
+            "function",
+            "my-function",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ])
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&no_region.stderr);
+    assert_eq!(no_region.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no AWS region: give --region"), "{stderr}");
+}

@@ -32,7 +32,13 @@ pub struct Args {
     #[command(flatten)]
     pub deployment: DeploymentArgs,
     /// Scan the components of a CycloneDX JSON SBOM (by purl) instead of archives.
-    #[arg(long, value_name = "BOM.json", conflicts_with_all = ["function", "layers"])]
+    /// (`--runtime` and `--architecture` describe a deployment's layout and
+    /// are refused with it.)
+    #[arg(
+        long,
+        value_name = "BOM.json",
+        conflicts_with_all = ["function", "layers", "runtime", "architecture"]
+    )]
     pub sbom: Option<PathBuf>,
     /// Advisory database: a directory of <Ecosystem>/all.zip, one all.zip, or OSV
     /// JSON files. Default: $LAMBDA_AUDIT_DB, then the cache filled by
