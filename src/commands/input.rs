@@ -23,11 +23,12 @@ pub struct DeploymentArgs {
     /// inferred from the layout when absent.
     #[arg(long)]
     pub runtime: Option<Runtime>,
-    /// The function's architecture (x86_64, the default, or arm64): npm
-    /// packages built for another platform (their os/cpu/libc exclude Linux on
-    /// it) are listed but not matched, as Lambda never installs them.
-    #[arg(long, value_name = "ARCH", default_value_t = Architecture::default())]
-    pub architecture: Architecture,
+    /// The function's architecture: x86_64 (the default, or a SAM function's
+    /// `Architectures`) or arm64. npm packages built for another platform
+    /// (their os/cpu/libc exclude Linux on it) are listed but not matched, as
+    /// Lambda never installs them.
+    #[arg(long, value_name = "ARCH")]
+    pub architecture: Option<Architecture>,
 }
 
 impl DeploymentArgs {
@@ -44,6 +45,14 @@ impl DeploymentArgs {
                 if let Some(function) = sam::function_at(path)? {
                     let deployment =
                         sam::open(&function, self.runtime, limits, |p| p.display().to_string())?;
+                    let own;
+                    let extractors = match (self.architecture, function.architecture) {
+                        (None, Some(template)) => {
+                            own = self.extractors_for(template);
+                            &own
+                        }
+                        _ => extractors,
+                    };
                     let mut inventory = deployment.inventory(extractors);
                     sam::note_external_layers(&function, &mut inventory);
                     return Ok(inventory);
@@ -201,12 +210,18 @@ impl DeploymentArgs {
     /// process's environment, as pip would expand it in the same build
     /// (variables whose name or value is not Unicode are left out).
     pub fn extractors(&self) -> Vec<Box<dyn Extractor>> {
+        self.extractors_for(self.architecture.unwrap_or_default())
+    }
+
+    /// [`DeploymentArgs::extractors`] for a function whose architecture is
+    /// `architecture`.
+    pub fn extractors_for(&self, architecture: Architecture) -> Vec<Box<dyn Extractor>> {
         let vars = std::env::vars_os().filter_map(|(name, value)| {
             Some((name.into_string().ok()?, value.into_string().ok()?))
         });
         analyzer::extract::all_with(analyzer::extract::Options {
             env: analyzer::extract::python::requirements::EnvVars::new(vars),
-            architecture: self.architecture,
+            architecture,
         })
     }
 }

@@ -10,6 +10,7 @@
 //! did not see.
 
 use analyzer::inventory::Inventory;
+use analyzer::platform::Architecture;
 use analyzer::{Limits, Skipped, Warning};
 use anyhow::Context;
 use layers::{Artifact, ArtifactRole, Deployment, Runtime};
@@ -35,6 +36,8 @@ pub struct SamFunction {
     pub runtime: Option<Runtime>,
     /// `Layers` in order (`Globals.Function` first, as SAM merges lists).
     pub layers: Vec<SamLayer>,
+    /// The first of `Architectures` (the resource's, else `Globals.Function`'s).
+    pub architecture: Option<Architecture>,
 }
 
 /// One entry of a function's `Layers`.
@@ -179,6 +182,13 @@ fn parse(template: &Value, build_dir: &Path) -> Vec<SamFunction> {
             .or_else(|| globals.and_then(|g| g.get("Runtime")))
             .and_then(Value::as_str)
             .and_then(|r| r.parse().ok());
+        let architecture = props
+            .and_then(|p| p.get("Architectures"))
+            .or_else(|| globals.and_then(|g| g.get("Architectures")))
+            .and_then(Value::as_sequence)
+            .and_then(|list| list.first())
+            .and_then(Value::as_str)
+            .and_then(|a| a.parse().ok());
         let layer_list = |v: Option<&Value>| {
             v.and_then(|l| l.get("Layers"))
                 .and_then(Value::as_sequence)
@@ -195,6 +205,7 @@ fn parse(template: &Value, build_dir: &Path) -> Vec<SamFunction> {
             code: build_dir.join(code),
             runtime,
             layers,
+            architecture,
         });
     }
     list.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));
@@ -263,6 +274,7 @@ Resources:
     Properties:
       CodeUri: Reports
       Runtime: python3.12
+      Architectures: [arm64]
   FromS3:
     Type: AWS::Serverless::Function
     Properties:
@@ -301,6 +313,8 @@ Resources:
             ]
         );
         assert_eq!(list[1].runtime, "python3.12".parse().ok());
+        assert_eq!(orders.architecture, None, "Lambda's default");
+        assert_eq!(list[1].architecture, Some(Architecture::Arm64));
         std::fs::create_dir(dir.path().join("Reports")).unwrap();
         let at = function_at(&dir.path().join("Reports")).unwrap().unwrap();
         assert_eq!(at.logical_id, "Reports");

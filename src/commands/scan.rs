@@ -14,7 +14,6 @@ use analyzer::date::{rfc3339_now, Date};
 use analyzer::extract::npm::OTHER_PLATFORM;
 use analyzer::inventory::Inventory;
 use analyzer::matching::MatchOptions;
-use analyzer::platform::Architecture;
 use analyzer::report::{
     describe_gap, render, stale_database_warning, AsffContext, Format, RenderOptions,
     DEFAULT_MAX_DB_AGE_DAYS,
@@ -127,7 +126,9 @@ pub fn inventory(deployment: &DeploymentArgs, sbom: Option<&PathBuf>) -> anyhow:
             let relative = |p: &Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
             if let Some(function) = sam {
                 let opened = super::sam::open(function, deployment.runtime, &limits, relative)?;
-                let mut inventory = opened.inventory(&extractors);
+                let architecture = deployment.architecture.or(function.architecture);
+                let own = architecture.map(|a| deployment.extractors_for(a));
+                let mut inventory = opened.inventory(own.as_ref().unwrap_or(&extractors));
                 super::sam::note_external_layers(function, &mut inventory);
                 return Ok(inventory);
             }
@@ -170,7 +171,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         include_dev: args.include_dev,
     };
     let mut report = analyzer::matching::match_inventory_with(inventory, &db, options);
-    tell_unmatched_scopes(&report, args.deployment.architecture);
+    tell_unmatched_scopes(&report);
     if let Some(config) = &config {
         apply_suppressions(&mut report, config, Date::today());
     }
@@ -228,7 +229,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 /// Says on standard error how many packages were listed but not matched
 /// because they are not deployed: development-only ones, and those built for
 /// another platform than the function's.
-fn tell_unmatched_scopes(report: &analyzer::findings::ScanReport, architecture: Architecture) {
+fn tell_unmatched_scopes(report: &analyzer::findings::ScanReport) {
     let other_platform = report
         .inventory
         .packages
@@ -249,9 +250,10 @@ fn tell_unmatched_scopes(report: &analyzer::findings::ScanReport, architecture: 
     }
     if other_platform > 0 && report.summary.dev_only > 0 {
         eprintln!(
-            "lambda-audit: note: {other_platform} package(s) for another platform than Linux on \
-             {architecture} listed but not matched: Lambda never installs them (--architecture \
-             names the function's; --include-dev matches them)"
+            "lambda-audit: note: {other_platform} package(s) for another platform than the \
+             function's (Linux with glibc on its architecture) listed but not matched: Lambda \
+             never installs them (--architecture names it, default x86_64; --include-dev \
+             matches them)"
         );
     }
 }
