@@ -31,6 +31,10 @@ enum Command {
     Rescan(commands::rescan::Args),
     /// List the findings in the store, or per layer version with its blast radius.
     Findings(commands::findings::Args),
+    /// The fix plan of a scan (`--plan`): the lowest fixed version per package
+    /// and where to change it; `--apply` edits a project folder's requirement
+    /// pins and package.json overrides.
+    Fix(commands::fix::Args),
 }
 
 /// Exit code for an unreadable artifact or wrong usage.
@@ -53,6 +57,7 @@ fn main() -> ExitCode {
         Command::Db(args) => commands::db::run(args),
         Command::Rescan(args) => commands::rescan::run(args),
         Command::Findings(args) => commands::findings::run(args),
+        Command::Fix(args) => commands::fix::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -28,6 +28,11 @@ impl Date {
         Date(civil::Date::constant(year, month, day))
     }
 
+    /// Whole days from `self` to `later` (negative when `later` is earlier).
+    pub fn days_until(self, later: Date) -> i64 {
+        i64::from((later.0 - self.0).get_days())
+    }
+
     /// Today's date in UTC, from the system clock.
     pub fn today() -> Date {
         Date(TimeZone::UTC.to_datetime(Timestamp::now()).date())

@@ -158,6 +158,11 @@ pub struct Found {
     /// For a package compiled into a JavaScript bundle: how it was recovered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bundle: Option<BundleEvidence>,
+    /// The platforms the package installs on, when its evidence restricts
+    /// them (npm's `os` / `cpu` / `libc`); judged by the extractor against the
+    /// function's platform.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<crate::platform::PlatformConstraint>,
 }
 
 impl Found {
@@ -180,6 +185,7 @@ impl Found {
             scope: None,
             note: None,
             bundle: None,
+            platform: None,
         }
     }
 
@@ -195,6 +201,13 @@ impl Found {
 
     pub fn scope(mut self, scope: impl Into<String>) -> Found {
         self.scope = Some(scope.into());
+        self
+    }
+
+    /// Restricts the platforms the package installs on (an empty constraint
+    /// restricts nothing and is not recorded).
+    pub fn platform(mut self, constraint: crate::platform::PlatformConstraint) -> Found {
+        self.platform = (!constraint.is_empty()).then_some(constraint);
         self
     }
 

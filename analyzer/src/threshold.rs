@@ -6,7 +6,7 @@
 //! |---|---|
 //! | 0 | no open finding at or above the threshold, and every piece of evidence was read |
 //! | 1 | an open finding at or above the threshold, and the scan is complete |
-//! | 2 | the scan is incomplete (a limit or a read error kept evidence from being read), with or without findings, unless `--fail-on-incomplete never`; also any error |
+//! | 2 | the scan is incomplete (a limit or a read error kept evidence from being read), with or without findings, unless `--fail-on-incomplete never`; the scan read no dependency evidence at all, unless `--allow-empty` ([`read_no_evidence`]); also any error |
 //!
 //! An incomplete scan outranks findings: its findings are real, but packages
 //! it could not see may hide more, so "1" would claim more than was checked.
@@ -29,6 +29,47 @@ pub const EXIT_ERROR: u8 = 2;
 /// Exit code: the scan is incomplete (see [`FailOnIncomplete`]); the same
 /// code as an error, because the gate cannot vouch for what it did not read.
 pub const EXIT_INCOMPLETE: u8 = EXIT_ERROR;
+/// Exit code: the scan read no dependency evidence at all (see
+/// [`read_no_evidence`]); the same code as an error, because "0 findings"
+/// would be a pass for a scan that checked nothing.
+pub const EXIT_EMPTY: u8 = EXIT_ERROR;
+
+/// Lockfile names: a lockfile that lists no package still says that its
+/// project has no dependencies, so reading one is evidence.
+const LOCKFILE_NAMES: [&str; 13] = [
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    ".package-lock.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lock",
+    "poetry.lock",
+    "Pipfile.lock",
+    "pdm.lock",
+    "uv.lock",
+    "pylock.toml",
+    "Cargo.lock",
+    "gradle.lockfile",
+];
+
+/// True when `inventory` holds no dependency evidence at all: no package was
+/// found (installed metadata, lockfile entry, pinned requirement, SBOM
+/// component) and no lockfile was read. An empty folder, a folder with only a
+/// `package.json` (its dependencies are unpinned: nothing says which versions
+/// are deployed) or `/etc` all qualify; a lockfile without packages does not.
+pub fn read_no_evidence(inventory: &Inventory) -> bool {
+    let is_lockfile = |path: &str| {
+        let name = path.rsplit(['/', '!']).next().unwrap_or(path);
+        LOCKFILE_NAMES.contains(&name) || (name.starts_with("pylock.") && name.ends_with(".toml"))
+    };
+    inventory.packages.is_empty()
+        && !inventory
+            .coverage
+            .iter()
+            .flat_map(|c| &c.read)
+            .flat_map(|r| &r.files)
+            .any(|f| is_lockfile(f))
+}
 
 /// Which open findings fail a scan. Ratings order as
 /// unknown < none < low < medium < high < critical, so a finding whose record
@@ -164,19 +205,32 @@ pub struct Verdict<'a> {
     /// True when the gaps fail the scan (there are some, and the gate does
     /// not accept them).
     pub incomplete: bool,
+    /// True when the scan read no dependency evidence and that fails it
+    /// (see [`Verdict::require_evidence`]).
+    pub empty: bool,
 }
 
 impl Verdict<'_> {
     /// The exit code: [`EXIT_INCOMPLETE`] for a failing incomplete scan, else
+    /// [`EXIT_EMPTY`] for a failing scan that read no evidence, else
     /// [`EXIT_FINDINGS`] when findings fail it, else [`EXIT_OK`].
     pub fn exit_code(&self) -> u8 {
         if self.incomplete {
             EXIT_INCOMPLETE
+        } else if self.empty {
+            EXIT_EMPTY
         } else if !self.failing.is_empty() {
             EXIT_FINDINGS
         } else {
             EXIT_OK
         }
+    }
+
+    /// Fails the verdict when `inventory` read no dependency evidence (see
+    /// [`read_no_evidence`]); `scan` skips this under `--allow-empty`.
+    pub fn require_evidence(mut self, inventory: &Inventory) -> Self {
+        self.empty = read_no_evidence(inventory);
+        self
     }
 }
 
@@ -204,6 +258,7 @@ impl Gate {
             failing: Vec::new(),
             incomplete: !gaps.is_empty() && self.incomplete == FailOnIncomplete::Always,
             gaps,
+            empty: false,
         }
     }
 
@@ -339,6 +394,73 @@ mod tests {
         assert_eq!(
             never.coverage_verdict(&report.inventory).exit_code(),
             EXIT_OK
+        );
+    }
+
+    #[test]
+    fn a_scan_that_read_no_evidence_fails_unless_allowed() {
+        use crate::extract::ExtractorCoverage;
+        let read = |files: &[&str]| Inventory {
+            coverage: vec![Coverage {
+                artifact: "app".into(),
+                read: vec![ExtractorCoverage {
+                    extractor: "npm".into(),
+                    files: files.iter().map(|f| f.to_string()).collect(),
+                }],
+                ..Coverage::default()
+            }],
+            ..Inventory::default()
+        };
+        assert!(read_no_evidence(&Inventory::default()), "an empty folder");
+        assert!(
+            read_no_evidence(&read(&["package.json"])),
+            "a manifest only"
+        );
+        assert!(
+            read_no_evidence(&read(&["requirements.txt"])),
+            "unpinned lines only"
+        );
+        for lockfile in [
+            "package-lock.json",
+            "svc/poetry.lock",
+            "x.zip!/Cargo.lock",
+            "pylock.dev.toml",
+        ] {
+            assert!(
+                !read_no_evidence(&read(&[lockfile])),
+                "{lockfile}: no dependencies is an answer"
+            );
+        }
+        let mut with_package = report(None, 0);
+        assert!(read_no_evidence(&with_package.inventory));
+        let empty = Gate::default().verdict(&with_package, None);
+        assert_eq!(empty.clone().exit_code(), EXIT_OK, "--allow-empty");
+        assert_eq!(
+            empty.require_evidence(&with_package.inventory).exit_code(),
+            EXIT_EMPTY
+        );
+        with_package
+            .inventory
+            .packages
+            .push(crate::package::Package {
+                ecosystem: Ecosystem::Npm,
+                name: "ms".into(),
+                version: "2.1.2".into(),
+                purl: "pkg:npm/ms@2.1.2".into(),
+                locations: vec![],
+            });
+        let verdict = Gate::default().verdict(&with_package, None);
+        assert_eq!(
+            verdict
+                .require_evidence(&with_package.inventory)
+                .exit_code(),
+            EXIT_OK
+        );
+        let incomplete = report(None, 1);
+        let verdict = Gate::default().verdict(&incomplete, None);
+        assert_eq!(
+            verdict.require_evidence(&incomplete.inventory).exit_code(),
+            EXIT_INCOMPLETE
         );
     }
 

@@ -75,7 +75,7 @@ fn check(artifact: &str) {
         "{artifact}: npm roots"
     );
 
-    let only_npm: Vec<Box<dyn Extractor>> = vec![Box::new(NpmExtractor)];
+    let only_npm: Vec<Box<dyn Extractor>> = vec![Box::new(NpmExtractor::default())];
     let scan = extract::scan_tree(&tree, &only_npm);
     assert_eq!(scan.warnings, vec![], "{artifact}: warnings");
     assert_eq!(scan.skipped, vec![], "{artifact}: skipped");
@@ -159,7 +159,7 @@ fn nested_zip() {
 #[test]
 fn nested_versions_keep_their_own_install_paths() {
     let tree = open("node-nested.zip");
-    let only_npm: Vec<Box<dyn Extractor>> = vec![Box::new(NpmExtractor)];
+    let only_npm: Vec<Box<dyn Extractor>> = vec![Box::new(NpmExtractor::default())];
     let scan = extract::scan_tree(&tree, &only_npm);
     let ms: BTreeSet<(&str, &str, &str)> = scan
         .packages
@@ -209,7 +209,7 @@ fn other_ecosystems_give_no_npm_noise() {
     let Some(built) = testkit::shared_path("corpus/out") else {
         return;
     };
-    let only_npm: Vec<Box<dyn Extractor>> = vec![Box::new(NpmExtractor)];
+    let only_npm: Vec<Box<dyn Extractor>> = vec![Box::new(NpmExtractor::default())];
     for artifact in [
         "python-function.zip",
         "python-layer.zip",

@@ -95,7 +95,7 @@ fn table_groups_by_package_and_ends_with_the_summary() {
     let last = text.lines().last().unwrap();
     assert_eq!(
         last,
-        "5 findings (1 critical, 2 high, 0 medium, 1 low, 1 unknown) in 5 packages; 1 suppressed; 1 could not be compared"
+        "5 findings (1 critical, 2 high, 0 medium, 1 low, 1 unknown) in 5 packages; 1 suppressed; 1 could not be compared; database: OSV 2026-11-01, 1,234 records"
     );
     // Grouped: both lodash findings under one heading, most severe package first in order.
     assert_eq!(text.matches("lodash 4.17.15 (npm)").count(), 1);
@@ -124,7 +124,7 @@ fn empty_inventory_never_reads_as_clean() {
     let text = render(Format::Table, &report, &RenderOptions::default());
     assert_eq!(
         text,
-        "0 packages found: nothing was checked for vulnerabilities (see the coverage in --format json)\n"
+        "0 packages found: nothing was checked for vulnerabilities (see the coverage in --format json); database: OSV (undated), 0 records\n"
     );
 }
 

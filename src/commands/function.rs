@@ -39,8 +39,19 @@ impl AwsArgs {
         }
     }
 
-    /// The code downloader these arguments describe.
+    /// The code downloader these arguments describe; `--max-download-bytes`
+    /// above the largest artifact lambda-audit opens is refused (a download
+    /// could never be read).
     pub fn downloader(&self) -> anyhow::Result<Downloader> {
+        let most = Limits::default().max_artifact_bytes;
+        if self.max_download_bytes > most {
+            anyhow::bail!(
+                "--max-download-bytes {} is above {most} bytes (1 GiB), the largest artifact \
+                 lambda-audit opens: a larger download could not be read (Lambda's own limit is \
+                 250 MB unzipped)",
+                self.max_download_bytes
+            );
+        }
         let rewrite = match &self.code_mirror {
             Some(base) => CodeUrlRewrite::Mirror { base: base.clone() },
             None => CodeUrlRewrite::None,
@@ -209,6 +220,20 @@ fn asff_context(subject: &str) -> AsffContext {
     })
 }
 
+/// An AWS error caused by missing credentials, told as what is missing and
+/// how to set it instead of the SDK's provider chain; other errors as they are.
+fn explain_credentials<E: Into<anyhow::Error>>(error: E) -> anyhow::Error {
+    let error = error.into();
+    let text = format!("{error:?}").to_ascii_lowercase();
+    if text.contains("credentialsnotloaded") || text.contains("no providers in chain") {
+        return anyhow::anyhow!(
+            "no AWS credentials: set AWS_PROFILE (after `aws configure` or `aws sso login`), or \
+             AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        );
+    }
+    error
+}
+
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let region = args.region.clone().or_else(|| {
         layers::aws::arn::FunctionArn::parse(&args.function)
@@ -222,6 +247,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let db = super::database::database(args.db.as_deref())?;
     let outcome = runtime()?.block_on(async {
         let sdk = layers::aws::config::load(&options, None).await;
+        if sdk.region().is_none() {
+            anyhow::bail!(
+                "no AWS region: give --region, a function ARN, or set AWS_REGION (or a region \
+                 in the AWS_PROFILE's ~/.aws/config section)"
+            );
+        }
         let scanner = Scanner::new(
             layers::aws::config::lambda(&sdk),
             downloader,
@@ -231,6 +262,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         scanner
             .scan_function(&args.function, args.qualifier.as_deref())
             .await
+            .map_err(explain_credentials)
     })?;
     if let ScanOutcome::Scanned(s) = &outcome {
         for w in &s.inventory.warnings {

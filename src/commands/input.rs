@@ -3,6 +3,7 @@
 use super::sam;
 use analyzer::extract::Extractor;
 use analyzer::inventory::Inventory;
+use analyzer::platform::Architecture;
 use analyzer::suppress::{Config, CONFIG_FILE};
 use analyzer::Limits;
 use anyhow::Context;
@@ -27,6 +28,12 @@ pub struct DeploymentArgs {
     /// its package. A SAM build takes it from the template.
     #[arg(long, value_name = "HANDLER")]
     pub handler: Option<String>,
+    /// The function's architecture: x86_64 (the default, or a SAM function's
+    /// `Architectures`) or arm64. npm packages built for another platform
+    /// (their os/cpu/libc exclude Linux on it) are listed but not matched, as
+    /// Lambda never installs them.
+    #[arg(long, value_name = "ARCH")]
+    pub architecture: Option<Architecture>,
 }
 
 impl DeploymentArgs {
@@ -43,6 +50,14 @@ impl DeploymentArgs {
                 if let Some(function) = sam::function_at(path)? {
                     let deployment =
                         sam::open(&function, self.runtime, limits, |p| p.display().to_string())?;
+                    let own;
+                    let extractors = match (self.architecture, function.architecture) {
+                        (None, Some(template)) => {
+                            own = self.extractors_for(template);
+                            &own
+                        }
+                        _ => extractors,
+                    };
                     let mut inventory = deployment.inventory(extractors);
                     sam::note_external_layers(&function, &mut inventory);
                     return Ok(inventory);
@@ -193,6 +208,28 @@ fn file_kind(kind: std::fs::FileType) -> &'static str {
         }
     }
     "a special file"
+}
+
+impl DeploymentArgs {
+    /// The extractors of a local scan: npm platform packages are judged by
+    /// `--architecture`, and `${NAME}` in requirements files expands from this
+    /// process's environment, as pip would expand it in the same build
+    /// (variables whose name or value is not Unicode are left out).
+    pub fn extractors(&self) -> Vec<Box<dyn Extractor>> {
+        self.extractors_for(self.architecture.unwrap_or_default())
+    }
+
+    /// [`DeploymentArgs::extractors`] for a function whose architecture is
+    /// `architecture`.
+    pub fn extractors_for(&self, architecture: Architecture) -> Vec<Box<dyn Extractor>> {
+        let vars = std::env::vars_os().filter_map(|(name, value)| {
+            Some((name.into_string().ok()?, value.into_string().ok()?))
+        });
+        analyzer::extract::all_with(analyzer::extract::Options {
+            env: analyzer::extract::python::requirements::EnvVars::new(vars),
+            architecture,
+        })
+    }
 }
 
 /// The suppression rules: `--config`, else ./lambda-audit.toml when it

@@ -6,6 +6,7 @@ pub mod database;
 pub mod db;
 pub mod discover;
 pub mod findings;
+pub mod fix;
 pub mod function;
 pub mod input;
 pub mod progress;

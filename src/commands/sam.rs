@@ -10,6 +10,7 @@
 //! did not see.
 
 use analyzer::inventory::Inventory;
+use analyzer::platform::Architecture;
 use analyzer::{Limits, Skipped, Warning};
 use anyhow::Context;
 use layers::{Artifact, ArtifactRole, Deployment, Runtime};
@@ -37,6 +38,8 @@ pub struct SamFunction {
     pub handler: Option<String>,
     /// `Layers` in order (`Globals.Function` first, as SAM merges lists).
     pub layers: Vec<SamLayer>,
+    /// The first of `Architectures` (the resource's, else `Globals.Function`'s).
+    pub architecture: Option<Architecture>,
 }
 
 /// One entry of a function's `Layers`.
@@ -187,6 +190,13 @@ fn parse(template: &Value, build_dir: &Path) -> Vec<SamFunction> {
             .or_else(|| globals.and_then(|g| g.get("Handler")))
             .and_then(Value::as_str)
             .map(str::to_string);
+        let architecture = props
+            .and_then(|p| p.get("Architectures"))
+            .or_else(|| globals.and_then(|g| g.get("Architectures")))
+            .and_then(Value::as_sequence)
+            .and_then(|list| list.first())
+            .and_then(Value::as_str)
+            .and_then(|a| a.parse().ok());
         let layer_list = |v: Option<&Value>| {
             v.and_then(|l| l.get("Layers"))
                 .and_then(Value::as_sequence)
@@ -204,6 +214,7 @@ fn parse(template: &Value, build_dir: &Path) -> Vec<SamFunction> {
             runtime,
             handler,
             layers,
+            architecture,
         });
     }
     list.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));
@@ -272,6 +283,7 @@ Resources:
     Properties:
       CodeUri: Reports
       Runtime: python3.12
+      Architectures: [arm64]
   FromS3:
     Type: AWS::Serverless::Function
     Properties:
@@ -310,6 +322,8 @@ Resources:
             ]
         );
         assert_eq!(list[1].runtime, "python3.12".parse().ok());
+        assert_eq!(orders.architecture, None, "Lambda's default");
+        assert_eq!(list[1].architecture, Some(Architecture::Arm64));
         std::fs::create_dir(dir.path().join("Reports")).unwrap();
         let at = function_at(&dir.path().join("Reports")).unwrap().unwrap();
         assert_eq!(at.logical_id, "Reports");

@@ -36,7 +36,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     let inventory = args
         .deployment
-        .inventory(&Limits::default(), &analyzer::extract::all())?;
+        .inventory(&Limits::default(), &args.deployment.extractors())?;
     for w in &inventory.warnings {
         eprintln!("lambda-audit: warning: {w}");
     }

@@ -11,9 +11,13 @@ use super::terminal::Terminal;
 use analyzer::advisories::Database;
 use analyzer::baseline::{diff, Baseline};
 use analyzer::date::{rfc3339_now, Date};
+use analyzer::extract::npm::OTHER_PLATFORM;
 use analyzer::inventory::Inventory;
 use analyzer::matching::MatchOptions;
-use analyzer::report::{describe_gap, render, AsffContext, Format, RenderOptions};
+use analyzer::report::{
+    describe_gap, render, stale_database_warning, AsffContext, Format, RenderOptions,
+    DEFAULT_MAX_DB_AGE_DAYS,
+};
 use analyzer::suppress::apply_suppressions;
 use analyzer::threshold::{FailOn, FailOnIncomplete, Gate, Verdict};
 use analyzer::Limits;
@@ -27,7 +31,13 @@ pub struct Args {
     #[command(flatten)]
     pub deployment: DeploymentArgs,
     /// Scan the components of a CycloneDX JSON SBOM (by purl) instead of archives.
-    #[arg(long, value_name = "BOM.json", conflicts_with_all = ["function", "layers"])]
+    /// (`--runtime` and `--architecture` describe a deployment's layout and
+    /// are refused with it.)
+    #[arg(
+        long,
+        value_name = "BOM.json",
+        conflicts_with_all = ["function", "layers", "runtime", "architecture"]
+    )]
     pub sbom: Option<PathBuf>,
     /// Advisory database: a directory of <Ecosystem>/all.zip, one all.zip, or OSV
     /// JSON files. Default: $LAMBDA_AUDIT_DB, then the cache filled by
@@ -66,6 +76,15 @@ pub struct Args {
     /// files not read are listed either way.
     #[arg(long, value_name = "WHEN", default_value_t = FailOnIncomplete::Always)]
     pub fail_on_incomplete: FailOnIncomplete,
+    /// Accept a scan that read no dependency evidence at all (no package, no
+    /// lockfile: an empty folder, a package.json alone); by default it exits 2,
+    /// since it checked nothing.
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Warn when the advisory database's newest record is more than DAYS old
+    /// (default 7, or `max-db-age` in lambda-audit.toml; 0 never warns).
+    #[arg(long, value_name = "DAYS")]
+    pub max_db_age: Option<u32>,
     /// Suppression rules (default: ./lambda-audit.toml when it exists).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -90,7 +109,7 @@ pub struct Args {
 /// layers, or (no path) the build outputs found in the current directory.
 pub fn inventory(deployment: &DeploymentArgs, sbom: Option<&PathBuf>) -> anyhow::Result<Inventory> {
     let limits = Limits::default();
-    let extractors = analyzer::extract::all();
+    let extractors = deployment.extractors();
     if let Some(path) = sbom {
         let bytes = read_named_file(path, "SBOM", MAX_SBOM_BYTES)?;
         return Ok(analyzer::sbom::read_cyclonedx(
@@ -111,7 +130,9 @@ pub fn inventory(deployment: &DeploymentArgs, sbom: Option<&PathBuf>) -> anyhow:
             let relative = |p: &Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
             if let Some(function) = sam {
                 let opened = super::sam::open(function, deployment.runtime, &limits, relative)?;
-                let mut inventory = opened.inventory(&extractors);
+                let architecture = deployment.architecture.or(function.architecture);
+                let own = architecture.map(|a| deployment.extractors_for(a));
+                let mut inventory = opened.inventory(own.as_ref().unwrap_or(&extractors));
                 super::sam::note_external_layers(function, &mut inventory);
                 return Ok(inventory);
             }
@@ -144,17 +165,18 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let config = load_config(args.config.as_deref())?;
     let inventory = inventory(&args.deployment, args.sbom.as_ref())?;
     let db = database(args.db.as_deref())?;
+    let max_db_age = args
+        .max_db_age
+        .or(config.as_ref().and_then(|c| c.max_db_age))
+        .unwrap_or(DEFAULT_MAX_DB_AGE_DAYS);
+    if let Some(warning) = stale_database_warning(&db.info(), Date::today(), max_db_age) {
+        eprintln!("lambda-audit: warning: {warning}");
+    }
     let options = MatchOptions {
         include_dev: args.include_dev,
     };
     let mut report = analyzer::matching::match_inventory_with(inventory, &db, options);
-    if report.summary.dev_only > 0 {
-        eprintln!(
-            "lambda-audit: note: {} dev-only package(s) listed but not matched: they are not \
-             deployed (--include-dev matches them)",
-            report.summary.dev_only
-        );
-    }
+    tell_unmatched_scopes(&report);
     if let Some(config) = &config {
         apply_suppressions(&mut report, config, Date::today());
     }
@@ -202,9 +224,44 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         incomplete: args.fail_on_incomplete,
         ignore_unimported: args.ignore_unimported,
     };
-    let verdict = gate.verdict(&report, changes.as_ref());
+    let mut verdict = gate.verdict(&report, changes.as_ref());
+    if !args.allow_empty {
+        verdict = verdict.require_evidence(&report.inventory);
+    }
     tell_gaps(&verdict);
     Ok(verdict.exit_code())
+}
+
+/// Says on standard error how many packages were listed but not matched
+/// because they are not deployed: development-only ones, and those built for
+/// another platform than the function's.
+fn tell_unmatched_scopes(report: &analyzer::findings::ScanReport) {
+    let other_platform = report
+        .inventory
+        .packages
+        .iter()
+        .filter(|p| {
+            !p.locations.is_empty()
+                && p.locations
+                    .iter()
+                    .all(|l| l.scope.as_deref() == Some(OTHER_PLATFORM))
+        })
+        .count();
+    let dev_only = report.summary.dev_only.saturating_sub(other_platform);
+    if dev_only > 0 {
+        eprintln!(
+            "lambda-audit: note: {dev_only} dev-only package(s) listed but not matched: they are \
+             not deployed (--include-dev matches them)"
+        );
+    }
+    if other_platform > 0 && report.summary.dev_only > 0 {
+        eprintln!(
+            "lambda-audit: note: {other_platform} package(s) for another platform than the \
+             function's (Linux with glibc on its architecture) listed but not matched: Lambda \
+             never installs them (--architecture names it, default x86_64; --include-dev \
+             matches them)"
+        );
+    }
 }
 
 /// Lists on standard error every piece of evidence left unread (artifact,
@@ -213,6 +270,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 pub fn tell_gaps(verdict: &Verdict<'_>) {
     for (artifact, gap) in &verdict.gaps {
         eprintln!("lambda-audit: not read: {}", describe_gap(artifact, gap));
+    }
+    if verdict.empty && !verdict.incomplete {
+        eprintln!(
+            "lambda-audit: error: no dependency evidence was read (no installed package, lockfile, \
+             pinned requirement or SBOM component), so nothing was checked (exit 2; \
+             `--allow-empty` accepts an empty scan)"
+        );
     }
     if !verdict.incomplete {
         return;
@@ -255,8 +319,9 @@ fn baseline(
         layers: current.layers.clone(),
         runtime: current.runtime,
         handler: current.handler.clone(),
+        architecture: current.architecture,
     };
-    let inventory = old.inventory(&Limits::default(), &analyzer::extract::all())?;
+    let inventory = old.inventory(&Limits::default(), &old.extractors())?;
     Ok(Baseline::from_report(
         &analyzer::matching::match_inventory_with(inventory, db, options),
     ))

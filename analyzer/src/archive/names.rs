@@ -4,8 +4,9 @@
 pub const NESTED_SEPARATOR: &str = "!/";
 
 /// Is this file name one of the archive kinds that are opened recursively?
+/// (`.egg`: a zipped Python distribution in site-packages.)
 pub fn is_archive_name(name: &str) -> bool {
-    has_extension(name, &[".jar", ".war", ".ear", ".zip"])
+    has_extension(name, &[".jar", ".war", ".ear", ".zip", ".egg"])
 }
 
 /// Is this file name a jar, war or ear (the archives whose SHA-1 is recorded)?

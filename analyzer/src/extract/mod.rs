@@ -172,10 +172,28 @@ pub trait Extractor: Send + Sync {
 
 /// Every extractor lambda-audit knows, in a stable order.
 pub fn all() -> Vec<Box<dyn Extractor>> {
+    all_with(Options::default())
+}
+
+/// What the extractors are told about the deployment they read.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// What `${NAME}` in requirements files expands to (pip's expansion; the
+    /// engine reads no environment itself): none by default.
+    pub env: python::requirements::EnvVars,
+    /// The function's architecture, against which npm's platform-specific
+    /// packages are judged (default x86_64).
+    pub architecture: crate::platform::Architecture,
+}
+
+/// [`all`], told about the deployment (see [`Options`]).
+pub fn all_with(options: Options) -> Vec<Box<dyn Extractor>> {
     vec![
-        Box::new(npm::NpmExtractor),
+        Box::new(npm::NpmExtractor {
+            architecture: options.architecture,
+        }),
         Box::new(npm::bundle::BundleExtractor),
-        Box::new(python::Python),
+        Box::new(python::Python { env: options.env }),
         Box::new(cargo::CargoExtractor),
         Box::new(maven::MavenExtractor),
         Box::new(go::GoExtractor),

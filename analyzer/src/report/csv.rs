@@ -2,8 +2,9 @@
 //! columns are those of Amazon Inspector's CI scan CSV (`ID`, `Severity`,
 //! `Source`, `CVSS`, `Installed Package`, `Fixed Package`, `Path`, `EPSS`,
 //! `Exploit Available`, `Exploit Last Seen`, `CWEs`), after its two `#` lines
-//! (artifact, counts), so a team's sheets keep working; lambda-audit's own
-//! columns follow. Absent values are `null`, as Inspector writes them.
+//! (artifact, counts), so a team's sheets keep working; the first `#` line
+//! ends with the advisory database (`database:starter set, 65 records`), and
+//! lambda-audit's own columns follow. Absent values are `null`, as Inspector writes them.
 //!
 //! Every field is quoted, and a text field that a spreadsheet would run as a
 //! formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a
@@ -54,6 +55,7 @@ impl Renderer for Csv {
             ),
             format!("artifact_hash:{NULL}"),
             format!("build_id:{NULL}"),
+            format!("database:{}", super::describe_database(&report.database)),
         ])?;
         let count = |rating: Rating| {
             report

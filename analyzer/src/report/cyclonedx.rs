@@ -4,9 +4,10 @@
 //! ratings, the component it affects, and, when suppressed, an analysis.
 //! No serial number and no timestamp, so the same input gives the same bytes.
 
+use super::database::DATABASE_PROPERTY;
 use super::json::write_sorted;
-use super::{describe_gap, location_uri, osv_url, Renderer};
-use crate::findings::{Finding, ScanReport, Status};
+use super::{describe_database, describe_gap, location_uri, osv_url, Renderer};
+use crate::findings::{DatabaseInfo, Finding, ScanReport, Status};
 use crate::inventory::Inventory;
 use crate::package::Package;
 use crate::sbom::{INCOMPLETE_PROPERTY, ROLE_PROPERTY, ROOT_ROLE};
@@ -20,14 +21,17 @@ pub(crate) struct CycloneDx;
 
 impl Renderer for CycloneDx {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
-        write_sorted(bom(&report.inventory, &report.findings), out)
+        write_sorted(
+            bom(&report.inventory, &report.findings, Some(&report.database)),
+            out,
+        )
     }
 }
 
 /// Writes an inventory (no findings, no `vulnerabilities`) as CycloneDX 1.5,
 /// for `sbom --format cyclonedx`.
 pub fn render_inventory(inventory: &Inventory, out: &mut dyn Write) -> io::Result<()> {
-    write_sorted(bom(inventory, &[]), out)
+    write_sorted(bom(inventory, &[], None), out)
 }
 
 /// `group` and `name` of a package as CycloneDX splits them.
@@ -180,7 +184,9 @@ fn vulnerability(f: &Finding, affected_ref: &str) -> Value {
     Value::Object(v)
 }
 
-fn bom(inventory: &Inventory, findings: &[Finding]) -> Value {
+/// The BOM of `inventory`, with `findings` as vulnerabilities and, for a
+/// scan, the advisory database named in a `lambda-audit:database` property.
+fn bom(inventory: &Inventory, findings: &[Finding], database: Option<&DatabaseInfo>) -> Value {
     let mut refs = Refs::default();
     let tool = &inventory.tool;
     let mut metadata = Map::new();
@@ -188,14 +194,17 @@ fn bom(inventory: &Inventory, findings: &[Finding]) -> Value {
         "tools".into(),
         json!({ "components": [{ "type": "application", "name": tool.name, "version": tool.version }] }),
     );
-    let gaps: Vec<Value> = inventory
+    let mut properties: Vec<Value> = inventory
         .gaps()
         .map(|(artifact, gap)| {
             json!({ "name": INCOMPLETE_PROPERTY, "value": describe_gap(artifact, gap) })
         })
         .collect();
-    if !gaps.is_empty() {
-        metadata.insert("properties".into(), Value::Array(gaps));
+    if let Some(database) = database {
+        properties.push(json!({ "name": DATABASE_PROPERTY, "value": describe_database(database) }));
+    }
+    if !properties.is_empty() {
+        metadata.insert("properties".into(), Value::Array(properties));
     }
     let mut roots = inventory.roots.iter();
     if let Some(root) = roots.next() {

@@ -16,6 +16,9 @@ pub(crate) struct Json<'a> {
 struct WithChanges<'a> {
     #[serde(flatten)]
     report: &'a ScanReport,
+    /// The advisory database in words (`starter set, 65 records`), as the
+    /// other formats name it.
+    database_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     changes: Option<&'a Changes>,
 }
@@ -25,6 +28,7 @@ impl Renderer for Json<'_> {
         write_pretty(
             &WithChanges {
                 report,
+                database_name: super::describe_database(&report.database),
                 changes: self.changes,
             },
             out,

@@ -6,6 +6,7 @@
 pub mod asff;
 mod csv;
 mod cyclonedx;
+pub mod database;
 mod json;
 mod markdown;
 mod sarif;
@@ -15,6 +16,9 @@ mod table;
 pub use asff::AsffContext;
 pub use csv::spreadsheet_safe;
 pub use cyclonedx::render_inventory;
+pub use database::{
+    describe_database, stale_database_warning, DEFAULT_MAX_DB_AGE_DAYS, STARTER_SET,
+};
 pub use spdx::UNKNOWN_CREATED;
 
 use crate::baseline::Changes;

@@ -5,7 +5,10 @@
 //! baseline, each result carries its `baselineState`.
 
 use super::json::write_sorted;
-use super::{describe_gap, file_uri, location_uri, ordered, osv_url, primary_locations, Renderer};
+use super::{
+    describe_database, describe_gap, file_uri, location_uri, ordered, osv_url, primary_locations,
+    Renderer,
+};
 use crate::baseline::Changes;
 use crate::findings::{Finding, Rating, ScanReport, Status};
 use serde_json::{json, Map, Value};
@@ -259,6 +262,7 @@ impl Renderer for Sarif<'_> {
                     "rules": rules,
                 }},
                 "results": results,
+                "properties": { "lambda-audit:database": describe_database(&report.database) },
             }],
         });
         if let Some(invocation) = incomplete_invocation(report) {

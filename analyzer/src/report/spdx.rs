@@ -29,10 +29,12 @@ pub(crate) struct Spdx<'a> {
 
 impl Renderer for Spdx<'_> {
     fn render(&self, report: &crate::findings::ScanReport, out: &mut dyn Write) -> io::Result<()> {
-        write_sorted(
-            document(&report.inventory, &report.findings, self.created),
-            out,
-        )
+        let mut doc = document(&report.inventory, &report.findings, self.created);
+        doc["creationInfo"]["comment"] = Value::from(format!(
+            "advisory database: {}",
+            super::describe_database(&report.database)
+        ));
+        write_sorted(doc, out)
     }
 }
 

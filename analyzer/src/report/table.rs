@@ -212,12 +212,17 @@ impl Table<'_> {
 }
 
 /// The one-line summary: counts per severity, suppressed, could-not-compare,
-/// and how many files were left unread when the scan is incomplete.
+/// how many files were left unread when the scan is incomplete, and the
+/// advisory database (`database: starter set, 65 records`).
 pub(crate) fn summary_line(report: &ScanReport) -> String {
     let mut line = counts_line(report);
     if let Some(note) = incomplete_note(&report.inventory) {
         line.push_str(&format!("; {note}"));
     }
+    line.push_str(&format!(
+        "; database: {}",
+        super::describe_database(&report.database)
+    ));
     line
 }
 

@@ -39,6 +39,9 @@ pub struct Config {
     /// Where the rules came from (for messages).
     pub source: String,
     pub rules: Vec<Rule>,
+    /// `max-db-age = DAYS`: warn when the advisory database's newest record
+    /// is older (as `--max-db-age`, which wins over it).
+    pub max_db_age: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -46,6 +49,8 @@ pub struct Config {
 struct RawConfig {
     #[serde(default)]
     ignore: Vec<toml::Spanned<RawRule>>,
+    #[serde(default, rename = "max-db-age")]
+    max_db_age: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -90,6 +95,7 @@ impl Config {
         Ok(Config {
             source: source.to_string(),
             rules,
+            max_db_age: raw.max_db_age,
         })
     }
 

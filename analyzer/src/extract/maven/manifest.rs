@@ -18,6 +18,16 @@
 //!   a dot (the maven-bundle-plugin convention `groupId.artifactId`).
 //!
 //! Without a groupId nothing is guessed: the jar is reported as unidentified.
+//!
+//! Before any of that, the jar's file name (`commons-logging-1.2.jar`) is
+//! read as `<artifactId>-<version>.jar` when its version is one the manifest
+//! states ([`guess_with_file_name`]): the artifactId is then the file's, and the
+//! group comes from `Implementation-Vendor-Id` / `Bundle-SymbolicName` only
+//! where they agree with it (the maven-bundle-plugin conventions), else, when
+//! the symbolic name spells the artifactId with dots, the Maven 1 convention
+//! `id:id` (`commons-logging:commons-logging`, whose manifest says
+//! `org.apache` and `org.apache.commons.logging`). A file name nothing in the
+//! manifest agrees with (`h2-2.1.214.jar`) is not trusted.
 
 /// One manifest section: its attributes in file order (names as written).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -189,6 +199,73 @@ fn guess_main(main: &Section) -> Option<Guess> {
     finish(group, artifact, version, None)
 }
 
+/// Every version the manifest states: `Implementation-Version` (main and
+/// per-entry sections) and `Bundle-Version`.
+fn stated_versions(manifest: &Manifest) -> Vec<&str> {
+    std::iter::once(&manifest.main)
+        .chain(&manifest.entries)
+        .flat_map(|s| [s.get("Implementation-Version"), s.get("Bundle-Version")])
+        .flatten()
+        .map(str::trim)
+        .collect()
+}
+
+/// `1.2` and `1.2.0` are the same release (OSGi versions have three parts).
+fn same_release(a: &str, b: &str) -> bool {
+    let trim = |v: &str| v.trim_end_matches(".0").to_string();
+    a == b || trim(a) == trim(b)
+}
+
+/// Coordinates from the jar's file name (`<artifactId>-<version>.jar`) when
+/// the manifest states that version; the group as the module docs say.
+pub fn guess_with_file_name(manifest: &Manifest, file_name: &str) -> Option<Guess> {
+    let stem = file_name.strip_suffix(".jar")?;
+    let versions = stated_versions(manifest);
+    let (artifact, version) =
+        stem.char_indices()
+            .filter(|(_, c)| *c == '-')
+            .find_map(|(i, _)| {
+                let (artifact, version) = (&stem[..i], &stem[i + 1..]);
+                versions
+                    .iter()
+                    .any(|v| same_release(v, version))
+                    .then_some((artifact, version))
+            })?;
+    let artifact_field = (artifact, "file name".to_string());
+    let version_field = (version, "file name".to_string());
+    let bsn = manifest.main.get("Bundle-SymbolicName").map(symbolic_name);
+    let vendor = manifest.main.get("Implementation-Vendor-Id").map(str::trim);
+    let dotted = format!(".{artifact}");
+    let agreeing = match (vendor, bsn) {
+        (Some(v), Some(b)) if b == format!("{v}{dotted}") || (b == v && b.ends_with(&dotted)) => {
+            Some((v, "Implementation-Vendor-Id".to_string()))
+        }
+        (_, Some(b)) if b.ends_with(&dotted) && b.rsplit('.').next() == Some(artifact) => {
+            let group = b.strip_suffix(&dotted).filter(|g| g.contains('.'));
+            group.map(|g| (g, "Bundle-SymbolicName".to_string()))
+        }
+        _ => None,
+    };
+    if let Some(group) = agreeing {
+        return finish(group, artifact_field, version_field, None);
+    }
+    // The symbolic name spells the file's artifactId with dots
+    // (`org.apache.commons.logging` for `commons-logging`) but the group
+    // cannot be read off it: such jars were published as `id:id`.
+    let spelled = format!(".{}", artifact.replace('-', "."));
+    if !bsn.is_some_and(|b| b.ends_with(&spelled)) {
+        return None;
+    }
+    finish(
+        artifact_field.clone(),
+        artifact_field,
+        version_field,
+        Some(
+            "Bundle-SymbolicName agrees; groupId assumed equal to artifactId (Maven 1 convention)",
+        ),
+    )
+}
+
 /// A per-entry (package) section with `Implementation-Title`, as Ant builds
 /// write them. Without a Vendor-Id the group is taken equal to the artifactId:
 /// jars of that era were published under the Maven 1 convention `id:id`.
@@ -262,6 +339,40 @@ mod tests {
             g[0].fields,
             "Implementation-Vendor-Id, Implementation-Title, Implementation-Version"
         );
+    }
+
+    #[test]
+    fn the_file_name_names_the_artifact_before_a_group_is_guessed() {
+        let commons_logging = parse(
+            "Bundle-SymbolicName: org.apache.commons.logging\nBundle-Version: 1.2.0\n\
+             Implementation-Title: Apache Commons Logging\nImplementation-Vendor-Id: org.apache\n\
+             Implementation-Version: 1.2\n",
+        );
+        assert_eq!(guess(&commons_logging)[0].name(), "org.apache:logging");
+        let g = guess_with_file_name(&commons_logging, "commons-logging-1.2.jar").unwrap();
+        assert_eq!(
+            (g.name().as_str(), g.version.as_str()),
+            ("commons-logging:commons-logging", "1.2")
+        );
+        assert!(g.fields.contains("Maven 1 convention"), "{}", g.fields);
+
+        let databind = parse(
+            "Bundle-SymbolicName: com.fasterxml.jackson.core.jackson-databind\n\
+             Implementation-Vendor-Id: com.fasterxml.jackson.core\nBundle-Version: 2.9.8\n",
+        );
+        let g = guess_with_file_name(&databind, "jackson-databind-2.9.8.jar").unwrap();
+        assert_eq!(g.name(), "com.fasterxml.jackson.core:jackson-databind");
+        assert_eq!(g.fields, "Implementation-Vendor-Id, file name");
+
+        // A file name nothing in the manifest agrees with is not trusted.
+        let h2 = parse("Bundle-SymbolicName: com.h2database\nBundle-Version: 2.1.214\n");
+        assert_eq!(guess_with_file_name(&h2, "h2-2.1.214.jar"), None);
+        // A file name whose version the manifest does not state is not trusted.
+        assert_eq!(
+            guess_with_file_name(&databind, "jackson-databind-2.10.0.jar"),
+            None
+        );
+        assert_eq!(guess_with_file_name(&databind, "app.jar"), None);
     }
 
     #[test]

@@ -91,7 +91,8 @@ fn jar_of(file: &FileEntry) -> &str {
 }
 
 fn is_jar_path(path: &str) -> bool {
-    is_archive_name(path) && !path.to_ascii_lowercase().ends_with(".zip")
+    let lower = path.to_ascii_lowercase();
+    is_archive_name(path) && !lower.ends_with(".zip") && !lower.ends_with(".egg")
 }
 
 impl Extractor for MavenExtractor {
@@ -173,7 +174,12 @@ fn read_manifest(file: &FileEntry, bytes: &[u8], tree: &ArchiveTree) -> Extracte
         return out;
     }
     let parsed = manifest::parse(&String::from_utf8_lossy(bytes));
-    let guesses = manifest::guess(&parsed);
+    let jar_path = if jar == "." { tree.name.as_str() } else { jar };
+    let file_name = jar_path.rsplit(['/', '\\']).next().unwrap_or(jar_path);
+    let guesses = match manifest::guess_with_file_name(&parsed, file_name) {
+        Some(g) => vec![g],
+        None => manifest::guess(&parsed),
+    };
     if guesses.is_empty() {
         out.skip(jar, unidentified_reason(&parsed));
         return out;

@@ -3,6 +3,12 @@
 //! from the same pom only (`<properties>`, `project.version`, the parent's
 //! version); versions left to a parent POM, a BOM or a range are reported as
 //! skipped, never guessed.
+//!
+//! Dependencies declared only in a `<profile>` are read too (the build may
+//! activate it; which one it did is not known here), each noted with its
+//! profile. An element Maven does not know inside a `<dependency>` (a typo
+//! such as `<verison>`) makes Maven refuse the POM: it is read past and named
+//! in the coverage, never ignored silently.
 
 use crate::ecosystem::Ecosystem;
 use crate::extract::{ExtractError, Extracted};
@@ -26,7 +32,22 @@ struct Dependency {
     version: Option<String>,
     scope: Option<String>,
     optional: bool,
+    /// The `<profile>` (index into [`Pom::profiles`]) declaring it, if any.
+    profile: Option<usize>,
 }
+
+/// The elements Maven's POM model allows inside `<dependency>`.
+const DEPENDENCY_ELEMENTS: [&str; 9] = [
+    "groupId",
+    "artifactId",
+    "version",
+    "type",
+    "classifier",
+    "scope",
+    "systemPath",
+    "exclusions",
+    "optional",
+];
 
 #[derive(Default)]
 struct Pom {
@@ -38,6 +59,10 @@ struct Pom {
     properties: BTreeMap<String, String>,
     dependencies: Vec<Dependency>,
     managed: Vec<Dependency>,
+    /// Each `<profile>`'s `<id>` (`None` until read, or when it has none).
+    profiles: Vec<Option<String>>,
+    /// Elements Maven would refuse, read past: (line, description).
+    malformed: Vec<(usize, String)>,
 }
 
 /// Reads the element tree into a [`Pom`], keeping only the paths that matter.
@@ -59,12 +84,35 @@ fn read(text: &str) -> Result<Pom, ExtractError> {
                 stack.push(name);
                 text_buf.clear();
                 let path: Vec<&str> = stack.iter().map(String::as_str).collect();
+                let profile = pom.profiles.len().checked_sub(1);
                 match path.as_slice() {
                     ["project", "dependencies", "dependency"] => {
                         pom.dependencies.push(Dependency::default())
                     }
                     ["project", "dependencyManagement", "dependencies", "dependency"] => {
                         pom.managed.push(Dependency::default())
+                    }
+                    ["project", "profiles", "profile"] => pom.profiles.push(None),
+                    ["project", "profiles", "profile", "dependencies", "dependency"] => {
+                        pom.dependencies.push(Dependency {
+                            profile,
+                            ..Dependency::default()
+                        })
+                    }
+                    ["project", "profiles", "profile", "dependencyManagement", "dependencies", "dependency"] => {
+                        pom.managed.push(Dependency {
+                            profile,
+                            ..Dependency::default()
+                        })
+                    }
+                    [.., "dependencies", "dependency", field]
+                        if !DEPENDENCY_ELEMENTS.contains(field) =>
+                    {
+                        let line = line_at(text, reader.buffer_position());
+                        pom.malformed.push((
+                            line,
+                            format!("unrecognised element <{field}> in a <dependency>"),
+                        ));
                     }
                     _ => {}
                 }
@@ -87,7 +135,7 @@ fn read(text: &str) -> Result<Pom, ExtractError> {
             stack.join("><")
         )));
     }
-    if pom.artifact_id.is_none() && pom.dependencies.is_empty() {
+    if pom.artifact_id.is_none() && pom.dependencies.is_empty() && pom.managed.is_empty() {
         return Err(ExtractError::new(
             "not a Maven POM: no <project> with <artifactId> or <dependencies>",
         ));
@@ -95,9 +143,39 @@ fn read(text: &str) -> Result<Pom, ExtractError> {
     Ok(pom)
 }
 
+/// The 1-based line of byte `offset` in `text`.
+fn line_at(text: &str, offset: u64) -> usize {
+    let end = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
 fn store(pom: &mut Pom, path: &[&str], value: String) {
     let set = |slot: &mut Option<String>| *slot = Some(value.clone());
     match path {
+        ["project", "profiles", "profile", "id"] => {
+            if let Some(id) = pom.profiles.last_mut() {
+                *id = Some(value);
+            }
+        }
+        ["project", "profiles", "profile", "properties", key] => {
+            pom.properties.entry((*key).to_string()).or_insert(value);
+        }
+        ["project", "profiles", "profile", "dependencies", "dependency", field] => {
+            if let Some(d) = pom.dependencies.last_mut() {
+                store_dependency(d, field, value);
+            }
+        }
+        ["project", "profiles", "profile", "dependencyManagement", "dependencies", "dependency", field] => {
+            if let Some(d) = pom.managed.last_mut() {
+                store_dependency(d, field, value);
+            }
+        }
         ["project", "groupId"] => set(&mut pom.group_id),
         ["project", "artifactId"] => set(&mut pom.artifact_id),
         ["project", "version"] => set(&mut pom.version),
@@ -198,6 +276,12 @@ fn is_range(version: &str) -> bool {
 pub fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
     let pom = read(text)?;
     let mut out = Extracted::default();
+    for (line, what) in &pom.malformed {
+        out.skip(
+            path,
+            format!("line {line}: {what}: Maven refuses this POM; the element was read past"),
+        );
+    }
     let own = (
         pom.builtin("project.groupId").map(|g| pom.resolve(g)),
         pom.artifact_id.as_deref().map(|a| pom.resolve(a)),
@@ -272,6 +356,10 @@ pub fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
         } else if d.optional {
             found = found.scope("optional");
         }
+        if let Some(index) = d.profile {
+            let id = pom.profiles[index].as_deref().unwrap_or("(no id)");
+            found = found.note(format!("declared in the Maven profile `{id}`"));
+        }
         out.packages.push(found);
     }
     Ok(out)
@@ -345,6 +433,54 @@ mod tests {
   <build><plugins><plugin><groupId>x</groupId><artifactId>y</artifactId><version>1</version></plugin></plugins></build>
 </project>
 "#;
+
+    #[test]
+    fn profile_dependencies_are_read_and_noted() {
+        let pom = r#"<project>
+  <profiles>
+    <profile>
+      <id>lambda</id>
+      <properties><log4j.version>2.14.1</log4j.version></properties>
+      <dependencies>
+        <dependency>
+          <groupId>org.apache.logging.log4j</groupId>
+          <artifactId>log4j-core</artifactId>
+          <version>${log4j.version}</version>
+        </dependency>
+      </dependencies>
+    </profile>
+  </profiles>
+</project>"#;
+        let out = parse("pom.xml", pom).expect("profiles make a POM");
+        let got = rows!(out.packages; name, version, note);
+        assert_eq!(
+            got,
+            vec![(
+                "org.apache.logging.log4j:log4j-core",
+                "2.14.1",
+                Some("declared in the Maven profile `lambda`")
+            )]
+        );
+        assert!(out.skipped.is_empty());
+    }
+
+    #[test]
+    fn an_unknown_dependency_element_is_noted_not_ignored() {
+        let pom = "<project><artifactId>a</artifactId><version>1</version><dependencies>\n\
+                   <dependency><groupId>g</groupId><artifactId>x</artifactId>\n\
+                   <verison>1.0</verison></dependency></dependencies></project>";
+        let out = parse("pom.xml", pom).unwrap();
+        let reasons: Vec<&str> = out.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(
+            reasons[0].starts_with("line 3: unrecognised element <verison> in a <dependency>"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[1].contains("g:x has no version here"),
+            "{reasons:?}"
+        );
+    }
 
     #[test]
     fn resolves_properties_and_project_version() {

@@ -72,38 +72,52 @@ pub(super) fn undetermined_projects(tree: &ArchiveTree) -> Vec<Skipped> {
         if has_dependency_evidence(tree, dir) {
             continue;
         }
-        let Some(script) = first_javascript(tree, dir) else {
-            continue;
-        };
         let manifest_path = paths::under(dir, "package.json");
-        match tree.get(&manifest_path) {
-            Some(_) => {
-                let declared = project_manifest(tree, dir).map(|d| d.runtime.len());
-                let what = match declared {
-                    Some(0) => continue,
-                    Some(n) => format!("declares {n} dependencies"),
-                    None => "is unreadable".to_string(),
-                };
-                notes.push(Skipped {
-                    path: manifest_path,
-                    reason: format!(
-                        "package.json {what}, but this artifact has no node_modules and no \
-                         lockfile: their versions could not be determined from installed \
-                         packages (npm-bundle lists what bundled .js files reveal; the rest may \
-                         come from a layer)"
-                    ),
-                });
-            }
-            None => notes.push(Skipped {
+        if tree.get(&manifest_path).is_some() {
+            notes.extend(unpinned_declarations(tree, dir, &manifest_path));
+            continue;
+        }
+        if let Some(script) = first_javascript(tree, dir) {
+            notes.push(Skipped {
                 path: script.path.clone(),
                 reason: "JavaScript without package.json, node_modules or lockfile: bundled \
                          dependencies are known only from what the bundle reveals (see npm-bundle)"
                     .to_string(),
-            }),
+            });
         }
     }
     notes
 }
+
+/// One note per dependency the manifest at `manifest_path` declares, since
+/// nothing pins their versions (like an unpinned requirement in Python), or
+/// one note when the manifest cannot be read.
+fn unpinned_declarations(tree: &ArchiveTree, dir: &str, manifest_path: &str) -> Vec<Skipped> {
+    let Some(declared) = project_manifest(tree, dir) else {
+        return vec![Skipped {
+            path: manifest_path.to_string(),
+            reason: "package.json is unreadable, and this artifact has no node_modules and no \
+                     lockfile: its dependencies could not be determined"
+                .to_string(),
+        }];
+    };
+    declared
+        .runtime
+        .iter()
+        .map(|(name, range)| Skipped {
+            path: manifest_path.to_string(),
+            reason: format!("{UNPINNED_DEPENDENCY} `{name}@{range}`: {NOTHING_PINS_IT}"),
+        })
+        .collect()
+}
+
+/// How a declared dependency that nothing pins starts in the coverage notes.
+const UNPINNED_DEPENDENCY: &str = "unpinned dependency";
+
+/// Why a `package.json` dependency has no version.
+const NOTHING_PINS_IT: &str = "declared in package.json, but there is no node_modules and no \
+     lockfile to pin its version, so it was not checked (it may be bundled into the .js files, \
+     which are not scanned, or come from a layer)";
 
 #[cfg(test)]
 mod tests {

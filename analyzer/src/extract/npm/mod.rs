@@ -8,9 +8,12 @@ mod coverage;
 mod package_json;
 mod package_lock;
 mod paths;
+mod platform;
 mod pnpm;
 mod reconcile;
 mod yarn;
+
+pub use reconcile::OTHER_PLATFORM;
 
 use crate::archive::{ArchiveTree, FileEntry};
 use crate::ecosystem::Ecosystem;
@@ -20,8 +23,12 @@ use paths::ManifestKind;
 use std::io::BufRead;
 
 /// Reads npm evidence: installed manifests, root manifests and lockfiles.
+/// Lockfile entries for another platform than Linux on `architecture` (npm's
+/// `os` / `cpu` / `libc`) are treated like uninstalled development entries.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct NpmExtractor;
+pub struct NpmExtractor {
+    pub architecture: crate::platform::Architecture,
+}
 
 /// The lockfile names a project directory may hold (the hidden lockfile lives in
 /// `node_modules/` and is handled apart).
@@ -144,7 +151,7 @@ impl Extractor for NpmExtractor {
     }
 
     fn reconcile(&self, extracted: Extracted, tree: &ArchiveTree) -> Extracted {
-        let mut out = reconcile::lockfiles_against_installed(extracted, tree);
+        let mut out = reconcile::lockfiles_against_installed(extracted, tree, self.architecture);
         out.skipped.extend(coverage::undetermined_projects(tree));
         out
     }
@@ -213,7 +220,10 @@ mod tests {
     }
 
     fn scan(tree: &ArchiveTree) -> crate::extract::ArtifactScan {
-        scan_tree(tree, &[Box::new(NpmExtractor) as Box<dyn Extractor>])
+        scan_tree(
+            tree,
+            &[Box::new(NpmExtractor::default()) as Box<dyn Extractor>],
+        )
     }
 
     /// (name@version, evidence file, note) of every package found.
@@ -266,7 +276,7 @@ mod tests {
         let wanted: Vec<&str> = tree
             .files
             .iter()
-            .filter(|f| NpmExtractor.wants(f))
+            .filter(|f| NpmExtractor::default().wants(f))
             .map(|f| f.path.as_str())
             .collect();
         assert_eq!(
@@ -359,22 +369,105 @@ mod tests {
     }
 
     #[test]
+    fn other_platform_entries_are_judged_by_the_architecture() {
+        let lock = r#"{"lockfileVersion": 3, "packages": {
+            "": {"name": "fn"},
+            "node_modules/@img/sharp-darwin-arm64": {"version": "0.33.5", "optional": true,
+                "os": ["darwin"], "cpu": ["arm64"]},
+            "node_modules/@img/sharp-linux-x64": {"version": "0.33.5", "optional": true,
+                "os": ["linux"], "cpu": ["x64"], "libc": ["glibc"]},
+            "node_modules/@img/sharp-linux-arm64": {"version": "0.33.5", "optional": true,
+                "os": ["linux"], "cpu": ["arm64"], "libc": ["glibc"]}
+        }}"#;
+        let scopes = |architecture| {
+            let tree = artifact(&[("package-lock.json", lock)]);
+            let npm = NpmExtractor { architecture };
+            let scan = scan_tree(&tree, &[Box::new(npm) as Box<dyn Extractor>]);
+            let mut rows: Vec<(String, Option<String>)> = scan
+                .packages
+                .iter()
+                .map(|f| (f.name.clone(), f.scope.clone()))
+                .collect();
+            rows.sort();
+            rows
+        };
+        let other = Some(reconcile::OTHER_PLATFORM.to_string());
+        let optional = Some("optional".to_string());
+        use crate::platform::Architecture::{Arm64, X86_64};
+        assert_eq!(
+            scopes(X86_64),
+            vec![
+                ("@img/sharp-darwin-arm64".into(), other.clone()),
+                ("@img/sharp-linux-arm64".into(), other.clone()),
+                ("@img/sharp-linux-x64".into(), optional.clone()),
+            ]
+        );
+        assert_eq!(
+            scopes(Arm64),
+            vec![
+                ("@img/sharp-darwin-arm64".into(), other.clone()),
+                ("@img/sharp-linux-arm64".into(), optional),
+                ("@img/sharp-linux-x64".into(), other),
+            ]
+        );
+        // With node_modules, what was not installed for another platform is
+        // dropped with a note; an installed copy is always kept.
+        let tree = artifact(&[
+            ("package-lock.json", lock),
+            (
+                "node_modules/@img/sharp-darwin-arm64/package.json",
+                r#"{"name": "@img/sharp-darwin-arm64", "version": "0.33.5"}"#,
+            ),
+            (
+                "node_modules/@img/sharp-linux-x64/package.json",
+                r#"{"name": "@img/sharp-linux-x64", "version": "0.33.5"}"#,
+            ),
+        ]);
+        let scan = scan(&tree);
+        assert!(scan
+            .packages
+            .iter()
+            .all(|f| f.name != "@img/sharp-linux-arm64"));
+        assert!(scan
+            .packages
+            .iter()
+            .any(|f| f.name == "@img/sharp-darwin-arm64" && f.evidence == EvidenceKind::Installed));
+        let dropped: Vec<&str> = scan.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(
+            dropped,
+            [
+                "@img/sharp-linux-arm64@0.33.5: for os linux, cpu arm64, libc glibc; Lambda runs \
+              linux (glibc) on x86_64 (--architecture), not installed"
+            ]
+        );
+    }
+
+    #[test]
     fn bundled_projects_get_a_coverage_note() {
         let with_deps =
             r#"{"name": "fn", "version": "1.0.0", "dependencies": {"a": "1", "b": "2"}}"#;
         let tree = artifact(&[("package.json", with_deps), ("dist/index.js", "bundle")]);
         let scan = scan(&tree);
         assert_eq!(scan.packages.len(), 1);
-        assert_eq!(
-            scan.skipped,
-            vec![skipped(
-                "package.json",
-                "package.json declares 2 dependencies, but this artifact has no node_modules \
-                 and no lockfile: their versions could not be determined from installed \
-                 packages (npm-bundle lists what bundled .js files reveal; the rest may come \
-                 from a layer)"
-            )]
-        );
+        let reasons: Vec<(&str, &str)> = scan
+            .skipped
+            .iter()
+            .map(|s| (s.path.as_str(), s.reason.as_str()))
+            .collect();
+        assert_eq!(reasons.len(), 2, "one note per declared dependency");
+        for ((path, reason), dep) in reasons.into_iter().zip(["a@1", "b@2"]) {
+            assert_eq!(path, "package.json");
+            assert!(
+                reason.starts_with(&format!(
+                    "unpinned dependency `{dep}`: declared in package.json"
+                )),
+                "{reason}"
+            );
+        }
+        // Without any JavaScript (a folder holding only package.json) the
+        // declarations are unpinned all the same.
+        let manifest_only = artifact(&[("package.json", with_deps)]);
+        assert_eq!(scan_tree_skipped(&manifest_only).len(), 2);
 
         let no_deps = artifact(&[("package.json", r#"{"name": "fn"}"#), ("index.js", "x")]);
         assert!(scan_tree_skipped(&no_deps).is_empty());

@@ -15,6 +15,8 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use serde::Deserialize;
 use std::fmt;
 use std::io::Read;
+use super::platform::json_list;
+use crate::platform::PlatformConstraint;
 
 /// Parses a lockfile at `path`, read from `input`, whose install paths are
 /// relative to `project`.
@@ -163,6 +165,9 @@ enum Member {
     Optional,
     DevOptional,
     Link,
+    Os,
+    Cpu,
+    Libc,
     Other,
 }
 
@@ -184,6 +189,9 @@ impl<'de> Deserialize<'de> for Member {
                     "optional" => Member::Optional,
                     "devOptional" => Member::DevOptional,
                     "link" => Member::Link,
+                    "os" => Member::Os,
+                    "cpu" => Member::Cpu,
+                    "libc" => Member::Libc,
                     _ => Member::Other,
                 })
             }
@@ -271,6 +279,8 @@ struct Fields {
     optional: bool,
     dev_optional: bool,
     link: bool,
+    /// npm's `os` / `cpu` / `libc`: the platforms the package installs on.
+    platform: PlatformConstraint,
     /// Version 1: the entries nested below this one, read into their own result.
     dependencies: Option<Extracted>,
 }
@@ -293,6 +303,9 @@ impl<'de> Members<'de> for Entry<'_> {
                 Member::Optional => fields.optional = map.next_value::<Flag>()?.0,
                 Member::DevOptional => fields.dev_optional = map.next_value::<Flag>()?.0,
                 Member::Link => fields.link = map.next_value::<Flag>()?.0,
+                Member::Os => fields.platform.os = json_list(&map.next_value()?),
+                Member::Cpu => fields.platform.cpu = json_list(&map.next_value()?),
+                Member::Libc => fields.platform.libc = json_list(&map.next_value()?),
                 Member::Dependencies => match &self.nested {
                     Some((context, install)) => {
                         let seed = ObjectOr(Dependencies {
@@ -328,7 +341,9 @@ fn scope_of(entry: &Fields) -> Option<&'static str> {
 
 /// A locked package installed at `install`, with the entry's scope.
 fn installed(found: Found, install: String, entry: &Fields) -> Found {
-    let found = found.installed_at(install);
+    let found = found
+        .installed_at(install)
+        .platform(entry.platform.clone());
     match scope_of(entry) {
         Some(scope) => found.scope(scope),
         None => found,

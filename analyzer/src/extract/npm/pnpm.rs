@@ -108,7 +108,7 @@ fn runtime_packages(lock: &Mapping) -> Option<HashSet<String>> {
 }
 
 /// What the inventory reads of a lockfile: the version, each package's
-/// identity and flags, and the dependency sections the version 9 graph walks
+/// identity, flags and platforms (`os` / `cpu` / `libc`), and the dependency sections the version 9 graph walks
 /// (importers and snapshots). Resolutions, engines, peers and the like are
 /// dropped as they are read.
 fn kept(path: &[&str]) -> bool {
@@ -121,7 +121,15 @@ fn kept(path: &[&str]) -> bool {
         [_, _] => true,
         [_, _, field] => matches!(
             *field,
-            "name" | "version" | "dev" | "optional" | "dependencies" | "optionalDependencies"
+            "name"
+                | "version"
+                | "dev"
+                | "optional"
+                | "dependencies"
+                | "optionalDependencies"
+                | "os"
+                | "cpu"
+                | "libc"
         ),
         // Inside a dependency section: names, and importers' `{specifier, version}`.
         _ => true,
@@ -181,7 +189,8 @@ pub(super) fn parse_stream(path: &str, input: &mut dyn BufRead) -> Result<Extrac
         } else if flag("optional") {
             found = found.scope("optional");
         }
-        out.packages.push(found);
+        out.packages
+            .push(found.platform(super::platform::from_yaml(entry)));
     }
     out.dedup_packages();
     Ok(out)

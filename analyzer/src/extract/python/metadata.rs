@@ -50,7 +50,8 @@ pub fn install_path(path: &str) -> &str {
         p.rsplit_once('/').map_or("", |(d, _)| d)
     }
     if path.ends_with("/EGG-INFO/PKG-INFO") {
-        dir(dir(path))
+        // A zipped egg's metadata is `foo.egg!/EGG-INFO/PKG-INFO`.
+        dir(dir(path)).trim_end_matches('!')
     } else if path.ends_with("/METADATA") || path.ends_with("/PKG-INFO") {
         dir(path)
     } else {

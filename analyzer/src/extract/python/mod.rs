@@ -42,6 +42,10 @@ pub enum Format {
     Pylock,
 }
 
+/// The metadata of a zipped egg (`foo-1.0-py3.8.egg`, opened as a nested
+/// archive), at the root of the zip.
+const ZIPPED_EGG_METADATA: &str = "EGG-INFO/PKG-INFO";
+
 /// Directories whose contents belong to installed packages (or to another
 /// ecosystem): requirements files and lockfiles found there describe some
 /// package's own development, not what the function deploys.
@@ -56,6 +60,9 @@ fn in_foreign_dir(inner_path: &str) -> bool {
 impl Format {
     /// Which format a file is, judged from its path inside its archive.
     pub fn of(file: &FileEntry) -> Option<Format> {
+        if file.inner_path() == ZIPPED_EGG_METADATA && has_suffix(file.container_path(), ".egg") {
+            return Some(Format::InstalledMetadata);
+        }
         Format::of_path(file.inner_path())
     }
 
@@ -162,8 +169,12 @@ fn is_read_on_its_own(path: &str, tree: &ArchiveTree) -> bool {
 }
 
 /// The Python extractor: every format above, reconciled per artifact.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Python;
+#[derive(Clone, Debug, Default)]
+pub struct Python {
+    /// What `${NAME}` in a requirements file expands to (the caller's
+    /// environment, when it wants pip's expansion; none by default).
+    pub env: requirements::EnvVars,
+}
 
 impl Extractor for Python {
     fn name(&self) -> &'static str {
@@ -194,7 +205,7 @@ impl Extractor for Python {
         }
         match format {
             Some(Format::InstalledMetadata) => Ok(metadata::extract(path, bytes)),
-            Some(Format::Requirements) => requirements::parse(path, bytes),
+            Some(Format::Requirements) => requirements::parse(path, bytes, &self.env),
             Some(Format::PipfileLock) => pipfile::extract(path, bytes),
             Some(Format::PoetryLock) => poetry::extract(path, bytes),
             Some(Format::UvLock) => uv::extract(path, bytes),
@@ -205,8 +216,9 @@ impl Extractor for Python {
     }
 
     fn reconcile(&self, extracted: Extracted, tree: &ArchiveTree) -> Extracted {
-        let extracted =
-            requirements::follow_includes(extracted, tree, |path| is_read_on_its_own(path, tree));
+        let extracted = requirements::follow_includes(extracted, tree, &self.env, |path| {
+            is_read_on_its_own(path, tree)
+        });
         reconcile::note_mismatches(extracted)
     }
 }
@@ -279,7 +291,7 @@ mod tests {
             ("a.zip!/requirements.txt", b""),
         ];
         let tree = testutil::tree(&files);
-        let scan = crate::extract::scan_tree(&tree, &[Box::new(Python)]);
+        let scan = crate::extract::scan_tree(&tree, &[Box::new(Python::default())]);
         let found = rows!(scan.packages; name, path);
         assert_eq!(found, vec![("six", "requirements.txt")]);
         let skipped: Vec<_> = scan.skipped.iter().map(|s| s.path.as_str()).collect();
@@ -299,6 +311,23 @@ mod tests {
     }
 
     #[test]
+    fn zipped_eggs_in_site_packages_are_read() {
+        let egg = testutil::zip(&[
+            (
+                "EGG-INFO/PKG-INFO",
+                b"Metadata-Version: 1.1\nName: PyYAML\nVersion: 5.3\n",
+            ),
+            ("yaml/__init__.py", b""),
+        ]);
+        let egg_path = "python/lib/python3.12/site-packages/PyYAML-5.3-py3.12.egg";
+        let tree = testutil::tree(&[(egg_path, &egg)]);
+        let scan = crate::extract::scan_tree(&tree, &[Box::new(Python::default())]);
+        let found = rows!(scan.packages; name, version, evidence);
+        assert_eq!(found, vec![("PyYAML", "5.3", EvidenceKind::Installed)]);
+        assert_eq!(scan.packages[0].install_path.as_deref(), Some(egg_path));
+    }
+
+    #[test]
     fn bad_files_become_warnings_and_skips_through_scan_tree() {
         let files: [(&str, &[u8]); 5] = [
             ("Pipfile.lock", b"{\"default\": {\"requests\": "),
@@ -314,7 +343,7 @@ mod tests {
             ("requirements.txt", b"urllib3==1.26.0\nbroken==1.0\n"),
         ];
         let tree = testutil::tree(&files);
-        let scan = crate::extract::scan_tree(&tree, &[Box::new(Python)]);
+        let scan = crate::extract::scan_tree(&tree, &[Box::new(Python::default())]);
         let warnings: Vec<_> = scan
             .warnings
             .iter()

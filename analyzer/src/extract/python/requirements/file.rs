@@ -2,6 +2,7 @@
 //! in line order, with its `-r` includes left for [`super::includes`] to follow.
 
 use super::entry::Entry;
+use super::env::EnvVars;
 use super::line::{logical_lines, parse_line};
 use crate::extract::{utf8, ExtractError, Extracted, Include};
 use crate::Found;
@@ -17,13 +18,31 @@ pub(super) enum Item {
     Include { line: usize, target: String },
 }
 
-/// The items of the requirements file at `path`, in line order.
-pub(super) fn items(path: &str, text: &str) -> Vec<Item> {
-    logical_lines(text)
-        .into_iter()
-        .flat_map(|(number, line)| parse_line(&line).into_iter().map(move |e| (number, e)))
-        .map(|(number, entry)| item(path, number, entry))
-        .collect()
+/// The items of the requirements file at `path`, in line order, with
+/// `${NAME}` references expanded from `env`.
+pub(super) fn items(path: &str, text: &str, env: &EnvVars) -> Vec<Item> {
+    let mut out = Vec::new();
+    for (number, line) in logical_lines(text) {
+        match env.expand(&line) {
+            Ok(line) => out.extend(
+                parse_line(&line)
+                    .into_iter()
+                    .map(|entry| item(path, number, entry)),
+            ),
+            Err(missing) => out.push(Item::Skip(unresolved(&line, number, &missing))),
+        }
+    }
+    out
+}
+
+/// The skip reason of a line naming variables that are not set.
+fn unresolved(line: &str, number: usize, missing: &[String]) -> String {
+    let names: Vec<String> = missing.iter().map(|n| format!("${{{n}}}")).collect();
+    format!(
+        "unresolved requirement `{line}` (line {number}): {} not set in the environment \
+         (pip expands it at install time); not read as a package",
+        names.join(", ")
+    )
 }
 
 fn item(path: &str, number: usize, entry: Entry) -> Item {
@@ -47,9 +66,9 @@ fn item(path: &str, number: usize, entry: Entry) -> Item {
 
 /// Parses the requirements file at `path` alone: its pins and skipped lines,
 /// and its includes as [`Extracted::includes`] (followed once per artifact).
-pub fn parse(path: &str, bytes: &[u8]) -> Result<Extracted, ExtractError> {
+pub fn parse(path: &str, bytes: &[u8], env: &EnvVars) -> Result<Extracted, ExtractError> {
     let mut out = Extracted::default();
-    for item in items(path, utf8(bytes)?) {
+    for item in items(path, utf8(bytes)?, env) {
         match item {
             Item::Package(found) => out.packages.push(*found),
             Item::Skip(reason) => out.skip(path, reason),
@@ -61,4 +80,34 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<Extracted, ExtractError> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_expand_when_set_and_are_unresolved_otherwise() {
+        let text = b"django==${DJANGO_VERSION}\nflask==${FLASK_VERSION}\n";
+        let env = EnvVars::new([("DJANGO_VERSION".into(), "3.2.1".into())]);
+        let out = parse("requirements.txt", text, &env).unwrap();
+        let pins: Vec<(&str, &str)> = out
+            .packages
+            .iter()
+            .map(|f| (f.name.as_str(), f.version.as_str()))
+            .collect();
+        assert_eq!(pins, [("django", "3.2.1")]);
+        assert_eq!(out.skipped.len(), 1);
+        assert_eq!(
+            out.skipped[0].reason,
+            "unresolved requirement `flask==${FLASK_VERSION}` (line 2): ${FLASK_VERSION} not set \
+             in the environment (pip expands it at install time); not read as a package"
+        );
+        let none = parse("requirements.txt", text, &EnvVars::default()).unwrap();
+        assert!(
+            none.packages.is_empty(),
+            "a literal ${{VAR}} is never a version"
+        );
+        assert_eq!(none.skipped.len(), 2);
+    }
 }

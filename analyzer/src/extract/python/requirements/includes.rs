@@ -13,6 +13,7 @@
 //! - Packages come out in the order pip reads them: an included file's lines
 //!   where its `-r` stands.
 
+use super::env::EnvVars;
 use super::file::{items, Item};
 use crate::archive::{ArchiveTree, FileEntry, NESTED_SEPARATOR};
 use crate::extract::{graph, utf8, ExtractError, Extracted, Include};
@@ -58,9 +59,10 @@ pub fn resolve_include(from: &str, target: &str) -> Option<String> {
 pub fn follow_includes(
     mut extracted: Extracted,
     tree: &ArchiveTree,
+    env: &EnvVars,
     read_on_its_own: impl Fn(&str) -> bool,
 ) -> Extracted {
-    let mut graph = Graph::new(tree, read_on_its_own);
+    let mut graph = Graph::new(tree, env, read_on_its_own);
     for Include { from, line, target } in std::mem::take(&mut extracted.includes) {
         graph
             .items_of(&from, 0)
@@ -72,17 +74,27 @@ pub fn follow_includes(
 
 /// Parses the requirements file at `path` and, through `tree`, what it
 /// includes, as if it were the only requirements file read on its own.
-pub fn extract(path: &str, bytes: &[u8], tree: &ArchiveTree) -> Result<Extracted, ExtractError> {
-    let mut graph = Graph::new(tree, |p| p == path);
-    *graph.items_of(path, 0) = items(path, utf8(bytes)?);
+pub fn extract(
+    path: &str,
+    bytes: &[u8],
+    tree: &ArchiveTree,
+    env: &EnvVars,
+) -> Result<Extracted, ExtractError> {
+    let mut graph = Graph::new(tree, env, |p| p == path);
+    *graph.items_of(path, 0) = items(path, utf8(bytes)?, env);
     Ok(graph.read())
 }
 
 /// The items of the requirements file `file` at `path`, or why it could not be read.
-fn read_items(tree: &ArchiveTree, file: &FileEntry, path: &str) -> Result<Vec<Item>, String> {
+fn read_items(
+    tree: &ArchiveTree,
+    file: &FileEntry,
+    path: &str,
+    env: &EnvVars,
+) -> Result<Vec<Item>, String> {
     let bytes = tree.read(file).map_err(|e| e.to_string())?;
     let text = utf8(&bytes).map_err(|e| e.to_string())?;
-    Ok(items(path, text))
+    Ok(items(path, text, env))
 }
 
 /// What a line of a file in the graph contributes once its include is resolved.
@@ -115,6 +127,7 @@ struct Node {
 /// The include graph of one artifact's requirements files.
 struct Graph<'t, F> {
     tree: &'t ArchiveTree,
+    env: &'t EnvVars,
     read_on_its_own: F,
     /// In breadth-first order: files read on their own first.
     nodes: Vec<Node>,
@@ -122,9 +135,10 @@ struct Graph<'t, F> {
 }
 
 impl<'t, F: Fn(&str) -> bool> Graph<'t, F> {
-    fn new(tree: &'t ArchiveTree, read_on_its_own: F) -> Self {
+    fn new(tree: &'t ArchiveTree, env: &'t EnvVars, read_on_its_own: F) -> Self {
         Graph {
             tree,
+            env,
             read_on_its_own,
             nodes: Vec::new(),
             numbers: HashMap::new(),
@@ -199,7 +213,7 @@ impl<'t, F: Fn(&str) -> bool> Graph<'t, F> {
         let Some(file) = self.tree.get(&resolved) else {
             return skip(format!("not found in the archive at {resolved}"));
         };
-        match read_items(self.tree, file, &resolved) {
+        match read_items(self.tree, file, &resolved, self.env) {
             Ok(items) => {
                 *self.items_of(&resolved, depth) = items;
                 Some(Line::Follow(self.nodes.len() - 1))
@@ -303,7 +317,7 @@ mod tests {
             ("requirements/other.txt", b"never read\n"),
         ];
         let tree = tree(&files);
-        let out = extract("requirements.txt", files[0].1, &tree).unwrap();
+        let out = extract("requirements.txt", files[0].1, &tree, &EnvVars::default()).unwrap();
         let found = rows!(out.packages; name, version, path, evidence);
         assert_eq!(
             found,
@@ -351,7 +365,7 @@ mod tests {
             .map(|i| format!("-r r{}.txt\npkg{i}==1.0\n", i + 1))
             .collect();
         let tree = named_tree(&names, &bodies);
-        let out = extract("r0.txt", bodies[0].as_bytes(), &tree).unwrap();
+        let out = extract("r0.txt", bodies[0].as_bytes(), &tree, &EnvVars::default()).unwrap();
         assert_eq!(out.packages.len(), MAX_INCLUDE_DEPTH + 1);
         assert_eq!(out.skipped.len(), 1);
         assert_eq!(out.skipped[0].path, "r8.txt");
@@ -379,7 +393,7 @@ mod tests {
             ("y.txt".into(), "y==1.0\n".into()),
         ]);
         let (names, bodies): (Vec<String>, Vec<String>) = files.into_iter().unzip();
-        let scan = scan_tree(&named_tree(&names, &bodies), &[Box::new(Python)]);
+        let scan = scan_tree(&named_tree(&names, &bodies), &[Box::new(Python::default())]);
         assert_eq!(
             rows!(scan.packages; name, path),
             vec![("x", "x.txt"), ("y", "y.txt")]
@@ -416,11 +430,11 @@ mod tests {
         let tree = named_tree(&names, &bodies);
 
         let mut extracted = Extracted::default();
-        for file in tree.files.iter().filter(|f| Python.wants(f)) {
+        for file in tree.files.iter().filter(|f| Python::default().wants(f)) {
             let bytes = tree.read(file).unwrap();
-            extracted.append(Python.extract(file, &bytes, &tree).unwrap());
+            extracted.append(Python::default().extract(file, &bytes, &tree).unwrap());
         }
-        let out = Python.reconcile(extracted, &tree);
+        let out = Python::default().reconcile(extracted, &tree);
         let mut packages: Vec<&str> = out.packages.iter().map(|f| f.name.as_str()).collect();
         packages.sort_unstable();
         packages.dedup();
@@ -441,7 +455,7 @@ mod tests {
         assert_eq!(cycle.path, "requirements-0.txt");
         assert!(names.iter().all(|n| cycle.reason.contains(n.as_str())));
 
-        let scan = scan_tree(&tree, &[Box::new(Python)]);
+        let scan = scan_tree(&tree, &[Box::new(Python::default())]);
         assert_eq!(scan.packages.len(), N);
         assert!(scan
             .packages
@@ -454,6 +468,12 @@ mod tests {
     #[test]
     fn non_utf8_is_an_error() {
         let tree = tree(&[]);
-        assert!(extract("requirements.txt", b"\xff\xfe==", &tree).is_err());
+        assert!(extract(
+            "requirements.txt",
+            b"\xff\xfe==",
+            &tree,
+            &EnvVars::default()
+        )
+        .is_err());
     }
 }

@@ -17,20 +17,24 @@
 //! skipped with the reason, never silently dropped. `-r`/`--requirement`
 //! includes are followed inside the same archive, relative to the including
 //! file, each file read once per artifact, with cycles and depth guarded; `-c`
-//! constraints files are not read.
+//! constraints files are not read. `${NAME}` references are expanded from the
+//! variables the caller gives ([`EnvVars`]); a line naming one it did not give
+//! is reported as unresolved.
 //!
 //! One concept per module: `entry` (what a line says), `line` (logical
 //! lines and options), `requirement` (PEP 508 requirements and pins),
-//! `file` (one file read on its own), `includes` (the include graph across
+//! `env` (`${NAME}` expansion), `file` (one file read on its own), `includes` (the include graph across
 //! an artifact's files).
 
 mod entry;
+mod env;
 mod file;
 mod includes;
 mod line;
 mod requirement;
 
 pub use entry::{compatible_pin, Entry, Pin, PinKind};
+pub use env::EnvVars;
 pub use file::parse;
 pub use includes::{extract, follow_includes, resolve_include, MAX_INCLUDE_DEPTH};
 pub use line::{logical_lines, parse_line};
