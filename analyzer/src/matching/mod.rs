@@ -70,13 +70,16 @@ pub fn match_inventory_with(
     unmatched.dedup();
     let mut summary = summarize(inventory.packages.len(), &findings, &unmatched);
     summary.dev_only = dev_only;
-    ScanReport {
+    let mut report = ScanReport {
         inventory,
         database: db.info(),
         findings,
         unmatched,
         summary,
-    }
+        exposure: None,
+    };
+    crate::prioritize::assess(&mut report);
+    report
 }
 
 /// Matches the packages sharing one (ecosystem, normalised name).
@@ -230,6 +233,7 @@ fn finding(package: &Package, members: &[&Osv], hits: &[&(&Osv, Vec<&Affected>)]
         status: Status::Open,
         suppressed_reason: None,
         loaded: package.is_loaded(),
+        priority: Default::default(),
     }
 }
 
