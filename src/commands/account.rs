@@ -32,10 +32,13 @@ pub struct Args {
     /// Suppression rules (default: ./lambda-audit.toml when it exists).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Exit 1 only for open findings at or above this severity:
-    /// none, low, medium, high, critical (default: any open finding).
-    #[arg(long, value_name = "SEVERITY")]
+    /// Exit 1 only for open findings at or above this severity (none, low,
+    /// medium, high, critical), known exploited (kev), or with a risk score
+    /// of at least N (risk:N); default: any open finding.
+    #[arg(long, value_name = "THRESHOLD")]
     pub fail_on: Option<FailOn>,
+    #[command(flatten)]
+    pub priority: super::priority::PriorityArgs,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -52,6 +55,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let options = args.aws.options(None);
     let downloader = args.aws.downloader()?;
     let config = super::input::load_config(args.config.as_deref())?;
+    let signals = args.priority.load()?;
     let store = args.store.open()?;
     let db = super::database::database(args.db.as_deref())?;
     let mut progress = |p: Progress<'_>| match p {
@@ -90,7 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             r.outcome
                 .as_ref()
                 .ok()
-                .and_then(|o| matched(o, &db, config.as_ref()))
+                .and_then(|o| matched(o, &db, config.as_ref(), &signals, r.exposure.as_ref()))
         })
         .collect();
     for (result, report) in results.iter().zip(&reports) {

@@ -8,6 +8,7 @@ pub mod discover;
 pub mod findings;
 pub mod function;
 pub mod input;
+pub mod priority;
 pub mod progress;
 pub mod rescan;
 pub mod sam;

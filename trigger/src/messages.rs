@@ -255,6 +255,7 @@ pub(crate) mod tests {
             status: Status::Open,
             suppressed_reason: None,
             loaded: true,
+            priority: Default::default(),
         }
     }
 
@@ -268,6 +269,7 @@ pub(crate) mod tests {
             },
             findings,
             unmatched: Vec::new(),
+            exposure: None,
         }
     }
 

@@ -55,6 +55,7 @@ impl Matcher for NameMatcher {
                         status: Status::Open,
                         suppressed_reason: None,
                         loaded: true,
+                        priority: Default::default(),
                     });
                 }
             }
@@ -74,6 +75,7 @@ impl Matcher for NameMatcher {
             findings,
             unmatched: Vec::new(),
             summary,
+            exposure: None,
         }
     }
 }

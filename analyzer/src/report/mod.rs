@@ -19,7 +19,7 @@ pub use asff::AsffContext;
 pub use csv::spreadsheet_safe;
 pub use cyclonedx::render_inventory;
 pub(crate) use order::ordered;
-pub use order::{SortOrder, UnknownSortOrder};
+pub use order::{sort_findings, SortOrder, UnknownSortOrder};
 pub use spdx::UNKNOWN_CREATED;
 
 use crate::baseline::Changes;

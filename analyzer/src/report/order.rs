@@ -95,6 +95,13 @@ pub(crate) fn ordered(findings: &[Finding], order: SortOrder) -> Vec<&Finding> {
     list
 }
 
+/// Reorders `findings` in place into display order under `order` (see
+/// [`ordered`]), for callers that serialise findings themselves.
+pub fn sort_findings(findings: &mut Vec<Finding>, order: SortOrder) {
+    let sorted: Vec<Finding> = ordered(findings, order).into_iter().cloned().collect();
+    *findings = sorted;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

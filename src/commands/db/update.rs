@@ -22,6 +22,10 @@ pub struct Args {
     /// Download whole exports, even where only changed records could be fetched.
     #[arg(long)]
     full: bool,
+    /// Where to download CISA's Known Exploited Vulnerabilities catalog
+    /// (JSON), kept with the advisories for `scan`'s KEV join.
+    #[arg(long, value_name = "URL", default_value = update::DEFAULT_KEV_URL)]
+    kev_url: String,
     /// Show no progress on stderr (it is shown only on a terminal anyway).
     #[arg(long, short)]
     quiet: bool,
@@ -64,6 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         ecosystems: &args.ecosystem,
         full: args.full,
         max_changed: update::MAX_CHANGED_RECORDS,
+        kev_url: Some(&args.kev_url),
     };
     let bars = Bars::new(args.quiet);
     let report = runtime()?
@@ -113,6 +118,13 @@ fn print_report(report: &UpdateReport) {
             How::CarriedOver => "kept from the previous database".to_string(),
         };
         println!("{}: {} records ({how})", eco.ecosystem, eco.records);
+    }
+    match &report.kev {
+        update::KevUpdate::Fetched { version, entries } => {
+            println!("KEV catalog: {entries} entries (version {version})")
+        }
+        update::KevUpdate::CarriedOver => println!("KEV catalog: kept from the previous database"),
+        update::KevUpdate::Absent => println!("KEV catalog: none"),
     }
 }
 

@@ -62,6 +62,7 @@ pub fn finding(p: &Package, advisory: &str, rating: Rating) -> Finding {
         status: Status::Open,
         suppressed_reason: None,
         loaded: true,
+        priority: Default::default(),
     }
 }
 
@@ -95,6 +96,7 @@ pub fn report(packages: &[(&str, &str, &str)], hits: &[(usize, &str)]) -> ScanRe
         findings,
         unmatched: Vec::new(),
         summary: Summary::default(),
+        exposure: None,
     }
 }
 
