@@ -5,8 +5,8 @@
 //! [`crate::vex`]).
 //!
 //! Pure: the document's `timestamp` is the render options' `created`, and
-//! its `@id` is derived from the statements' content, so the same report
-//! gives the same bytes. OpenVEX's schema asks for at least one statement; a
+//! its `@id` is derived from the statements' content (not their order), so
+//! the same report gives the same bytes. OpenVEX's schema asks for at least one statement; a
 //! report without findings gives a document with an empty `statements` list
 //! (there is nothing to state).
 
@@ -79,7 +79,10 @@ impl Renderer for OpenVex<'_> {
             .into_iter()
             .map(statement)
             .collect();
-        let digest = Sha1::digest(Value::Array(statements.clone()).to_string().as_bytes());
+        // The id names the content, whatever the order (`--sort`).
+        let mut texts: Vec<String> = statements.iter().map(Value::to_string).collect();
+        texts.sort();
+        let digest = Sha1::digest(texts.concat().as_bytes());
         let tool = &report.inventory.tool;
         let doc = json!({
             "@context": CONTEXT,
