@@ -94,10 +94,7 @@ fn the_kev_starter_set_is_cisas_catalog() {
     )
     .unwrap();
     for entry in raw(&starter_file) {
-        let theirs = full
-            .iter()
-            .find(|e| e["cveID"] == entry["cveID"])
-            .unwrap();
+        let theirs = full.iter().find(|e| e["cveID"] == entry["cveID"]).unwrap();
         for (key, value) in entry.as_object().unwrap() {
             assert_eq!(&theirs[key], value, "{} {key}", entry["cveID"]);
         }
@@ -126,12 +123,20 @@ fn kev_and_epss_join_through_aliases_and_raise_the_risk() {
     let f = &report.findings[i];
     assert!(outcome.known_exploited >= 1 && outcome.epss_scored >= 1);
     assert_eq!(f.priority.kev.as_ref().unwrap().cve_id, cve);
-    assert!(f.priority.risk.score > before, "KEV and EPSS raise the risk");
+    assert!(
+        f.priority.risk.score > before,
+        "KEV and EPSS raise the risk"
+    );
     assert_eq!(f.priority.risk.factors.kev, 30.0);
 
-    let json: Value = serde_json::from_str(&render(Format::Json, &report, SortOrder::Risk)).unwrap();
+    let json: Value =
+        serde_json::from_str(&render(Format::Json, &report, SortOrder::Risk)).unwrap();
     let findings = json["findings"].as_array().unwrap();
-    assert_eq!(findings[0]["kev"]["cveID"], cve.as_str(), "KEV first under risk order");
+    assert_eq!(
+        findings[0]["kev"]["cveID"],
+        cve.as_str(),
+        "KEV first under risk order"
+    );
     let first = &findings[0];
     assert_eq!(first["kev"]["dateAdded"], "2026-01-02");
     assert_eq!(first["kev"]["dueDate"], "2026-01-23");
@@ -141,7 +146,10 @@ fn kev_and_epss_join_through_aliases_and_raise_the_risk() {
     assert!(first["risk"]["score"].as_u64().unwrap() <= 100);
     assert!(first["risk"]["factors"]["severity"].is_number());
     for other in findings.iter().filter(|f| f["kev"].is_null()) {
-        assert!(other.get("kev").is_none() && other.get("epss").is_none(), "absent, never zero");
+        assert!(
+            other.get("kev").is_none() && other.get("epss").is_none(),
+            "absent, never zero"
+        );
         assert!(other["risk"]["factors"].get("epss").is_none());
     }
 }
@@ -202,7 +210,10 @@ fn unordered(format: Format, text: &str) -> String {
 /// not imported, and affected.
 fn vex_sample() -> ScanReport {
     let mut report = sample_report();
-    assert!(report.findings.len() >= 4, "the sample has findings of each kind");
+    assert!(
+        report.findings.len() >= 4,
+        "the sample has findings of each kind"
+    );
     report.findings[0].status = Status::Suppressed;
     report.findings[0].suppressed_reason = Some("accepted for the sprint".into());
     report.findings[1].loaded = false;
@@ -216,14 +227,18 @@ fn statement_for<'a>(doc: &'a Value, f: &Finding) -> &'a Value {
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["vulnerability"]["name"] == f.id.as_str() && s["products"][0]["@id"] == f.package.purl.as_str())
+        .find(|s| {
+            s["vulnerability"]["name"] == f.id.as_str()
+                && s["products"][0]["@id"] == f.package.purl.as_str()
+        })
         .unwrap_or_else(|| panic!("no statement for {} {}", f.id, f.package.purl))
 }
 
 #[test]
 fn openvex_and_cyclonedx_analysis_state_each_kind_and_validate() {
     let report = vex_sample();
-    let openvex: Value = serde_json::from_str(&render(Format::Openvex, &report, SortOrder::Risk)).unwrap();
+    let openvex: Value =
+        serde_json::from_str(&render(Format::Openvex, &report, SortOrder::Risk)).unwrap();
     assert_eq!(openvex["@context"], "https://openvex.dev/ns/v0.2.0");
     let s = |i: usize| statement_for(&openvex, &report.findings[i]);
     assert_eq!(s(0)["status"], "not_affected");
@@ -233,7 +248,8 @@ fn openvex_and_cyclonedx_analysis_state_each_kind_and_validate() {
     assert_eq!(s(3)["status"], "affected");
     assert!(s(3)["action_statement"].is_string());
 
-    let cdx: Value = serde_json::from_str(&render(Format::Cyclonedx, &report, SortOrder::Risk)).unwrap();
+    let cdx: Value =
+        serde_json::from_str(&render(Format::Cyclonedx, &report, SortOrder::Risk)).unwrap();
     let analysis = |f: &Finding| {
         let v = cdx["vulnerabilities"]
             .as_array()
@@ -242,16 +258,26 @@ fn openvex_and_cyclonedx_analysis_state_each_kind_and_validate() {
             .find(|v| v["bom-ref"] == format!("{}/{}", f.id, f.package.purl).as_str())
             .unwrap();
         assert!(
-            v["ratings"].as_array().unwrap().iter().any(|r| r["method"] == "other"
-                && r["score"] == f.priority.risk.score
-                && r["source"]["name"] == "lambda-audit"),
+            v["ratings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["method"] == "other"
+                    && r["score"] == f.priority.risk.score
+                    && r["source"]["name"] == "lambda-audit"),
             "the risk score is a rating"
         );
         v["analysis"].clone()
     };
     assert_eq!(analysis(&report.findings[0])["state"], "not_affected");
-    assert_eq!(analysis(&report.findings[1])["justification"], "code_not_present");
-    assert_eq!(analysis(&report.findings[2])["justification"], "code_not_reachable");
+    assert_eq!(
+        analysis(&report.findings[1])["justification"],
+        "code_not_present"
+    );
+    assert_eq!(
+        analysis(&report.findings[2])["justification"],
+        "code_not_reachable"
+    );
     assert_eq!(analysis(&report.findings[3])["state"], "exploitable");
 
     let Some(dir) = schemas_dir() else { return };
@@ -276,9 +302,12 @@ fn vex_in_suppresses_the_stated_findings_like_a_config_rule() {
     let report = sample_report();
     let target = report.findings[0].clone();
     // OpenVEX: lambda-audit's own output, one statement turned not_affected.
-    let mut openvex: Value = serde_json::from_str(&render(Format::Openvex, &report, SortOrder::Risk)).unwrap();
+    let mut openvex: Value =
+        serde_json::from_str(&render(Format::Openvex, &report, SortOrder::Risk)).unwrap();
     for s in openvex["statements"].as_array_mut().unwrap() {
-        if s["vulnerability"]["name"] == target.id.as_str() && s["products"][0]["@id"] == target.package.purl.as_str() {
+        if s["vulnerability"]["name"] == target.id.as_str()
+            && s["products"][0]["@id"] == target.package.purl.as_str()
+        {
             s["status"] = Value::from("not_affected");
             s["justification"] = Value::from("vulnerable_code_cannot_be_controlled_by_adversary");
             s["impact_statement"] = Value::from("input is a constant");
@@ -286,21 +315,32 @@ fn vex_in_suppresses_the_stated_findings_like_a_config_rule() {
         }
     }
     let mut from_openvex = report.clone();
-    assert_eq!(apply_vex(&mut from_openvex, "team.openvex.json", &openvex), 1);
+    assert_eq!(
+        apply_vex(&mut from_openvex, "team.openvex.json", &openvex),
+        1
+    );
     let f = &from_openvex.findings[0];
     assert_eq!(f.status, Status::Suppressed);
     assert_eq!(
         f.suppressed_reason.as_deref(),
         Some("VEX team.openvex.json: not_affected (vulnerable_code_cannot_be_controlled_by_adversary): input is a constant")
     );
-    assert_eq!(from_openvex.summary.suppressed, report.summary.suppressed + 1);
-    assert!(from_openvex.findings[1..].iter().zip(&report.findings[1..]).all(|(a, b)| a.status == b.status));
+    assert_eq!(
+        from_openvex.summary.suppressed,
+        report.summary.suppressed + 1
+    );
+    assert!(from_openvex.findings[1..]
+        .iter()
+        .zip(&report.findings[1..])
+        .all(|(a, b)| a.status == b.status));
 
     // CycloneDX: lambda-audit's own BOM, one vulnerability marked a false positive.
-    let mut cdx: Value = serde_json::from_str(&render(Format::Cyclonedx, &report, SortOrder::Risk)).unwrap();
+    let mut cdx: Value =
+        serde_json::from_str(&render(Format::Cyclonedx, &report, SortOrder::Risk)).unwrap();
     for v in cdx["vulnerabilities"].as_array_mut().unwrap() {
         if v["bom-ref"] == format!("{}/{}", target.id, target.package.purl).as_str() {
-            v["analysis"] = serde_json::json!({"state": "false_positive", "detail": "not this package"});
+            v["analysis"] =
+                serde_json::json!({"state": "false_positive", "detail": "not this package"});
         }
     }
     let mut from_cdx = report.clone();
