@@ -190,7 +190,7 @@ fn openvex(doc: &Value) -> Result<Vec<Statement>, String> {
                 suppresses: status == "not_affected",
                 status,
                 justification: string(s, "justification"),
-                detail: string(s, "impact_statement").or_else(|| string(s, "status_notes")),
+                detail: string(s, "impact_statement"),
             }
         })
         .collect())
