@@ -183,6 +183,13 @@ mod tests {
     }
 
     #[test]
+    fn a_catalog_over_the_limit_is_refused_before_parsing() {
+        let big = vec![b' '; MAX_CATALOG_BYTES as usize + 1];
+        let e = Catalog::parse("k.json", CatalogOrigin::Path, &big).unwrap_err();
+        assert!(e.reason.contains("over the limit"), "{e}");
+    }
+
+    #[test]
     fn the_starter_set_parses_in_cisas_layout() {
         let c = Catalog::starter();
         assert_eq!(c.origin, CatalogOrigin::Embedded);

@@ -312,6 +312,13 @@ mod tests {
     }
 
     #[test]
+    fn a_document_over_the_limit_is_refused_before_parsing() {
+        let big = vec![b' '; MAX_VEX_BYTES as usize + 1];
+        let e = read("x.json", &big).unwrap_err();
+        assert!(e.message.contains("over the limit"), "{e}");
+    }
+
+    #[test]
     fn other_documents_are_refused() {
         let e = read("x.json", b"{\"a\": 1}").unwrap_err();
         assert!(
