@@ -23,9 +23,11 @@ pub struct Args {
     #[arg(long)]
     full: bool,
     /// Where to download CISA's Known Exploited Vulnerabilities catalog
-    /// (JSON), kept with the advisories for `scan`'s KEV join.
-    #[arg(long, value_name = "URL", default_value = update::DEFAULT_KEV_URL)]
-    kev_url: String,
+    /// (JSON), kept with the advisories for `scan`'s KEV join. Default:
+    /// CISA's feed; with a mirror (`--url`), the previous copy is kept
+    /// unless this names one (a mirror often means no internet).
+    #[arg(long, value_name = "URL")]
+    kev_url: Option<String>,
     /// Show no progress on stderr (it is shown only on a terminal anyway).
     #[arg(long, short)]
     quiet: bool,
@@ -68,7 +70,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         ecosystems: &args.ecosystem,
         full: args.full,
         max_changed: update::MAX_CHANGED_RECORDS,
-        kev_url: Some(&args.kev_url),
+        kev_url: kev_url(&args),
     };
     let bars = Bars::new(args.quiet);
     let report = runtime()?
@@ -93,6 +95,15 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut rescan = crate::commands::rescan::Args::defaults();
     rescan.store = args.store;
     crate::commands::rescan::run(rescan)
+}
+
+/// The KEV catalog to download: `--kev-url`, else CISA's feed when the
+/// advisories come from OSV's own bucket; `None` (keep the previous copy)
+/// with a mirror.
+fn kev_url(args: &Args) -> Option<&str> {
+    args.kev_url
+        .as_deref()
+        .or((args.url == update::DEFAULT_BASE_URL).then_some(update::DEFAULT_KEV_URL))
 }
 
 /// One line per ecosystem on stdout; why an incremental update was not
@@ -123,8 +134,12 @@ fn print_report(report: &UpdateReport) {
         update::KevUpdate::Fetched { version, entries } => {
             println!("KEV catalog: {entries} entries (version {version})")
         }
-        update::KevUpdate::CarriedOver => println!("KEV catalog: kept from the previous database"),
-        update::KevUpdate::Absent => println!("KEV catalog: none"),
+        update::KevUpdate::CarriedOver => {
+            println!("KEV catalog: kept from the previous database (--kev-url fetches it)")
+        }
+        update::KevUpdate::Absent => {
+            println!("KEV catalog: none (--kev-url fetches it; scans use the starter set)")
+        }
     }
 }
 
