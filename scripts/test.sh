@@ -18,6 +18,7 @@ if [ -d "$shared/advisories" ]; then
   export LAMBDA_AUDIT_SHARED="$shared"
   export LAMBDA_AUDIT_DB="${LAMBDA_AUDIT_DB:-$shared/advisories}"
   export LAMBDA_AUDIT_SCHEMAS="${LAMBDA_AUDIT_SCHEMAS:-$shared/schemas}"
+  export LAMBDA_AUDIT_KEV="${LAMBDA_AUDIT_KEV:-$shared/kev/known_exploited_vulnerabilities.json}"
   export LAMBDA_AUDIT_REQUIRE_SHARED="${LAMBDA_AUDIT_REQUIRE_SHARED:-1}"
 else
   echo "NOTE: no shared data at $shared: tests that need the full advisory data, the corpus or the" >&2

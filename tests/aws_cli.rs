@@ -141,7 +141,7 @@ fn account_lists_every_function_and_prints_a_summary_per_function() {
     lines.sort();
     let node = |name: &str| {
         format!(
-            "scanned      {}  29 packages, 1 findings (high 1), 1 layers, runtime nodejs20.x",
+            "scanned      {}  29 packages, 1 findings (high 1), 1 layers, runtime nodejs20.x, exposure: event sources only",
             function_arn(name)
         )
     };
@@ -152,7 +152,7 @@ fn account_lists_every_function_and_prints_a_summary_per_function() {
             node("node-app"),
             node("node-worker"),
             format!(
-                "scanned      {}  18 packages, 0 findings, 1 layers, runtime python3.12",
+                "scanned      {}  18 packages, 0 findings, 1 layers, runtime python3.12, exposure: event sources only",
                 function_arn("py-app")
             ),
         ]

@@ -5,6 +5,7 @@ use crate::diagnostics::Warning;
 use crate::ecosystem::Ecosystem;
 use crate::inventory::Inventory;
 use crate::package::{Location, Package};
+use crate::risk::{Exposure, Priority};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -63,10 +64,10 @@ pub struct Finding {
     /// False when no copy of the package is loaded by the runtime.
     #[serde(default = "yes")]
     pub loaded: bool,
-    /// Whether the handler's imports reach the package (Node.js and Python,
-    /// when the handler is known).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reachability: Option<crate::reachability::Reachability>,
+    /// KEV, EPSS, reachability and the risk score (see [`crate::prioritize`]),
+    /// written flat into the finding.
+    #[serde(flatten)]
+    pub priority: Priority,
 }
 
 fn yes() -> bool {
@@ -200,6 +201,10 @@ pub struct ScanReport {
     /// Could-not-compare outcomes, never silently dropped.
     pub unmatched: Vec<Unmatched>,
     pub summary: Summary,
+    /// How the deployed function is exposed (function URL, resource
+    /// policy); absent for local scans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
 }
 
 impl ScanReport {

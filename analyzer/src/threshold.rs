@@ -83,45 +83,76 @@ pub enum FailOn {
     Never,
     /// Findings rated at least this (`low`, `medium`, `high`, `critical`).
     AtLeast(Rating),
+    /// Findings whose vulnerability is in CISA's KEV catalog (`kev`).
+    KnownExploited,
+    /// Findings whose risk score is at least this, 0 to 100 (`risk:N`).
+    RiskAtLeast(u8),
 }
 
 impl FailOn {
-    /// True when an open finding rated `rating` fails the scan.
+    /// True when an open finding rated `rating` fails the scan, for callers
+    /// that know only the rating. The KEV and risk thresholds need the
+    /// finding ([`FailOn::counts_finding`]); by rating alone every finding
+    /// counts for them, so that a missing signal never passes a gate.
     pub fn counts(self, rating: Rating) -> bool {
         match self {
-            FailOn::Any => true,
+            FailOn::Any | FailOn::KnownExploited | FailOn::RiskAtLeast(_) => true,
             FailOn::Never => false,
             FailOn::AtLeast(min) => rating >= min,
+        }
+    }
+
+    /// True when the open finding `f` fails the scan.
+    pub fn counts_finding(self, f: &Finding) -> bool {
+        match self {
+            FailOn::KnownExploited => f.priority.kev.is_some(),
+            FailOn::RiskAtLeast(min) => f.priority.risk.score >= min,
+            other => other.counts(f.severity.rating),
         }
     }
 }
 
 impl fmt::Display for FailOn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            FailOn::Any => "any",
-            FailOn::Never => "none",
-            FailOn::AtLeast(r) => r.name(),
-        })
+        match self {
+            FailOn::Any => f.write_str("any"),
+            FailOn::Never => f.write_str("none"),
+            FailOn::AtLeast(r) => f.write_str(r.name()),
+            FailOn::KnownExploited => f.write_str("kev"),
+            FailOn::RiskAtLeast(n) => write!(f, "risk:{n}"),
+        }
     }
 }
 
 /// A `--fail-on` value that is not a threshold.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown threshold `{0}` (expected none, low, medium, high, critical or any)")]
+#[error(
+    "unknown threshold `{0}` (expected none, low, medium, high, critical, any, kev or risk:N with N from 0 to 100)"
+)]
 pub struct UnknownThreshold(pub String);
 
 impl FromStr for FailOn {
     type Err = UnknownThreshold;
 
     fn from_str(s: &str) -> Result<FailOn, UnknownThreshold> {
-        Ok(match s.trim().to_ascii_lowercase().as_str() {
+        let wanted = s.trim().to_ascii_lowercase();
+        if let Some(n) = wanted.strip_prefix("risk:") {
+            return n
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|n| *n <= 100)
+                .map(FailOn::RiskAtLeast)
+                .ok_or_else(|| UnknownThreshold(s.to_string()));
+        }
+        Ok(match wanted.as_str() {
             "any" => FailOn::Any,
             "none" => FailOn::Never,
             "low" => FailOn::AtLeast(Rating::Low),
             "medium" | "moderate" => FailOn::AtLeast(Rating::Medium),
             "high" => FailOn::AtLeast(Rating::High),
             "critical" => FailOn::AtLeast(Rating::Critical),
+            "kev" => FailOn::KnownExploited,
             _ => return Err(UnknownThreshold(s.to_string())),
         })
     }
@@ -139,7 +170,7 @@ pub fn failing<'a>(
     report
         .findings
         .iter()
-        .filter(|f| f.status == Status::Open && threshold.counts(f.severity.rating))
+        .filter(|f| f.status == Status::Open && threshold.counts_finding(f))
         .filter(|f| !fail_on_new || changes.is_none_or(|c| c.introduces(f)))
         .collect()
 }
@@ -240,7 +271,8 @@ impl Gate {
         let mut failing = failing(report, self.fail_on, self.fail_on_new, changes);
         if self.ignore_unimported {
             failing.retain(|f| {
-                f.reachability
+                f.priority
+                    .reachability
                     .as_ref()
                     .is_none_or(|r| r.status != ReachStatus::NotImported)
             });
@@ -282,6 +314,36 @@ mod tests {
             Err(UnknownThreshold("severe".into()))
         );
         assert_eq!(FailOn::AtLeast(Rating::Medium).to_string(), "medium");
+        assert_eq!("kev".parse(), Ok(FailOn::KnownExploited));
+        assert_eq!("Risk:70".parse(), Ok(FailOn::RiskAtLeast(70)));
+        assert_eq!(FailOn::RiskAtLeast(70).to_string(), "risk:70");
+        for bad in ["risk:101", "risk:", "risk:-1", "risk:high"] {
+            assert!(bad.parse::<FailOn>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn kev_and_risk_thresholds_read_the_finding() {
+        let mut r = report(Some(Rating::Low), 0);
+        let f = &mut r.findings[0];
+        f.priority.risk.score = 69;
+        assert!(!FailOn::RiskAtLeast(70).counts_finding(f));
+        assert!(FailOn::RiskAtLeast(69).counts_finding(f));
+        assert!(!FailOn::KnownExploited.counts_finding(f));
+        f.priority.kev = Some(crate::kev::Kev {
+            cve_id: "CVE-2021-44228".into(),
+            date_added: "2021-12-10".into(),
+            due_date: "2021-12-24".into(),
+            known_ransomware_campaign_use: "Known".into(),
+        });
+        assert!(FailOn::KnownExploited.counts_finding(f));
+        let kev = Gate {
+            fail_on: FailOn::KnownExploited,
+            ..Gate::default()
+        };
+        assert_eq!(kev.exit_code(&r, None), EXIT_FINDINGS);
+        r.findings[0].priority.kev = None;
+        assert_eq!(kev.exit_code(&r, None), EXIT_OK);
     }
 
     #[test]
@@ -325,7 +387,7 @@ mod tests {
             status: Status::Open,
             suppressed_reason: None,
             loaded: true,
-            reachability: None,
+            priority: Default::default(),
         };
         let coverage = Coverage {
             artifact: "f.zip".into(),
@@ -346,6 +408,7 @@ mod tests {
             findings: rating.into_iter().map(finding).collect(),
             unmatched: vec![],
             summary: Summary::default(),
+            exposure: None,
         }
     }
 

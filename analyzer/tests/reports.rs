@@ -133,7 +133,20 @@ fn json_round_trips_and_keeps_status() {
     let report = suppressed_sample();
     let text = render(Format::Json, &report, &RenderOptions::default());
     let back: ScanReport = serde_json::from_str(&text).unwrap();
-    assert_eq!(back.findings, report.findings);
+    // The findings come back whole, in display (risk) order.
+    let by_identity = |list: &[lambda_audit_analyzer::findings::Finding]| {
+        let mut list = list.to_vec();
+        list.sort_by(|a, b| (&a.package, &a.id).cmp(&(&b.package, &b.id)));
+        list
+    };
+    assert_eq!(by_identity(&back.findings), by_identity(&report.findings));
+    let risks: Vec<u8> = back
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Open)
+        .map(|f| f.priority.risk.score)
+        .collect();
+    assert!(risks.first() >= risks.last(), "{risks:?}");
     assert_eq!(back.summary, report.summary);
     let v: Value = serde_json::from_str(&text).unwrap();
     let suppressed: Vec<&Value> = v["findings"]
@@ -319,7 +332,7 @@ fn markdown_has_summary_findings_and_details() {
     assert!(text.starts_with("## lambda-audit: vulnerable dependencies found\n"));
     assert!(text.contains("| Critical | 1 |"));
     assert!(text.contains("| Suppressed | 1 |"));
-    assert!(text.contains("| High | lodash (npm) | 4.17.15 | 4.17.19 | [GHSA-p6mc-m468-83gw](https://osv.dev/vulnerability/GHSA-p6mc-m468-83gw) | orders.zip |"));
+    assert!(text.contains("| 48 | High |  | lodash (npm) | 4.17.15 | 4.17.19 | [GHSA-p6mc-m468-83gw](https://osv.dev/vulnerability/GHSA-p6mc-m468-83gw) | orders.zip |"));
     assert!(
         text.contains("CRLF injection \\| in urllib3"),
         "pipes are escaped"

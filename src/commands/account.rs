@@ -32,14 +32,17 @@ pub struct Args {
     /// Suppression rules (default: ./lambda-audit.toml when it exists).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Exit 1 only for open findings at or above this severity:
-    /// none, low, medium, high, critical (default: any open finding).
-    #[arg(long, value_name = "SEVERITY")]
+    /// Exit 1 only for open findings at or above this severity (none, low,
+    /// medium, high, critical), known exploited (kev), or with a risk score
+    /// of at least N (risk:N); default: any open finding.
+    #[arg(long, value_name = "THRESHOLD")]
     pub fail_on: Option<FailOn>,
     /// Do not fail on findings whose package the handler does not import
     /// (`reachability: not-imported`); they are still reported.
     #[arg(long)]
     pub ignore_unimported: bool,
+    #[command(flatten)]
+    pub priority: super::priority::PriorityArgs,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -56,6 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let options = args.aws.options(None);
     let downloader = args.aws.downloader()?;
     let config = super::input::load_config(args.config.as_deref())?;
+    let signals = args.priority.load()?;
     let store = args.store.open()?;
     let db = super::database::database(args.db.as_deref())?;
     let mut progress = |p: Progress<'_>| match p {
@@ -94,7 +98,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             r.outcome
                 .as_ref()
                 .ok()
-                .and_then(|o| matched(o, &db, config.as_ref()))
+                .and_then(|o| matched(o, &db, config.as_ref(), &signals, r.exposure.as_ref()))
         })
         .collect();
     for (result, report) in results.iter().zip(&reports) {

@@ -1,12 +1,14 @@
 //! `lambda-audit function`: scan a deployed function and its layers.
 
 use super::async_runtime::runtime;
+use super::priority::{PriorityArgs, Signals};
 use super::store::StoreArgs;
 use super::terminal::Terminal;
 use analyzer::advisories::Database;
 use analyzer::date::{rfc3339_now, Date};
 use analyzer::findings::{Rating, ScanReport};
 use analyzer::report::{render, AsffContext, Format as ReportFormat, RenderOptions};
+use analyzer::risk::Exposure;
 use analyzer::suppress::{apply_suppressions, Config};
 use analyzer::threshold::{FailOn, FailOnIncomplete, Gate};
 use analyzer::Limits;
@@ -78,7 +80,7 @@ impl std::str::FromStr for Format {
         }
         s.parse::<ReportFormat>().map(Format::Report).map_err(|_| {
             format!(
-                "unknown format `{s}` (expected one of: summary, table, json, sarif, cyclonedx, markdown, asff)"
+                "unknown format `{s}` (expected one of: summary, table, json, sarif, cyclonedx, markdown, asff, spdx, csv, openvex)"
             )
         })
     }
@@ -101,7 +103,7 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Output format: summary, table (default on a terminal), json (default
-    /// otherwise), sarif, cyclonedx, markdown, asff.
+    /// otherwise), sarif, cyclonedx, markdown, asff, spdx, csv, openvex.
     #[arg(long)]
     pub format: Option<Format>,
     /// Write the result to FILE instead of standard output.
@@ -110,14 +112,17 @@ pub struct Args {
     /// Suppression rules (default: ./lambda-audit.toml when it exists).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Exit 1 only for open findings at or above this severity:
-    /// none, low, medium, high, critical (default: any open finding).
-    #[arg(long, value_name = "SEVERITY")]
+    /// Exit 1 only for open findings at or above this severity (none, low,
+    /// medium, high, critical), known exploited (kev), or with a risk score
+    /// of at least N (risk:N); default: any open finding.
+    #[arg(long, value_name = "THRESHOLD")]
     pub fail_on: Option<FailOn>,
     /// Do not fail on findings whose package the handler does not import
     /// (`reachability: not-imported`); they are still reported.
     #[arg(long)]
     pub ignore_unimported: bool,
+    #[command(flatten)]
+    pub priority: PriorityArgs,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -147,8 +152,12 @@ pub fn summary_line(outcome: &ScanOutcome, report: Option<&ScanReport>) -> Strin
                 }
                 None => String::new(),
             };
+            let exposure = report
+                .and_then(|r| r.exposure.as_ref())
+                .map(|e| format!(", exposure: {e}"))
+                .unwrap_or_default();
             format!(
-                "scanned      {}  {} packages{findings}, {} layers, runtime {}",
+                "scanned      {}  {} packages{findings}, {} layers, runtime {}{exposure}",
                 s.subject,
                 s.inventory.packages.len(),
                 s.layers.len(),
@@ -192,12 +201,15 @@ pub fn outcome_json(outcome: &ScanOutcome, report: Option<&ScanReport>) -> serde
     }
 }
 
-/// Matches a scanned outcome against the database and applies the
-/// suppression rules of `config`.
+/// Matches a scanned outcome against the database, applies the suppression
+/// rules of `config`, and prioritises the findings with `signals` and the
+/// function's `exposure`.
 pub fn matched(
     outcome: &ScanOutcome,
     db: &Database,
     config: Option<&Config>,
+    signals: &Signals,
+    exposure: Option<&Exposure>,
 ) -> Option<ScanReport> {
     match outcome {
         ScanOutcome::Scanned(s) => {
@@ -205,6 +217,7 @@ pub fn matched(
             if let Some(config) = config {
                 apply_suppressions(&mut report, config, Date::today());
             }
+            signals.apply(&mut report, exposure);
             Some(report)
         }
         _ => None,
@@ -243,9 +256,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let options = args.aws.options(region);
     let downloader = args.aws.downloader()?;
     let config = super::input::load_config(args.config.as_deref())?;
+    let signals = args.priority.load()?;
     let store = args.store.open()?;
     let db = super::database::database(args.db.as_deref())?;
-    let outcome = runtime()?.block_on(async {
+    let (outcome, exposure) = runtime()?.block_on(async {
         let sdk = layers::aws::config::load(&options, None).await;
         if sdk.region().is_none() {
             anyhow::bail!(
@@ -253,23 +267,29 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                  in the AWS_PROFILE's ~/.aws/config section)"
             );
         }
+        let lambda = layers::aws::config::lambda(&sdk);
         let scanner = Scanner::new(
-            layers::aws::config::lambda(&sdk),
+            lambda.clone(),
             downloader,
             Limits::default(),
             Arc::new(LayerCache::default()),
         );
-        scanner
+        let outcome = scanner
             .scan_function(&args.function, args.qualifier.as_deref())
             .await
-            .map_err(explain_credentials)
+            .map_err(explain_credentials)?;
+        let exposure = match &outcome {
+            ScanOutcome::Scanned(s) => Some(layers::aws::exposure::read(&lambda, &s.subject).await),
+            _ => None,
+        };
+        anyhow::Ok((outcome, exposure))
     })?;
     if let ScanOutcome::Scanned(s) = &outcome {
         for w in &s.inventory.warnings {
             eprintln!("lambda-audit: warning: {w}");
         }
     }
-    let report = matched(&outcome, &db, config.as_ref());
+    let report = matched(&outcome, &db, config.as_ref(), &signals, exposure.as_ref());
     if let (ScanOutcome::Scanned(s), Some(r)) = (&outcome, &report) {
         super::store::record(
             store.as_ref(),
@@ -296,6 +316,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 changes: None,
                 asff: asff_context(&s.subject),
                 created: Some(rfc3339_now()),
+                sort: signals.sort,
             };
             let mut out = Vec::new();
             render(f, r, &options, &mut out)?;

@@ -9,6 +9,7 @@ pub mod findings;
 pub mod fix;
 pub mod function;
 pub mod input;
+pub mod priority;
 pub mod progress;
 pub mod rescan;
 pub mod sam;

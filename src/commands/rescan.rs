@@ -107,6 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 changes: None,
                 asff: Default::default(),
                 created: None,
+                sort: Default::default(),
             };
             let mut out = Vec::new();
             render(format, &report, &options, &mut out)?;

@@ -45,20 +45,23 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Report format: table (default on a terminal), json (default otherwise),
-    /// sarif, cyclonedx, markdown, asff, spdx, csv.
+    /// sarif, cyclonedx, markdown, asff, spdx, csv, openvex.
     #[arg(long, short, value_name = "FORMAT")]
     pub format: Option<Format>,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Exit 1 only for open findings at or above this severity:
-    /// none, low, medium, high, critical (default: any open finding).
-    #[arg(long, value_name = "SEVERITY")]
+    /// Exit 1 only for open findings at or above this severity (none, low,
+    /// medium, high, critical), known exploited (kev), or with a risk score
+    /// of at least N (risk:N); default: any open finding.
+    #[arg(long, value_name = "THRESHOLD")]
     pub fail_on: Option<FailOn>,
     /// Do not fail on findings whose package the handler does not import
     /// (`reachability: not-imported`); they are still reported.
     #[arg(long)]
     pub ignore_unimported: bool,
+    #[command(flatten)]
+    pub priority: super::priority::PriorityArgs,
     /// An earlier JSON report (or inventory), or the currently deployed archive:
     /// the report shows what this deploy adds, removes, upgrades, introduces, fixes.
     #[arg(long, value_name = "OLD")]
@@ -163,6 +166,7 @@ pub fn inventory(deployment: &DeploymentArgs, sbom: Option<&PathBuf>) -> anyhow:
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let config = load_config(args.config.as_deref())?;
+    let signals = args.priority.load()?;
     let inventory = inventory(&args.deployment, args.sbom.as_ref())?;
     let db = database(args.db.as_deref())?;
     let max_db_age = args
@@ -180,6 +184,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if let Some(config) = &config {
         apply_suppressions(&mut report, config, Date::today());
     }
+    signals.apply(&mut report, None);
     let changes = match &args.baseline {
         Some(path) => Some(diff(
             &baseline(path, &args.deployment, &db, options)?,
@@ -214,6 +219,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             ..AsffContext::default()
         },
         created: Some(rfc3339_now()),
+        sort: signals.sort,
     };
     let mut out = Vec::new();
     render(format, &report, &options, &mut out)?;

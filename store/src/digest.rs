@@ -30,6 +30,9 @@ pub fn package_answer(findings: &[&Finding], unmatched: &[&Unmatched]) -> Hash {
             loaded: true,
             status: Status::Open,
             suppressed_reason: None,
+            // Prioritisation depends on the subject and the caller's signals
+            // (KEV, EPSS, exposure), not on what the database says.
+            priority: Default::default(),
             ..(*f).clone()
         })
         .collect();

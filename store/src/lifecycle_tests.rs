@@ -55,7 +55,7 @@ fn finding(p: &Package, advisory: &str, rating: Rating) -> Finding {
         status: Status::Open,
         suppressed_reason: None,
         loaded: true,
-        reachability: None,
+        priority: Default::default(),
     }
 }
 
@@ -81,6 +81,7 @@ fn scan(with_layer: bool, packages: &[(&str, &str, &str)], hits: &[(usize, &str)
         findings,
         unmatched: Vec::new(),
         summary: Summary::default(),
+        exposure: None,
     };
     Observation::from_report(subject(with_layer), &report)
 }
@@ -247,6 +248,7 @@ fn a_suppression_applies_and_lifts_when_its_rule_expires() {
             findings: seen.findings.iter().map(|o| o.finding.clone()).collect(),
             unmatched: Vec::new(),
             summary: Summary::default(),
+            exposure: None,
         };
         apply_suppressions(&mut report, &config, crate::time::date(at(day)));
         Observation::from_report(subject(false), &report)

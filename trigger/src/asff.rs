@@ -15,8 +15,9 @@
 use analyzer::report::asff;
 use analyzer::report::AsffContext;
 use aws_sdk_securityhub::types::{
-    AwsSecurityFinding, Cvss, Note, Partition, RecordState, Resource, Severity, SeverityLabel,
-    SoftwarePackage, Vulnerability, VulnerabilityFixAvailable, VulnerabilityVendor, Workflow,
+    AwsSecurityFinding, Cvss, FindingProviderFields, FindingProviderSeverity, Note, Partition,
+    RecordState, Resource, Severity, SeverityLabel, SoftwarePackage, Vulnerability,
+    VulnerabilityExploitAvailable, VulnerabilityFixAvailable, VulnerabilityVendor, Workflow,
     WorkflowStatus,
 };
 use serde_json::{Map, Value};
@@ -71,6 +72,11 @@ pub fn to_sdk(value: &Value) -> Result<AwsSecurityFinding, AsffError> {
                 .map(|s| RecordState::from(s.as_str())),
         )
         .set_workflow(f.object("Workflow")?.map(workflow).transpose()?)
+        .set_finding_provider_fields(
+            f.object("FindingProviderFields")?
+                .map(provider_fields)
+                .transpose()?,
+        )
         .set_product_fields(f.text_map("ProductFields")?)
         .set_note(f.object("Note")?.map(note).transpose()?)
         .set_source_url(f.text("SourceUrl")?)
@@ -81,6 +87,24 @@ pub fn to_sdk(value: &Value) -> Result<AwsSecurityFinding, AsffError> {
 
 fn severity(mut f: Fields<'_>) -> Result<Severity, AsffError> {
     let severity = Severity::builder()
+        .set_label(f.text("Label")?.map(|s| SeverityLabel::from(s.as_str())))
+        .set_original(f.text("Original")?)
+        .build();
+    f.done()?;
+    Ok(severity)
+}
+
+fn provider_fields(mut f: Fields<'_>) -> Result<FindingProviderFields, AsffError> {
+    let fields = FindingProviderFields::builder()
+        .set_severity(f.object("Severity")?.map(provider_severity).transpose()?)
+        .set_types(f.texts("Types")?)
+        .build();
+    f.done()?;
+    Ok(fields)
+}
+
+fn provider_severity(mut f: Fields<'_>) -> Result<FindingProviderSeverity, AsffError> {
+    let severity = FindingProviderSeverity::builder()
         .set_label(f.text("Label")?.map(|s| SeverityLabel::from(s.as_str())))
         .set_original(f.text("Original")?)
         .build();
@@ -110,6 +134,11 @@ fn vulnerability(mut f: Fields<'_>) -> Result<Vulnerability, AsffError> {
         .set_fix_available(
             f.text("FixAvailable")?
                 .map(|s| VulnerabilityFixAvailable::from(s.as_str())),
+        )
+        .set_epss_score(f.number("EpssScore")?)
+        .set_exploit_available(
+            f.text("ExploitAvailable")?
+                .map(|s| VulnerabilityExploitAvailable::from(s.as_str())),
         )
         .build();
     f.done()?;

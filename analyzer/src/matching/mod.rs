@@ -65,7 +65,7 @@ pub fn match_inventory_with(
         unmatched.extend(u);
     }
     for finding in &mut findings {
-        finding.reachability =
+        finding.priority.reachability =
             crate::reachability::strongest(&inventory.reachability, &finding.package.purl).cloned();
     }
     findings
@@ -74,13 +74,16 @@ pub fn match_inventory_with(
     unmatched.dedup();
     let mut summary = summarize(inventory.packages.len(), &findings, &unmatched);
     summary.dev_only = dev_only;
-    ScanReport {
+    let mut report = ScanReport {
         inventory,
         database: db.info(),
         findings,
         unmatched,
         summary,
-    }
+        exposure: None,
+    };
+    crate::prioritize::assess(&mut report);
+    report
 }
 
 /// Matches the packages sharing one (ecosystem, normalised name).
@@ -234,7 +237,7 @@ fn finding(package: &Package, members: &[&Osv], hits: &[&(&Osv, Vec<&Affected>)]
         status: Status::Open,
         suppressed_reason: None,
         loaded: package.is_loaded(),
-        reachability: None,
+        priority: Default::default(),
     }
 }
 

@@ -8,7 +8,7 @@
 //! trigger imports the same JSON into Security Hub.
 
 use super::json::write_sorted;
-use super::{clip, location_uri, ordered, osv_url, primary_locations, Renderer};
+use super::{clip, location_uri, ordered, osv_url, primary_locations, Renderer, SortOrder};
 use crate::findings::{Finding, Rating, ScanReport, Status};
 use crate::severity::CvssVersion;
 use crate::Ecosystem;
@@ -69,6 +69,7 @@ impl AsffContext {
 
 pub(crate) struct Asff<'a> {
     pub context: &'a AsffContext,
+    pub sort: SortOrder,
 }
 
 fn label(rating: Rating) -> &'static str {
@@ -137,6 +138,13 @@ fn vulnerability(f: &Finding) -> Value {
         "NO"
     };
     v.insert("FixAvailable".into(), Value::from(fix));
+    if let Some(epss) = f.priority.epss {
+        v.insert("EpssScore".into(), Value::from(epss.score));
+    }
+    // Known exploited means an exploit exists; otherwise nothing is claimed.
+    if f.priority.kev.is_some() {
+        v.insert("ExploitAvailable".into(), Value::from("YES"));
+    }
     Value::Object(v)
 }
 
@@ -157,6 +165,34 @@ pub fn resource_id(context: &AsffContext, report: &ScanReport) -> String {
 /// the ASFF `Id`, stable across scans (the findings store's ids derive from it).
 pub fn finding_id(resource: &str, f: &Finding) -> String {
     format!("{resource}/{}/{}", f.id, f.package.purl)
+}
+
+/// `ProductFields` (text only): the package, the risk score, KEV and EPSS.
+fn product_fields(f: &Finding) -> Value {
+    let p = &f.package;
+    let mut m = Map::new();
+    let mut put = |key: &str, value: String| {
+        m.insert(format!("lambda-audit/{key}"), Value::from(value));
+    };
+    put("purl", p.purl.clone());
+    put("ecosystem", p.ecosystem.as_str().to_string());
+    put("risk", f.priority.risk.score.to_string());
+    if let Some(k) = &f.priority.kev {
+        put("kev/dateAdded", k.date_added.clone());
+        put("kev/dueDate", k.due_date.clone());
+        put(
+            "kev/knownRansomwareCampaignUse",
+            k.known_ransomware_campaign_use.clone(),
+        );
+    }
+    if let Some(e) = f.priority.epss {
+        put("epss/score", e.score.to_string());
+        put("epss/percentile", e.percentile.to_string());
+    }
+    if let Some(r) = &f.priority.reachability {
+        put("reachability", r.status.as_str().to_string());
+    }
+    Value::Object(m)
 }
 
 /// The one ASFF finding about `resource` for `f`: what `--format asff` prints
@@ -207,7 +243,11 @@ pub fn finding(context: &AsffContext, resource: &str, f: &Finding) -> Value {
         "Vulnerabilities": [vulnerability(f)],
         "RecordState": "ACTIVE",
         "Workflow": { "Status": workflow },
-        "ProductFields": { "lambda-audit/purl": p.purl, "lambda-audit/ecosystem": p.ecosystem.as_str() },
+        "FindingProviderFields": {
+            "Severity": { "Label": label(f.severity.rating), "Original": original },
+            "Types": [FINDING_TYPE],
+        },
+        "ProductFields": product_fields(f),
     });
     if let Some(reason) = &f.suppressed_reason {
         finding["Note"] = json!({
@@ -225,7 +265,7 @@ pub fn finding(context: &AsffContext, resource: &str, f: &Finding) -> Value {
 impl Renderer for Asff<'_> {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         let resource = resource_id(self.context, report);
-        let list: Vec<Value> = ordered(&report.findings)
+        let list: Vec<Value> = ordered(&report.findings, self.sort)
             .into_iter()
             .map(|f| finding(self.context, &resource, f))
             .collect();

@@ -4,18 +4,21 @@
 //! `Exploit Available`, `Exploit Last Seen`, `CWEs`), after its two `#` lines
 //! (artifact, counts), so a team's sheets keep working; the first `#` line
 //! ends with the advisory database (`database:starter set, 65 records`), and
-//! lambda-audit's own columns follow. Absent values are `null`, as Inspector writes them.
+//! lambda-audit's own columns follow (then `Risk` and `KEV Date Added`).
+//! `EPSS` is filled from `--epss`, `Exploit Available` is `YES` for a
+//! known-exploited (KEV) vulnerability. Absent values are `null`, as Inspector
+//! writes them.
 //!
 //! Every field is quoted, and a text field that a spreadsheet would run as a
 //! formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a
 //! leading `'`: package names and advisory summaries are untrusted input.
 
-use super::{location_uri, ordered, primary_locations, Renderer};
+use super::{location_uri, ordered, primary_locations, Renderer, SortOrder};
 use crate::findings::{Finding, Rating, ScanReport, Status};
 use std::io::{self, Write};
 
 /// The columns, Inspector's first.
-pub const COLUMNS: [&str; 18] = [
+pub const COLUMNS: [&str; 20] = [
     "ID",
     "Severity",
     "Source",
@@ -34,11 +37,15 @@ pub const COLUMNS: [&str; 18] = [
     "Aliases",
     "Loaded",
     "Summary",
+    "Risk",
+    "KEV Date Added",
 ];
 
 const NULL: &str = "null";
 
-pub(crate) struct Csv;
+pub(crate) struct Csv {
+    pub sort: SortOrder,
+}
 
 impl Renderer for Csv {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
@@ -73,14 +80,14 @@ impl Renderer for Csv {
             format!("other_vulnerabilities:{other}"),
         ])?;
         writer.write_record(COLUMNS)?;
-        for f in ordered(&report.findings) {
+        for f in ordered(&report.findings, self.sort) {
             writer.write_record(row(f))?;
         }
         writer.flush()
     }
 }
 
-fn row(f: &Finding) -> [String; 18] {
+fn row(f: &Finding) -> [String; 20] {
     let path = primary_locations(&f.locations)
         .first()
         .map(|l| l.lambda_path.clone().unwrap_or_else(|| location_uri(l)));
@@ -97,8 +104,15 @@ fn row(f: &Finding) -> [String; 18] {
             .map_or_else(|| NULL.into(), spreadsheet_safe),
         path.as_deref()
             .map_or_else(|| NULL.into(), spreadsheet_safe),
-        NULL.to_string(),
-        NULL.to_string(),
+        f.priority
+            .epss
+            .map_or_else(|| NULL.to_string(), |e| e.score.to_string()),
+        // Known exploited (CISA KEV) means an exploit exists; its absence
+        // says nothing, so it is null rather than NO.
+        match f.priority.kev {
+            Some(_) => "YES".to_string(),
+            None => NULL.to_string(),
+        },
         NULL.to_string(),
         NULL.to_string(),
         match f.status {
@@ -112,6 +126,11 @@ fn row(f: &Finding) -> [String; 18] {
         spreadsheet_safe(&f.aliases.join(" ")),
         f.loaded.to_string(),
         spreadsheet_safe(&f.summary),
+        f.priority.risk.score.to_string(),
+        f.priority
+            .kev
+            .as_ref()
+            .map_or_else(|| NULL.into(), |k| spreadsheet_safe(&k.date_added)),
     ]
 }
 

@@ -1,28 +1,34 @@
 //! `--format cyclonedx`: a CycloneDX 1.5 JSON BOM. The function is
 //! `metadata.component`, every dependency a component (bom-ref = purl, with its
-//! evidence files as occurrences), and every finding a vulnerability with its
-//! ratings, the component it affects, and, when suppressed, an analysis.
+//! evidence files as occurrences), and every finding a vulnerability (in
+//! `--sort` order) with its ratings (the advisory's, and lambda-audit's risk
+//! score with method `other`), KEV and EPSS as properties, the component it
+//! affects, and its VEX analysis ([`crate::vex`]).
 //! No serial number and no timestamp, so the same input gives the same bytes.
 
 use super::database::DATABASE_PROPERTY;
 use super::json::write_sorted;
-use super::{describe_database, describe_gap, location_uri, osv_url, Renderer};
+use super::{describe_database, describe_gap, location_uri, ordered, osv_url, Renderer, SortOrder};
 use crate::findings::{DatabaseInfo, Finding, ScanReport, Status};
 use crate::inventory::Inventory;
 use crate::package::Package;
 use crate::sbom::{INCOMPLETE_PROPERTY, ROLE_PROPERTY, ROOT_ROLE};
 use crate::severity::CvssVersion;
+use crate::vex::{self, VexStatus};
 use crate::Ecosystem;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 
-pub(crate) struct CycloneDx;
+pub(crate) struct CycloneDx {
+    pub sort: SortOrder,
+}
 
 impl Renderer for CycloneDx {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+        let findings = ordered(&report.findings, self.sort);
         write_sorted(
-            bom(&report.inventory, &report.findings, Some(&report.database)),
+            bom(&report.inventory, &findings, Some(&report.database)),
             out,
         )
     }
@@ -32,6 +38,65 @@ impl Renderer for CycloneDx {
 /// for `sbom --format cyclonedx`.
 pub fn render_inventory(inventory: &Inventory, out: &mut dyn Write) -> io::Result<()> {
     write_sorted(bom(inventory, &[], None), out)
+}
+
+/// lambda-audit's risk score as a CycloneDX rating (method `other`).
+fn risk_rating(f: &Finding) -> Value {
+    json!({
+        "source": { "name": "lambda-audit" },
+        "score": f.priority.risk.score,
+        "method": "other",
+        "justification": "lambda-audit risk score, 0-100: CVSS, CISA KEV, EPSS, fix, runtime loading, import reachability and exposure",
+    })
+}
+
+/// The finding's VEX statement as a CycloneDX `analysis` (see [`crate::vex`]):
+/// `not_affected` with a justification, or `exploitable` with what to do.
+fn analysis(f: &Finding) -> Value {
+    let a = vex::assess(f);
+    let mut m = Map::new();
+    match a.status {
+        VexStatus::NotAffected => {
+            m.insert("state".into(), Value::from("not_affected"));
+            if let Some(j) = a.justification {
+                m.insert("justification".into(), Value::from(j.cyclonedx()));
+            }
+            if let Some(detail) = a.impact {
+                m.insert("detail".into(), Value::from(detail));
+            }
+        }
+        VexStatus::Affected => {
+            m.insert("state".into(), Value::from("exploitable"));
+            if f.fixed_version.is_some() {
+                m.insert("response".into(), json!(["update"]));
+            }
+            if let Some(detail) = a.action {
+                m.insert("detail".into(), Value::from(detail));
+            }
+        }
+    }
+    Value::Object(m)
+}
+
+/// KEV and EPSS as `lambda-audit:` properties (CycloneDX has no field for them).
+fn signal_properties(f: &Finding) -> Vec<Value> {
+    let mut list = Vec::new();
+    let mut push = |name: &str, value: String| {
+        list.push(json!({ "name": format!("lambda-audit:{name}"), "value": value }));
+    };
+    if let Some(k) = &f.priority.kev {
+        push("kev:dateAdded", k.date_added.clone());
+        push("kev:dueDate", k.due_date.clone());
+        push(
+            "kev:knownRansomwareCampaignUse",
+            k.known_ransomware_campaign_use.clone(),
+        );
+    }
+    if let Some(e) = f.priority.epss {
+        push("epss:score", e.score.to_string());
+        push("epss:percentile", e.percentile.to_string());
+    }
+    list
 }
 
 /// `group` and `name` of a package as CycloneDX splits them.
@@ -152,7 +217,10 @@ fn vulnerability(f: &Finding, affected_ref: &str) -> Value {
             .collect();
         v.insert("references".into(), Value::Array(refs));
     }
-    v.insert("ratings".into(), Value::Array(vec![rating(f)]));
+    v.insert(
+        "ratings".into(),
+        Value::Array(vec![rating(f), risk_rating(f)]),
+    );
     if !f.summary.is_empty() {
         v.insert("description".into(), Value::from(f.summary.as_str()));
     }
@@ -169,13 +237,10 @@ fn vulnerability(f: &Finding, affected_ref: &str) -> Value {
         let list: Vec<Value> = urls.into_iter().map(|u| json!({ "url": u })).collect();
         v.insert("advisories".into(), Value::Array(list));
     }
-    if f.status == Status::Suppressed {
-        let mut a = Map::new();
-        a.insert("state".into(), Value::from("not_affected"));
-        if let Some(reason) = &f.suppressed_reason {
-            a.insert("detail".into(), Value::from(reason.as_str()));
-        }
-        v.insert("analysis".into(), Value::Object(a));
+    v.insert("analysis".into(), analysis(f));
+    let properties = signal_properties(f);
+    if !properties.is_empty() {
+        v.insert("properties".into(), Value::Array(properties));
     }
     v.insert(
         "affects".into(),
@@ -186,7 +251,7 @@ fn vulnerability(f: &Finding, affected_ref: &str) -> Value {
 
 /// The BOM of `inventory`, with `findings` as vulnerabilities and, for a
 /// scan, the advisory database named in a `lambda-audit:database` property.
-fn bom(inventory: &Inventory, findings: &[Finding], database: Option<&DatabaseInfo>) -> Value {
+fn bom(inventory: &Inventory, findings: &[&Finding], database: Option<&DatabaseInfo>) -> Value {
     let mut refs = Refs::default();
     let tool = &inventory.tool;
     let mut metadata = Map::new();
@@ -242,10 +307,8 @@ fn bom(inventory: &Inventory, findings: &[Finding], database: Option<&DatabaseIn
     doc.insert("metadata".into(), Value::Object(metadata));
     doc.insert("components".into(), Value::Array(components));
     if !findings.is_empty() {
-        let mut list: Vec<&Finding> = findings.iter().collect();
-        list.sort_by(|a, b| (&a.id, &a.package).cmp(&(&b.id, &b.package)));
-        let vulns: Vec<Value> = list
-            .into_iter()
+        let vulns: Vec<Value> = findings
+            .iter()
             .map(|f| {
                 let r = package_refs
                     .iter()

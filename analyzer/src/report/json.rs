@@ -1,8 +1,8 @@
-//! `--format json`: the report as-is (the output contract), plus a `changes`
-//! section when a baseline was given. Pretty-printed, newline-terminated,
+//! `--format json`: the report as-is (the output contract), its findings in
+//! `--sort` order, plus a `changes` section when a baseline was given. Pretty-printed, newline-terminated,
 //! byte-identical for the same input (every map in the model is ordered).
 
-use super::Renderer;
+use super::{ordered, Renderer, SortOrder};
 use crate::baseline::Changes;
 use crate::findings::ScanReport;
 use serde::Serialize;
@@ -10,6 +10,7 @@ use std::io::{self, Write};
 
 pub(crate) struct Json<'a> {
     pub changes: Option<&'a Changes>,
+    pub sort: SortOrder,
 }
 
 #[derive(Serialize)]
@@ -25,9 +26,16 @@ struct WithChanges<'a> {
 
 impl Renderer for Json<'_> {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+        let sorted = ScanReport {
+            findings: ordered(&report.findings, self.sort)
+                .into_iter()
+                .cloned()
+                .collect(),
+            ..report.clone()
+        };
         write_pretty(
             &WithChanges {
-                report,
+                report: &sorted,
                 database_name: super::describe_database(&report.database),
                 changes: self.changes,
             },

@@ -1,9 +1,11 @@
 //! `--format markdown`: a pull-request comment. A heading with the verdict, a
-//! summary table per severity, a findings table, the baseline changes, and the
+//! summary table per severity, a findings table (risk, severity, KEV) in
+//! `--sort` order, the baseline changes, and the
 //! details of each finding in collapsed `<details>` blocks.
 
+use super::signals::{epss_text, kev_text};
 use super::table::summary_line;
-use super::{describe_location, ordered, osv_url, primary_locations, Renderer};
+use super::{describe_location, ordered, osv_url, primary_locations, Renderer, SortOrder};
 use crate::baseline::Changes;
 use crate::diagnostics::Gap;
 use crate::findings::{Finding, Rating, ScanReport, Status};
@@ -11,6 +13,7 @@ use std::io::{self, Write};
 
 pub(crate) struct Markdown<'a> {
     pub changes: Option<&'a Changes>,
+    pub sort: SortOrder,
 }
 
 /// Findings-table rows and details blocks kept, so that a large report still
@@ -175,6 +178,13 @@ impl Markdown<'_> {
                 .unwrap_or_default();
             writeln!(out, "- Score: {score:.1}{vector}")?;
         }
+        writeln!(out, "- Risk: {}/100", f.priority.risk.score)?;
+        if let Some(kev) = kev_text(f) {
+            writeln!(out, "- Exploitation: {}", cell(&kev))?;
+        }
+        if let Some(epss) = epss_text(f) {
+            writeln!(out, "- {}", cell(&epss))?;
+        }
         if !f.aliases.is_empty() {
             let ids: Vec<String> = f.aliases.iter().map(|a| id_link(a)).collect();
             writeln!(out, "- Aliases: {}", ids.join(", "))?;
@@ -198,7 +208,7 @@ impl Markdown<'_> {
 
 impl Renderer for Markdown<'_> {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
-        let findings = ordered(&report.findings);
+        let findings = ordered(&report.findings, self.sort);
         let open: Vec<&Finding> = findings
             .iter()
             .copied()
@@ -227,17 +237,19 @@ impl Renderer for Markdown<'_> {
             writeln!(out, "### Findings\n")?;
             writeln!(
                 out,
-                "| Severity | Package | Installed | Fixed | Vulnerability | Where |"
+                "| Risk | Severity | KEV | Package | Installed | Fixed | Vulnerability | Where |"
             )?;
-            writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
+            writeln!(out, "| ---: | --- | --- | --- | --- | --- | --- | --- |")?;
             for f in open.iter().take(MAX_ROWS) {
                 let mut places: Vec<String> =
                     f.locations.iter().map(|l| l.artifact.clone()).collect();
                 places.dedup();
                 writeln!(
                     out,
-                    "| {} | {} ({}) | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} ({}) | {} | {} | {} | {} |",
+                    f.priority.risk.score,
                     severity_cell(f.severity.rating),
+                    if f.priority.kev.is_some() { "yes" } else { "" },
                     cell(&f.package.name),
                     f.package.ecosystem,
                     cell(&f.package.version),

@@ -9,7 +9,10 @@ mod cyclonedx;
 pub mod database;
 mod json;
 mod markdown;
+mod openvex;
+mod order;
 mod sarif;
+mod signals;
 mod spdx;
 mod table;
 
@@ -19,11 +22,13 @@ pub use cyclonedx::render_inventory;
 pub use database::{
     describe_database, stale_database_warning, DEFAULT_MAX_DB_AGE_DAYS, STARTER_SET,
 };
+pub(crate) use order::ordered;
+pub use order::{sort_findings, SortOrder, UnknownSortOrder};
 pub use spdx::UNKNOWN_CREATED;
 
 use crate::baseline::Changes;
 use crate::diagnostics::Gap;
-use crate::findings::{Finding, Rating, ScanReport, Status};
+use crate::findings::ScanReport;
 use crate::inventory::{ArtifactKind, Inventory};
 use crate::package::Location;
 use std::fmt;
@@ -49,11 +54,14 @@ pub enum Format {
     Spdx,
     /// One row per finding, Amazon Inspector's CI columns first.
     Csv,
+    /// OpenVEX 0.2.0: one statement per finding (affected, or not affected
+    /// and why).
+    Openvex,
 }
 
 impl Format {
     /// Every format, in a stable order.
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 9] = [
         Format::Table,
         Format::Json,
         Format::Sarif,
@@ -62,6 +70,7 @@ impl Format {
         Format::Asff,
         Format::Spdx,
         Format::Csv,
+        Format::Openvex,
     ];
 
     /// The format when `--format` is not given: `table` on a terminal, `json`
@@ -85,6 +94,7 @@ impl Format {
             Format::Asff => "asff",
             Format::Spdx => "spdx",
             Format::Csv => "csv",
+            Format::Openvex => "openvex",
         }
     }
 }
@@ -98,7 +108,7 @@ impl fmt::Display for Format {
 /// A format name that is not one of [`Format::ALL`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown format `{0}` (expected one of: table, json, sarif, cyclonedx, markdown, asff, spdx, csv)"
+    "unknown format `{0}` (expected one of: table, json, sarif, cyclonedx, markdown, asff, spdx, csv, openvex)"
 )]
 pub struct UnknownFormat(pub String);
 
@@ -128,9 +138,11 @@ pub struct RenderOptions<'a> {
     /// Account, resource and timestamp for ASFF findings.
     pub asff: AsffContext,
     /// When the document is made (RFC 3339, UTC), for formats that record it
-    /// (SPDX's `created`); [`UNKNOWN_CREATED`] when absent: renderers never
-    /// read the clock.
+    /// (SPDX's `created`, OpenVEX's `timestamp`); [`UNKNOWN_CREATED`] when
+    /// absent: renderers never read the clock.
     pub created: Option<String>,
+    /// The order findings are listed in (`--sort`).
+    pub sort: SortOrder,
 }
 
 /// One output format.
@@ -141,29 +153,35 @@ pub trait Renderer {
 
 /// The renderer of `format` with `options`.
 pub fn renderer<'a>(format: Format, options: &'a RenderOptions<'a>) -> Box<dyn Renderer + 'a> {
+    let sort = options.sort;
+    let created = options.created.as_deref().unwrap_or(UNKNOWN_CREATED);
     match format {
         Format::Table => Box::new(table::Table {
             color: options.color,
             width: options.width,
             changes: options.changes,
+            sort,
         }),
         Format::Json => Box::new(json::Json {
             changes: options.changes,
+            sort,
         }),
         Format::Sarif => Box::new(sarif::Sarif {
             changes: options.changes,
+            sort,
         }),
-        Format::Cyclonedx => Box::new(cyclonedx::CycloneDx),
+        Format::Cyclonedx => Box::new(cyclonedx::CycloneDx { sort }),
         Format::Markdown => Box::new(markdown::Markdown {
             changes: options.changes,
+            sort,
         }),
         Format::Asff => Box::new(asff::Asff {
             context: &options.asff,
+            sort,
         }),
-        Format::Spdx => Box::new(spdx::Spdx {
-            created: options.created.as_deref().unwrap_or(UNKNOWN_CREATED),
-        }),
-        Format::Csv => Box::new(csv::Csv),
+        Format::Spdx => Box::new(spdx::Spdx { created }),
+        Format::Csv => Box::new(csv::Csv { sort }),
+        Format::Openvex => Box::new(openvex::OpenVex { created, sort }),
     }
 }
 
@@ -257,30 +275,6 @@ pub(crate) fn primary_locations(locations: &[Location]) -> Vec<&Location> {
         .collect();
     list.sort_by(|a, b| {
         (a.evidence, &a.artifact, &a.path).cmp(&(b.evidence, &b.artifact, &b.path))
-    });
-    list
-}
-
-/// Findings in display order: packages with the most severe open finding
-/// first (then by package), and within a package the most severe first, then id.
-pub(crate) fn ordered(findings: &[Finding]) -> Vec<&Finding> {
-    use std::cmp::Reverse;
-    let mut worst: std::collections::BTreeMap<&crate::findings::PackageRef, (bool, Rating)> =
-        std::collections::BTreeMap::new();
-    for f in findings {
-        let key = (f.status == Status::Open, f.severity.rating);
-        let entry = worst.entry(&f.package).or_insert(key);
-        *entry = (*entry).max(key);
-    }
-    let mut list: Vec<&Finding> = findings.iter().collect();
-    list.sort_by(|a, b| {
-        let rank = |f: &Finding| Reverse(worst.get(&f.package).copied());
-        (rank(a), &a.package, Reverse(a.severity.rating), &a.id).cmp(&(
-            rank(b),
-            &b.package,
-            Reverse(b.severity.rating),
-            &b.id,
-        ))
     });
     list
 }

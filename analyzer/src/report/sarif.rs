@@ -2,12 +2,15 @@
 //! vulnerability (rule id = finding id), one result per finding, located at
 //! the package's evidence file inside the artifact (`artifact!/path`).
 //! Suppressed findings are kept with a SARIF `suppressions` entry; with a
-//! baseline, each result carries its `baselineState`.
+//! baseline, each result carries its `baselineState`. Rules carry GitHub's
+//! `security-severity` (the CVSS score); each result's `rank` is its risk
+//! score (0-100), and results are listed in `--sort` order.
 
 use super::json::write_sorted;
+use super::signals::risk_line;
 use super::{
     describe_database, describe_gap, file_uri, location_uri, ordered, osv_url, primary_locations,
-    Renderer,
+    Renderer, SortOrder,
 };
 use crate::baseline::Changes;
 use crate::findings::{Finding, Rating, ScanReport, Status};
@@ -17,6 +20,7 @@ use std::io::{self, Write};
 
 pub(crate) struct Sarif<'a> {
     pub changes: Option<&'a Changes>,
+    pub sort: SortOrder,
 }
 
 const SCHEMA: &str =
@@ -166,6 +170,7 @@ fn result(f: &Finding, rule_index: usize, changes: Option<&Changes>) -> Value {
     if !f.loaded {
         message.push_str(" No copy of this package is loaded by the runtime.");
     }
+    message.push_str(&format!(" Priority: {}.", risk_line(f)));
     let locations: Vec<Value> = primary_locations(&f.locations)
         .into_iter()
         .map(|l| {
@@ -187,9 +192,17 @@ fn result(f: &Finding, rule_index: usize, changes: Option<&Changes>) -> Value {
         properties.insert("fixedVersion".into(), Value::from(v.as_str()));
     }
     properties.insert("loaded".into(), Value::from(f.loaded));
+    properties.insert("risk".into(), Value::from(f.priority.risk.score));
+    if let Some(kev) = &f.priority.kev {
+        properties.insert("kevDateAdded".into(), Value::from(kev.date_added.as_str()));
+    }
+    if let Some(epss) = f.priority.epss {
+        properties.insert("epss".into(), Value::from(epss.score));
+    }
     let mut r = json!({
         "ruleId": f.id,
         "ruleIndex": rule_index,
+        "rank": f64::from(f.priority.risk.score),
         "level": level(f.severity.rating),
         "message": { "text": message },
         "locations": locations,
@@ -238,7 +251,7 @@ fn incomplete_invocation(report: &ScanReport) -> Option<Value> {
 
 impl Renderer for Sarif<'_> {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
-        let findings = ordered(&report.findings);
+        let findings = ordered(&report.findings, self.sort);
         let mut by_id: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
         for f in &findings {
             by_id.entry(f.id.as_str()).or_default().push(f);

@@ -1,11 +1,14 @@
-//! `--format table`: open findings grouped by package, with severity,
-//! installed -> fixed version, ids and where the package was found; the
+//! `--format table`: open findings grouped by package (in `--sort` order),
+//! with severity, installed -> fixed version, ids, risk (with KEV and EPSS)
+//! and where the package was found; the
 //! baseline changes when given; one summary line at the end. ANSI colour only
 //! when asked for; advisory summaries cut to the terminal's width when one is
 //! given.
 
+use super::signals::risk_line;
 use super::{
     clip, describe_gap, describe_location, incomplete_note, ordered, primary_locations, Renderer,
+    SortOrder,
 };
 use crate::baseline::Changes;
 use crate::findings::{Finding, PackageRef, Rating, ScanReport, Status};
@@ -18,6 +21,7 @@ pub(crate) struct Table<'a> {
     /// keeps them whole.
     pub width: Option<usize>,
     pub changes: Option<&'a Changes>,
+    pub sort: SortOrder,
 }
 
 const BOLD: Style = Style::new().bold();
@@ -117,6 +121,7 @@ impl Table<'_> {
         if let Some(score) = f.severity.score {
             writeln!(out, "{pad}score: {score:.1} ({})", f.severity.source)?;
         }
+        writeln!(out, "{pad}{}", risk_line(f))?;
         for l in primary_locations(&f.locations) {
             writeln!(
                 out,
@@ -258,7 +263,7 @@ fn counts_line(report: &ScanReport) -> String {
 
 impl Renderer for Table<'_> {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
-        let open: Vec<&Finding> = ordered(&report.findings)
+        let open: Vec<&Finding> = ordered(&report.findings, self.sort)
             .into_iter()
             .filter(|f| f.status == Status::Open)
             .collect();
@@ -304,6 +309,7 @@ mod tests {
             color: false,
             width,
             changes: None,
+            sort: SortOrder::Risk,
         };
         let summary = "Prototype Pollution in minimist";
         assert_eq!(

@@ -126,7 +126,7 @@ pub fn sample_report() -> ScanReport {
         status: Status::Open,
         suppressed_reason: None,
         loaded: p.is_loaded(),
-        reachability: None,
+        priority: Default::default(),
     };
     let findings = vec![
         finding(
@@ -264,9 +264,11 @@ pub fn sample_report() -> ScanReport {
         findings,
         unmatched,
         summary: Summary::default(),
+        exposure: None,
     };
     report.summary.packages = report.inventory.packages.len();
     report.summary.unmatched = report.unmatched.len();
+    lambda_audit_analyzer::prioritize::assess(&mut report);
     suppress::recount(&mut report);
     report
 }
@@ -339,6 +341,7 @@ pub fn report_of(inventory: Inventory) -> ScanReport {
         database: DatabaseInfo::default(),
         findings: vec![],
         unmatched: vec![],
+        exposure: None,
     }
 }
 

@@ -1,11 +1,13 @@
 //! Scanning every function of an account: all pages, all given regions, with
-//! bounded concurrency and one download and inventory per layer version.
+//! bounded concurrency and one download and inventory per layer version; each
+//! scanned function's exposure is read too.
 //! Functions tagged for exclusion ([`exclusion`]) are listed, not scanned.
 
 use super::config::{self, AwsOptions};
 use super::download::Downloader;
 use super::error::sdk_message;
 use super::{FetchError, LayerCache, ScanOutcome, Scanner};
+use analyzer::risk::Exposure;
 use analyzer::Limits;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -17,6 +19,8 @@ pub struct FunctionResult {
     /// The function ARN as listed.
     pub function: String,
     pub outcome: Result<ScanOutcome, FetchError>,
+    /// How the function is exposed (see [`super::exposure`]), for a scanned one.
+    pub exposure: Option<Exposure>,
 }
 
 /// Progress of an account scan, as it happens.
@@ -154,6 +158,7 @@ pub async fn scan_account(
             outcome: Err(FetchError::Archive(format!(
                 "{function}: the scan did not finish"
             ))),
+            exposure: None,
         }));
         let handle = tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
@@ -165,10 +170,17 @@ pub async fn scan_account(
                 Ok(None) => scanner.scan_function(&function, None).await,
                 Err(e) => Err(e),
             };
+            let exposure = match &outcome {
+                Ok(ScanOutcome::Scanned(s)) => {
+                    Some(super::exposure::read(&lambda, &s.subject).await)
+                }
+                _ => None,
+            };
             FunctionResult {
                 region,
                 function,
                 outcome,
+                exposure,
             }
         });
         ids.insert(handle.id(), index);

@@ -1,5 +1,6 @@
 //! Deployed functions: AWS configuration, the Lambda API calls, downloads,
-//! scanning a function and its layers, and scanning a whole account.
+//! scanning a function and its layers, scanning a whole account, and how a
+//! function is exposed.
 
 pub mod account;
 pub mod arn;
@@ -7,6 +8,7 @@ pub mod asff;
 pub mod config;
 pub mod download;
 pub mod error;
+pub mod exposure;
 mod lambda_api;
 mod layer_cache;
 mod outcome;

@@ -27,6 +27,8 @@ pub enum Failure {
     },
     /// A downloaded export is not a zip of OSV records.
     NotAnExport { url: String, reason: String },
+    /// The downloaded KEV catalog is not CISA's JSON document.
+    NotAKevCatalog { url: String, reason: String },
     /// A downloaded record is not an OSV record, or not the one listed.
     NotARecord {
         url: String,
@@ -50,6 +52,8 @@ pub enum Fetched {
     Export,
     /// A record the ecosystem's `modified_id.csv` lists.
     Record { id: String, listing: String },
+    /// CISA's Known Exploited Vulnerabilities catalog.
+    KevCatalog,
 }
 
 impl UpdateError {
@@ -81,6 +85,15 @@ impl UpdateError {
             Failure::Download { what: Fetched::Record { .. }, error: HttpError::Status(404), .. } => {
                 "the export is being republished: run `lambda-audit db update` again later, or \
                  `lambda-audit db update --full` to download whole exports instead of single records"
+            }
+            Failure::Download { what: Fetched::KevCatalog, error: HttpError::Status(s), .. }
+                if (400..500).contains(s) =>
+            {
+                "check --kev-url: it must serve CISA's known_exploited_vulnerabilities.json"
+            }
+            Failure::NotAKevCatalog { .. } => {
+                "run `lambda-audit db update` again; if the catalog stays invalid, check --kev-url \
+                 (a proxy or captive portal may answer instead of the server)"
             }
             Failure::Download { error: HttpError::Status(s), .. } if (400..500).contains(s) => {
                 "check --url: the server must lay out OSV's export bucket \
@@ -135,6 +148,14 @@ impl fmt::Display for UpdateError {
                     "{reason} ({} {url} is not an OSV export)",
                     of("download")
                 )
+            }
+            Failure::Download {
+                url,
+                what: Fetched::KevCatalog,
+                error,
+            } => write!(f, "{error} (downloading the KEV catalog {url})"),
+            Failure::NotAKevCatalog { url, reason } => {
+                write!(f, "{reason} (the download {url} is not a KEV catalog)")
             }
             Failure::NotARecord { url, id, reason } => {
                 write!(f, "{reason} (record {id} from {url})")

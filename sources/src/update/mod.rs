@@ -12,10 +12,14 @@
 //! - full ([`export`]): the whole `all.zip`, checked member by member;
 //! - carried over: an ecosystem not asked for (`--ecosystem`) keeps the
 //!   previous version's export (hard-linked, not copied).
+//!
+//! CISA's KEV catalog is fetched into the same staging folder ([`kev`]), so
+//! it switches with the advisories or not at all.
 
 mod error;
 mod export;
 mod incremental;
+mod kev;
 mod layout;
 mod listing;
 mod progress;
@@ -23,6 +27,7 @@ mod progress;
 pub use error::{Failure, Fetched, UpdateError};
 pub use export::{MAX_EXPORT_BYTES, MAX_RECORD_BYTES};
 pub use incremental::{Changes, MAX_CHANGED_RECORDS, MAX_LISTING_BYTES, RECORD_CONCURRENCY};
+pub use kev::{KevUpdate, DEFAULT_KEV_URL};
 pub use listing::Listing;
 pub use progress::{Progress, Silent, Unit};
 
@@ -70,6 +75,9 @@ pub struct Request<'a> {
     /// Most changed records fetched one by one per ecosystem
     /// ([`MAX_CHANGED_RECORDS`] by default); more downloads the whole export.
     pub max_changed: usize,
+    /// Where to download CISA's KEV catalog ([`DEFAULT_KEV_URL`]); `None`
+    /// keeps the previous version's copy.
+    pub kev_url: Option<&'a str>,
 }
 
 /// What an update installed.
@@ -81,6 +89,8 @@ pub struct UpdateReport {
     pub previous: Option<PathBuf>,
     /// Per ecosystem in the new version, in [`Ecosystem::ALL`] order.
     pub ecosystems: Vec<EcosystemUpdate>,
+    /// The KEV catalog of the new version.
+    pub kev: KevUpdate,
 }
 
 /// How one ecosystem was brought up to date.
@@ -154,12 +164,17 @@ pub async fn update(
             how,
         });
     }
+    let kev = match request.kev_url {
+        Some(url) => kev::fetch(http, url, staging.path()).await?,
+        None => kev::carry_over(previous.as_ref().map(|p| p.dir()), staging.path())?,
+    };
     let dir = store.commit(staging)?;
     store.prune(&dir, previous.as_ref());
     Ok(UpdateReport {
         dir,
         previous: previous.map(|p| p.dir().to_path_buf()),
         ecosystems,
+        kev,
     })
 }
 

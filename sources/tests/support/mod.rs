@@ -160,6 +160,7 @@ impl Cache {
             ecosystems,
             full,
             max_changed,
+            kev_url: None,
         };
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

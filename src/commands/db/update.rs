@@ -22,6 +22,12 @@ pub struct Args {
     /// Download whole exports, even where only changed records could be fetched.
     #[arg(long)]
     full: bool,
+    /// Where to download CISA's Known Exploited Vulnerabilities catalog
+    /// (JSON), kept with the advisories for `scan`'s KEV join. Default:
+    /// CISA's feed; with a mirror (`--url`), the previous copy is kept
+    /// unless this names one (a mirror often means no internet).
+    #[arg(long, value_name = "URL")]
+    kev_url: Option<String>,
     /// Show no progress on stderr (it is shown only on a terminal anyway).
     #[arg(long, short)]
     quiet: bool,
@@ -64,6 +70,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         ecosystems: &args.ecosystem,
         full: args.full,
         max_changed: update::MAX_CHANGED_RECORDS,
+        kev_url: kev_url(&args),
     };
     let bars = Bars::new(args.quiet);
     let report = runtime()?
@@ -90,6 +97,15 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     crate::commands::rescan::run(rescan)
 }
 
+/// The KEV catalog to download: `--kev-url`, else CISA's feed when the
+/// advisories come from OSV's own bucket; `None` (keep the previous copy)
+/// with a mirror.
+fn kev_url(args: &Args) -> Option<&str> {
+    args.kev_url
+        .as_deref()
+        .or((args.url == update::DEFAULT_BASE_URL).then_some(update::DEFAULT_KEV_URL))
+}
+
 /// One line per ecosystem on stdout; why an incremental update was not
 /// possible on stderr.
 fn print_report(report: &UpdateReport) {
@@ -113,6 +129,17 @@ fn print_report(report: &UpdateReport) {
             How::CarriedOver => "kept from the previous database".to_string(),
         };
         println!("{}: {} records ({how})", eco.ecosystem, eco.records);
+    }
+    match &report.kev {
+        update::KevUpdate::Fetched { version, entries } => {
+            println!("KEV catalog: {entries} entries (version {version})")
+        }
+        update::KevUpdate::CarriedOver => {
+            println!("KEV catalog: kept from the previous database (--kev-url fetches it)")
+        }
+        update::KevUpdate::Absent => {
+            println!("KEV catalog: none (--kev-url fetches it; scans use the starter set)")
+        }
     }
 }
 

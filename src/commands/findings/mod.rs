@@ -8,7 +8,7 @@ use super::scan::write_output;
 use super::store::StoreArgs;
 use super::terminal::Terminal;
 use analyzer::findings::{DatabaseInfo, Rating, ScanReport, Summary};
-use analyzer::report::{render, Format as ReportFormat, RenderOptions};
+use analyzer::report::{render, Format as ReportFormat, RenderOptions, SortOrder};
 use std::path::PathBuf;
 use std::str::FromStr;
 use store::blast::{by_layer, LayerImpact};
@@ -86,6 +86,29 @@ pub struct Args {
     /// Write the list to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Order the findings by risk (as scored when recorded), severity or
+    /// package; default: the store's order (sarif and markdown: risk).
+    #[arg(long, value_name = "ORDER")]
+    pub sort: Option<SortOrder>,
+}
+
+/// Sorts stored findings like the reports do: by `order`'s measure, highest
+/// first, then package and id (the store's order breaks ties).
+fn sort(findings: &mut [StoredFinding], order: SortOrder) {
+    use std::cmp::Reverse;
+    findings.sort_by(|a, b| {
+        let key = |s: &StoredFinding| {
+            let f = &s.finding;
+            let measure = match order {
+                SortOrder::Risk => (f.priority.risk.score, f.severity.rating),
+                SortOrder::Severity => (0, f.severity.rating),
+                SortOrder::Package => (0, Rating::Unknown),
+            };
+            let package = (order == SortOrder::Package).then(|| f.package.clone());
+            (package, Reverse(measure), f.package.clone(), f.id.clone())
+        };
+        key(a).cmp(&key(b))
+    });
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -97,7 +120,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         min_severity: args.severity,
         since: args.since,
     };
-    let findings = store.findings(&filter)?;
+    let mut findings = store.findings(&filter)?;
+    if let Some(order) = args.sort {
+        sort(&mut findings, order);
+    }
     let terminal = Terminal::for_output(args.output.as_deref());
     let format = args.format.unwrap_or(if terminal.is_tty {
         ListFormat::Table
@@ -114,6 +140,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 format,
                 impacts.iter().flat_map(|i: &LayerImpact| &i.findings),
                 &terminal,
+                args.sort.unwrap_or_default(),
             )?,
         }
     } else {
@@ -121,7 +148,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             ListFormat::Json => json(&serde_json::json!({ "findings": findings }))?,
             ListFormat::Table => table::findings(&findings).into_bytes(),
             ListFormat::Csv => csv::write(&findings)?,
-            ListFormat::Sarif | ListFormat::Markdown => report(format, &findings, &terminal)?,
+            ListFormat::Sarif | ListFormat::Markdown => {
+                report(format, &findings, &terminal, args.sort.unwrap_or_default())?
+            }
         }
     };
     write_output(&out, args.output.as_ref())?;
@@ -140,6 +169,7 @@ fn report<'a>(
     format: ListFormat,
     findings: impl IntoIterator<Item = &'a StoredFinding>,
     terminal: &Terminal,
+    sort: SortOrder,
 ) -> anyhow::Result<Vec<u8>> {
     let report = as_report(findings);
     let format = match format {
@@ -152,6 +182,7 @@ fn report<'a>(
         changes: None,
         asff: Default::default(),
         created: None,
+        sort,
     };
     let mut out = Vec::new();
     render(format, &report, &options, &mut out)?;
@@ -175,5 +206,6 @@ pub fn as_report<'a>(findings: impl IntoIterator<Item = &'a StoredFinding>) -> S
         findings: list,
         unmatched: Vec::new(),
         summary,
+        exposure: None,
     }
 }

@@ -149,12 +149,15 @@ impl<'a> Matcher<'a> {
             ..Summary::default()
         };
         summary.count_findings(&findings);
-        ScanReport {
+        let mut report = ScanReport {
             inventory,
             database: self.info.clone(),
             findings,
             unmatched,
             summary,
-        }
+            exposure: None,
+        };
+        analyzer::prioritize::assess(&mut report);
+        report
     }
 }

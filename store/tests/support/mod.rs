@@ -63,7 +63,7 @@ pub fn finding(p: &Package, advisory: &str, rating: Rating) -> Finding {
         status: Status::Open,
         suppressed_reason: None,
         loaded: true,
-        reachability: None,
+        priority: Default::default(),
     }
 }
 
@@ -97,6 +97,7 @@ pub fn report(packages: &[(&str, &str, &str)], hits: &[(usize, &str)]) -> ScanRe
         findings,
         unmatched: Vec::new(),
         summary: Summary::default(),
+        exposure: None,
     }
 }
 

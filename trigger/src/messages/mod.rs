@@ -237,7 +237,7 @@ pub(crate) mod tests {
             status: Status::Open,
             suppressed_reason: None,
             loaded: true,
-            reachability: None,
+            priority: Default::default(),
         }
     }
 
@@ -251,6 +251,7 @@ pub(crate) mod tests {
             },
             findings,
             unmatched: Vec::new(),
+            exposure: None,
         }
     }
 
