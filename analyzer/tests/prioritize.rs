@@ -11,8 +11,8 @@ use lambda_audit_analyzer::epss::EpssScores;
 use lambda_audit_analyzer::findings::{Finding, ScanReport, Status};
 use lambda_audit_analyzer::kev::{Catalog, CatalogOrigin};
 use lambda_audit_analyzer::prioritize::{prioritize, Context};
+use lambda_audit_analyzer::reachability::{ReachStatus, Reachability};
 use lambda_audit_analyzer::report::{self, Format, RenderOptions, SortOrder};
-use lambda_audit_analyzer::risk::Reachability;
 use lambda_audit_analyzer::suppress::apply_suppressions;
 use serde_json::Value;
 use testkit::schemas_dir;
@@ -217,7 +217,11 @@ fn vex_sample() -> ScanReport {
     report.findings[0].status = Status::Suppressed;
     report.findings[0].suppressed_reason = Some("accepted for the sprint".into());
     report.findings[1].loaded = false;
-    report.findings[2].priority.reachability = Some(Reachability::NotImported);
+    report.findings[2].priority.reachability = Some(Reachability {
+        status: ReachStatus::NotImported,
+        chain: Vec::new(),
+        reason: None,
+    });
     lambda_audit_analyzer::prioritize::assess(&mut report);
     report
 }

@@ -9,7 +9,7 @@
 use super::database::DATABASE_PROPERTY;
 use super::json::write_sorted;
 use super::{describe_database, describe_gap, location_uri, ordered, osv_url, Renderer, SortOrder};
-use crate::findings::{DatabaseInfo, Finding, ScanReport, Status};
+use crate::findings::{DatabaseInfo, Finding, ScanReport};
 use crate::inventory::Inventory;
 use crate::package::Package;
 use crate::sbom::{INCOMPLETE_PROPERTY, ROLE_PROPERTY, ROOT_ROLE};

@@ -73,6 +73,7 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<VexRules, VexError> {
         config: Config {
             source: source.to_string(),
             rules: Vec::new(),
+            max_db_age: None,
         },
         skipped: Vec::new(),
     };

@@ -274,6 +274,7 @@ fn findings_carry_reachability_and_the_gate_can_ignore_unimported() {
     assert!(!report.findings.is_empty());
     for finding in &report.findings {
         let reach = finding
+            .priority
             .reachability
             .as_ref()
             .unwrap_or_else(|| panic!("{} has none", finding.id));
@@ -302,7 +303,9 @@ fn findings_carry_reachability_and_the_gate_can_ignore_unimported() {
     let unimported = report
         .findings
         .iter()
-        .filter(|f| f.reachability.as_ref().map(|r| r.status) == Some(ReachStatus::NotImported))
+        .filter(|f| {
+            f.priority.reachability.as_ref().map(|r| r.status) == Some(ReachStatus::NotImported)
+        })
         .count();
     assert_eq!(counted, all - unimported);
 }

@@ -8,15 +8,15 @@
 //! packages returned, not its own size; a `serde_json::Value` of it cost over
 //! 10 times its size.
 
+use super::platform::json_list;
 use super::{lock_entry, paths, split_at_version, unidentified, NO_REGISTRY_VERSION};
 use crate::extract::{ExtractError, Extracted};
 use crate::package::Found;
+use crate::platform::PlatformConstraint;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
 use std::io::Read;
-use super::platform::json_list;
-use crate::platform::PlatformConstraint;
 
 /// Parses a lockfile at `path`, read from `input`, whose install paths are
 /// relative to `project`.
@@ -341,9 +341,7 @@ fn scope_of(entry: &Fields) -> Option<&'static str> {
 
 /// A locked package installed at `install`, with the entry's scope.
 fn installed(found: Found, install: String, entry: &Fields) -> Found {
-    let found = found
-        .installed_at(install)
-        .platform(entry.platform.clone());
+    let found = found.installed_at(install).platform(entry.platform.clone());
     match scope_of(entry) {
         Some(scope) => found.scope(scope),
         None => found,
