@@ -314,7 +314,7 @@ impl FindingStore for SqliteStore {
 
     fn pending_events(&self, limit: usize) -> Result<Vec<OutboxEvent>, StoreError> {
         let pending = self.rows(
-            "SELECT event_id, finding, at, transition, status FROM finding_history \
+            "SELECT event_id, finding, revision, at, transition, status FROM finding_history \
              WHERE sent_at IS NULL ORDER BY at, finding, revision LIMIT ?1",
             [i64::try_from(limit).unwrap_or(i64::MAX)],
             "outbox event",
