@@ -140,13 +140,18 @@ pub fn finding_item(pk: &str, f: &StoredFinding) -> Result<Item, String> {
     Ok(item)
 }
 
-/// A finding item back, `last_scanned_at` being its subject's last scan.
-pub fn stored_finding(item: &Item, last_scanned_at: Timestamp) -> Result<StoredFinding, String> {
+/// A finding item back, `last_scanned_at` being its subject's last scan
+/// (`None` when the subject is not written yet: a first commit that stopped
+/// between its transactions; the finding's own time then).
+pub fn stored_finding(
+    item: &Item,
+    last_scanned_at: Option<Timestamp>,
+) -> Result<StoredFinding, String> {
     let f = Fields(item);
     let status: FindingStatus = f.parsed("status")?;
-    let last_observed_at = match status {
-        FindingStatus::Closed => f.time("last_observed_at")?,
-        _ => last_scanned_at,
+    let last_observed_at = match (status, last_scanned_at) {
+        (FindingStatus::Closed, _) | (_, None) => f.time("last_observed_at")?,
+        (_, Some(at)) => at,
     };
     Ok(StoredFinding {
         id: f.text("id")?.to_string(),

@@ -145,9 +145,7 @@ pub async fn subjects(table: &Table) -> Result<Vec<SubjectRecord>, StoreError> {
 
 /// Every finding of subject `key`, by id.
 async fn findings_of(table: &Table, key: &str) -> Result<Vec<StoredFinding>, StoreError> {
-    let Some(subject) = subject(table, key).await? else {
-        return Ok(Vec::new());
-    };
+    let last = subject(table, key).await?.map(|s| s.last_scanned_at);
     let items = query_partition(
         table,
         &layout::subject_pk(key),
@@ -156,14 +154,14 @@ async fn findings_of(table: &Table, key: &str) -> Result<Vec<StoredFinding>, Sto
     .await?;
     items
         .iter()
-        .map(|item| finding(table, item, subject.last_scanned_at))
+        .map(|item| finding(table, item, last))
         .collect()
 }
 
 fn finding(
     table: &Table,
     item: &Item,
-    last_scanned_at: jiff::Timestamp,
+    last_scanned_at: Option<jiff::Timestamp>,
 ) -> Result<StoredFinding, StoreError> {
     item::stored_finding(item, last_scanned_at).map_err(|m| {
         let id = item::Fields(item).text("id").unwrap_or("?").to_string();
@@ -283,16 +281,9 @@ pub async fn findings(
         .map(|item| {
             let fields = item::Fields(item);
             let subject = fields.text("subject").unwrap_or_default();
-            // A finding whose subject the (eventually consistent) index does
-            // not list yet was written by the scan that created it.
-            let last = last_scans.get(subject).copied();
-            let last = match last {
-                Some(t) => t,
-                None => item::Fields(item)
-                    .time("last_observed_at")
-                    .map_err(|m| table.corrupt("finding", m))?,
-            };
-            finding(table, item, last)
+            // A subject the (eventually consistent) index does not list yet:
+            // the finding's own time.
+            finding(table, item, last_scans.get(subject).copied())
         })
         .collect::<Result<Vec<_>, _>>()?;
     found.sort_by(|a, b| (&a.subject, &a.id).cmp(&(&b.subject, &b.id)));
@@ -360,8 +351,7 @@ pub async fn pending_events(table: &Table, limit: usize) -> Result<Vec<OutboxEve
             let what = format!("outbox event {event_id}");
             let last = subject(table, &subject_key)
                 .await?
-                .ok_or_else(|| table.corrupt(what.clone(), "its subject is missing"))?
-                .last_scanned_at;
+                .map(|s| s.last_scanned_at);
             let stored = get(
                 table,
                 &layout::subject_pk(&subject_key),

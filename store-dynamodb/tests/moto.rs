@@ -11,10 +11,11 @@ use store_dynamodb::{write, DynamoStore};
 use testkit::aws::{Moto, REGION};
 use testkit::store_conformance::{assert_consistent, day, report, subject, Fresh, FUNCTION};
 
-/// One moto for the whole test binary (it exits with the process), one table per test.
+/// One moto for the whole test binary (it exits with the process), one table
+/// per test; serialized (see [`Moto::start_serialized`]).
 fn moto() -> Option<&'static Moto> {
     static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
-    MOTO.get_or_init(Moto::start).as_ref()
+    MOTO.get_or_init(Moto::start_serialized).as_ref()
 }
 
 /// A store on a new, empty table.

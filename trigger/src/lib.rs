@@ -10,6 +10,7 @@ pub mod asff;
 pub mod clients;
 pub mod database;
 pub mod event;
+pub mod fanout;
 pub mod handler;
 pub mod messages;
 pub mod sinks;

@@ -113,6 +113,31 @@ pub fn template(f: &Finding) -> Finding {
     }
 }
 
+/// True when `bare` is `f`'s [`template`], without building it (every field
+/// named: a new one must be sorted into shared or particular here too).
+pub fn is_template_of(bare: &Finding, f: &Finding) -> bool {
+    let Finding {
+        id,
+        aliases,
+        summary,
+        severity,
+        package,
+        locations: _,
+        fixed_version,
+        references,
+        status: _,
+        suppressed_reason: _,
+        loaded: _,
+    } = f;
+    bare.id == *id
+        && bare.aliases == *aliases
+        && bare.summary == *summary
+        && bare.severity == *severity
+        && bare.package == *package
+        && bare.fixed_version == *fixed_version
+        && bare.references == *references
+}
+
 /// `(key, kind, code_sha256, revision, first_scanned_at, last_scanned_at, deleted_at)`.
 pub const SUBJECT_COLUMNS: &str =
     "key, kind, code_sha256, revision, first_scanned_at, last_scanned_at, deleted_at, digest, active";
