@@ -244,7 +244,8 @@ pub fn size(item: &Item) -> usize {
     item.iter().map(|(k, v)| k.len() + value_size(v)).sum()
 }
 
-fn value_size(v: &AttributeValue) -> usize {
+/// A value's size, as [`size`] counts it.
+pub fn value_size(v: &AttributeValue) -> usize {
     match v {
         AttributeValue::S(s) | AttributeValue::N(s) => s.len(),
         AttributeValue::B(b) => b.as_ref().len(),

@@ -8,6 +8,7 @@
 //! - [`write`]: a commit as conditional transactions (`TransactWriteItems`),
 //!   and the exact atomicity guarantee when a commit exceeds one transaction.
 //! - [`read`]: queries and scans, paginated.
+//! - [`upkeep`]: marking events sent, pruning closed findings.
 //! - [`bridge`]: the store's own Tokio runtime, so that the synchronous
 //!   [`FindingStore`] can be called from any thread, async ones included.
 //!
@@ -19,6 +20,7 @@ pub mod bridge;
 pub mod item;
 pub mod layout;
 pub mod read;
+pub mod upkeep;
 pub mod write;
 
 use aws_sdk_dynamodb::Client;
@@ -229,11 +231,11 @@ impl FindingStore for DynamoStore {
 
     fn mark_sent(&self, event_ids: &[String], at: Timestamp) -> Result<(), StoreError> {
         let (table, ids) = (self.table.clone(), event_ids.to_vec());
-        self.call(async move { write::mark_sent(&table, &ids, at).await })
+        self.call(async move { upkeep::mark_sent(&table, &ids, at).await })
     }
 
     fn prune(&self, closed_before: Timestamp) -> Result<usize, StoreError> {
         let table = self.table.clone();
-        self.call(async move { write::prune(&table, closed_before).await })
+        self.call(async move { upkeep::prune(&table, closed_before).await })
     }
 }

@@ -27,7 +27,9 @@ fn broken() -> String {
 
 #[test]
 fn a_rescan_fans_out_and_a_failing_message_is_a_batch_item_failure() {
-    let Some(moto) = Moto::start_serialized() else { return };
+    let Some(moto) = Moto::start_serialized() else {
+        return;
+    };
     moto.create_queue("fanout");
     let queue_url = format!("{}/{ACCOUNT}/fanout", moto.endpoint);
     let options = layers::aws::AwsOptions {
