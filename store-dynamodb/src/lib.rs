@@ -40,7 +40,7 @@ pub const SCHEME: &str = "dynamodb://";
 /// The DynamoDB backend: takes `dynamodb://TABLE`.
 pub const BACKEND: Backend = Backend {
     name: "dynamodb",
-    takes: takes,
+    takes,
     open: open_boxed,
 };
 

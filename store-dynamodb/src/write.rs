@@ -27,13 +27,11 @@
 
 use crate::item::{self, n, s, Item};
 use crate::layout::{self, attr};
-use crate::read::{self, PARALLEL_READS};
 use crate::{blob, Table};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
 use futures::{StreamExt, TryStreamExt};
-use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
