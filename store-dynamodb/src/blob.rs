@@ -6,8 +6,9 @@
 //! same inventory write the same items. A blob whose commit then conflicts
 //! is left unreferenced (a few kilobytes; the next scan writes the same one).
 
-use crate::item::{s, Item};
+use crate::item::{self, s, Item};
 use crate::layout::{self, attr};
+use crate::read::{self, PARALLEL_READS};
 use crate::Table;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -68,7 +69,7 @@ pub async fn put(table: &Table, bytes: &[u8]) -> Result<String, StoreError> {
 
 /// The blob stored under `key`, checked against it.
 pub async fn get(table: &Table, key: &str) -> Result<Vec<u8>, StoreError> {
-    let items = crate::read::query_partition(table, &layout::blob_pk(key), None).await?;
+    let items = read::query_partition(table, &layout::blob_pk(key), None).await?;
     if items.is_empty() {
         return Err(table.corrupt(format!("blob {key}"), "it is missing"));
     }
@@ -83,4 +84,34 @@ pub async fn get(table: &Table, key: &str) -> Result<Vec<u8>, StoreError> {
         return Err(table.corrupt(format!("blob {key}"), "its bytes do not match its hash"));
     }
     Ok(bytes)
+}
+
+/// The blobs that the subjects' attribute `which` names (inventory or
+/// package list), by subject key; subjects without one are left out.
+pub async fn of_subjects(
+    table: &Table,
+    keys: &[String],
+    which: &'static str,
+) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    let mut keys = keys.to_vec();
+    keys.sort();
+    keys.dedup();
+    let found: Vec<Option<(String, Vec<u8>)>> = futures::stream::iter(keys)
+        .map(|key| async move {
+            let Some(item) =
+                read::get(table, &layout::subject_pk(&key), layout::SUBJECT_SK).await?
+            else {
+                return Ok(None);
+            };
+            let hash = match item::Fields(&item).opt_text(which) {
+                Ok(Some(hash)) => hash.to_string(),
+                Ok(None) => return Ok(None),
+                Err(m) => return Err(table.corrupt(format!("subject {key}"), m)),
+            };
+            Ok(Some((key, get(table, &hash).await?)))
+        })
+        .buffered(PARALLEL_READS)
+        .try_collect()
+        .await?;
+    Ok(found.into_iter().flatten().collect())
 }

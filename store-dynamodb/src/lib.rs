@@ -165,7 +165,7 @@ impl FindingStore for DynamoStore {
     fn package_lists(&self, keys: &[String]) -> Result<Vec<(String, String)>, StoreError> {
         let (table, keys) = (self.table.clone(), keys.to_vec());
         self.call(async move {
-            let lists = read::blobs(&table, &keys, layout::attr::PACKAGES).await?;
+            let lists = blob::of_subjects(&table, &keys, layout::attr::PACKAGES).await?;
             lists
                 .into_iter()
                 .map(|(key, bytes)| {
@@ -179,7 +179,7 @@ impl FindingStore for DynamoStore {
 
     fn inventories(&self, keys: &[String]) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         let (table, keys) = (self.table.clone(), keys.to_vec());
-        self.call(async move { read::blobs(&table, &keys, layout::attr::INVENTORY).await })
+        self.call(async move { blob::of_subjects(&table, &keys, layout::attr::INVENTORY).await })
     }
 
     fn commit(&self, batch: &[Commit]) -> Result<Vec<CommitOutcome>, StoreError> {

@@ -9,7 +9,7 @@
 
 use crate::item::{self, s, Item};
 use crate::layout::{self, attr};
-use crate::{blob, Table};
+use crate::Table;
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
@@ -179,35 +179,6 @@ pub async fn subject_findings(
     keys.dedup();
     let found: Vec<Vec<StoredFinding>> = futures::stream::iter(0..keys.len())
         .map(|i| findings_of(table, &keys[i]))
-        .buffered(PARALLEL_READS)
-        .try_collect()
-        .await?;
-    Ok(found.into_iter().flatten().collect())
-}
-
-/// The blobs that the subjects' attribute `which` names (inventory or
-/// package list), by subject key; subjects without one are left out.
-pub async fn blobs(
-    table: &Table,
-    keys: &[String],
-    which: &'static str,
-) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-    let mut keys = keys.to_vec();
-    keys.sort();
-    keys.dedup();
-    let found: Vec<Option<(String, Vec<u8>)>> = futures::stream::iter(keys)
-        .map(|key| async move {
-            let Some(item) = get(table, &layout::subject_pk(&key), layout::SUBJECT_SK).await?
-            else {
-                return Ok(None);
-            };
-            let hash = match item::Fields(&item).opt_text(which) {
-                Ok(Some(hash)) => hash.to_string(),
-                Ok(None) => return Ok(None),
-                Err(m) => return Err(table.corrupt(format!("subject {key}"), m)),
-            };
-            Ok(Some((key, blob::get(table, &hash).await?)))
-        })
         .buffered(PARALLEL_READS)
         .try_collect()
         .await?;
