@@ -6,7 +6,8 @@ use super::store::StoreArgs;
 use analyzer::report::Format as ReportFormat;
 use analyzer::threshold::{FailOn, FailOnIncomplete, Gate, EXIT_FINDINGS, EXIT_INCOMPLETE};
 use analyzer::Limits;
-use layers::aws::account::{self, Progress};
+use layers::aws::account::{self, Finished};
+use layers::aws::ScanOutcome;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -62,93 +63,98 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let signals = args.priority.load()?;
     let store = args.store.open()?;
     let db = super::database::database(args.db.as_deref())?;
-    let mut progress = |p: Progress<'_>| match p {
-        Progress::Listed { region, functions } => {
-            eprintln!("lambda-audit: {region}: {functions} functions");
-        }
-        Progress::Done {
-            done,
-            total,
-            result,
-        } => {
-            let what = match &result.outcome {
-                Ok(o) => summary_line(o, None),
-                Err(e) => format!("failed       {}  {e}", result.function),
-            };
-            eprintln!("lambda-audit: [{done}/{total}] {what}");
-        }
-    };
-    let (results, layers) = runtime()?.block_on(account::scan_account(
-        &options,
-        &args.regions,
-        usize::from(args.concurrency),
-        downloader,
-        Limits::default(),
-        &mut progress,
-    ))?;
-    eprintln!(
-        "lambda-audit: {} functions, {} layer versions downloaded",
-        results.len(),
-        layers.downloads()
-    );
-    let failed = results.iter().filter(|r| r.outcome.is_err()).count();
-    let reports: Vec<_> = results
-        .iter()
-        .map(|r| {
-            r.outcome
-                .as_ref()
-                .ok()
-                .and_then(|o| matched(o, &db, config.as_ref(), &signals, r.exposure.as_ref()))
-        })
-        .collect();
-    for (result, report) in results.iter().zip(&reports) {
-        if let (Ok(layers::aws::ScanOutcome::Scanned(s)), Some(r)) = (&result.outcome, report) {
-            super::store::record(
-                store.as_ref(),
-                super::store::deployed_subject(s),
-                r,
-                config.as_ref(),
-                store::ScanReason::Account,
-            )?;
-        }
-    }
-    super::store::close_deleted_functions(store.as_ref(), &results)?;
     let gate = Gate {
         fail_on: args.fail_on.unwrap_or_default(),
         fail_on_new: false,
         incomplete: FailOnIncomplete::Always,
         ignore_unimported: args.ignore_unimported,
     };
-    let codes: Vec<u8> = reports
-        .iter()
-        .flatten()
-        .map(|r| gate.exit_code(r, None))
-        .collect();
-    let incomplete = codes.contains(&EXIT_INCOMPLETE);
-    let failing = codes.contains(&EXIT_FINDINGS);
-    let mut text = match args.format {
-        Format::Summary => results
-            .iter()
-            .zip(&reports)
-            .map(|(r, report)| match &r.outcome {
-                Ok(o) => summary_line(o, report.as_ref()),
-                Err(e) => format!("failed       {}  {e}", r.function),
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        _ => {
-            let items: Vec<serde_json::Value> = results
-                .iter()
-                .zip(&reports)
-                .map(|(r, report)| match &r.outcome {
-                    Ok(o) => outcome_json(o, report.as_ref()),
-                    Err(e) => serde_json::json!({
-                        "status": "failed", "subject": r.function, "reason": e.to_string(),
-                    }),
-                })
-                .collect();
-            serde_json::to_string_pretty(&serde_json::json!({ "functions": items }))?
+    let json = !matches!(args.format, Format::Summary);
+    // Each function is matched, recorded and turned into its output as its
+    // scan ends; its inventory goes then (see `account::stream_account`).
+    let mut listed_functions: Vec<String> = Vec::new();
+    let mut items: Vec<Option<String>> = Vec::new();
+    let (mut failed, mut incomplete, mut failing) = (0usize, false, false);
+    let mut record_error: Option<anyhow::Error> = None;
+    let mut listed = |region: &str, functions: usize| {
+        eprintln!("lambda-audit: {region}: {functions} functions");
+    };
+    let mut each = |f: Finished| {
+        let Finished {
+            index,
+            done,
+            total,
+            result,
+        } = f;
+        let report = result
+            .outcome
+            .as_ref()
+            .ok()
+            .and_then(|o| matched(o, &db, config.as_ref(), &signals, result.exposure.as_ref()));
+        let line = match &result.outcome {
+            Ok(o) => summary_line(o, report.as_ref()),
+            Err(e) => format!("failed       {}  {e}", result.function),
+        };
+        eprintln!("lambda-audit: [{done}/{total}] {line}");
+        if let (Ok(ScanOutcome::Scanned(s)), Some(r)) = (&result.outcome, &report) {
+            if record_error.is_none() {
+                record_error = super::store::record(
+                    store.as_ref(),
+                    super::store::deployed_subject(s),
+                    r,
+                    config.as_ref(),
+                    store::ScanReason::Account,
+                )
+                .err();
+            }
         }
+        if let Some(r) = &report {
+            let code = gate.exit_code(r, None);
+            incomplete |= code == EXIT_INCOMPLETE;
+            failing |= code == EXIT_FINDINGS;
+        }
+        let item = match (&result.outcome, json) {
+            (_, false) => line,
+            (Ok(o), true) => outcome_json(o, report.as_ref()).to_string(),
+            (Err(e), true) => serde_json::json!({
+                "status": "failed", "subject": result.function, "reason": e.to_string(),
+            })
+            .to_string(),
+        };
+        failed += usize::from(result.outcome.is_err());
+        if items.len() < total {
+            items.resize(total, None);
+        }
+        items[index] = Some(item);
+        listed_functions.push(result.function);
+    };
+    let layers = runtime()?.block_on(account::stream_account(
+        &options,
+        &args.regions,
+        usize::from(args.concurrency),
+        downloader,
+        Limits::default(),
+        &mut listed,
+        &mut each,
+    ))?;
+    if let Some(e) = record_error {
+        return Err(e);
+    }
+    let items: Vec<String> = items.into_iter().flatten().collect();
+    eprintln!(
+        "lambda-audit: {} functions, {} layer versions downloaded",
+        items.len(),
+        layers.downloads()
+    );
+    super::store::close_deleted_functions(store.as_ref(), &listed_functions)?;
+    let mut text = if json {
+        let items: Vec<serde_json::Value> = items
+            .iter()
+            .map(|i| serde_json::from_str(i))
+            .collect::<Result<_, _>>()?;
+        serde_json::to_string_pretty(&serde_json::json!({ "functions": items }))?
+    } else {
+        items.join("\n")
     };
     if !text.is_empty() {
         text.push('\n');

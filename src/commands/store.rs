@@ -155,14 +155,11 @@ pub fn deployed_subject(s: &layers::aws::Scanned) -> Subject {
 /// Closes, as `function_deleted`, the stored functions of every account and
 /// region the listing covered that the listing no longer has. A region whose
 /// listing was empty names no account, so nothing of it is closed.
-pub fn close_deleted_functions(
-    store: &dyn FindingStore,
-    listed: &[layers::aws::account::FunctionResult],
-) -> anyhow::Result<()> {
+pub fn close_deleted_functions(store: &dyn FindingStore, listed: &[String]) -> anyhow::Result<()> {
     use layers::aws::arn::FunctionArn;
     let arns: Vec<FunctionArn> = listed
         .iter()
-        .filter_map(|r| FunctionArn::parse(&r.function).ok())
+        .filter_map(|function| FunctionArn::parse(function).ok())
         .collect();
     let scopes: std::collections::BTreeSet<(String, String, String)> = arns
         .iter()

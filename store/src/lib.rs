@@ -42,5 +42,5 @@ pub use model::{
 };
 pub use observation::Observation;
 pub use record::{close_subject, record, Recorded};
-pub use rescan::{rescan, RescanOptions, RescanOutcome};
+pub use rescan::{rescan, rescan_subjects, RescanOptions, RescanOutcome};
 pub use retention::Retention;

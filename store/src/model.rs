@@ -257,6 +257,31 @@ pub struct OutboxEvent {
     pub sent_at: Option<Timestamp>,
 }
 
+impl OutboxEvent {
+    /// The event of the transition that gave `finding` revision `revision`,
+    /// carrying the finding as it is now with the status the transition gave
+    /// it (a later transition does not rewrite what an earlier event says).
+    pub fn of(
+        finding: &StoredFinding,
+        revision: u32,
+        transition: Transition,
+        status: FindingStatus,
+        at: Timestamp,
+    ) -> Result<OutboxEvent, String> {
+        let mut payload = serde_json::to_value(finding).map_err(|e| e.to_string())?;
+        payload["status"] = serde_json::Value::from(status.as_str());
+        Ok(OutboxEvent {
+            event_id: crate::identity::event_id(&finding.id, revision),
+            finding_id: finding.id.clone(),
+            subject: finding.subject.clone(),
+            transition,
+            at,
+            finding: payload,
+            sent_at: None,
+        })
+    }
+}
+
 fn serialize_time<S: Serializer>(at: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&time::format(*at))
 }

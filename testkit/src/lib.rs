@@ -9,6 +9,7 @@
 //! - [`golden`]: comparison with a golden file, rewritten only with `UPDATE_GOLDEN=1`.
 //! - [`zip_of`]: a small zip built in memory; [`hostile`]: the hostile archives of issue 11.
 //! - [`fullsize`]: a database of OSV's full size, generated from the shared records (benches).
+//! - `store_conformance` (feature `store`): the behaviour every findings store backend must have.
 //! - [`aws`]: the moto emulator and a scripted loopback HTTP server for the AWS tests.
 
 pub mod aws;
@@ -18,6 +19,8 @@ pub mod hostile;
 mod paths;
 mod shared;
 mod skip;
+#[cfg(feature = "store")]
+pub mod store_conformance;
 mod zip;
 
 pub use golden::{golden, UPDATE_GOLDEN_ENV};

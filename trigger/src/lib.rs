@@ -13,6 +13,7 @@ pub mod clients;
 pub mod database;
 pub mod event;
 pub mod findings_store;
+pub mod fanout;
 pub mod handler;
 pub mod messages;
 pub mod outbox;

@@ -98,17 +98,33 @@ pub async fn list_functions(lambda: &aws_sdk_lambda::Client) -> Result<Vec<Strin
     Ok(arns)
 }
 
-/// Lists and scans every function of the given regions (the configured region
-/// when none is given), at most `concurrency` at a time. A function that fails
-/// or is gone is a result, never the end of the batch.
-pub async fn scan_account(
+/// One function's scan, ended: handed over by value as it ends, so an
+/// account scan keeps no inventory once its consumer is done with it.
+#[derive(Debug)]
+pub struct Finished {
+    /// Its place in the listing (regions in order, then functions as listed).
+    pub index: usize,
+    /// Scans ended so far, this one included, of `total`.
+    pub done: usize,
+    pub total: usize,
+    pub result: FunctionResult,
+}
+
+/// Lists and scans every function of the given regions (the configured
+/// region when none is given), at most `concurrency` at a time, handing each
+/// result to `each` as its scan ends, in the order they end. Each layer
+/// version is downloaded and scanned once; the cache keeps its listing and
+/// scan, never its bytes. A function that fails or is gone is a result,
+/// never the end of the batch.
+pub async fn stream_account(
     options: &AwsOptions,
     regions: &[String],
     concurrency: usize,
     downloader: Downloader,
     limits: Limits,
-    progress: &mut (dyn FnMut(Progress<'_>) + Send),
-) -> Result<(Vec<FunctionResult>, Arc<LayerCache>), AccountError> {
+    listed: &mut (dyn FnMut(&str, usize) + Send),
+    each: &mut (dyn FnMut(Finished) + Send),
+) -> Result<Arc<LayerCache>, AccountError> {
     let layers = Arc::new(LayerCache::default());
     let mut work = Vec::new();
     let regions: Vec<Option<&str>> = if regions.is_empty() {
@@ -129,10 +145,7 @@ pub async fn scan_account(
                 region: region.clone(),
                 message,
             })?;
-        progress(Progress::Listed {
-            region: &region,
-            functions: arns.len(),
-        });
+        listed(&region, arns.len());
         let scanner = Scanner::new(
             lambda.clone(),
             downloader.clone(),
@@ -147,19 +160,11 @@ pub async fn scan_account(
     let total = work.len();
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
+    // Which function each task scans, to name it if the task itself fails.
     let mut ids = std::collections::HashMap::new();
-    let mut results: Vec<Option<FunctionResult>> = Vec::with_capacity(total);
     for (index, (region, function, scanner, lambda)) in work.into_iter().enumerate() {
         let permits = permits.clone();
-        // Until its task ends, a function's slot says the scan did not finish.
-        results.push(Some(FunctionResult {
-            region: region.clone(),
-            function: function.clone(),
-            outcome: Err(FetchError::Archive(format!(
-                "{function}: the scan did not finish"
-            ))),
-            exposure: None,
-        }));
+        let names = (region.clone(), function.clone());
         let handle = tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let outcome = match excluded(&lambda, &function).await {
@@ -183,37 +188,74 @@ pub async fn scan_account(
                 exposure,
             }
         });
-        ids.insert(handle.id(), index);
+        ids.insert(handle.id(), (index, names));
     }
     let mut done = 0;
     while let Some(joined) = tasks.join_next_with_id().await {
-        done += 1;
-        let (index, result) = match joined {
-            Ok((id, result)) => (ids.get(&id).copied(), Some(result)),
-            // A failed task keeps its "did not finish" result, with the reason.
-            Err(e) => {
-                let index = ids.get(&e.id()).copied();
-                if let Some(Some(r)) = index.and_then(|i| results.get_mut(i)) {
-                    r.outcome = Err(FetchError::Archive(format!(
-                        "{}: the scan task failed: {e}",
-                        r.function
-                    )));
-                }
-                (index, None)
-            }
+        let (id, result) = match joined {
+            Ok((id, result)) => (id, Ok(result)),
+            Err(e) => (e.id(), Err(e.to_string())),
         };
-        let Some(index) = index else { continue };
-        if let Some(result) = result {
-            results[index] = Some(result);
-        }
-        if let Some(Some(result)) = results.get(index) {
-            progress(Progress::Done {
-                done,
-                total,
-                result,
-            });
-        }
+        let Some((index, (region, function))) = ids.remove(&id) else {
+            continue;
+        };
+        let result = result.unwrap_or_else(|e| FunctionResult {
+            outcome: Err(FetchError::Archive(format!(
+                "{function}: the scan task failed: {e}"
+            ))),
+            region,
+            function,
+            exposure: None,
+        });
+        done += 1;
+        each(Finished {
+            index,
+            done,
+            total,
+            result,
+        });
     }
+    Ok(layers)
+}
+
+/// [`stream_account`], every result kept and returned in listing order
+/// (for callers that need them all; the CLI streams).
+pub async fn scan_account(
+    options: &AwsOptions,
+    regions: &[String],
+    concurrency: usize,
+    downloader: Downloader,
+    limits: Limits,
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
+) -> Result<(Vec<FunctionResult>, Arc<LayerCache>), AccountError> {
+    let progress = std::sync::Mutex::new(progress);
+    let mut results: Vec<Option<FunctionResult>> = Vec::new();
+    let mut listed = |region: &str, functions: usize| {
+        let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
+        (*p)(Progress::Listed { region, functions });
+    };
+    let mut each = |f: Finished| {
+        if results.len() < f.total {
+            results.resize_with(f.total, || None);
+        }
+        let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
+        (*p)(Progress::Done {
+            done: f.done,
+            total: f.total,
+            result: &f.result,
+        });
+        results[f.index] = Some(f.result);
+    };
+    let layers = stream_account(
+        options,
+        regions,
+        concurrency,
+        downloader,
+        limits,
+        &mut listed,
+        &mut each,
+    )
+    .await?;
     Ok((results.into_iter().flatten().collect(), layers))
 }
 

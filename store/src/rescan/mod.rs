@@ -6,7 +6,8 @@
 //! answers and rules in force) is what it was when last written cannot have
 //! changed: it gets a scan record and nothing else, without its inventory
 //! or findings being read. The others are decoded, matched, observed and
-//! reconciled, in one batch commit per chunk. A subject another writer
+//! reconciled; their commits are written in batches of about
+//! [`WRITE_BATCH_CHANGES`] changed findings. A subject another writer
 //! changed meanwhile is redone alone, reading its state again.
 
 mod matcher;
@@ -29,8 +30,14 @@ use matcher::Matcher;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Subjects read, matched and committed together.
+/// Subjects read and matched together.
 pub const CHUNK: usize = 256;
+
+/// Changed findings written in one batch commit (one SQLite transaction):
+/// finding and event ids are digests, so each commit dirties pages all over
+/// their indexes; fewer, larger commits write each page fewer times. The
+/// commits wait in memory meanwhile (about 2 KB a change).
+pub const WRITE_BATCH_CHANGES: usize = 50_000;
 
 /// Findings a [`RescanOutcome`] lists per transition (its counts are
 /// complete): a first rescan of 10,000 functions can move a million findings.
@@ -123,10 +130,39 @@ impl RescanOutcome {
     }
 }
 
-/// Rescans every subject of `store` against `db`.
+/// Rescans every subject of `store` against `db`, then prunes closed
+/// findings past the retention.
 pub fn rescan(
     store: &dyn FindingStore,
     db: &Database,
+    options: &RescanOptions<'_>,
+) -> Result<RescanOutcome, StoreError> {
+    let subjects = store.subjects()?;
+    let mut outcome = rescan_records(store, db, subjects, options)?;
+    outcome.pruned = store.prune(options.retention.cutoff(options.now))?;
+    Ok(outcome)
+}
+
+/// Rescans the subjects named by `keys` only (one fan-out message's share
+/// of a rescan): subjects not stored or deleted are skipped; nothing is pruned.
+pub fn rescan_subjects(
+    store: &dyn FindingStore,
+    db: &Database,
+    keys: &[String],
+    options: &RescanOptions<'_>,
+) -> Result<RescanOutcome, StoreError> {
+    let mut records = Vec::with_capacity(keys.len());
+    for key in keys {
+        records.extend(store.subject(key)?);
+    }
+    rescan_records(store, db, records, options)
+}
+
+/// Rescans `subjects` (deleted ones skipped), chunk by chunk.
+fn rescan_records(
+    store: &dyn FindingStore,
+    db: &Database,
+    subjects: Vec<SubjectRecord>,
     options: &RescanOptions<'_>,
 ) -> Result<RescanOutcome, StoreError> {
     let mut run = Run {
@@ -136,18 +172,21 @@ pub fn rescan(
         policy: digest::policy(options.config, crate::time::date(options.now)),
         outcome: RescanOutcome::default(),
         warnings: BTreeSet::new(),
+        database: String::new(),
+        pending: Vec::new(),
+        pending_changes: 0,
     };
     run.outcome.database = run.matcher.info().clone();
-    let subjects: Vec<SubjectRecord> = store
-        .subjects()?
+    run.database = describe(run.matcher.info());
+    let subjects: Vec<SubjectRecord> = subjects
         .into_iter()
         .filter(|s| s.deleted_at.is_none())
         .collect();
     for chunk in subjects.chunks(CHUNK) {
         run.chunk(chunk)?;
     }
+    run.flush()?;
     let mut outcome = run.outcome;
-    outcome.pruned = store.prune(options.retention.cutoff(options.now))?;
     outcome.warnings = run.warnings.into_iter().collect();
     Ok(outcome)
 }
@@ -161,6 +200,11 @@ struct Run<'s, 'd, 'o> {
     policy: digest::Hash,
     outcome: RescanOutcome,
     warnings: BTreeSet<Warning>,
+    /// The database, as scan records name it.
+    database: String,
+    /// Commits of matched subjects not written yet, and their changes.
+    pending: Vec<Commit>,
+    pending_changes: usize,
 }
 
 impl Run<'_, '_, '_> {
@@ -187,7 +231,7 @@ impl Run<'_, '_, '_> {
                     && s.digest.as_deref()
                         == digests.get(s.subject.key.as_str()).map(String::as_str)
             });
-        let database = describe(self.matcher.info());
+        let database = self.database.clone();
         let touches: Vec<Commit> = same
             .iter()
             .map(|record| self.commit(record, Vec::new(), record.active, None, &database))
@@ -205,7 +249,7 @@ impl Run<'_, '_, '_> {
         }
         let mut full: Vec<SubjectRecord> = changed.into_iter().cloned().collect();
         full.extend(redo);
-        self.full(&full, &digests, &database)
+        self.full(&full, &digests)
     }
 
     /// The commit of a rescan of `record` with `changes`.
@@ -235,12 +279,11 @@ impl Run<'_, '_, '_> {
     }
 
     /// Subjects whose findings may have changed: decode, match, suppress,
-    /// observe, reconcile, commit (a conflict is redone alone).
+    /// observe, reconcile; their commits join the pending batch.
     fn full(
         &mut self,
         records: &[SubjectRecord],
         digests: &HashMap<&str, String>,
-        database: &str,
     ) -> Result<(), StoreError> {
         if records.is_empty() {
             return Ok(());
@@ -284,45 +327,88 @@ impl Run<'_, '_, '_> {
                 (record, seen, warned)
             })
             .collect();
-        let mut commits = Vec::with_capacity(observed.len());
-        let mut pending = Vec::with_capacity(observed.len());
+        let database = self.database.clone();
         for (record, seen, warned) in observed {
             self.warnings.extend(warned);
             let before = stored.remove(&record.subject.key).unwrap_or_default();
             let changes = reconcile(&before, &seen, self.options.now);
             let active = active_after(&before, &changes);
             let digest = digests.get(record.subject.key.as_str()).cloned();
-            commits.push(self.commit(record, changes, active, digest.clone(), database));
-            pending.push((seen, digest));
+            self.pending_changes += changes.len();
+            let commit = self.commit(record, changes, active, digest, &database);
+            self.pending.push(commit);
         }
-        let results = self.store.commit(&commits)?;
-        for ((commit, result), (seen, digest)) in commits.into_iter().zip(results).zip(pending) {
+        if self.pending_changes >= WRITE_BATCH_CHANGES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the pending commits in one batch; a subject another writer
+    /// changed meanwhile is redone alone.
+    fn flush(&mut self) -> Result<(), StoreError> {
+        let batch = std::mem::take(&mut self.pending);
+        self.pending_changes = 0;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let results = self.store.commit(&batch)?;
+        for (commit, result) in batch.into_iter().zip(results) {
             self.outcome.subjects += 1;
             let recorded = match result {
                 CommitOutcome::Committed => Recorded {
                     active: commit.scan.active,
                     changes: commit.changes,
                 },
-                CommitOutcome::Conflict => {
-                    let now = self.options.now;
-                    let written = Written {
-                        digest,
-                        ..Written::default()
-                    };
-                    write(
-                        self.store,
-                        &seen.subject,
-                        |now_stored| (reconcile(now_stored, &seen, now), written.clone()),
-                        ScanReason::Rescan,
-                        database,
-                        now,
-                    )?
-                }
+                CommitOutcome::Conflict => match self.redo(&commit.subject.key, commit.digest)? {
+                    Some(recorded) => recorded,
+                    None => continue,
+                },
             };
             self.outcome.active += recorded.active;
             self.outcome.absorb(recorded.changes);
         }
         Ok(())
+    }
+
+    /// One subject that another writer changed: its stored inventory
+    /// matched again, and recorded through [`write`] (which reads the
+    /// subject's state again, and retries).
+    fn redo(&mut self, key: &str, digest: Option<String>) -> Result<Option<Recorded>, StoreError> {
+        let Some(record) = self.store.subject(key)? else {
+            return Ok(None);
+        };
+        let Some((_, bytes)) = self.store.inventories(&[key.to_string()])?.pop() else {
+            return Ok(None);
+        };
+        let inventory = match codec::decode(&bytes) {
+            Ok(inventory) => inventory,
+            Err(e) => {
+                self.outcome.failed.push((
+                    key.to_string(),
+                    format!("the stored inventory cannot be read: {e}"),
+                ));
+                return Ok(None);
+            }
+        };
+        self.matcher.prepare(std::iter::once(&inventory));
+        let mut report = self.matcher.report(inventory);
+        self.warnings.extend(suppress(&mut report, self.options));
+        let seen = Observation::from_report(record.subject.clone(), &report);
+        let now = self.options.now;
+        let written = Written {
+            digest,
+            ..Written::default()
+        };
+        write(
+            self.store,
+            &seen.subject,
+            |now_stored| (reconcile(now_stored, &seen, now), written.clone()),
+            ScanReason::Rescan,
+            &self.database,
+            now,
+        )
+        .map(Some)
     }
 }
 

@@ -40,6 +40,19 @@ impl Moto {
     /// Starts moto, or returns `None` after a [`skip`] when python3 with
     /// `moto[server]` is missing.
     pub fn start() -> Option<Moto> {
+        Moto::launch(false)
+    }
+
+    /// Starts moto answering one request at a time. Moto's DynamoDB
+    /// `TransactWriteItems` backs up the tables and restores them when a
+    /// condition fails, which loses the writes of requests served meanwhile:
+    /// tests of concurrent writers need the atomicity DynamoDB gives, which
+    /// serving requests one by one restores.
+    pub fn start_serialized() -> Option<Moto> {
+        Moto::launch(true)
+    }
+
+    fn launch(serialized: bool) -> Option<Moto> {
         test_env();
         let probe = Command::new(python())
             .args(["-c", "import moto.server, flask"])
@@ -57,11 +70,27 @@ impl Moto {
         let port = free_port();
         // moto.server, exiting when its standard input closes: when this test
         // process ends, even without running Drop (an abort), moto goes too.
+        let serve = if serialized {
+            // The server's own app, each request under one lock.
+            "import moto.server, werkzeug.serving\n\
+             os.environ['MOTO_PORT'] = 'PORT'\n\
+             lock = threading.Lock()\n\
+             app = moto.server.DomainDispatcherApplication(moto.server.create_backend_app)\n\
+             def serial(environ, start_response):\n    \
+                 with lock:\n        \
+                     return list(app(environ, start_response))\n\
+             werkzeug.serving.run_simple('127.0.0.1', PORT, serial, threaded=True)\n"
+                .replace("PORT", &port.to_string())
+        } else {
+            format!(
+                "from moto.server import main\n\
+                 main(['-H', '127.0.0.1', '-p', '{port}'])\n"
+            )
+        };
         let script = format!(
             "import os, sys, threading\n\
              threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()\n\
-             from moto.server import main\n\
-             main(['-H', '127.0.0.1', '-p', '{port}'])\n"
+             {serve}"
         );
         let child = Command::new(python())
             .args(["-c", &script])

@@ -53,6 +53,7 @@ fn the_cli_links_no_trigger_only_aws_client() {
             "lambda_runtime",
             "aws-sdk-dynamodb",
             "aws-sdk-sqs",
+            "lambda-audit-store-dynamodb",
         ],
     );
 }

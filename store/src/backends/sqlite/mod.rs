@@ -281,7 +281,8 @@ impl FindingStore for SqliteStore {
     fn history(&self, finding: &str) -> Result<Vec<HistoryEntry>, StoreError> {
         self.rows(
             "SELECT finding, revision, at, transition, status, reason FROM finding_history \
-             WHERE finding = ?1 ORDER BY revision",
+             WHERE subject = (SELECT subject FROM findings WHERE id = ?1) AND finding = ?1 \
+             ORDER BY revision",
             [finding],
             "history entry",
             rows::history_entry,
@@ -314,8 +315,8 @@ impl FindingStore for SqliteStore {
 
     fn pending_events(&self, limit: usize) -> Result<Vec<OutboxEvent>, StoreError> {
         let pending = self.rows(
-            "SELECT event_id, finding, at, transition, status FROM finding_history \
-             WHERE sent_at IS NULL ORDER BY at, finding, revision LIMIT ?1",
+            "SELECT event_id, finding, revision, at, transition, status FROM finding_history \
+             WHERE sent_at IS NULL ORDER BY at, subject, finding, revision LIMIT ?1",
             [i64::try_from(limit).unwrap_or(i64::MAX)],
             "outbox event",
             |row| Ok(Ok(rows::pending_row(row)?)),

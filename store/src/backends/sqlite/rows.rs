@@ -113,6 +113,31 @@ pub fn template(f: &Finding) -> Finding {
     }
 }
 
+/// True when `bare` is `f`'s [`template`], without building it (every field
+/// named: a new one must be sorted into shared or particular here too).
+pub fn is_template_of(bare: &Finding, f: &Finding) -> bool {
+    let Finding {
+        id,
+        aliases,
+        summary,
+        severity,
+        package,
+        locations: _,
+        fixed_version,
+        references,
+        status: _,
+        suppressed_reason: _,
+        loaded: _,
+    } = f;
+    bare.id == *id
+        && bare.aliases == *aliases
+        && bare.summary == *summary
+        && bare.severity == *severity
+        && bare.package == *package
+        && bare.fixed_version == *fixed_version
+        && bare.references == *references
+}
+
 /// `(key, kind, code_sha256, revision, first_scanned_at, last_scanned_at, deleted_at)`.
 pub const SUBJECT_COLUMNS: &str =
     "key, kind, code_sha256, revision, first_scanned_at, last_scanned_at, deleted_at, digest, active";
@@ -209,6 +234,7 @@ pub fn scan_record(row: &Row<'_>) -> rusqlite::Result<Result<ScanRecord, String>
 pub struct PendingRow {
     pub event_id: String,
     pub finding: String,
+    revision: u32,
     pub at: Option<String>,
     pub transition: String,
     pub status: String,
@@ -218,26 +244,22 @@ pub fn pending_row(row: &Row<'_>) -> rusqlite::Result<PendingRow> {
     Ok(PendingRow {
         event_id: row.get(0)?,
         finding: row.get(1)?,
-        at: row.get(2)?,
-        transition: row.get(3)?,
-        status: row.get(4)?,
+        revision: row.get(2)?,
+        at: row.get(3)?,
+        transition: row.get(4)?,
+        status: row.get(5)?,
     })
 }
 
 impl PendingRow {
     /// The event, with `finding` (its current state) showing the transition's status.
     pub fn into_event(self, finding: &StoredFinding) -> Result<OutboxEvent, String> {
-        let status: FindingStatus = self.status.parse()?;
-        let mut payload = serde_json::to_value(finding).map_err(|e| e.to_string())?;
-        payload["status"] = serde_json::Value::from(status.as_str());
-        Ok(OutboxEvent {
-            event_id: self.event_id,
-            finding_id: self.finding,
-            subject: finding.subject.clone(),
-            transition: self.transition.parse()?,
-            at: at(&self.at, "at")?,
-            finding: payload,
-            sent_at: None,
-        })
+        OutboxEvent::of(
+            finding,
+            self.revision,
+            self.transition.parse()?,
+            self.status.parse()?,
+            at(&self.at, "at")?,
+        )
     }
 }

@@ -1,12 +1,19 @@
 //! The writes: a batch of commits in one immediate transaction, and pruning.
+//!
+//! A batch is written with its statements prepared once, subjects first (in
+//! key order), then every changed finding and its history row in finding id
+//! order, so that the random-keyed id index is swept once per transaction
+//! instead of jumped around in.
 
-use super::rows::template;
+use super::rows::{is_template_of, template};
 use crate::finding_store::{Commit, CommitOutcome};
 use crate::identity::event_id;
 use crate::lifecycle::Change;
 use crate::time;
 use analyzer::findings::Finding;
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{
+    params, Connection, OptionalExtension, Statement, Transaction, TransactionBehavior,
+};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
@@ -14,40 +21,97 @@ use std::collections::HashMap;
 /// the expected one is skipped as a conflict.
 pub fn commit(conn: &mut Connection, batch: &[Commit]) -> rusqlite::Result<Vec<CommitOutcome>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut templates = Templates::default();
-    let outcomes = batch
-        .iter()
-        .map(|c| write_one(&tx, c, &mut templates))
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let outcomes = {
+        let mut s = Statements::prepare(&tx)?;
+        let mut order: Vec<usize> = (0..batch.len()).collect();
+        order.sort_by(|a, b| batch[*a].subject.key.cmp(&batch[*b].subject.key));
+        let mut outcomes = vec![CommitOutcome::Conflict; batch.len()];
+        let mut changes: Vec<&Change> = Vec::new();
+        for i in order {
+            outcomes[i] = write_subject(&mut s, &batch[i])?;
+            if outcomes[i] == CommitOutcome::Committed {
+                changes.extend(&batch[i].changes);
+            }
+        }
+        changes.sort_by(|a, b| a.finding.id.cmp(&b.finding.id));
+        let mut templates = Templates::default();
+        for change in changes {
+            write_change(&mut s, change, &mut templates)?;
+        }
+        outcomes
+    };
     tx.commit()?;
     Ok(outcomes)
 }
 
-fn write_one(
-    tx: &Transaction<'_>,
-    c: &Commit,
-    templates: &mut Templates,
-) -> rusqlite::Result<CommitOutcome> {
+/// The statements of a batch, prepared once.
+struct Statements<'t> {
+    revision: Statement<'t>,
+    subject: Statement<'t>,
+    inventory: Statement<'t>,
+    clear_layers: Statement<'t>,
+    layer: Statement<'t>,
+    scan: Statement<'t>,
+    template: Statement<'t>,
+    finding: Statement<'t>,
+    history: Statement<'t>,
+}
+
+impl<'t> Statements<'t> {
+    fn prepare(tx: &'t Transaction<'_>) -> rusqlite::Result<Statements<'t>> {
+        Ok(Statements {
+            revision: tx.prepare("SELECT revision FROM subjects WHERE key = ?1")?,
+            subject: tx.prepare(
+                "INSERT INTO subjects (key, kind, code_sha256, revision, first_scanned_at, last_scanned_at, \
+                     deleted_at, digest, active) \
+                 VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5, ?6, ?7) \
+                 ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, \
+                     code_sha256 = COALESCE(excluded.code_sha256, code_sha256), revision = revision + 1, \
+                     last_scanned_at = excluded.last_scanned_at, deleted_at = excluded.deleted_at, \
+                     digest = COALESCE(excluded.digest, digest), active = excluded.active",
+            )?,
+            inventory: tx.prepare(
+                "INSERT OR REPLACE INTO subject_inventories (subject, inventory, packages) VALUES (?1, ?2, ?3)",
+            )?,
+            clear_layers: tx.prepare("DELETE FROM subject_layers WHERE subject = ?1")?,
+            layer: tx.prepare(
+                "INSERT INTO subject_layers (subject, position, layer) VALUES (?1, ?2, ?3)",
+            )?,
+            scan: tx.prepare(
+                "INSERT INTO scans (subject, at, reason, database, active) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?,
+            template: tx
+                .prepare("INSERT OR IGNORE INTO finding_templates (key, body) VALUES (?1, ?2)")?,
+            finding: tx.prepare(
+                "INSERT INTO findings (id, subject, layer, status, first_observed_at, last_observed_at, \
+                     updated_at, closed_at, close_reason, revision, template, locations, loaded, suppressed_reason) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+                 ON CONFLICT(id) DO UPDATE SET layer = excluded.layer, status = excluded.status, \
+                     last_observed_at = excluded.last_observed_at, updated_at = excluded.updated_at, \
+                     closed_at = excluded.closed_at, close_reason = excluded.close_reason, \
+                     revision = excluded.revision, template = excluded.template, \
+                     locations = excluded.locations, loaded = excluded.loaded, \
+                     suppressed_reason = excluded.suppressed_reason",
+            )?,
+            history: tx.prepare(
+                "INSERT INTO finding_history (subject, finding, revision, at, transition, status, reason, event_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?,
+        })
+    }
+}
+
+/// The subject's row, inventory, layers and scan record, when its revision
+/// is the expected one.
+fn write_subject(s: &mut Statements<'_>, c: &Commit) -> rusqlite::Result<CommitOutcome> {
     let key = &c.subject.key;
-    let current: Option<i64> = tx
-        .prepare_cached("SELECT revision FROM subjects WHERE key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()?;
+    let current: Option<i64> = s.revision.query_row([key], |r| r.get(0)).optional()?;
     if current.and_then(|r| u64::try_from(r).ok()) != c.expected_revision {
         return Ok(CommitOutcome::Conflict);
     }
     let at = time::format(c.scan.at);
     let deleted_at = c.deleted.then(|| at.clone());
-    tx.prepare_cached(
-        "INSERT INTO subjects (key, kind, code_sha256, revision, first_scanned_at, last_scanned_at, \
-             deleted_at, digest, active) \
-         VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5, ?6, ?7) \
-         ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, \
-             code_sha256 = COALESCE(excluded.code_sha256, code_sha256), revision = revision + 1, \
-             last_scanned_at = excluded.last_scanned_at, deleted_at = excluded.deleted_at, \
-             digest = COALESCE(excluded.digest, digest), active = excluded.active",
-    )?
-    .execute(params![
+    s.subject.execute(params![
         key,
         c.subject.kind.as_str(),
         c.subject.code_sha256,
@@ -57,32 +121,19 @@ fn write_one(
         c.scan.active as i64
     ])?;
     if let Some((inventory, packages)) = &c.inventory {
-        tx.prepare_cached(
-            "INSERT OR REPLACE INTO subject_inventories (subject, inventory, packages) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![key, inventory, packages])?;
-        tx.prepare_cached("DELETE FROM subject_layers WHERE subject = ?1")?
-            .execute([key])?;
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO subject_layers (subject, position, layer) VALUES (?1, ?2, ?3)",
-        )?;
+        s.inventory.execute(params![key, inventory, packages])?;
+        s.clear_layers.execute([key])?;
         for (position, layer) in c.subject.layers.iter().enumerate() {
-            insert.execute(params![key, position as i64, layer])?;
+            s.layer.execute(params![key, position as i64, layer])?;
         }
     }
-    tx.prepare_cached(
-        "INSERT INTO scans (subject, at, reason, database, active) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
+    s.scan.execute(params![
         key,
         at,
         c.scan.reason.as_str(),
         c.scan.database,
         c.scan.active as i64
     ])?;
-    for change in &c.changes {
-        write_change(tx, change, templates)?;
-    }
     Ok(CommitOutcome::Committed)
 }
 
@@ -97,44 +148,32 @@ struct Templates(HashMap<(String, String), Vec<(Finding, String)>>);
 
 impl Templates {
     /// Stores the finding's shared description once; returns its key.
-    fn write(&mut self, tx: &Transaction<'_>, f: &Finding) -> rusqlite::Result<String> {
-        let bare = template(f);
+    fn write(&mut self, insert: &mut Statement<'_>, f: &Finding) -> rusqlite::Result<String> {
         let known = self
             .0
             .entry((f.id.clone(), f.package.purl.clone()))
             .or_default();
-        if let Some((_, key)) = known.iter().find(|(t, _)| *t == bare) {
+        if let Some((_, key)) = known.iter().find(|(t, _)| is_template_of(t, f)) {
             return Ok(key.clone());
         }
+        let bare = template(f);
         let body = json(&bare)?;
         let mut key = hex::encode(Sha256::digest(body.as_bytes()));
         key.truncate(32);
-        tx.prepare_cached("INSERT OR IGNORE INTO finding_templates (key, body) VALUES (?1, ?2)")?
-            .execute(params![key, body])?;
+        insert.execute(params![key, body])?;
         known.push((bare, key.clone()));
         Ok(key)
     }
 }
 
 fn write_change(
-    tx: &Transaction<'_>,
+    s: &mut Statements<'_>,
     change: &Change,
     templates: &mut Templates,
 ) -> rusqlite::Result<()> {
     let f = &change.finding;
-    let template = templates.write(tx, &f.finding)?;
-    tx.prepare_cached(
-        "INSERT INTO findings (id, subject, layer, status, first_observed_at, last_observed_at, \
-             updated_at, closed_at, close_reason, revision, template, locations, loaded, suppressed_reason) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
-         ON CONFLICT(id) DO UPDATE SET layer = excluded.layer, status = excluded.status, \
-             last_observed_at = excluded.last_observed_at, updated_at = excluded.updated_at, \
-             closed_at = excluded.closed_at, close_reason = excluded.close_reason, \
-             revision = excluded.revision, template = excluded.template, \
-             locations = excluded.locations, loaded = excluded.loaded, \
-             suppressed_reason = excluded.suppressed_reason",
-    )?
-    .execute(params![
+    let template = templates.write(&mut s.template, &f.finding)?;
+    s.finding.execute(params![
         f.id,
         f.subject,
         f.layer,
@@ -151,11 +190,8 @@ fn write_change(
         f.finding.suppressed_reason
     ])?;
     if let Some(h) = change.history_entry() {
-        tx.prepare_cached(
-            "INSERT INTO finding_history (finding, revision, at, transition, status, reason, event_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![
+        s.history.execute(params![
+            f.subject,
             h.finding,
             h.revision,
             time::format(h.at),
@@ -173,15 +209,16 @@ fn write_change(
 pub fn prune(conn: &mut Connection, cutoff: &str) -> rusqlite::Result<usize> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS pruned (id TEXT PRIMARY KEY); DELETE FROM temp.pruned;",
+        "CREATE TEMP TABLE IF NOT EXISTS pruned (subject TEXT NOT NULL, id TEXT PRIMARY KEY); \
+         DELETE FROM temp.pruned;",
     )?;
     tx.execute(
-        "INSERT INTO temp.pruned (id) SELECT f.id FROM findings f \
+        "INSERT INTO temp.pruned (subject, id) SELECT f.subject, f.id FROM findings f \
          WHERE f.status = 'CLOSED' AND f.closed_at < ?1",
         [cutoff],
     )?;
     tx.execute(
-        "DELETE FROM finding_history WHERE finding IN (SELECT id FROM temp.pruned)",
+        "DELETE FROM finding_history WHERE (subject, finding) IN (SELECT subject, id FROM temp.pruned)",
         [],
     )?;
     let pruned = tx.execute(
