@@ -18,9 +18,10 @@ pub const FINDINGS_STORE_VAR: &str = "LAMBDA_AUDIT_FINDINGS_STORE";
 /// The SQLite file in the work folder when no location is set.
 pub const DEFAULT_FILE_NAME: &str = "findings.sqlite";
 
-/// Every backend the trigger can open, most specific first (SQLite, last,
+/// Every backend the trigger can open, most specific first (DynamoDB for a
+/// `dynamodb://TABLE` location; SQLite, last,
 /// takes any path).
-pub const BACKENDS: &[&Backend] = &[&sqlite::BACKEND];
+pub const BACKENDS: &[&Backend] = &[&store_dynamodb::BACKEND, &sqlite::BACKEND];
 
 /// The location configured through `var`, else the default in `work_dir`.
 pub fn location(var: &dyn Fn(&str) -> Option<String>, work_dir: &Path) -> String {

@@ -40,6 +40,7 @@ pub fn package(artifact: &str, name: &str, version: &str) -> Package {
             reason: None,
             scope: None,
             note: None,
+            bundle: None,
         }],
     }
 }
@@ -62,6 +63,7 @@ pub fn finding(p: &Package, advisory: &str, rating: Rating) -> Finding {
         status: Status::Open,
         suppressed_reason: None,
         loaded: true,
+        priority: Default::default(),
     }
 }
 
@@ -95,6 +97,7 @@ pub fn report(packages: &[(&str, &str, &str)], hits: &[(usize, &str)]) -> ScanRe
         findings,
         unmatched: Vec::new(),
         summary: Summary::default(),
+        exposure: None,
     }
 }
 

@@ -128,6 +128,7 @@ pub fn is_template_of(bare: &Finding, f: &Finding) -> bool {
         status: _,
         suppressed_reason: _,
         loaded: _,
+        priority,
     } = f;
     bare.id == *id
         && bare.aliases == *aliases
@@ -136,6 +137,7 @@ pub fn is_template_of(bare: &Finding, f: &Finding) -> bool {
         && bare.package == *package
         && bare.fixed_version == *fixed_version
         && bare.references == *references
+        && bare.priority == *priority
 }
 
 /// `(key, kind, code_sha256, revision, first_scanned_at, last_scanned_at, deleted_at)`.
