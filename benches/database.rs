@@ -166,7 +166,11 @@ fn main() {
         worst(|c| c.peak_kb as f64) / 1024.0,
         compiles
             .iter()
-            .map(|c| (c.wall_ms.round() as u64, c.cpu_ms.round() as u64, c.peak_kb / 1024))
+            .map(|c| (
+                c.wall_ms.round() as u64,
+                c.cpu_ms.round() as u64,
+                c.peak_kb / 1024
+            ))
             .collect::<Vec<_>>()
     );
 

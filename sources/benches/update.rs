@@ -70,7 +70,10 @@ impl Bucket {
         let mut changed = Vec::new();
         for i in (0..zip.len()).step_by(step).take(CHANGED) {
             let mut json = String::new();
-            zip.by_index(i).expect("member").read_to_string(&mut json).expect("reads");
+            zip.by_index(i)
+                .expect("member")
+                .read_to_string(&mut json)
+                .expect("reads");
             let mut record: serde_json::Value = serde_json::from_str(&json).expect("JSON");
             record["modified"] = CHANGED_AT.into();
             let id = record["id"].as_str().expect("id").to_string();
@@ -87,8 +90,10 @@ impl Bucket {
                 _ => format!("{line}\n"),
             })
             .collect();
-        self.server
-            .route("/npm/modified_id.csv", vec![Canned::ok(listing.into_bytes())]);
+        self.server.route(
+            "/npm/modified_id.csv",
+            vec![Canned::ok(listing.into_bytes())],
+        );
     }
 }
 
@@ -148,7 +153,8 @@ fn median(mut runs: Vec<(Duration, Duration)>) -> (Duration, Duration) {
 }
 
 fn main() {
-    let Some(shared) = testkit::shared_path("advisories").filter(|p| p.join("npm/all.zip").exists())
+    let Some(shared) =
+        testkit::shared_path("advisories").filter(|p| p.join("npm/all.zip").exists())
     else {
         eprintln!(
             "\n*** SKIPPED sources/benches/update.rs: no OSV exports (set LAMBDA_AUDIT_DB to a \

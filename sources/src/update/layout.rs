@@ -263,7 +263,10 @@ mod tests {
 
         store.prune(&current, Some(&Previous::Version(previous.clone())));
 
-        assert_eq!(version_names(&versions), ["20240102T000000Z", "20240103T000000Z"]);
+        assert_eq!(
+            version_names(&versions),
+            ["20240102T000000Z", "20240103T000000Z"]
+        );
         let left = files(index.dir());
         assert_eq!(left.len(), 2, "{left:#?}");
         for dir in [&previous, &current] {

@@ -12,8 +12,8 @@
 
 mod prune;
 
-pub use prune::{Pruned, PRUNE_GRACE};
 pub(crate) use prune::TEMP_PREFIX;
+pub use prune::{Pruned, PRUNE_GRACE};
 
 use super::database::{is_index_file, sources_at, Database};
 use super::fingerprint;

@@ -140,7 +140,11 @@ mod tests {
             cache.open(db, DatabaseOrigin::Path).unwrap();
         }
         let index_of = |db: &Path| cache.dir().join(super::super::index_file_name(db));
-        let (kept, gone, young_gone) = (index_of(&kept_db), index_of(&gone_db), index_of(&young_gone_db));
+        let (kept, gone, young_gone) = (
+            index_of(&kept_db),
+            index_of(&gone_db),
+            index_of(&young_gone_db),
+        );
         std::fs::remove_dir_all(&gone_db).unwrap();
         std::fs::remove_dir_all(&young_gone_db).unwrap();
         let dir = cache.dir();
@@ -163,14 +167,21 @@ mod tests {
         let mut expected = vec![&gone, &damaged, &stale_temp];
         expected.sort();
         assert_eq!(removed, expected, "{pruned:#?}");
-        assert!(pruned.removed.iter().any(|(p, why)| p == &gone && why.contains("is gone")));
+        assert!(pruned
+            .removed
+            .iter()
+            .any(|(p, why)| p == &gone && why.contains("is gone")));
         // The index in use, the one too young to judge and the foreign file stay.
         assert_eq!(pruned.kept, 2);
         let mut left = vec![
             ".tmp-live".to_string(),
             "notes.txt".to_string(),
             kept.file_name().unwrap().to_string_lossy().into_owned(),
-            young_gone.file_name().unwrap().to_string_lossy().into_owned(),
+            young_gone
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned(),
         ];
         left.sort();
         assert_eq!(names(&cache), left);

@@ -114,10 +114,7 @@ fn pipelined<W: Send, T: Send>(
 ) -> Result<(), DbError> {
     let mut parsed = Vec::new();
     for window in windows {
-        let ((), next) = rayon::join(
-            || parsed.drain(..).for_each(&mut write),
-            || parse(window),
-        );
+        let ((), next) = rayon::join(|| parsed.drain(..).for_each(&mut write), || parse(window));
         parsed = next?;
     }
     parsed.into_iter().for_each(write);
