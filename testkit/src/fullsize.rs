@@ -3,8 +3,11 @@
 //! exports, plus [`REPLICAS`] copies of it under other package names (and
 //! ids), plus [`MALICIOUS`] `MAL-`-shaped npm records (one `introduced: 0`
 //! range each, like OSV's malicious-package records), written as
-//! `<Ecosystem>/all.zip` like OSV's exports. From the 4,778 shared records:
-//! 4,778 × 9 + 200,000 = 243,002 records.
+//! `<Ecosystem>/all.zip` like OSV's exports, each with its
+//! `<Ecosystem>/modified_id.csv` listing (`<modified>,<id>` per record, in zip
+//! order). From the 4,778 shared records: 4,778 × 9 + 200,000 = 243,002
+//! records. [`write_shaped`] writes other sizes (the shared records alone are
+//! the baseline the benches compare with).
 
 use serde_json::{json, Value};
 use std::io::{Read, Write};
@@ -16,6 +19,31 @@ pub const REPLICAS: usize = 8;
 pub const MALICIOUS: usize = 200_000;
 /// The ecosystems whose exports are replicated.
 pub const ECOSYSTEMS: [&str; 4] = ["npm", "PyPI", "crates.io", "Maven"];
+
+/// How a generated database is made from the shared records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// Copies of every shared record under other names.
+    pub replicas: usize,
+    /// Generated `MAL-` npm records.
+    pub malicious: usize,
+}
+
+impl Shape {
+    /// OSV's full size: [`REPLICAS`] and [`MALICIOUS`].
+    pub const FULL: Shape = Shape {
+        replicas: REPLICAS,
+        malicious: MALICIOUS,
+    };
+    /// The shared records alone, re-zipped the same way (a baseline).
+    pub const SHARED: Shape = Shape {
+        replicas: 0,
+        malicious: 0,
+    };
+}
+
+/// Name of the listing written beside each `all.zip`.
+pub const LISTING_FILE: &str = "modified_id.csv";
 
 /// What [`write`] produced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +57,11 @@ pub struct FullSize {
 /// Writes the full-size database built from `shared` (a folder of
 /// `<Ecosystem>/all.zip`, e.g. `../shared/advisories`) into `dir`.
 pub fn write(shared: &Path, dir: &Path) -> std::io::Result<FullSize> {
+    write_shaped(shared, dir, Shape::FULL)
+}
+
+/// Writes a database of `shape` built from `shared` into `dir`.
+pub fn write_shaped(shared: &Path, dir: &Path, shape: Shape) -> std::io::Result<FullSize> {
     let mut total = FullSize {
         records: 0,
         zip_bytes: 0,
@@ -40,16 +73,16 @@ pub fn write(shared: &Path, dir: &Path) -> std::io::Result<FullSize> {
         let mut zip = Writer::create(&out)?;
         for record in &records {
             zip.add(record)?;
-            for replica in 1..=REPLICAS {
+            for replica in 1..=shape.replicas {
                 zip.add(&replicate(record, replica))?;
             }
         }
         if eco == "npm" {
-            for n in 0..MALICIOUS {
+            for n in 0..shape.malicious {
                 zip.add(&malicious(n))?;
             }
         }
-        total.records += zip.finish()?;
+        total.records += zip.finish(&dir.join(eco).join(LISTING_FILE))?;
         total.zip_bytes += std::fs::metadata(&out)?.len();
     }
     Ok(total)
@@ -134,10 +167,12 @@ fn malicious(n: usize) -> Value {
     })
 }
 
-/// A zip of `<id>.json` members, deflated (zip's default level, as OSV's).
+/// A zip of `<id>.json` members, deflated (zip's default level, as OSV's),
+/// and the listing of their modification times.
 struct Writer {
     zip: zip::ZipWriter<std::io::BufWriter<std::fs::File>>,
     count: usize,
+    listing: String,
 }
 
 impl Writer {
@@ -146,6 +181,7 @@ impl Writer {
         Ok(Writer {
             zip: zip::ZipWriter::new(file),
             count: 0,
+            listing: String::new(),
         })
     }
 
@@ -156,12 +192,17 @@ impl Writer {
             .start_file(format!("{id}.json"), options)
             .map_err(std::io::Error::other)?;
         serde_json::to_writer(&mut self.zip, record).map_err(std::io::Error::other)?;
+        if let Some(modified) = record["modified"].as_str() {
+            self.listing.push_str(&format!("{modified},{id}\n"));
+        }
         self.count += 1;
         Ok(())
     }
 
-    fn finish(self) -> std::io::Result<usize> {
+    /// Finishes the zip and writes the listing to `listing`.
+    fn finish(self, listing: &Path) -> std::io::Result<usize> {
         self.zip.finish().map_err(std::io::Error::other)?.flush()?;
+        std::fs::write(listing, self.listing)?;
         Ok(self.count)
     }
 }

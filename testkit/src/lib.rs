@@ -8,13 +8,15 @@
 //!   `LAMBDA_AUDIT_REQUIRE_SHARED=1` a skip fails the test.
 //! - [`golden`]: comparison with a golden file, rewritten only with `UPDATE_GOLDEN=1`.
 //! - [`zip_of`]: a small zip built in memory; [`hostile`]: the hostile archives of issue 11.
-//! - [`fullsize`]: a database of OSV's full size, generated from the shared records (benches).
+//! - [`fullsize`]: a database of OSV's full size, generated from the shared records (benches);
+//!   [`measure`]: a bench process's CPU time and peak memory.
 //! - `store_conformance` (feature `store`): the behaviour every findings store backend must have.
 //! - [`aws`]: the moto emulator and a scripted loopback HTTP server for the AWS tests.
 
 pub mod aws;
 pub mod fullsize;
 mod golden;
+pub mod measure;
 pub mod hostile;
 mod paths;
 mod shared;

@@ -26,7 +26,7 @@ pub mod starter;
 mod verify;
 
 pub use crate::findings::DatabaseOrigin;
-pub use cache::IndexCache;
+pub use cache::{IndexCache, Pruned, PRUNE_GRACE};
 pub use database::Database;
 pub use error::{DbError, FULL_DATA_HINT};
 pub use osv::Osv;

@@ -13,7 +13,9 @@
 use super::error::UpdateError;
 use analyzer::advisories::source::{
     current_version, is_version_name, version_names, CURRENT_POINTER, VERSIONS_DIR,
+    VERSION_INDEX_DIR,
 };
+use analyzer::advisories::{IndexCache, Locations, PRUNE_GRACE};
 use analyzer::Ecosystem;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -149,6 +151,30 @@ impl Store {
                 let _ = std::fs::remove_dir_all(root.join(eco.as_str()));
             }
         }
+        self.prune_indexes(current, previous);
+    }
+
+    /// Prunes the compiled-index caches (see [`IndexCache::prune`]): the
+    /// cache's `index` folder, where the indexes of removed versions and of
+    /// databases scanned with `--db` that are gone pile up, and the index
+    /// folders of the versions kept, where only stopped compiles' temporary
+    /// files can be left.
+    fn prune_indexes(&self, current: &Path, previous: Option<&Previous>) {
+        let locations = Locations {
+            db_env: None,
+            cache_root: self.root.parent().map(Path::to_path_buf),
+        };
+        let kept = std::iter::once(current).chain(match previous {
+            Some(Previous::Version(dir)) => Some(dir.as_path()),
+            _ => None,
+        });
+        let caches = locations
+            .index_cache()
+            .into_iter()
+            .chain(kept.map(|dir| IndexCache::new(dir.join(VERSION_INDEX_DIR))));
+        for cache in caches {
+            cache.prune(PRUNE_GRACE);
+        }
     }
 
     /// Removes staging folders an interrupted update left (older than an
@@ -174,5 +200,81 @@ impl Store {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use analyzer::advisories::DatabaseOrigin;
+    use std::time::SystemTime;
+
+    /// A version folder holding one npm record.
+    fn version(versions: &Path, name: &str) -> PathBuf {
+        let dir = versions.join(name);
+        std::fs::create_dir_all(dir.join("npm")).unwrap();
+        std::fs::write(
+            dir.join("npm/X-1.json"),
+            r#"{"id":"X-1","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"a"}}]}"#,
+        )
+        .unwrap();
+        dir
+    }
+
+    fn files(dir: &Path) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|entries| entries.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+    }
+
+    fn age(path: &Path) {
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        let old = SystemTime::now() - 2 * PRUNE_GRACE;
+        file.set_modified(old).unwrap();
+    }
+
+    #[test]
+    fn pruning_removes_old_versions_and_the_indexes_only_they_used() {
+        let cache = tempfile::tempdir().unwrap();
+        let store = Store::new(&cache.path().join("db"));
+        let versions = store.versions();
+        let (old, previous, current) = (
+            version(&versions, "20240101T000000Z"),
+            version(&versions, "20240102T000000Z"),
+            version(&versions, "20240103T000000Z"),
+        );
+        // Indexes in `<cache>/index` (as `--db <version>` compiles them),
+        // all older than the grace period.
+        let index = IndexCache::new(cache.path().join("index"));
+        for dir in [&old, &previous, &current] {
+            index.open(dir, DatabaseOrigin::Path).unwrap();
+        }
+        let indexes = files(index.dir());
+        assert_eq!(indexes.len(), 3);
+        indexes.iter().for_each(|p| age(p));
+        // A compile killed in a kept version's own index folder.
+        let own = current.join(VERSION_INDEX_DIR);
+        std::fs::create_dir_all(&own).unwrap();
+        let stopped = own.join(".tmp-stopped");
+        std::fs::write(&stopped, b"half an index").unwrap();
+        age(&stopped);
+
+        store.prune(&current, Some(&Previous::Version(previous.clone())));
+
+        assert_eq!(
+            version_names(&versions),
+            ["20240102T000000Z", "20240103T000000Z"]
+        );
+        let left = files(index.dir());
+        assert_eq!(left.len(), 2, "{left:#?}");
+        for dir in [&previous, &current] {
+            let db = index.open(dir, DatabaseOrigin::Path).unwrap();
+            assert!(db.warnings().is_empty());
+        }
+        // Opening the kept versions reused their indexes: nothing new.
+        assert_eq!(files(index.dir()), left);
+        assert!(files(&own).is_empty());
     }
 }

@@ -26,7 +26,7 @@ const CHUNK: usize = 256;
 
 /// Compiles `sources` into an index written to `out`; returns the writer and
 /// the header (its `sources` carry the checksums of the bytes read).
-pub fn compile<W: Write>(sources: Vec<SourceFile>, out: W) -> Result<(W, Header), DbError> {
+pub fn compile<W: Write + Send>(sources: Vec<SourceFile>, out: W) -> Result<(W, Header), DbError> {
     let mut builder = Builder::new(out);
     let mut compiled = Vec::with_capacity(sources.len());
     let mut at = 0;
@@ -72,7 +72,7 @@ fn stamped(
 }
 
 /// Reads one `all.zip` whole and writes its records, parsed window by window.
-fn compile_zip<W: Write>(
+fn compile_zip<W: Write + Send>(
     source: &SourceFile,
     builder: &mut Builder<W>,
 ) -> Result<SourceFile, DbError> {
@@ -83,9 +83,8 @@ fn compile_zip<W: Write>(
     let label = path.display().to_string();
     let zip_err = |e: zip::result::ZipError| DbError::Zip(format!("{label}: {e}"));
     let archive = zip::ZipArchive::new(Cursor::new(bytes.as_slice())).map_err(zip_err)?;
-    let count = archive.len();
-    for window in ranges(0..count, WINDOW) {
-        let parsed: Vec<Vec<Outcome<'_>>> = ranges(window, CHUNK)
+    let parse = |window: Range<usize>| -> Result<Vec<Outcome<'_>>, DbError> {
+        let chunks: Vec<Vec<Outcome<'_>>> = ranges(window, CHUNK)
             .collect::<Vec<_>>()
             .into_par_iter()
             .map(|chunk| {
@@ -95,11 +94,31 @@ fn compile_zip<W: Write>(
                     .collect::<Result<Vec<_>, DbError>>()
             })
             .collect::<Result<_, _>>()?;
-        for outcome in parsed.into_iter().flatten() {
-            builder.push(outcome);
-        }
-    }
+        Ok(chunks.into_iter().flatten().collect())
+    };
+    pipelined(ranges(0..archive.len(), WINDOW), parse, |outcome| {
+        builder.push(outcome)
+    })?;
     stamped(source, before, started, &bytes)
+}
+
+/// Parses `windows` in order and hands every item to `write`, in order: a
+/// pipeline of two stages, where this thread writes one window while the
+/// pool parses the next (this thread joins in once it is done writing), so
+/// that the serial writing never leaves a core idle. At most two windows are
+/// held at once, and the order does not depend on thread timing.
+fn pipelined<W: Send, T: Send>(
+    windows: impl Iterator<Item = W>,
+    parse: impl Fn(W) -> Result<Vec<T>, DbError> + Sync,
+    mut write: impl FnMut(T) + Send,
+) -> Result<(), DbError> {
+    let mut parsed = Vec::new();
+    for window in windows {
+        let ((), next) = rayon::join(|| parsed.drain(..).for_each(&mut write), || parse(window));
+        parsed = next?;
+    }
+    parsed.into_iter().for_each(write);
+    Ok(())
 }
 
 /// Splits `range` into ranges of at most `size`.
@@ -151,13 +170,13 @@ fn read_member<'a>(
 }
 
 /// Reads loose `*.json` records, a window at a time, parsed in parallel.
-fn compile_loose<W: Write>(
+fn compile_loose<W: Write + Send>(
     sources: &[SourceFile],
     builder: &mut Builder<W>,
 ) -> Result<Vec<SourceFile>, DbError> {
     let mut compiled = Vec::with_capacity(sources.len());
-    for window in sources.chunks(WINDOW) {
-        let read: Vec<(SourceFile, Outcome<'static>)> = window
+    let parse = |window: &[SourceFile]| {
+        window
             .par_iter()
             .map(|source| {
                 let started = SystemTime::now();
@@ -175,12 +194,12 @@ fn compile_loose<W: Write>(
                     }
                 }
             })
-            .collect::<Result<_, DbError>>()?;
-        for (source, outcome) in read {
-            compiled.push(source);
-            builder.push(outcome);
-        }
-    }
+            .collect::<Result<Vec<_>, DbError>>()
+    };
+    pipelined(sources.chunks(WINDOW), parse, |(source, outcome)| {
+        compiled.push(source);
+        builder.push(outcome);
+    })?;
     Ok(compiled)
 }
 
@@ -234,7 +253,7 @@ pub(crate) fn compile_to_file(
     let write = |e: std::io::Error, path: &Path| CompileError::Write(DbError::io(path, e));
     std::fs::create_dir_all(dir).map_err(|e| write(e, dir))?;
     let tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
+        .prefix(crate::advisories::cache::TEMP_PREFIX)
         .tempfile_in(dir)
         .map_err(|e| write(e, dir))?;
     let out = std::io::BufWriter::with_capacity(1 << 20, tmp);

@@ -8,6 +8,12 @@
 //! whole index (the last rename wins, and both are correct); an index file
 //! that is cut short or altered fails its footer or checksums and is compiled
 //! again, with a warning ([`Database::warnings`]), never read as fewer records.
+//! [`IndexCache::prune`] removes what no open can use any more.
+
+mod prune;
+
+pub(crate) use prune::TEMP_PREFIX;
+pub use prune::{Pruned, PRUNE_GRACE};
 
 use super::database::{is_index_file, sources_at, Database};
 use super::fingerprint;
@@ -79,7 +85,7 @@ fn index_file_name(path: &Path) -> String {
     use sha1::{Digest, Sha1};
     let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let digest = Sha1::digest(absolute.to_string_lossy().as_bytes());
-    format!("{}.idx", hex::encode(&digest[..12]))
+    format!("{}.{}", hex::encode(&digest[..12]), prune::INDEX_EXTENSION)
 }
 
 /// True when `listed` (the files there now, from
