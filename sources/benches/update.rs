@@ -105,6 +105,7 @@ fn timed_update(bucket: &Bucket, cache: &Path, full: bool) -> (Duration, Duratio
         ecosystems: &[],
         full,
         max_changed: update::MAX_CHANGED_RECORDS,
+        kev_url: None,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

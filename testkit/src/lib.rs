@@ -16,8 +16,8 @@
 pub mod aws;
 pub mod fullsize;
 mod golden;
-pub mod measure;
 pub mod hostile;
+pub mod measure;
 mod paths;
 mod shared;
 mod skip;
