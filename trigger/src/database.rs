@@ -35,6 +35,15 @@ pub trait Matcher: Send + Sync {
         options: &RescanOptions<'_>,
     ) -> Result<RescanOutcome, StoreError>;
 
+    /// The inventories of `subjects` only, re-matched: one fan-out message's
+    /// share of a rescan (see [`store::rescan_subjects`]).
+    fn rescan_subjects(
+        &self,
+        store: &dyn FindingStore,
+        subjects: &[String],
+        options: &RescanOptions<'_>,
+    ) -> Result<RescanOutcome, StoreError>;
+
     /// The database in the words of the store's scan records
     /// ([`store::record::describe`]): when it differs from the last scan's,
     /// the database changed since.
@@ -59,6 +68,15 @@ impl Matcher for OsvMatcher {
         options: &RescanOptions<'_>,
     ) -> Result<RescanOutcome, StoreError> {
         store::rescan(store, &self.0, options)
+    }
+
+    fn rescan_subjects(
+        &self,
+        store: &dyn FindingStore,
+        subjects: &[String],
+        options: &RescanOptions<'_>,
+    ) -> Result<RescanOutcome, StoreError> {
+        store::rescan_subjects(store, &self.0, subjects, options)
     }
 
     fn describe(&self) -> String {
@@ -295,6 +313,15 @@ mod tests {
         fn rescan(
             &self,
             _: &dyn FindingStore,
+            _: &RescanOptions<'_>,
+        ) -> Result<RescanOutcome, StoreError> {
+            unreachable!("not rescanned in this test")
+        }
+
+        fn rescan_subjects(
+            &self,
+            _: &dyn FindingStore,
+            _: &[String],
             _: &RescanOptions<'_>,
         ) -> Result<RescanOutcome, StoreError> {
             unreachable!("not rescanned in this test")

@@ -226,12 +226,12 @@ where
     outcome
 }
 
-/// The work of a rescan message: its subjects re-matched against `db` with
+/// The work of a rescan message: its subjects re-matched by `matcher` with
 /// `config`'s suppressions, recorded into `store` (transitions in its
 /// outbox). A subject that cannot be rescanned fails the message.
 pub async fn rescan(
     store: Arc<dyn store::FindingStore>,
-    db: Arc<analyzer::advisories::Database>,
+    matcher: Arc<dyn crate::database::Matcher>,
     config: Option<Arc<analyzer::suppress::Config>>,
     work: Work,
 ) -> Result<(), String> {
@@ -241,7 +241,7 @@ pub async fn rescan(
             now: store::time::now(),
             retention: store::Retention::default(),
         };
-        store::rescan_subjects(&*store, &db, &work.subjects, &options)
+        matcher.rescan_subjects(&*store, &work.subjects, &options)
     });
     let outcome = task
         .await

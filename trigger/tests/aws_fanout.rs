@@ -6,6 +6,7 @@
 //! template wires queue, dead-letter queue and event source mapping that way.
 
 use analyzer::advisories::Database;
+use lambda_audit_trigger::database::{Matcher, OsvMatcher};
 use lambda_audit_trigger::fanout::{self, WorkKind, SUBJECTS_PER_MESSAGE};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -116,7 +117,7 @@ fn a_rescan_fans_out_and_a_failing_message_is_a_batch_item_failure() {
     let event = json!({ "Records": records });
     assert!(fanout::is_queue_event(&event));
 
-    let db = Arc::new(Database::embedded());
+    let db: Arc<dyn Matcher> = Arc::new(OsvMatcher(Database::embedded()));
     let outcome = runtime.block_on(fanout::consume(&event, |work| {
         assert_eq!(work.work, WorkKind::Rescan);
         fanout::rescan(store.clone(), db.clone(), None, work)
@@ -218,4 +219,120 @@ fn the_template_wires_queue_dead_letters_and_partial_batch_failures() {
             "sqs:SendMessage",
         ]
     );
+}
+
+/// The deployed shape end to end: with `LAMBDA_AUDIT_FANOUT_QUEUE` set, a
+/// rescan request only enqueues messages, and the same handler fed those
+/// messages (as the event source mapping delivers them) rescans each share
+/// into the store and answers SQS's partial batch response.
+#[test]
+fn the_handler_enqueues_a_rescan_and_consumes_its_messages() {
+    use lambda_audit_trigger::database::{DatabaseSource, LoadMatcher};
+    use lambda_audit_trigger::sinks::SinkConfig;
+    use lambda_audit_trigger::{Handler, HandlerConfig};
+    let Some(moto) = Moto::start_serialized() else {
+        return;
+    };
+    moto.create_queue("fanout-handler");
+    let queue_url = format!("{}/{ACCOUNT}/fanout-handler", moto.endpoint);
+    let options = layers::aws::AwsOptions {
+        region: Some(REGION.into()),
+        endpoint_url: Some(moto.endpoint.clone()),
+    };
+    // The handler opens `dynamodb://` through the standard chain, as on
+    // Lambda (AWS_REGION set by the runtime); here the chain is pointed at
+    // moto. The other tests of this binary name region and endpoint
+    // explicitly, which take precedence.
+    std::env::set_var("AWS_REGION", REGION);
+    std::env::set_var("AWS_ENDPOINT_URL", &moto.endpoint);
+    let store = DynamoStore::open_with("dynamodb://handler-findings", &options).unwrap();
+    store.create_table().unwrap();
+    for i in 0..GOOD {
+        let key = function(i);
+        let r = report(&[(key.as_str(), "minimist", "1.2.0")], &[]);
+        store::record(
+            &store,
+            subject(&key, &[]),
+            &r,
+            None,
+            ScanReason::Function,
+            day(0),
+        )
+        .unwrap();
+    }
+
+    let work = tempfile::tempdir().unwrap();
+    let db_path = work.path().join("db.json");
+    std::fs::write(&db_path, "[]").unwrap();
+    let config = HandlerConfig {
+        aws: options.clone(),
+        sinks: SinkConfig::default(),
+        store: None,
+        findings_store: "dynamodb://handler-findings".into(),
+        suppressions: None,
+        database: DatabaseSource::Path(db_path),
+        code_rewrite: layers::aws::CodeUrlRewrite::None,
+        max_download_bytes: analyzer::Limits::default().max_artifact_bytes,
+        work_dir: work.path().to_path_buf(),
+        fanout_queue: Some(queue_url.clone()),
+    };
+    let load: LoadMatcher = Arc::new(|_: &std::path::Path| {
+        Ok(Arc::new(OsvMatcher(Database::embedded())) as Arc<dyn Matcher>)
+    });
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sdk = runtime.block_on(layers::aws::config::load(&options, None));
+    let handler = Handler::with_sinks(config, load, sdk.clone(), Vec::new()).unwrap();
+
+    let answer = runtime
+        .block_on(handler.handle(&json!({"action": "rescan"})))
+        .unwrap();
+    assert_eq!(answer["action"], "rescan-enqueued", "{answer}");
+    assert_eq!(
+        answer["messages"],
+        GOOD.div_ceil(SUBJECTS_PER_MESSAGE),
+        "{answer}"
+    );
+
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let received = runtime
+        .block_on(
+            sqs.receive_message()
+                .queue_url(&queue_url)
+                .max_number_of_messages(10)
+                .send(),
+        )
+        .unwrap();
+    let records: Vec<Value> = received
+        .messages()
+        .iter()
+        .map(|m| {
+            json!({
+                "messageId": m.message_id(),
+                "receiptHandle": m.receipt_handle(),
+                "body": m.body(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": format!("arn:aws:sqs:{REGION}:{ACCOUNT}:fanout-handler"),
+                "awsRegion": REGION,
+            })
+        })
+        .collect();
+    assert_eq!(records.len(), GOOD.div_ceil(SUBJECTS_PER_MESSAGE));
+    let response = runtime
+        .block_on(handler.handle(&json!({ "Records": records })))
+        .unwrap();
+    assert_eq!(response, json!({"batchItemFailures": []}));
+
+    let reopened = DynamoStore::open_with("dynamodb://handler-findings", &options).unwrap();
+    let findings = reopened.findings(&Default::default()).unwrap();
+    for i in 0..GOOD {
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.subject == function(i) && f.finding.package.name == "minimist"),
+            "{} not rescanned through the queue",
+            function(i)
+        );
+    }
+    // With no sink configured, publishing marked every event sent.
+    assert!(reopened.pending_events(usize::MAX).unwrap().is_empty());
 }

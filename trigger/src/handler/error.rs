@@ -22,6 +22,9 @@ pub enum HandlerError {
     Database(String),
     #[error("{0}")]
     Config(String),
+    /// The fan-out queue could not take a rescan's messages.
+    #[error("fan-out queue: {0}")]
+    Fanout(String),
 }
 
 impl From<PublishError> for HandlerError {
@@ -44,6 +47,7 @@ impl HandlerError {
             HandlerError::Findings(_) => "FindingsStoreFailed",
             HandlerError::Database(_) => "DatabaseUnavailable",
             HandlerError::Config(_) => "Misconfigured",
+            HandlerError::Fanout(_) => "FanoutFailed",
         }
     }
 }

@@ -17,6 +17,7 @@ pub use settings::HandlerConfig;
 
 use crate::database::{DatabaseCache, LoadMatcher, Matcher};
 use crate::event::{self, Trigger};
+use crate::fanout;
 use crate::messages::{Published, ScanResult, ScanStatus};
 use crate::outbox::{self, blocking};
 use crate::sinks::{self, Sink};
@@ -44,6 +45,8 @@ pub struct Handler {
     /// The database last compared with the store's (see [`database_change`]).
     checked: Mutex<Option<Arc<dyn Matcher>>>,
     downloader: Downloader,
+    /// The fan-out queue's client, when `fanout_queue` is set.
+    sqs: Option<aws_sdk_sqs::Client>,
 }
 
 impl Handler {
@@ -77,6 +80,10 @@ impl Handler {
         let downloader = Downloader::new(config.max_download_bytes, config.code_rewrite.clone())
             .map_err(|e| HandlerError::Config(e.to_string()))?;
         let database = DatabaseCache::new(config.work_dir.join("db"), load);
+        let sqs = config
+            .fanout_queue
+            .as_ref()
+            .map(|_| aws_sdk_sqs::Client::new(&sdk));
         Ok(Handler {
             config,
             sdk,
@@ -87,6 +94,7 @@ impl Handler {
             database,
             checked: Mutex::new(None),
             downloader,
+            sqs,
         })
     }
 
@@ -94,6 +102,9 @@ impl Handler {
     pub async fn handle(&self, event: &Value) -> Result<Value, HandlerError> {
         // The SDK's futures are large: each branch is boxed so that an
         // invocation does not need a deep stack.
+        if fanout::is_queue_event(event) {
+            return Box::pin(self.consume(event)).await;
+        }
         let trigger = event::parse(event)?;
         let rescan_first = match &trigger {
             Trigger::Ignore { .. } | Trigger::Rescan { .. } | Trigger::ObjectCreated { .. } => None,
@@ -307,6 +318,17 @@ impl Handler {
         matcher: Arc<dyn Matcher>,
         cause: &str,
     ) -> Result<Value, HandlerError> {
+        if let (Some(queue), Some(sqs)) = (&self.config.fanout_queue, &self.sqs) {
+            let messages = fanout::enqueue_rescan(self.findings.clone(), sqs, queue)
+                .await
+                .map_err(HandlerError::Fanout)?;
+            return Ok(json!({
+                "action": "rescan-enqueued",
+                "cause": cause,
+                "queue": queue,
+                "messages": messages,
+            }));
+        }
         let suppressions = self.suppressions.clone();
         let outcome = blocking(&self.findings, move |s| {
             let options = RescanOptions {
@@ -319,6 +341,22 @@ impl Handler {
         .await?;
         let delivered = Box::pin(self.publish(&mut [])).await?;
         Ok(database_change::rescan_answer(&outcome, cause, delivered))
+    }
+
+    /// Runs a batch of fan-out messages (each a share of a rescan), then
+    /// publishes what they recorded. The answer is SQS's partial batch
+    /// response: the messages that failed are retried, then dead-lettered. A
+    /// sink that fails fails the whole batch: the outbox keeps its events, and
+    /// the retried rescans find nothing new to record.
+    async fn consume(&self, event: &Value) -> Result<Value, HandlerError> {
+        let matcher = self.matcher().await?;
+        let (store, config) = (self.findings.clone(), self.suppressions.clone());
+        let outcome = fanout::consume(event, |work| {
+            fanout::rescan(store.clone(), matcher.clone(), config.clone(), work)
+        })
+        .await;
+        Box::pin(self.publish(&mut [])).await?;
+        Ok(outcome.response())
     }
 
     /// Publishes the outbox and `results` (see [`crate::outbox`]).

@@ -31,6 +31,10 @@ pub struct HandlerConfig {
     pub max_download_bytes: u64,
     /// `LAMBDA_AUDIT_WORK_DIR` (default `/tmp/lambda-audit`): where an S3 database is written.
     pub work_dir: PathBuf,
+    /// `LAMBDA_AUDIT_FANOUT_QUEUE`: the SQS queue URL a rescan is spread over
+    /// (ten subjects a message, consumed by this same function); without it a
+    /// rescan runs in the invocation that asks for it.
+    pub fanout_queue: Option<String>,
 }
 
 impl HandlerConfig {
@@ -62,6 +66,7 @@ impl HandlerConfig {
             },
             max_download_bytes,
             work_dir,
+            fanout_queue: set("LAMBDA_AUDIT_FANOUT_QUEUE").map(|q| q.trim().to_string()),
         })
     }
 }
