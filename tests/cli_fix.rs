@@ -218,7 +218,7 @@ fn other_platform_packages_follow_the_architecture() {
 fn every_format_names_the_starter_set() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/projects/fix-python");
     let dir = fixture.display().to_string();
-    let expect = "starter set, 65 records";
+    let expect = "starter set, 91 records";
     for (format, needle) in [
         ("table", format!("database: {expect}")),
         ("markdown", format!("database: {expect}")),

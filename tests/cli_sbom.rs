@@ -84,6 +84,20 @@ fn every_corpus_artifact_matches_its_ground_truth() {
             .filter(|p| !is_heuristic(p))
             .cloned()
             .collect();
+        if truth["layout"] == "nodejs-bundle" {
+            // A shipped bundle names its packages but carries few of their
+            // versions (no lockfile ships): what it does version must be
+            // right. Recall per evidence level is analyzer/tests/bundle_corpus.rs's.
+            let truth = keys(&truth["packages"]);
+            let found = keys(&exact);
+            assert!(!found.is_empty(), "{name}: no versioned package");
+            assert!(
+                found.is_subset(&truth),
+                "{name}: {found:?} not all in {truth:?}"
+            );
+            checked += 1;
+            continue;
+        }
         assert_eq!(
             keys(&exact),
             keys(&truth["packages"]),
@@ -134,8 +148,8 @@ fn every_corpus_artifact_matches_its_ground_truth() {
         checked += 1;
     }
     assert_eq!(
-        checked, 15,
-        "all 15 corpus artifacts are bundled in fixtures/corpus"
+        checked, 22,
+        "all 22 corpus artifacts (15 of set A, the 7 of the coverage set) are in fixtures/corpus"
     );
 }
 

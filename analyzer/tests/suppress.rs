@@ -187,8 +187,8 @@ fn bad_toml_and_bad_values_name_the_line() {
     assert!(e.message.contains("selects nothing"), "{e}");
     let e = error("\n[[ignore]]\npackage = \"x\"\nversion = \">= 1 2\"\nreason = \"r\"\n");
     assert_eq!(e.line, Some(2), "{e}");
-    let e = error("[[ignore]]\npackage = \"x\"\necosystem = \"Go\"\nreason = \"r\"\n");
-    assert!(e.message.contains("unknown ecosystem `Go`"), "{e}");
+    let e = error("[[ignore]]\npackage = \"x\"\necosystem = \"Hex\"\nreason = \"r\"\n");
+    assert!(e.message.contains("unknown ecosystem `Hex`"), "{e}");
     let e = error("[[ignore]]\nid = \"x\"\nreason = \"r\"\nuntil = \"2026-13-01\"\n");
     assert!(e.message.contains("not a date"), "{e}");
     let e = error("[[ignore]]\npurl = \"npm/lodash\"\nreason = \"r\"\n");

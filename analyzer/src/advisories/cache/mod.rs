@@ -12,7 +12,6 @@
 
 mod prune;
 
-pub(crate) use prune::TEMP_PREFIX;
 pub use prune::{Pruned, PRUNE_GRACE};
 
 use super::database::{is_index_file, sources_at, Database};

@@ -10,6 +10,7 @@
 
 use super::IndexCache;
 use crate::advisories::index::reader::{Index, OpenError};
+use crate::advisories::index::TEMP_PREFIX;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -18,8 +19,6 @@ use std::time::{Duration, SystemTime};
 /// database takes seconds; an hour leaves a wide margin for slow disks).
 pub const PRUNE_GRACE: Duration = Duration::from_secs(3600);
 
-/// Prefix of the temporary file a compile writes before renaming it.
-pub(crate) const TEMP_PREFIX: &str = ".tmp-";
 /// Extension of a compiled index in the cache.
 pub(crate) const INDEX_EXTENSION: &str = "idx";
 

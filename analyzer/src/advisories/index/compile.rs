@@ -253,7 +253,7 @@ pub(crate) fn compile_to_file(
     let write = |e: std::io::Error, path: &Path| CompileError::Write(DbError::io(path, e));
     std::fs::create_dir_all(dir).map_err(|e| write(e, dir))?;
     let tmp = tempfile::Builder::new()
-        .prefix(crate::advisories::cache::TEMP_PREFIX)
+        .prefix(super::TEMP_PREFIX)
         .tempfile_in(dir)
         .map_err(|e| write(e, dir))?;
     let out = std::io::BufWriter::with_capacity(1 << 20, tmp);

@@ -30,6 +30,10 @@ use std::collections::BTreeMap;
 /// The version of the index format (also the last digit of its magic).
 pub const FORMAT: u32 = 2;
 
+/// Prefix of the temporary file a compile writes before renaming it into
+/// place (the cache's pruning removes leftovers of killed compiles by it).
+pub(crate) const TEMP_PREFIX: &str = ".tmp-";
+
 /// What an index says about itself: small, read whole when it is opened.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {
