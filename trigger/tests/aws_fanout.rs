@@ -26,6 +26,37 @@ fn broken() -> String {
     format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:zz-broken:1")
 }
 
+/// The queue's messages as the event source mapping delivers them (up to 10).
+fn delivered(
+    runtime: &tokio::runtime::Runtime,
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    queue: &str,
+) -> Vec<Value> {
+    let received = runtime
+        .block_on(
+            sqs.receive_message()
+                .queue_url(queue_url)
+                .max_number_of_messages(10)
+                .send(),
+        )
+        .unwrap();
+    received
+        .messages()
+        .iter()
+        .map(|m| {
+            json!({
+                "messageId": m.message_id(),
+                "receiptHandle": m.receipt_handle(),
+                "body": m.body(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{queue}"),
+                "awsRegion": REGION,
+            })
+        })
+        .collect()
+}
+
 #[test]
 fn a_rescan_fans_out_and_a_failing_message_is_a_batch_item_failure() {
     let Some(moto) = Moto::start_serialized() else {
@@ -85,28 +116,7 @@ fn a_rescan_fans_out_and_a_failing_message_is_a_batch_item_failure() {
     assert_eq!(sent, (GOOD + 1).div_ceil(SUBJECTS_PER_MESSAGE));
 
     // The messages as the event source mapping delivers them.
-    let received = runtime
-        .block_on(
-            sqs.receive_message()
-                .queue_url(&queue_url)
-                .max_number_of_messages(10)
-                .send(),
-        )
-        .unwrap();
-    let records: Vec<Value> = received
-        .messages()
-        .iter()
-        .map(|m| {
-            json!({
-                "messageId": m.message_id(),
-                "receiptHandle": m.receipt_handle(),
-                "body": m.body(),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": format!("arn:aws:sqs:{REGION}:{ACCOUNT}:fanout"),
-                "awsRegion": REGION,
-            })
-        })
-        .collect();
+    let records = delivered(&runtime, &sqs, &queue_url, "fanout");
     assert_eq!(records.len(), sent);
     let failing: Vec<String> = records
         .iter()
@@ -294,28 +304,7 @@ fn the_handler_enqueues_a_rescan_and_consumes_its_messages() {
     );
 
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let received = runtime
-        .block_on(
-            sqs.receive_message()
-                .queue_url(&queue_url)
-                .max_number_of_messages(10)
-                .send(),
-        )
-        .unwrap();
-    let records: Vec<Value> = received
-        .messages()
-        .iter()
-        .map(|m| {
-            json!({
-                "messageId": m.message_id(),
-                "receiptHandle": m.receipt_handle(),
-                "body": m.body(),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": format!("arn:aws:sqs:{REGION}:{ACCOUNT}:fanout-handler"),
-                "awsRegion": REGION,
-            })
-        })
-        .collect();
+    let records = delivered(&runtime, &sqs, &queue_url, "fanout-handler");
     assert_eq!(records.len(), GOOD.div_ceil(SUBJECTS_PER_MESSAGE));
     let response = runtime
         .block_on(handler.handle(&json!({ "Records": records })))

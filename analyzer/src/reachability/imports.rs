@@ -1,7 +1,7 @@
 //! What one source file imports, whatever its language, and the iterative
 //! walk over a syntax tree that both language readers share.
 
-use tree_sitter::{Node, Tree, TreeCursor};
+use tree_sitter::{Language, Node, Parser, Tree, TreeCursor};
 
 /// The literal imports of a file, and whether it also loads something whose
 /// name is computed at run time (then anything it could reach is unknown).
@@ -29,6 +29,30 @@ impl<S> Imports<S> {
             self.dynamic = Some(format!("{what} (line {})", node.start_position().row + 1));
         }
     }
+}
+
+/// Parses `source` with `language`'s grammar. `Err` says why nothing could be
+/// read; a tree with syntax errors comes back with the reason in `found`
+/// (its imports may be incomplete, so the file counts as dynamic).
+pub(super) fn parse<S>(
+    parser: &mut Parser,
+    language: Language,
+    name: &str,
+    source: &[u8],
+    found: &mut Imports<S>,
+) -> Option<Tree> {
+    if parser.set_language(&language).is_err() {
+        found.dynamic = Some(format!("the {name} grammar could not be loaded"));
+        return None;
+    }
+    let Some(tree) = parser.parse(source, None) else {
+        found.dynamic = Some("could not be parsed".into());
+        return None;
+    };
+    if tree.root_node().has_error() {
+        found.dynamic = Some("has syntax the parser could not read".into());
+    }
+    Some(tree)
 }
 
 /// Every node of a tree in document order, without recursion (a hostile file

@@ -3,26 +3,16 @@
 //! `export ... from "x"` with literal specifiers. Any other argument to
 //! `require` or `import()` makes the file dynamic.
 
-use super::imports::{Imports, Walk};
+use super::imports::{parse, Imports, Walk};
 use tree_sitter::{Node, Parser};
 
 /// The imports `source` makes.
 pub(super) fn imports(parser: &mut Parser, source: &[u8]) -> Imports<String> {
     let mut found = Imports::default();
-    if parser
-        .set_language(&tree_sitter_javascript::LANGUAGE.into())
-        .is_err()
-    {
-        found.dynamic = Some("the JavaScript grammar could not be loaded".into());
-        return found;
-    }
-    let Some(tree) = parser.parse(source, None) else {
-        found.dynamic = Some("could not be parsed".into());
+    let language = tree_sitter_javascript::LANGUAGE.into();
+    let Some(tree) = parse(parser, language, "JavaScript", source, &mut found) else {
         return found;
     };
-    if tree.root_node().has_error() {
-        found.dynamic = Some("has syntax the parser could not read".into());
-    }
     Walk::new(&tree).for_each(|node| match node.kind() {
         "import_statement" | "export_statement" => {
             if let Some(source_node) = node.child_by_field_name("source") {

@@ -3,7 +3,7 @@
 //! `importlib.import_module("a")` / `__import__("a")` with a literal. Any other
 //! argument to those two makes the file dynamic.
 
-use super::imports::{Imports, Walk};
+use super::imports::{parse, Imports, Walk};
 use tree_sitter::{Node, Parser};
 
 /// One import: `level` leading dots (0 for absolute), the module after them,
@@ -19,20 +19,10 @@ pub(super) struct PyImport {
 /// The imports `source` makes.
 pub(super) fn imports(parser: &mut Parser, source: &[u8]) -> Imports<PyImport> {
     let mut found = Imports::default();
-    if parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .is_err()
-    {
-        found.dynamic = Some("the Python grammar could not be loaded".into());
-        return found;
-    }
-    let Some(tree) = parser.parse(source, None) else {
-        found.dynamic = Some("could not be parsed".into());
+    let language = tree_sitter_python::LANGUAGE.into();
+    let Some(tree) = parse(parser, language, "Python", source, &mut found) else {
         return found;
     };
-    if tree.root_node().has_error() {
-        found.dynamic = Some("has syntax the parser could not read".into());
-    }
     let mut push = |import: PyImport| found.specifiers.push(import);
     let mut dynamic = None;
     Walk::new(&tree).for_each(|node| match node.kind() {
