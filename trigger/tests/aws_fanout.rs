@@ -26,6 +26,23 @@ fn broken() -> String {
     format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:zz-broken:1")
 }
 
+/// Twelve functions with minimist 1.2.0, stored when nothing matched it.
+fn store_minimist_functions(store: &dyn FindingStore) {
+    for i in 0..GOOD {
+        let key = function(i);
+        let r = report(&[(key.as_str(), "minimist", "1.2.0")], &[]);
+        store::record(
+            store,
+            subject(&key, &[]),
+            &r,
+            None,
+            ScanReason::Function,
+            day(0),
+        )
+        .unwrap();
+    }
+}
+
 /// The queue's messages as the event source mapping delivers them (up to 10).
 fn delivered(
     runtime: &tokio::runtime::Runtime,
@@ -70,20 +87,7 @@ fn a_rescan_fans_out_and_a_failing_message_is_a_batch_item_failure() {
     };
     let store = DynamoStore::open_with("dynamodb://findings", &options).unwrap();
     store.create_table().unwrap();
-    // Twelve functions with minimist 1.2.0, stored when nothing matched it.
-    for i in 0..GOOD {
-        let key = function(i);
-        let r = report(&[(key.as_str(), "minimist", "1.2.0")], &[]);
-        store::record(
-            &store,
-            subject(&key, &[]),
-            &r,
-            None,
-            ScanReason::Function,
-            day(0),
-        )
-        .unwrap();
-    }
+    store_minimist_functions(&store);
     let mut bad = store::Commit {
         subject: subject(&broken(), &[]),
         expected_revision: None,
@@ -257,19 +261,7 @@ fn the_handler_enqueues_a_rescan_and_consumes_its_messages() {
     std::env::set_var("AWS_ENDPOINT_URL", &moto.endpoint);
     let store = DynamoStore::open_with("dynamodb://handler-findings", &options).unwrap();
     store.create_table().unwrap();
-    for i in 0..GOOD {
-        let key = function(i);
-        let r = report(&[(key.as_str(), "minimist", "1.2.0")], &[]);
-        store::record(
-            &store,
-            subject(&key, &[]),
-            &r,
-            None,
-            ScanReason::Function,
-            day(0),
-        )
-        .unwrap();
-    }
+    store_minimist_functions(&store);
 
     let work = tempfile::tempdir().unwrap();
     let db_path = work.path().join("db.json");

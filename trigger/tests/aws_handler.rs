@@ -18,7 +18,7 @@ use lambda_audit_trigger::{Handler, HandlerConfig};
 use layers::aws::download::sha256_hex;
 use layers::aws::{config, AwsOptions, CodeUrlRewrite};
 use serde_json::{json, Value};
-use support::{cloudtrail, detail_types, osv_zip, route_to_queue};
+use support::{audit_bus_to_queue, cloudtrail, detail_types, osv_zip};
 use testkit::aws::{World, ACCOUNT, REGION};
 use testkit::{corpus_bytes, fixtures};
 
@@ -87,21 +87,7 @@ async fn handler_end_to_end() {
     }
     put_db(&s3, &[AXIOS], "2026-11-01T00:00:00Z").await;
     let events = aws_sdk_eventbridge::Client::new(&sdk);
-    events
-        .create_event_bus()
-        .name("audit")
-        .send()
-        .await
-        .unwrap();
-    let queue = moto.create_queue("audit-events");
-    route_to_queue(
-        &events,
-        Some("audit"),
-        "to-queue",
-        r#"{"source": ["lambda-audit"]}"#,
-        queue,
-    )
-    .await;
+    audit_bus_to_queue(&events, &moto).await;
 
     let work = tempfile::tempdir().unwrap();
     let config = HandlerConfig {

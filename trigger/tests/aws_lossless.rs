@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use support::{detail_types, osv_zip, route_to_queue};
+use support::{audit_bus_to_queue, detail_types, osv_zip};
 use testkit::aws::{Moto, Scripted, World, ACCOUNT, REGION};
 
 /// Packages of node-basic.zip (the function's own code), one advisory each.
@@ -136,21 +136,7 @@ async fn security_hub(endpoint: &str, faults: &Faults) -> Box<dyn Sink> {
 /// Creates the bus `audit` on `moto`, delivering to the queue `audit-events`.
 async fn bus_to_queue(moto: &Moto) {
     let events = aws_sdk_eventbridge::Client::new(&sdk(&moto.endpoint).await);
-    events
-        .create_event_bus()
-        .name("audit")
-        .send()
-        .await
-        .unwrap();
-    let queue = moto.create_queue("audit-events");
-    route_to_queue(
-        &events,
-        Some("audit"),
-        "to-queue",
-        r#"{"source": ["lambda-audit"]}"#,
-        queue,
-    )
-    .await;
+    audit_bus_to_queue(&events, moto).await;
 }
 
 /// The test's handler: the world's Lambda API and code, the database `db`,

@@ -53,6 +53,26 @@ pub async fn route_to_queue(
         .unwrap();
 }
 
+/// Creates the bus `audit` and routes lambda-audit's events on it to the
+/// queue `audit-events` (created on `moto`), where the tests read them.
+pub async fn audit_bus_to_queue(events: &aws_sdk_eventbridge::Client, moto: &testkit::aws::Moto) {
+    events
+        .create_event_bus()
+        .name("audit")
+        .send()
+        .await
+        .unwrap();
+    let queue = moto.create_queue("audit-events");
+    route_to_queue(
+        events,
+        Some("audit"),
+        "to-queue",
+        r#"{"source": ["lambda-audit"]}"#,
+        queue,
+    )
+    .await;
+}
+
 /// An OSV database (one zip of JSON records) with one advisory per
 /// `(id, npm package, severity)`, affecting every version; `modified` dates
 /// every record (a new date is a new database).
