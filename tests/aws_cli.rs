@@ -388,3 +388,52 @@ fn account_names_functions_without_dependency_evidence_and_exits_2_unless_allowe
     );
     let _ = std::fs::remove_dir_all(db);
 }
+
+#[test]
+fn missing_credentials_are_told_as_what_to_set() {
+    for args in [
+        &["function", "my-function", "--region", REGION][..],
+        &["account", "--region", REGION][..],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_lambda-audit"))
+            .args(args)
+            .args(["--endpoint-url", "http://127.0.0.1:9"])
+            .arg("--db")
+            .arg(fixtures().join("osv/axios-before-0.21.1.json"))
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
+            .env_remove("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+            .env_remove("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+            .env("AWS_CONFIG_FILE", "/nonexistent/lambda-audit-test-config")
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/lambda-audit-test-credentials",
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env(
+                "LAMBDA_AUDIT_STORE",
+                std::env::temp_dir().join(format!(
+                    "lambda-audit-cli-test-credentials-{}.db",
+                    std::process::id()
+                )),
+            )
+            .output()
+            .expect("run lambda-audit");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(
+                "no AWS credentials: set AWS_PROFILE (after `aws configure` or `aws sso login`), \
+                 or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+            ),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            !stderr.contains("Ec2InstanceMetadata"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -252,20 +252,6 @@ fn asff_context(subject: &str) -> AsffContext {
     })
 }
 
-/// An AWS error caused by missing credentials, told as what is missing and
-/// how to set it instead of the SDK's provider chain; other errors as they are.
-fn explain_credentials<E: Into<anyhow::Error>>(error: E) -> anyhow::Error {
-    let error = error.into();
-    let text = format!("{error:?}").to_ascii_lowercase();
-    if text.contains("credentialsnotloaded") || text.contains("no providers in chain") {
-        return anyhow::anyhow!(
-            "no AWS credentials: set AWS_PROFILE (after `aws configure` or `aws sso login`), or \
-             AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-        );
-    }
-    error
-}
-
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let region = args.region.clone().or_else(|| {
         layers::aws::arn::FunctionArn::parse(&args.function)
@@ -295,8 +281,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         );
         let outcome = scanner
             .scan_function(&args.function, args.qualifier.as_deref())
-            .await
-            .map_err(explain_credentials)?;
+            .await?;
         let exposure = match &outcome {
             ScanOutcome::Scanned(s) => Some(layers::aws::exposure::read(&lambda, &s.subject).await),
             _ => None,
