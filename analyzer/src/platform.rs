@@ -8,8 +8,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A Lambda instruction set (a function's `Architectures`); x86_64 is
-/// Lambda's default.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+/// Lambda's default. Serialised by its Lambda name (`x86_64`, `arm64`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Architecture {
     #[default]
     X86_64,

@@ -4,7 +4,7 @@ use super::async_runtime::runtime;
 use super::function::{matched, outcome_json, summary_line, AwsArgs, Format};
 use super::store::StoreArgs;
 use analyzer::report::Format as ReportFormat;
-use analyzer::threshold::{FailOn, FailOnIncomplete, Gate, EXIT_FINDINGS, EXIT_INCOMPLETE};
+use analyzer::threshold::{FailOn, FailOnIncomplete, Gate, EXIT_FINDINGS};
 use analyzer::Limits;
 use layers::aws::account::{self, Finished};
 use layers::aws::ScanOutcome;
@@ -42,6 +42,12 @@ pub struct Args {
     /// (`reachability: not-imported`); they are still reported.
     #[arg(long)]
     pub ignore_unimported: bool,
+    /// Accept functions whose scan read no dependency evidence at all (no
+    /// installed package, lockfile or pinned requirement in their code or
+    /// layers); by default each is named and the command exits 2, as `scan`
+    /// and `function` do for one.
+    #[arg(long)]
+    pub allow_empty: bool,
     #[command(flatten)]
     pub priority: super::priority::PriorityArgs,
     #[command(flatten)]
@@ -75,6 +81,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut listed_functions: Vec<String> = Vec::new();
     let mut items: Vec<Option<String>> = Vec::new();
     let (mut failed, mut incomplete, mut failing) = (0usize, false, false);
+    // Functions scanned without any dependency evidence, named at the end.
+    let mut empty: Vec<String> = Vec::new();
     let mut record_error: Option<anyhow::Error> = None;
     let mut listed = |region: &str, functions: usize| {
         eprintln!("lambda-audit: {region}: {functions} functions");
@@ -108,10 +116,16 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 .err();
             }
         }
-        if let Some(r) = &report {
-            let code = gate.exit_code(r, None);
-            incomplete |= code == EXIT_INCOMPLETE;
-            failing |= code == EXIT_FINDINGS;
+        if let (Ok(o), Some(r)) = (&result.outcome, &report) {
+            let mut verdict = gate.verdict(r, None);
+            if !args.allow_empty {
+                verdict = verdict.require_evidence(&r.inventory);
+            }
+            incomplete |= verdict.incomplete;
+            if verdict.empty {
+                empty.push(o.subject().to_string());
+            }
+            failing |= verdict.exit_code() == EXIT_FINDINGS;
         }
         let item = match (&result.outcome, json) {
             (_, false) => line,
@@ -163,7 +177,19 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Some(path) => std::fs::write(path, text)?,
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
-    Ok(if failed > 0 || incomplete {
+    if !empty.is_empty() {
+        empty.sort();
+        eprintln!(
+            "lambda-audit: error: {} function(s) read no dependency evidence (no installed \
+             package, lockfile or pinned requirement in their code or layers), so nothing was \
+             checked for them (exit 2; `--allow-empty` accepts them, the tag {} excludes a \
+             function): {}",
+            empty.len(),
+            account::EXCLUDE_TAG,
+            empty.join(", ")
+        );
+    }
+    Ok(if failed > 0 || incomplete || !empty.is_empty() {
         crate::EXIT_ERROR
     } else if failing {
         EXIT_FINDINGS

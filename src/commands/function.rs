@@ -10,7 +10,7 @@ use analyzer::findings::{Rating, ScanReport};
 use analyzer::report::{render, AsffContext, Format as ReportFormat, RenderOptions};
 use analyzer::risk::Exposure;
 use analyzer::suppress::{apply_suppressions, Config};
-use analyzer::threshold::{FailOn, FailOnIncomplete, Gate};
+use analyzer::threshold::{read_no_evidence, FailOn, FailOnIncomplete, Gate};
 use analyzer::Limits;
 use layers::aws::{AwsOptions, CodeUrlRewrite, Downloader, LayerCache, ScanOutcome, Scanner};
 use std::path::PathBuf;
@@ -121,6 +121,11 @@ pub struct Args {
     /// (`reachability: not-imported`); they are still reported.
     #[arg(long)]
     pub ignore_unimported: bool,
+    /// Accept a function whose scan read no dependency evidence at all (no
+    /// installed package, lockfile or pinned requirement in its code or
+    /// layers); by default that exits 2, as for `scan`.
+    #[arg(long)]
+    pub allow_empty: bool,
     #[command(flatten)]
     pub priority: PriorityArgs,
     #[command(flatten)]
@@ -156,8 +161,18 @@ pub fn summary_line(outcome: &ScanOutcome, report: Option<&ScanReport>) -> Strin
                 .and_then(|r| r.exposure.as_ref())
                 .map(|e| format!(", exposure: {e}"))
                 .unwrap_or_default();
+            let architecture = s
+                .architecture
+                .map(|a| format!(" on {a}"))
+                .unwrap_or_default();
+            // What fails the gate with 2 (see `Verdict::exit_code`): gaps first.
+            let evidence = match s.inventory.gaps().count() {
+                0 if read_no_evidence(&s.inventory) => ", no dependency evidence read".to_string(),
+                0 => String::new(),
+                n => format!(", incomplete: {n} not read"),
+            };
             format!(
-                "scanned      {}  {} packages{findings}, {} layers, runtime {}{exposure}",
+                "scanned      {}  {} packages{findings}, {} layers, runtime {}{architecture}{exposure}{evidence}",
                 s.subject,
                 s.inventory.packages.len(),
                 s.layers.len(),
@@ -171,8 +186,10 @@ pub fn summary_line(outcome: &ScanOutcome, report: Option<&ScanReport>) -> Strin
     }
 }
 
-/// An outcome as JSON: for a scanned subject, its ARN, kind, runtime and layers
-/// around the scan report (inventory contract + findings).
+/// An outcome as JSON: for a scanned subject, its ARN, kind, runtime,
+/// architecture, layers and whether any dependency evidence was read
+/// (`dependency_evidence`, see [`read_no_evidence`]) around the scan report
+/// (inventory contract + findings).
 pub fn outcome_json(outcome: &ScanOutcome, report: Option<&ScanReport>) -> serde_json::Value {
     match outcome {
         ScanOutcome::Scanned(s) => {
@@ -181,7 +198,9 @@ pub fn outcome_json(outcome: &ScanOutcome, report: Option<&ScanReport>) -> serde
                 "subject": s.subject,
                 "kind": s.kind,
                 "runtime": s.runtime,
+                "architecture": s.architecture,
                 "layers": s.layers,
+                "dependency_evidence": !read_no_evidence(&s.inventory),
             });
             let body = match report {
                 Some(r) => serde_json::to_value(r),
@@ -233,20 +252,6 @@ fn asff_context(subject: &str) -> AsffContext {
     })
 }
 
-/// An AWS error caused by missing credentials, told as what is missing and
-/// how to set it instead of the SDK's provider chain; other errors as they are.
-fn explain_credentials<E: Into<anyhow::Error>>(error: E) -> anyhow::Error {
-    let error = error.into();
-    let text = format!("{error:?}").to_ascii_lowercase();
-    if text.contains("credentialsnotloaded") || text.contains("no providers in chain") {
-        return anyhow::anyhow!(
-            "no AWS credentials: set AWS_PROFILE (after `aws configure` or `aws sso login`), or \
-             AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-        );
-    }
-    error
-}
-
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let region = args.region.clone().or_else(|| {
         layers::aws::arn::FunctionArn::parse(&args.function)
@@ -276,8 +281,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         );
         let outcome = scanner
             .scan_function(&args.function, args.qualifier.as_deref())
-            .await
-            .map_err(explain_credentials)?;
+            .await?;
         let exposure = match &outcome {
             ScanOutcome::Scanned(s) => Some(layers::aws::exposure::read(&lambda, &s.subject).await),
             _ => None,
@@ -327,13 +331,20 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     super::scan::write_output(&text, args.output.as_ref())?;
     Ok(match (&outcome, &report) {
         (ScanOutcome::Gone { .. }, _) => crate::EXIT_ERROR,
-        (_, Some(r)) => Gate {
-            fail_on: args.fail_on.unwrap_or_default(),
-            fail_on_new: false,
-            incomplete: FailOnIncomplete::Always,
-            ignore_unimported: args.ignore_unimported,
+        (_, Some(r)) => {
+            let gate = Gate {
+                fail_on: args.fail_on.unwrap_or_default(),
+                fail_on_new: false,
+                incomplete: FailOnIncomplete::Always,
+                ignore_unimported: args.ignore_unimported,
+            };
+            let mut verdict = gate.verdict(r, None);
+            if !args.allow_empty {
+                verdict = verdict.require_evidence(&r.inventory);
+            }
+            super::scan::tell_gaps(&verdict);
+            verdict.exit_code()
         }
-        .exit_code(r, None),
         _ => 0,
     })
 }

@@ -125,6 +125,19 @@ fn component(p: &Package, kind: &str, bom_ref: &str) -> Value {
     c.insert("name".into(), Value::from(name));
     c.insert("version".into(), Value::from(p.version.as_str()));
     c.insert("purl".into(), Value::from(p.purl.as_str()));
+    // Not deployed (development only, or for another platform): CycloneDX's
+    // `excluded` ("not in the runtime environment"), with our scopes beside.
+    let mut scopes: Vec<&str> = Vec::new();
+    if p.is_dev_only() {
+        c.insert("scope".into(), Value::from("excluded"));
+        scopes = p
+            .locations
+            .iter()
+            .filter_map(|l| l.scope.as_deref())
+            .collect();
+        scopes.sort_unstable();
+        scopes.dedup();
+    }
     let mut occurrences: Vec<String> = p.locations.iter().map(location_uri).collect();
     occurrences.dedup();
     if !occurrences.is_empty() {
@@ -138,6 +151,9 @@ fn component(p: &Package, kind: &str, bom_ref: &str) -> Value {
         vec![json!({ "name": "lambda-audit:ecosystem", "value": p.ecosystem.as_str() })];
     if !p.is_loaded() {
         properties.push(json!({ "name": "lambda-audit:loaded", "value": "false" }));
+    }
+    for scope in scopes {
+        properties.push(json!({ "name": "lambda-audit:scope", "value": scope }));
     }
     let mut bundled: Vec<String> = p
         .locations
@@ -334,5 +350,42 @@ mod tests {
         assert_eq!(cvss_method("CVSS:4.0/AV:N"), Some("CVSSv4"));
         assert_eq!(cvss_method("AV:N/AC:L/Au:N"), Some("CVSSv2"));
         assert_eq!(cvss_method("high"), None);
+    }
+
+    #[test]
+    fn packages_not_deployed_are_excluded_with_their_scope() {
+        use crate::package::{EvidenceKind, Location};
+        let package = |scope: Option<&str>| Package {
+            ecosystem: Ecosystem::Npm,
+            name: "minimist".into(),
+            version: "1.2.0".into(),
+            purl: "pkg:npm/minimist@1.2.0".into(),
+            locations: vec![Location {
+                artifact: "fn.zip".into(),
+                path: "package-lock.json".into(),
+                evidence: EvidenceKind::Lockfile,
+                lambda_path: None,
+                install_path: None,
+                loaded: false,
+                reason: None,
+                scope: scope.map(str::to_string),
+                note: None,
+                bundle: None,
+            }],
+        };
+        let dev = component(&package(Some("dev")), "library", "a");
+        assert_eq!(dev["scope"], "excluded");
+        assert!(dev["properties"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"name": "lambda-audit:scope", "value": "dev"})));
+        for deployed in [None, Some("optional")] {
+            let c = component(&package(deployed), "library", "a");
+            assert_eq!(c.get("scope"), None, "{deployed:?}");
+            assert!(
+                !c.to_string().contains("lambda-audit:scope"),
+                "{deployed:?}"
+            );
+        }
     }
 }

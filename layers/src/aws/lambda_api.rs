@@ -6,15 +6,24 @@
 use super::arn::{FunctionArn, LayerVersionArn};
 use super::error::{sdk_message, service_code};
 use super::outcome::{FetchError, ScanOutcome};
+use analyzer::platform::Architecture;
 use aws_sdk_lambda::config::retry::RetryConfig;
 use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_lambda::types::PackageType;
+use aws_sdk_lambda::types::{Architecture as LambdaArchitecture, PackageType};
 
 /// Code located by the Lambda API: its presigned URL and the base64 SHA-256
 /// Lambda reports for it.
 pub(super) struct CodeRef {
     pub location: String,
     pub sha256: String,
+}
+
+/// A layer version located by the Lambda API.
+pub(super) struct LayerRef {
+    pub code: CodeRef,
+    /// The one architecture the layer was published for, when its
+    /// `CompatibleArchitectures` name exactly one.
+    pub own_architecture: Option<Architecture>,
 }
 
 /// A function's configuration as needed to scan it.
@@ -26,6 +35,8 @@ pub(super) struct FunctionInfo {
     pub handler: Option<String>,
     /// Layer version ARNs in merge order.
     pub layers: Vec<String>,
+    /// The instruction set it runs on (`Architectures`; x86_64 when absent).
+    pub architecture: Architecture,
 }
 
 /// What GetFunction found.
@@ -121,12 +132,22 @@ pub(super) async fn get_function(
                 .iter()
                 .filter_map(|l| l.arn().map(str::to_string))
                 .collect(),
+            architecture: architecture(config.architectures()),
         },
         code: CodeRef {
             location: location.to_string(),
             sha256: sha256.to_string(),
         },
     })
+}
+
+/// The architecture a function's `Architectures` names: Lambda allows exactly
+/// one, and x86_64 when the list is empty (its default).
+fn architecture(listed: &[LambdaArchitecture]) -> Architecture {
+    match listed.first() {
+        Some(LambdaArchitecture::Arm64) => Architecture::Arm64,
+        _ => Architecture::X86_64,
+    }
 }
 
 /// Where a layer version's code is, or `None` when the version no longer
@@ -136,7 +157,7 @@ pub(super) async fn get_function(
 pub(super) async fn locate_layer(
     lambda: &aws_sdk_lambda::Client,
     arn: &LayerVersionArn,
-) -> Result<Option<CodeRef>, FetchError> {
+) -> Result<Option<LayerRef>, FetchError> {
     let subject = arn.to_string();
     let by_arn = lambda
         .get_layer_version_by_arn()
@@ -149,15 +170,18 @@ pub(super) async fn locate_layer(
         )
         .send()
         .await;
-    let content = match by_arn {
-        Ok(out) => out.content().cloned(),
+    let found = match by_arn {
+        Ok(out) => out
+            .content()
+            .cloned()
+            .map(|c| (c, out.compatible_architectures().to_vec())),
         Err(e) => match call_error(e) {
             CallError::NotFound => return Ok(None),
             CallError::Other(_) => None,
         },
     };
-    let content = match content.filter(|c| c.location().is_some()) {
-        Some(c) => c,
+    let (content, compatible) = match found.filter(|(c, _)| c.location().is_some()) {
+        Some(found) => found,
         None => {
             let out = match lambda
                 .get_layer_version()
@@ -178,17 +202,18 @@ pub(super) async fn locate_layer(
                     }
                 }
             };
-            out.content().cloned().ok_or_else(|| FetchError::Invalid {
+            let content = out.content().cloned().ok_or_else(|| FetchError::Invalid {
                 subject: subject.clone(),
                 message: "GetLayerVersion returned no Content".into(),
-            })?
+            })?;
+            (content, out.compatible_architectures().to_vec())
         }
     };
     let missing = |what: &str| FetchError::Invalid {
         subject: subject.clone(),
         message: format!("the layer version has no {what}"),
     };
-    Ok(Some(CodeRef {
+    let code = CodeRef {
         location: content
             .location()
             .ok_or_else(|| missing("Content.Location"))?
@@ -197,5 +222,30 @@ pub(super) async fn locate_layer(
             .code_sha256()
             .ok_or_else(|| missing("Content.CodeSha256"))?
             .to_string(),
+    };
+    Ok(Some(LayerRef {
+        code,
+        own_architecture: match compatible.as_slice() {
+            [only] => Some(architecture(std::slice::from_ref(only))),
+            _ => None,
+        },
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn architectures_default_to_x86_64() {
+        assert_eq!(architecture(&[]), Architecture::X86_64);
+        assert_eq!(
+            architecture(&[LambdaArchitecture::X8664]),
+            Architecture::X86_64
+        );
+        assert_eq!(
+            architecture(&[LambdaArchitecture::Arm64]),
+            Architecture::Arm64
+        );
+    }
 }

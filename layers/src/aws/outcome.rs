@@ -3,6 +3,7 @@
 
 use super::download::DownloadError;
 use analyzer::inventory::Inventory;
+use analyzer::platform::Architecture;
 use serde::{Deserialize, Serialize};
 
 /// What a scan was about.
@@ -25,6 +26,10 @@ pub struct Scanned {
     /// Layer version ARNs in merge order.
     #[serde(default)]
     pub layers: Vec<String>,
+    /// The architecture npm platform packages were judged for: the
+    /// function's `Architectures`, or a layer's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<Architecture>,
     /// Lambda's `CodeSha256` of the code scanned (base64), when Lambda gave it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_sha256: Option<String>,

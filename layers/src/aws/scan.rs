@@ -1,11 +1,14 @@
 //! Scanning what is deployed: a function's code from its presigned location,
 //! each of its layer versions, all verified against Lambda's SHA-256, then
-//! inventoried with the same engine as local files.
+//! inventoried with the same engine as local files. npm packages for another
+//! platform are judged against the function's `Architectures`, as
+//! `scan --architecture` judges them (a layer's own architecture when it is
+//! scanned alone).
 
 use super::arn::LayerVersionArn;
 use super::download::{DownloadError, Downloader};
 use super::lambda_api::{self, CodeRef, FunctionLookup};
-use super::layer_cache::{LayerBlob, LayerCache, LayerFailure, LayerResult};
+use super::layer_cache::{JudgedFor, LayerBlob, LayerCache, LayerFailure, LayerResult};
 use super::outcome::{FetchError, ScanOutcome, Scanned, SubjectKind};
 use crate::layout::{Artifact, ArtifactRole};
 use crate::runtime::Runtime;
@@ -14,6 +17,7 @@ use analyzer::archive::ArchiveTree;
 use analyzer::diagnostics::Gap;
 use analyzer::extract::{self, Extractor};
 use analyzer::inventory::{Coverage, Inventory};
+use analyzer::platform::Architecture;
 use analyzer::Limits;
 use std::sync::Arc;
 
@@ -23,7 +27,6 @@ pub struct Scanner {
     lambda: aws_sdk_lambda::Client,
     downloader: Downloader,
     limits: Limits,
-    extractors: Arc<Vec<Box<dyn Extractor>>>,
     layers: Arc<LayerCache>,
 }
 
@@ -40,7 +43,6 @@ impl Scanner {
             lambda,
             downloader,
             limits,
-            extractors: Arc::new(extract::all()),
             layers,
         }
     }
@@ -79,15 +81,16 @@ impl Scanner {
         // scanned without it, and the layer reported as not scanned (a gap).
         let mut blobs = Vec::with_capacity(info.layers.len());
         let mut unreadable = Vec::new();
+        let judged = JudgedFor::Function(info.architecture);
         for arn in &info.layers {
-            match self.layer(arn).await {
+            match self.layer(arn, judged).await {
                 Ok(blob) => blobs.push(blob),
                 Err(LayerFailure::Gone) => unreadable.push(deleted_layer_gap(arn)),
                 Err(LayerFailure::Error(e)) => return Err(e),
             }
         }
         let limits = self.limits.clone();
-        let extractors = self.extractors.clone();
+        let extractors = extractors_for(info.architecture);
         let subject = info.subject.clone();
         let runtime = info.runtime.clone();
         let handler = info.handler.clone();
@@ -112,14 +115,16 @@ impl Scanner {
             subject: info.subject,
             runtime: info.runtime,
             layers: info.layers,
+            architecture: Some(info.architecture),
             code_sha256,
             inventory,
         })))
     }
 
-    /// Scans one layer version alone (its files as mounted in /opt).
+    /// Scans one layer version alone (its files as mounted in /opt), judged
+    /// for its own architecture ([`JudgedFor::Itself`]).
     pub async fn scan_layer(&self, arn: &str) -> Result<ScanOutcome, FetchError> {
-        let blob = match self.layer(arn).await {
+        let blob = match self.layer(arn, JudgedFor::Itself).await {
             Ok(blob) => blob,
             Err(LayerFailure::Gone) => {
                 return Ok(ScanOutcome::Gone {
@@ -129,8 +134,9 @@ impl Scanner {
             }
             Err(LayerFailure::Error(e)) => return Err(e),
         };
-        let extractors = self.extractors.clone();
+        let architecture = blob.architecture;
         let inventory = tokio::task::spawn_blocking(move || {
+            let extractors = extractors_for(blob.architecture);
             let tree = blob.tree();
             let deployment = Deployment {
                 function: None,
@@ -150,6 +156,7 @@ impl Scanner {
             subject: arn.to_string(),
             runtime: None,
             layers: vec![arn.to_string()],
+            architecture: Some(architecture),
             code_sha256: None,
             inventory,
         })))
@@ -162,12 +169,15 @@ impl Scanner {
             .await
     }
 
-    /// A layer version from the cache, downloading and scanning it the first time.
-    async fn layer(&self, arn: &str) -> LayerResult {
-        self.layers.get_or_fetch(arn, self.fetch_layer(arn)).await
+    /// A layer version judged for `judged`, from the cache, downloading and
+    /// scanning it the first time.
+    async fn layer(&self, arn: &str, judged: JudgedFor) -> LayerResult {
+        self.layers
+            .get_or_fetch(arn, judged, self.fetch_layer(arn, judged))
+            .await
     }
 
-    async fn fetch_layer(&self, arn: &str) -> LayerResult {
+    async fn fetch_layer(&self, arn: &str, judged: JudgedFor) -> LayerResult {
         let parsed = LayerVersionArn::parse(arn).map_err(|e| {
             LayerFailure::Error(FetchError::Invalid {
                 subject: arn.to_string(),
@@ -175,14 +185,18 @@ impl Scanner {
             })
         })?;
         let mut expired_once = false;
-        let bytes = loop {
-            let code = match lambda_api::locate_layer(&self.lambda, &parsed).await {
-                Ok(Some(code)) => code,
+        let (bytes, architecture) = loop {
+            let layer = match lambda_api::locate_layer(&self.lambda, &parsed).await {
+                Ok(Some(layer)) => layer,
                 Ok(None) => return Err(LayerFailure::Gone),
                 Err(e) => return Err(LayerFailure::Error(e)),
             };
-            match self.download(&code).await {
-                Ok(bytes) => break bytes,
+            let architecture = match judged {
+                JudgedFor::Function(architecture) => architecture,
+                JudgedFor::Itself => layer.own_architecture.unwrap_or_default(),
+            };
+            match self.download(&layer.code).await {
+                Ok(bytes) => break (bytes, architecture),
                 Err(DownloadError::Expired) if !expired_once => expired_once = true,
                 Err(source) => {
                     return Err(LayerFailure::Error(FetchError::Download {
@@ -194,14 +208,14 @@ impl Scanner {
         };
         self.layers.count_download();
         let limits = self.limits.clone();
-        let extractors = self.extractors.clone();
         let name = arn.to_string();
         let blob = tokio::task::spawn_blocking(move || {
             let tree = open(&name, bytes, &limits)?;
-            let scan = extract::scan_tree(&tree, &extractors);
+            let scan = extract::scan_tree(&tree, &extractors_for(architecture));
             Ok::<_, FetchError>(LayerBlob {
                 listing: tree.listing(),
                 scan,
+                architecture,
             })
         })
         .await
@@ -210,6 +224,16 @@ impl Scanner {
         .map_err(LayerFailure::Error)?;
         Ok(Arc::new(blob))
     }
+}
+
+/// The extractors of a deployed function on `architecture` (the engine's
+/// defaults otherwise: deployed code has no build environment to expand
+/// `${NAME}` in requirements files from).
+fn extractors_for(architecture: Architecture) -> Vec<Box<dyn Extractor>> {
+    extract::all_with(extract::Options {
+        architecture,
+        ..extract::Options::default()
+    })
 }
 
 /// The coverage of a layer version the function uses but Lambda no longer

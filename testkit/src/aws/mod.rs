@@ -3,11 +3,15 @@
 //! code bytes and canned API answers ([`Scripted`]), and the two together as
 //! the seeded test world ([`World`]). No traffic leaves 127.0.0.1.
 
+mod deploy;
 mod loopback;
 mod moto;
 mod url;
 mod world;
 
+pub use deploy::{
+    bare_function_zip, platform_layer_zip, Deployed, FunctionSpec, LayerSpec, SHARP_VERSION,
+};
 pub use loopback::{Canned, Scripted};
 pub use moto::Moto;
 pub use world::{World, SEEDED_CODE};
