@@ -119,6 +119,36 @@ fn table_groups_by_package_and_ends_with_the_summary() {
 }
 
 #[test]
+fn finding_lines_fit_the_terminal_width() {
+    let report = suppressed_sample();
+    let options = |width| RenderOptions {
+        width,
+        ..RenderOptions::default()
+    };
+    let whole = render(Format::Table, &report, &options(None));
+    let long = "found in layer 1 deps-layer.zip: nodejs/node_modules/minimist/package.json (not loaded: shadowed by /var/task/node_modules/minimist)";
+    assert!(whole.contains(long), "without a width, lines stay whole");
+    let narrow = render(Format::Table, &report, &options(Some(60)));
+    // Every finding and detail line fits; the heading and summary lines are
+    // not finding lines and may wrap.
+    for line in narrow.lines().filter(|l| l.starts_with("  ")) {
+        assert!(
+            line.chars().count() <= 60,
+            "{line:?} is wider than 60 columns"
+        );
+    }
+    // A cut path keeps its artifact and its file.
+    let cut = narrow
+        .lines()
+        .find(|l| l.contains("found in layer 1 "))
+        .expect("the layer location is still shown");
+    assert!(
+        cut.contains('…') && cut.ends_with("modules/minimist)"),
+        "{cut}"
+    );
+}
+
+#[test]
 fn empty_inventory_never_reads_as_clean() {
     let report = report_of(Default::default());
     let text = render(Format::Table, &report, &RenderOptions::default());

@@ -316,6 +316,25 @@ pub(crate) fn clip(text: &str, max: usize) -> String {
     out
 }
 
+/// `text` cut to at most `max` characters by replacing its middle with `…`,
+/// so that both the start and the end of a long path stay readable
+/// (`function /work/…/node_modules/qs/package.json`).
+pub(crate) fn clip_middle(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_string();
+    }
+    if max < 2 {
+        return clip(text, max);
+    }
+    let tail = (max - 1) / 2;
+    let head = max - 1 - tail;
+    let mut out: String = text.chars().take(head).collect();
+    out.push('…');
+    out.extend(text.chars().skip(count - tail));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,5 +363,22 @@ mod tests {
         assert_eq!(clip("héllo wörld", 6), "héllo…");
         assert_eq!(clip("abc", 1), "…");
         assert_eq!(clip("abc", 0), "");
+    }
+
+    #[test]
+    fn middle_clipping_keeps_both_ends() {
+        assert_eq!(clip_middle("a/b/c", 5), "a/b/c");
+        assert_eq!(
+            clip_middle("function: /var/task/x.json", 12),
+            "functi….json"
+        );
+        assert_eq!(
+            clip_middle("function: /var/task/x.json", 12)
+                .chars()
+                .count(),
+            12
+        );
+        assert_eq!(clip_middle("abcdef", 1), "…");
+        assert_eq!(clip_middle("abcdef", 0), "");
     }
 }

@@ -7,8 +7,8 @@
 
 use super::signals::risk_line;
 use super::{
-    clip, describe_gap, describe_location, incomplete_note, ordered, primary_locations, Renderer,
-    SortOrder,
+    clip, clip_middle, describe_gap, describe_location, incomplete_note, ordered,
+    primary_locations, Renderer, SortOrder,
 };
 use crate::baseline::Changes;
 use crate::findings::{Finding, PackageRef, Rating, ScanReport, Status};
@@ -115,19 +115,26 @@ impl Table<'_> {
             f.id
         )?;
         let pad = " ".repeat(11);
+        // Detail lines fit the width too: lists are cut at the end, paths in
+        // the middle (their start says which artifact, their end which file).
+        let fit = |text: String, cut: fn(&str, usize) -> String| match self.width {
+            Some(width) => cut(&text, width.saturating_sub(pad.len())),
+            None => text,
+        };
         if !f.aliases.is_empty() {
-            writeln!(out, "{pad}aliases: {}", f.aliases.join(", "))?;
+            writeln!(
+                out,
+                "{pad}{}",
+                fit(format!("aliases: {}", f.aliases.join(", ")), clip)
+            )?;
         }
         if let Some(score) = f.severity.score {
             writeln!(out, "{pad}score: {score:.1} ({})", f.severity.source)?;
         }
         writeln!(out, "{pad}{}", risk_line(f))?;
         for l in primary_locations(&f.locations) {
-            writeln!(
-                out,
-                "{pad}found in {}",
-                describe_location(&report.inventory, l)
-            )?;
+            let location = format!("found in {}", describe_location(&report.inventory, l));
+            writeln!(out, "{pad}{}", fit(location, clip_middle))?;
         }
         if !f.loaded {
             writeln!(
