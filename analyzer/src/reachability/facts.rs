@@ -150,6 +150,74 @@ impl SourceFacts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reachability::{analyze, Entry, Language, MergedTree, Mounts, ReachStatus};
+    use crate::Limits;
+
+    /// A layer walked from its kept facts, its bytes gone, answers as the
+    /// layer with its bytes does.
+    #[test]
+    fn a_listing_with_its_facts_walks_like_the_bytes() {
+        let layer = testkit::zip_of(&[
+            (
+                "nodejs/node_modules/a/package.json",
+                br#"{"name":"a","version":"1.0.0","main":"lib/a.js"}"#,
+            ),
+            ("nodejs/node_modules/a/lib/a.js", b"require('b')"),
+            (
+                "nodejs/node_modules/b/package.json",
+                br#"{"name":"b","version":"1.0.0"}"#,
+            ),
+            ("nodejs/node_modules/b/index.js", b""),
+            (
+                "nodejs/node_modules/c/package.json",
+                br#"{"name":"c","version":"1.0.0"}"#,
+            ),
+            ("nodejs/node_modules/c/index.js", b""),
+        ]);
+        let function = testkit::zip_of(&[("index.js", b"require('a')")]);
+        let limits = Limits::default();
+        let layer = ArchiveTree::open_bytes("layer.zip", layer, &limits).unwrap();
+        let function = ArchiveTree::open_bytes("f.zip", function, &limits).unwrap();
+        let facts = SourceFacts::collect(&layer);
+        assert_eq!(facts.source_files(), 3);
+        let listing = layer.listing();
+        let packages: Vec<_> = crate::extract::scan_tree(&layer, &crate::extract::all())
+            .packages
+            .into_iter()
+            .map(|found| crate::inventory::Sighting::plain("layer.zip", found))
+            .collect();
+        let (packages, _) = crate::inventory::merge(packages);
+        let entry = Entry {
+            handler: "index.handler".into(),
+            language: Some(Language::Node),
+            node_global_dirs: vec!["/opt/nodejs/node_modules".into()],
+            python_path: Vec::new(),
+        };
+        let mounts: Mounts = [
+            ("layer.zip".to_string(), "/opt".to_string()),
+            ("f.zip".to_string(), "/var/task".to_string()),
+        ]
+        .into();
+        let with_bytes = MergedTree::new([("/var/task", &function), ("/opt", &layer)]);
+        let from_facts = MergedTree::with_facts([
+            ("/var/task", &function, None),
+            ("/opt", &listing, Some(&facts)),
+        ]);
+        let bare = MergedTree::new([("/var/task", &function), ("/opt", &listing)]);
+        let expected = analyze(&with_bytes, &entry, &packages, &mounts);
+        let status = |name: &str, report: &crate::reachability::ReachabilityReport| {
+            let p = packages.iter().find(|p| p.name == name).unwrap();
+            report.packages[&p.purl].status
+        };
+        assert_eq!(status("b", &expected), ReachStatus::Imported);
+        assert_eq!(status("c", &expected), ReachStatus::NotImported);
+        assert_eq!(analyze(&from_facts, &entry, &packages, &mounts), expected);
+        assert_ne!(
+            analyze(&bare, &entry, &packages, &mounts),
+            expected,
+            "without the facts the layer's files cannot be read"
+        );
+    }
 
     #[test]
     fn metadata_kept_is_what_the_resolvers_read() {
