@@ -96,8 +96,8 @@ fn a_serverless_package_is_scanned_with_its_handlers_and_layer() {
         "service: shop\n\
          provider:\n  name: aws\n  runtime: nodejs20.x\n\
          functions:\n\
-         \x20 orders:\n    handler: index.handler\n    layers:\n      - Ref: NodeDashDepsLambdaLayer\n\
-         \x20 audit:\n    handler: index.audit\n    layers:\n      - Ref: NodeDashDepsLambdaLayer\n\
+         \x20 orders:\n    handler: index.handler\n    layers:\n      - Ref: NodeDashdepsLambdaLayer\n\
+         \x20 audit:\n    handler: index.audit\n    layers:\n      - Ref: NodeDashdepsLambdaLayer\n\
          layers:\n  node-deps:\n    path: layer\n",
     )
     .unwrap();

@@ -164,11 +164,15 @@ fn parse(config: &Value, dir: &Path) -> Packaged {
     }
 }
 
-/// One entry of a function's `layers`: `{Ref: <Name>LambdaLayer}` names a
+/// One entry of a function's `layers`: `{Ref: <Name>LambdaLayer}` (or
+/// `!Ref`) names a
 /// layer of the `layers` section, packaged as `.serverless/<name>.zip`;
 /// anything else (an ARN) is outside the build.
 fn layer(entry: &Value, names: &[String], packaged: &Path) -> BuildLayer {
-    let reference = entry.get("Ref").and_then(Value::as_str);
+    let reference = match entry {
+        Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str(),
+        _ => entry.get("Ref").and_then(Value::as_str),
+    };
     let built = reference.and_then(|r| {
         let name = names
             .iter()
@@ -184,8 +188,9 @@ fn layer(entry: &Value, names: &[String], packaged: &Path) -> BuildLayer {
     }
 }
 
-/// The framework's logical-id spelling of a name: first letter upper-case,
-/// `-` as `Dash`, `_` as `Underscore`.
+/// The framework's logical-id spelling of a name: `-` as `Dash`, `_` as
+/// `Underscore`, then the first letter upper-case (`node-deps` →
+/// `NodeDashdeps`).
 fn logical(name: &str) -> String {
     let mut chars = name.chars();
     let first: String = chars
@@ -212,12 +217,12 @@ functions:
   orders:
     handler: src/orders.handler
     layers:
-      - { Ref: NodeDashDepsLambdaLayer }
+      - { Ref: NodeDashdepsLambdaLayer }
       - arn:aws:lambda:eu-west-1:123456789012:layer:x:1
   refunds:
     handler: src/refunds.handler
     layers:
-      - { Ref: NodeDashDepsLambdaLayer }
+      - !Ref NodeDashdepsLambdaLayer
       - arn:aws:lambda:eu-west-1:123456789012:layer:x:1
   report:
     handler: report.main
@@ -283,6 +288,13 @@ layers:
             staged.handlers.is_empty(),
             "a ${{...}} variable is not known offline"
         );
+    }
+
+    #[test]
+    fn layer_logical_ids_are_spelled_as_the_framework_does() {
+        assert_eq!(logical("node-deps"), "NodeDashdeps");
+        assert_eq!(logical("my_layer"), "MyUnderscorelayer");
+        assert_eq!(logical("Tools"), "Tools");
     }
 
     #[test]
