@@ -291,6 +291,21 @@ layers:
     }
 
     #[test]
+    fn a_configuration_over_the_cap_is_refused_and_bad_yaml_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("serverless.yml");
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(MAX_CONFIG_BYTES + 1)
+            .unwrap();
+        let error = format!("{:#}", functions(dir.path()).unwrap_err());
+        assert!(error.contains("is over"), "{error}");
+        std::fs::write(&path, "functions: [\n").unwrap();
+        let error = format!("{:#}", functions(dir.path()).unwrap_err());
+        assert!(error.contains("not valid YAML"), "{error}");
+    }
+
+    #[test]
     fn layer_logical_ids_are_spelled_as_the_framework_does() {
         assert_eq!(logical("node-deps"), "NodeDashdeps");
         assert_eq!(logical("my_layer"), "MyUnderscorelayer");
