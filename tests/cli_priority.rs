@@ -207,3 +207,36 @@ fn vex_statements_suppress_and_openvex_states_each_finding() {
     }
     assert_eq!(report["summary"]["suppressed"], 2);
 }
+
+#[test]
+fn openvex_of_a_clean_scan_writes_no_document_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let doc = serde_json::json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.5",
+        "components": [{ "type": "library", "name": "left-pad", "purl": "pkg:npm/left-pad@1.3.0" }],
+    });
+    let bom = write(d, "clean.cdx.json", &doc.to_string());
+    let out = d.join("vex.json");
+    let cache = d.join("cache").display().to_string();
+    let run = lambda_audit_env(
+        &[
+            "scan",
+            "--sbom",
+            bom.to_str().unwrap(),
+            "--format",
+            "openvex",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        &[("LAMBDA_AUDIT_DB", ""), ("LAMBDA_AUDIT_CACHE_DIR", &cache)],
+    );
+    assert_eq!(run.code, 0, "a clean scan passes: {}", run.stderr);
+    assert!(
+        run.stderr.contains("no OpenVEX document written"),
+        "{}",
+        run.stderr
+    );
+    assert!(!out.exists(), "no invalid (empty) document is written");
+}

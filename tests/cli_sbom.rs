@@ -398,3 +398,80 @@ fn spdx_sbom_of_a_function_and_its_layer() {
         .iter()
         .any(|r| r["spdxElementId"] == layer["SPDXID"] && r["relationshipType"] == "CONTAINS"));
 }
+
+#[test]
+fn sbom_takes_the_deployment_options_and_refuses_the_finding_ones() {
+    let path = fixture("corpus/node-basic.zip").display().to_string();
+    let layer = fixture("corpus/node-layer.zip").display().to_string();
+    let deployment = [
+        "sbom",
+        path.as_str(),
+        "--layer",
+        layer.as_str(),
+        "--handler",
+        "index.handler",
+        "--runtime",
+        "nodejs20.x",
+        "--architecture",
+        "arm64",
+    ];
+    let json = lambda_audit(&[&deployment[..], &["--format", "json"]].concat());
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let inventory: Value = serde_json::from_str(&json.stdout).unwrap();
+    let walked = &inventory["reachability"][0];
+    assert_eq!(walked["handler"], "index.handler");
+    let status = |name: &str| {
+        let purl = inventory["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["purl"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        walked["packages"][&purl]["status"].clone()
+    };
+    assert_eq!(status("axios"), "imported");
+    assert_eq!(status("handlebars"), "not-imported");
+
+    let cdx = lambda_audit(&[&deployment[..], &["--format", "cyclonedx"]].concat());
+    assert_eq!(cdx.code, 0, "{}", cdx.stderr);
+    let bom: Value = serde_json::from_str(&cdx.stdout).unwrap();
+    let property = |name: &str| {
+        let c = bom["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap();
+        c["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "lambda-audit:reachability")
+            .map(|p| p["value"].clone())
+    };
+    assert_eq!(property("axios"), Some(Value::from("imported")));
+    assert_eq!(property("handlebars"), Some(Value::from("not-imported")));
+    let without = lambda_audit(&["sbom", &path, "--format", "cyclonedx"]);
+    assert!(!without.stdout.contains("lambda-audit:reachability"));
+
+    for flag in [
+        &["--kev", "kev.json"][..],
+        &["--epss", "epss.csv"],
+        &["--vex", "team.vex.json"],
+        &["--sort", "risk"],
+        &["--ignore-unimported"],
+    ] {
+        let run = lambda_audit(&[&["sbom", path.as_str()][..], flag].concat());
+        assert_eq!(run.code, 2, "{flag:?}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains(&format!("{} does not apply to `sbom`", flag[0])),
+            "{flag:?}: {}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{flag:?}: nothing is written");
+    }
+}

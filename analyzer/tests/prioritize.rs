@@ -354,3 +354,50 @@ fn vex_in_suppresses_the_stated_findings_like_a_config_rule() {
         Some("VEX bom.json: false_positive: not this package")
     );
 }
+
+#[test]
+fn a_scan_without_findings_gives_no_openvex_document_rather_than_an_invalid_one() {
+    let report = common::report_of(scan_fixture("node-layer.zip"));
+    let why = report::no_document(Format::Openvex, &report).expect("nothing to state");
+    assert!(why.starts_with("no OpenVEX document written"), "{why}");
+    for other in [
+        Format::Json,
+        Format::Cyclonedx,
+        Format::Sarif,
+        Format::Table,
+    ] {
+        assert_eq!(report::no_document(other, &report), None, "{other}");
+    }
+    let mut out = Vec::new();
+    let error = report::render(
+        Format::Openvex,
+        &report,
+        &RenderOptions::default(),
+        &mut out,
+    )
+    .expect_err("never an invalid document");
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(out.is_empty());
+
+    // What an empty document would be: the official schema rejects it.
+    let Some(dir) = schemas_dir() else { return };
+    let mut findings = vex_sample();
+    let mut doc: Value =
+        serde_json::from_str(&render(Format::Openvex, &findings, SortOrder::Risk)).unwrap();
+    doc["statements"] = Value::Array(Vec::new());
+    assert!(!validate(&dir, "openvex_json_schema.json", &doc).is_empty());
+
+    // Every finding suppressed still states each one (not_affected, why).
+    for f in &mut findings.findings {
+        f.status = Status::Suppressed;
+        f.suppressed_reason = Some("VEX team.json: not_affected".into());
+    }
+    assert_eq!(report::no_document(Format::Openvex, &findings), None);
+    let doc: Value =
+        serde_json::from_str(&render(Format::Openvex, &findings, SortOrder::Risk)).unwrap();
+    let statements = doc["statements"].as_array().unwrap();
+    assert_eq!(statements.len(), findings.findings.len());
+    assert!(statements.iter().all(|s| s["status"] == "not_affected"));
+    let errors = validate(&dir, "openvex_json_schema.json", &doc);
+    assert!(errors.is_empty(), "OpenVEX: {errors:#?}");
+}

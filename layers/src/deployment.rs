@@ -59,6 +59,7 @@ impl Deployment {
             .par_iter()
             .map(|a| scanned(a).unwrap_or_else(|| extract::scan_tree(&a.tree, extractors)))
             .collect();
+        let sources: Vec<_> = scans.iter().map(|s| s.sources.clone()).collect();
         let overwritten = self.overwritten_layer_files();
         let runtime = self.effective_runtime();
 
@@ -131,7 +132,7 @@ impl Deployment {
         inv.warnings.sort();
         inv.warnings.dedup();
         if let Some(handler) = &self.handler {
-            let report = self.reachability(handler, &inv.packages);
+            let report = self.reachability_with(handler, &inv.packages, &sources);
             inv.reachability.push(report);
         }
         inv

@@ -4,9 +4,10 @@
 use crate::deployment::Deployment;
 use crate::runtime::Runtime;
 use analyzer::reachability::{
-    self, Entry, Language, MergedTree, Mounts, ReachabilityReport, TASK_ROOT,
+    self, Entry, Language, MergedTree, Mounts, ReachabilityReport, SourceFacts, TASK_ROOT,
 };
 use analyzer::Package;
+use std::sync::Arc;
 
 /// Node.js majors and Python minors whose layer folders are searched when the
 /// runtime's version is not known.
@@ -17,8 +18,23 @@ impl Deployment {
     /// Which of `packages` (npm and Python) the handler imports. A project
     /// folder is placed at /var/task, where Lambda would put it.
     pub fn reachability(&self, handler: &str, packages: &[Package]) -> ReachabilityReport {
+        self.reachability_with(handler, packages, &[])
+    }
+
+    /// [`Deployment::reachability`], where `sources[i]` holds the facts kept
+    /// of the i-th artifact (function first, then layers) whose bytes are
+    /// gone: a layer version's cached scan.
+    pub fn reachability_with(
+        &self,
+        handler: &str,
+        packages: &[Package],
+        sources: &[Option<Arc<SourceFacts>>],
+    ) -> ReachabilityReport {
         let mount = |a: &crate::Artifact| a.role.mount().unwrap_or(TASK_ROOT);
-        let tree = MergedTree::new(self.artifacts().map(|a| (mount(a), &a.tree)));
+        let tree = MergedTree::with_facts(self.artifacts().enumerate().map(|(i, a)| {
+            let facts = sources.get(i).and_then(Option::as_deref);
+            (mount(a), &a.tree, facts)
+        }));
         let mounts: Mounts = self
             .artifacts()
             .map(|a| (a.tree.name.clone(), mount(a).to_string()))

@@ -307,7 +307,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let format = args
         .format
         .unwrap_or(Format::Report(ReportFormat::default_for(terminal.is_tty)));
+    let unwritten = match (format, &report) {
+        (Format::Report(f), Some(r)) => analyzer::report::no_document(f, r),
+        _ => None,
+    };
     let text = match (format, &outcome, &report) {
+        _ if unwritten.is_some() => Vec::new(),
         (Format::Report(ReportFormat::Json), _, _) => {
             let mut t = serde_json::to_string_pretty(&outcome_json(&outcome, report.as_ref()))?;
             t.push('\n');
@@ -328,7 +333,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
         _ => format!("{}\n", summary_line(&outcome, report.as_ref())).into_bytes(),
     };
-    super::scan::write_output(&text, args.output.as_ref())?;
+    match unwritten {
+        Some(why) => eprintln!("lambda-audit: {why}"),
+        None => super::scan::write_output(&text, args.output.as_ref())?,
+    }
     Ok(match (&outcome, &report) {
         (ScanOutcome::Gone { .. }, _) => crate::EXIT_ERROR,
         (_, Some(r)) => {

@@ -1,6 +1,7 @@
 //! Opening the artifacts named on the command line as a Lambda deployment.
 
-use super::sam;
+use super::build_function::{BuildFunction, Overrides};
+use super::discover;
 use analyzer::extract::Extractor;
 use analyzer::inventory::Inventory;
 use analyzer::platform::Architecture;
@@ -25,7 +26,8 @@ pub struct DeploymentArgs {
     pub runtime: Option<Runtime>,
     /// The function's Handler setting (`index.handler`, `app.lambda_handler`):
     /// each Node.js or Python finding then says whether the handler imports
-    /// its package. A SAM build takes it from the template.
+    /// its package. A SAM, CDK or Serverless build takes it from its template
+    /// or configuration; this wins when given.
     #[arg(long, value_name = "HANDLER")]
     pub handler: Option<String>,
     /// The function's architecture: x86_64 (the default, or a SAM function's
@@ -37,34 +39,48 @@ pub struct DeploymentArgs {
 }
 
 impl DeploymentArgs {
-    /// The inventory of what the arguments name. A SAM build folder given
-    /// alone (`.aws-sam/build/<Function>`) is read as the function its
-    /// template declares: mounted at /var/task, with the template's layers.
+    /// The inventory of what the arguments name. A build output given alone
+    /// (`.aws-sam/build/<Function>`, `cdk.out/asset.<hash>`,
+    /// `.serverless/<package>.zip`) is read as the function its template or
+    /// configuration declares: mounted at /var/task, with its handler and
+    /// its built layers.
     pub fn inventory(
         &self,
         limits: &Limits,
         extractors: &[Box<dyn Extractor>],
     ) -> anyhow::Result<Inventory> {
         if let (Some(path), true) = (&self.function, self.layers.is_empty()) {
-            if path.is_dir() {
-                if let Some(function) = sam::function_at(path)? {
-                    let deployment =
-                        sam::open(&function, self.runtime, limits, |p| p.display().to_string())?;
-                    let own;
-                    let extractors = match (self.architecture, function.architecture) {
-                        (None, Some(template)) => {
-                            own = self.extractors_for(template);
-                            &own
-                        }
-                        _ => extractors,
-                    };
-                    let mut inventory = deployment.inventory(extractors);
-                    sam::note_external_layers(&function, &mut inventory);
-                    return Ok(inventory);
-                }
+            if let Some(function) = discover::function_at(path)? {
+                let name = |p: &Path| p.display().to_string();
+                return self.inventory_of(&function, limits, extractors, name);
             }
         }
         Ok(self.open(limits)?.inventory(extractors))
+    }
+
+    /// The inventory of a build's function, the command line's `--runtime`,
+    /// `--handler` and `--architecture` over its template's.
+    pub fn inventory_of(
+        &self,
+        function: &BuildFunction,
+        limits: &Limits,
+        extractors: &[Box<dyn Extractor>],
+        name: impl Fn(&Path) -> String,
+    ) -> anyhow::Result<Inventory> {
+        let overrides = Overrides {
+            runtime: self.runtime,
+            handler: self.handler.as_deref(),
+        };
+        let own = match (self.architecture, function.architecture) {
+            (None, Some(template)) => Some(self.extractors_for(template)),
+            _ => None,
+        };
+        function.inventory(
+            overrides,
+            limits,
+            own.as_deref().unwrap_or(extractors),
+            name,
+        )
     }
 
     /// Opens every artifact; an unreadable one is an error naming it.

@@ -2,6 +2,8 @@
 
 pub mod account;
 pub mod async_runtime;
+pub mod build_function;
+pub mod cdk;
 pub mod database;
 pub mod db;
 pub mod discover;
@@ -15,5 +17,6 @@ pub mod rescan;
 pub mod sam;
 pub mod sbom;
 pub mod scan;
+pub mod serverless;
 pub mod store;
 pub mod terminal;

@@ -1,22 +1,18 @@
-//! SAM build outputs: `sam build` writes `.aws-sam/build/template.yaml`, whose
-//! resources name each function's built code folder (`CodeUri`), its runtime
-//! and its layers (`Layers`, built into their own folders through
-//! `ContentUri`). Read that way, a build folder is scanned as the function
-//! Lambda will run: code at /var/task, the template's layers merged into /opt
-//! in order, the runtime's search paths applied.
-//!
-//! Layers the build does not contain (an ARN, a parameter, another stack's
-//! export) cannot be read offline: they are listed, so the report says what it
-//! did not see.
+//! SAM and CDK build outputs, both CloudFormation templates. `sam build`
+//! writes `.aws-sam/build/template.yaml`, whose resources name each
+//! function's built code folder (`CodeUri`, or `Code` as a path), its
+//! handler, runtime and layers (`Layers`, built into their own folders through
+//! `ContentUri`). The CDK synthesizes `cdk.out/<Stack>.template.json`, where a
+//! function's or layer's code is an asset staged in `cdk.out/asset.<hash>`,
+//! named by the resource's `Metadata` (`aws:asset:path`). Read that way, a
+//! build folder is scanned as the function Lambda will run (see
+//! [`BuildFunction`]).
 
-use analyzer::inventory::Inventory;
-use analyzer::platform::Architecture;
-use analyzer::{Limits, Skipped, Warning};
+use super::build_function::{BuildFunction, BuildLayer};
 use anyhow::Context;
-use layers::{Artifact, ArtifactRole, Deployment, Runtime};
 use serde_norway::Value;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Largest template read (a built template is a few KB; this only stops a
 /// device or a runaway file from being read whole).
@@ -25,47 +21,21 @@ pub const MAX_TEMPLATE_BYTES: u64 = 16 << 20;
 /// The template `sam build` writes into its build folder.
 const TEMPLATE: &str = "template.yaml";
 
-/// A function of a SAM build.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SamFunction {
-    /// The template's logical id.
-    pub logical_id: String,
-    /// The built code folder.
-    pub code: PathBuf,
-    /// `Runtime` (the resource's, else `Globals.Function`'s), when set.
-    pub runtime: Option<Runtime>,
-    /// `Handler` (the resource's, else `Globals.Function`'s), when set.
-    pub handler: Option<String>,
-    /// `Layers` in order (`Globals.Function` first, as SAM merges lists).
-    pub layers: Vec<SamLayer>,
-    /// The first of `Architectures` (the resource's, else `Globals.Function`'s).
-    pub architecture: Option<Architecture>,
-}
-
-/// One entry of a function's `Layers`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SamLayer {
-    /// A layer of the same template, built into this folder.
-    Built(PathBuf),
-    /// A layer outside the build (an ARN, a parameter...): not readable here.
-    External(String),
-}
-
 /// The functions of the SAM build in `build_dir`; `None` when it has no
 /// template or the template declares no function with local code.
-pub fn functions(build_dir: &Path) -> anyhow::Result<Option<Vec<SamFunction>>> {
+pub fn functions(build_dir: &Path) -> anyhow::Result<Option<Vec<BuildFunction>>> {
     let path = build_dir.join(TEMPLATE);
     if !path.is_file() {
         return Ok(None);
     }
     let template = read_template(&path)?;
-    let list = parse(&template, build_dir);
+    let list = parse(&template, build_dir, "SAM");
     Ok((!list.is_empty()).then_some(list))
 }
 
 /// The SAM function whose built code is `code_dir` (a folder of
 /// `.aws-sam/build` that the template names as a function's `CodeUri`).
-pub fn function_at(code_dir: &Path) -> anyhow::Result<Option<SamFunction>> {
+pub fn function_at(code_dir: &Path) -> anyhow::Result<Option<BuildFunction>> {
     let Some(build_dir) = code_dir.parent() else {
         return Ok(None);
     };
@@ -78,90 +48,27 @@ pub fn function_at(code_dir: &Path) -> anyhow::Result<Option<SamFunction>> {
     }))
 }
 
-/// Opens `function` as Lambda lays it out: its code at /var/task and its
-/// built layers in order; `runtime` (the command line's) wins over the
-/// template's. `name` gives each artifact its name in the report.
-pub fn open(
-    function: &SamFunction,
-    runtime: Option<Runtime>,
-    limits: &Limits,
-    name: impl Fn(&Path) -> String,
-) -> anyhow::Result<Deployment> {
-    let open = |path: &Path, role| -> anyhow::Result<Artifact> {
-        let mut artifact = Artifact::open_mounted(path, role, limits).with_context(|| {
-            format!(
-                "cannot read {} of SAM function {}",
-                path.display(),
-                function.logical_id
-            )
-        })?;
-        artifact.tree.name = name(path);
-        Ok(artifact)
-    };
-    let code = open(&function.code, ArtifactRole::Function)?;
-    let built = function.layers.iter().filter_map(|l| match l {
-        SamLayer::Built(path) => Some(path),
-        SamLayer::External(_) => None,
-    });
-    let layers = built
-        .enumerate()
-        .map(|(i, path)| open(path, ArtifactRole::Layer(i + 1)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Deployment {
-        function: Some(code),
-        layers,
-        runtime: runtime.or(function.runtime),
-        handler: function.handler.clone(),
-    })
-}
-
-/// Records in `inventory` the layers of `function` the build does not
-/// contain: a warning each, and a coverage note on the function's code.
-pub fn note_external_layers(function: &SamFunction, inventory: &mut Inventory) {
-    let Some(code) = inventory.main_artifact().map(|a| a.name.clone()) else {
-        return;
-    };
-    for layer in &function.layers {
-        let SamLayer::External(what) = layer else {
-            continue;
-        };
-        let reason = format!(
-            "layer {what} of SAM function {} is not in the build: not scanned \
-             (scan the deployed function with `lambda-audit function`, or pass the layer with --layer)",
-            function.logical_id
-        );
-        if let Some(c) = inventory.coverage.iter_mut().find(|c| c.artifact == code) {
-            c.skipped.push(Skipped {
-                path: format!("layer {what}"),
-                reason: reason.clone(),
-            });
-        }
-        inventory.warnings.push(Warning {
-            artifact: code.clone(),
-            path: String::new(),
-            message: reason,
-        });
-    }
-}
-
-fn read_template(path: &Path) -> anyhow::Result<Value> {
+/// Reads a CloudFormation template (YAML, or JSON: a subset of YAML).
+pub fn read_template(path: &Path) -> anyhow::Result<Value> {
     let file = std::fs::File::open(path)
-        .with_context(|| format!("cannot read the SAM template {}", path.display()))?;
+        .with_context(|| format!("cannot read the template {}", path.display()))?;
     let mut text = String::new();
     file.take(MAX_TEMPLATE_BYTES + 1)
         .read_to_string(&mut text)
-        .with_context(|| format!("cannot read the SAM template {}", path.display()))?;
+        .with_context(|| format!("cannot read the template {}", path.display()))?;
     if text.len() as u64 > MAX_TEMPLATE_BYTES {
         anyhow::bail!(
-            "the SAM template {} is over {MAX_TEMPLATE_BYTES} bytes",
+            "the template {} is over {MAX_TEMPLATE_BYTES} bytes",
             path.display()
         );
     }
     serde_norway::from_str(&text)
-        .with_context(|| format!("the SAM template {} is not valid YAML", path.display()))
+        .with_context(|| format!("the template {} is not valid YAML", path.display()))
 }
 
-fn parse(template: &Value, build_dir: &Path) -> Vec<SamFunction> {
+/// The functions of `template` whose code is local (a path under
+/// `build_dir`), built by `tool`.
+pub fn parse(template: &Value, build_dir: &Path, tool: &'static str) -> Vec<BuildFunction> {
     let resources = template.get("Resources").and_then(Value::as_mapping);
     let globals = template.get("Globals").and_then(|g| g.get("Function"));
     let mut list = Vec::new();
@@ -176,8 +83,12 @@ fn parse(template: &Value, build_dir: &Path) -> Vec<SamFunction> {
             "AWS::Lambda::Function" => props.and_then(|p| p.get("Code")),
             _ => continue,
         };
-        // Local code only: an S3 location or an image is not in the build.
-        let Some(code) = code.and_then(Value::as_str) else {
+        // Local code only: an S3 location or an image is not in the build,
+        // unless it is a CDK asset staged next to the template.
+        let Some(code) = code
+            .and_then(Value::as_str)
+            .or_else(|| asset_path(resource))
+        else {
             continue;
         };
         let runtime = props
@@ -208,11 +119,12 @@ fn parse(template: &Value, build_dir: &Path) -> Vec<SamFunction> {
             .chain(layer_list(props).iter())
             .map(|l| layer(l, resources, build_dir))
             .collect();
-        list.push(SamFunction {
+        list.push(BuildFunction {
+            tool,
             logical_id: id.to_string(),
             code: build_dir.join(code),
             runtime,
-            handler,
+            handlers: handler.into_iter().collect(),
             layers,
             architecture,
         });
@@ -223,7 +135,7 @@ fn parse(template: &Value, build_dir: &Path) -> Vec<SamFunction> {
 
 /// Resolves one `Layers` entry: `!Ref` / `Ref:` to a layer of the template
 /// gives its built folder; anything else is external.
-fn layer(entry: &Value, resources: Option<&serde_norway::Mapping>, build_dir: &Path) -> SamLayer {
+fn layer(entry: &Value, resources: Option<&serde_norway::Mapping>, build_dir: &Path) -> BuildLayer {
     let reference = match entry {
         Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str(),
         Value::Mapping(m) if m.len() == 1 => m.get("Ref").and_then(Value::as_str),
@@ -232,17 +144,33 @@ fn layer(entry: &Value, resources: Option<&serde_norway::Mapping>, build_dir: &P
     let built = reference.and_then(|id| {
         let resource = resources?.get(id)?;
         let content = match resource.get("Type")?.as_str()? {
-            "AWS::Serverless::LayerVersion" => resource.get("Properties")?.get("ContentUri")?,
-            "AWS::Lambda::LayerVersion" => resource.get("Properties")?.get("Content")?,
+            "AWS::Serverless::LayerVersion" => resource.get("Properties")?.get("ContentUri"),
+            "AWS::Lambda::LayerVersion" => resource.get("Properties")?.get("Content"),
             _ => return None,
         };
-        Some(build_dir.join(content.as_str()?))
+        let path = content
+            .and_then(Value::as_str)
+            .or_else(|| asset_path(resource))?;
+        Some(build_dir.join(path))
     });
     match (built, reference) {
-        (Some(folder), _) => SamLayer::Built(folder),
-        (None, Some(id)) => SamLayer::External(format!("!Ref {id}")),
-        (None, None) => SamLayer::External(describe(entry)),
+        (Some(folder), _) => BuildLayer::Built(folder),
+        (None, Some(id)) => BuildLayer::External(format!("!Ref {id}")),
+        (None, None) => BuildLayer::External(describe(entry)),
     }
+}
+
+/// The staged asset a CDK resource's code is (`Metadata.aws:asset:path`,
+/// relative to the cloud assembly folder), when the asset is its code.
+fn asset_path(resource: &Value) -> Option<&str> {
+    let metadata = resource.get("Metadata")?;
+    let property = metadata.get("aws:asset:property").and_then(Value::as_str);
+    if !matches!(property, None | Some("Code") | Some("Content")) {
+        return None;
+    }
+    let path = metadata.get("aws:asset:path")?.as_str()?;
+    // Assets live inside the assembly; never a path that climbs out of it.
+    (!path.starts_with('/') && !path.split(['/', '\\']).any(|p| p == "..")).then_some(path)
 }
 
 /// A short description of a layer entry the build cannot resolve.
@@ -259,6 +187,7 @@ fn describe(entry: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use analyzer::platform::Architecture;
 
     const TEMPLATE_TEXT: &str = r#"
 AWSTemplateFormatVersion: '2010-09-09'
@@ -315,10 +244,10 @@ Resources:
         assert_eq!(
             orders.layers,
             [
-                SamLayer::External("arn:aws:lambda:eu-west-1:123456789012:layer:shared:3".into()),
-                SamLayer::Built(dir.path().join("Deps")),
-                SamLayer::Built(dir.path().join("Tools")),
-                SamLayer::External("!Ref LayerArnParameter".into()),
+                BuildLayer::External("arn:aws:lambda:eu-west-1:123456789012:layer:shared:3".into()),
+                BuildLayer::Built(dir.path().join("Deps")),
+                BuildLayer::Built(dir.path().join("Tools")),
+                BuildLayer::External("!Ref LayerArnParameter".into()),
             ]
         );
         assert_eq!(list[1].runtime, "python3.12".parse().ok());

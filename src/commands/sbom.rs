@@ -1,4 +1,14 @@
 //! `lambda-audit sbom`: the inventory of a function and its layers.
+//!
+//! Of `scan`'s options, those that describe the deployment apply here too:
+//! `--runtime`, `--architecture` (which copies Lambda loads, which packages
+//! are for another platform) and `--handler` (each npm and Python package's
+//! import reachability: `reachability` in the JSON inventory, a
+//! `lambda-audit:reachability` property in CycloneDX). Those that describe
+//! findings do not: an SBOM lists packages, not vulnerabilities, so there is
+//! nothing for `--kev`, `--epss` or `--vex` to annotate, for `--sort` to
+//! order or for `--ignore-unimported` to leave out of a gate. They are
+//! refused with that reason (exit 2) rather than silently ignored.
 
 use super::input::DeploymentArgs;
 use analyzer::threshold::{FailOnIncomplete, Gate};
@@ -20,6 +30,44 @@ pub struct Args {
     /// files not read are listed either way, on standard error and in the SBOM.
     #[arg(long, value_name = "WHEN", default_value_t = FailOnIncomplete::Always)]
     pub fail_on_incomplete: FailOnIncomplete,
+    #[command(flatten)]
+    pub finding_options: FindingOptions,
+}
+
+/// `scan`'s options about findings, accepted here only to refuse them with
+/// the reason (see the [module](self) documentation).
+#[derive(clap::Args, Debug, Default)]
+pub struct FindingOptions {
+    #[arg(long, hide = true, value_name = "FILE")]
+    kev: Option<PathBuf>,
+    #[arg(long, hide = true, value_name = "FILE")]
+    epss: Option<PathBuf>,
+    #[arg(long, hide = true, value_name = "FILE")]
+    vex: Vec<PathBuf>,
+    #[arg(long, hide = true, value_name = "ORDER")]
+    sort: Option<String>,
+    #[arg(long, hide = true)]
+    ignore_unimported: bool,
+}
+
+impl FindingOptions {
+    /// An error naming the first option given, and why it does not apply.
+    fn refuse(&self) -> anyhow::Result<()> {
+        let given = [
+            ("--kev", self.kev.is_some()),
+            ("--epss", self.epss.is_some()),
+            ("--vex", !self.vex.is_empty()),
+            ("--sort", self.sort.is_some()),
+            ("--ignore-unimported", self.ignore_unimported),
+        ];
+        match given.iter().find(|(_, set)| *set) {
+            Some((flag, _)) => anyhow::bail!(
+                "{flag} does not apply to `sbom`: an SBOM lists packages, not findings; \
+                 use `lambda-audit scan` (e.g. `--format cyclonedx` for an SBOM with its vulnerabilities)"
+            ),
+            None => Ok(()),
+        }
+    }
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -31,6 +79,7 @@ pub enum Format {
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
+    args.finding_options.refuse()?;
     if args.deployment.function.is_none() && args.deployment.layers.is_empty() {
         anyhow::bail!("nothing to read: give a function archive or folder, or --layer");
     }

@@ -128,37 +128,38 @@ pub fn inventory(deployment: &DeploymentArgs, sbom: Option<&PathBuf>) -> anyhow:
     let progress = super::progress::Progress::new(targets.len() as u64, "scanning build outputs");
     let parts = targets
         .iter()
-        .map(|Target { path, kind, sam }| {
-            progress.step(&format!("{kind}: {}", path.display()));
-            let relative = |p: &Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
-            if let Some(function) = sam {
-                let opened = super::sam::open(function, deployment.runtime, &limits, relative)?;
-                let architecture = deployment.architecture.or(function.architecture);
-                let own = architecture.map(|a| deployment.extractors_for(a));
-                let mut inventory = opened.inventory(own.as_ref().unwrap_or(&extractors));
-                super::sam::note_external_layers(function, &mut inventory);
-                return Ok(inventory);
-            }
-            let rel = path.strip_prefix(&cwd).unwrap_or(path);
-            let role = if path.is_dir() && *kind == TargetKind::Project {
-                ArtifactRole::Directory
-            } else {
-                ArtifactRole::Function
-            };
-            let mut artifact = Artifact::open(path, role, &limits)?;
-            artifact.tree.name = if rel.as_os_str().is_empty() {
-                ".".into()
-            } else {
-                rel.display().to_string()
-            };
-            let deployment = Deployment {
-                function: Some(artifact),
-                layers: Vec::new(),
-                runtime: deployment.runtime,
-                handler: deployment.handler.clone(),
-            };
-            Ok(deployment.inventory(&extractors))
-        })
+        .map(
+            |Target {
+                 path,
+                 kind,
+                 function,
+             }| {
+                progress.step(&format!("{kind}: {}", path.display()));
+                let relative = |p: &Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
+                if let Some(function) = function {
+                    return deployment.inventory_of(function, &limits, &extractors, relative);
+                }
+                let rel = path.strip_prefix(&cwd).unwrap_or(path);
+                let role = if path.is_dir() && *kind == TargetKind::Project {
+                    ArtifactRole::Directory
+                } else {
+                    ArtifactRole::Function
+                };
+                let mut artifact = Artifact::open(path, role, &limits)?;
+                artifact.tree.name = if rel.as_os_str().is_empty() {
+                    ".".into()
+                } else {
+                    rel.display().to_string()
+                };
+                let deployment = Deployment {
+                    function: Some(artifact),
+                    layers: Vec::new(),
+                    runtime: deployment.runtime,
+                    handler: deployment.handler.clone(),
+                };
+                Ok(deployment.inventory(&extractors))
+            },
+        )
         .collect::<anyhow::Result<Vec<_>>>()?;
     progress.finish();
     Ok(Inventory::combine(parts))
@@ -221,9 +222,14 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         created: Some(rfc3339_now()),
         sort: signals.sort,
     };
-    let mut out = Vec::new();
-    render(format, &report, &options, &mut out)?;
-    write_output(&out, args.output.as_ref())?;
+    match analyzer::report::no_document(format, &report) {
+        Some(why) => eprintln!("lambda-audit: {why}"),
+        None => {
+            let mut out = Vec::new();
+            render(format, &report, &options, &mut out)?;
+            write_output(&out, args.output.as_ref())?;
+        }
+    }
     let gate = Gate {
         fail_on: args.fail_on.unwrap_or_default(),
         fail_on_new: args.fail_on_new,

@@ -84,6 +84,7 @@ async fn the_trigger_judges_platform_packages_by_the_functions_architecture() {
         store: None,
         findings_store: work.path().join("findings.sqlite").display().to_string(),
         suppressions: None,
+        signals: Default::default(),
         database: DatabaseSource::S3 {
             bucket: "advisories".into(),
             key: "db/all.zip".into(),

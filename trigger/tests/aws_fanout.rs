@@ -277,6 +277,7 @@ fn the_handler_enqueues_a_rescan_and_consumes_its_messages() {
         max_download_bytes: analyzer::Limits::default().max_artifact_bytes,
         work_dir: work.path().to_path_buf(),
         fanout_queue: Some(queue_url.clone()),
+        signals: Default::default(),
     };
     let load: LoadMatcher = Arc::new(|_: &std::path::Path| {
         Ok(Arc::new(OsvMatcher(Database::embedded())) as Arc<dyn Matcher>)

@@ -112,6 +112,7 @@ async fn handler_end_to_end() {
         max_download_bytes: 1 << 30,
         work_dir: work.path().to_path_buf(),
         fanout_queue: None,
+        signals: Default::default(),
     };
     let handler = Handler::new(config, osv_loader(work.path().join("index")))
         .await
@@ -354,6 +355,7 @@ async fn path_handler(
         max_download_bytes: 1 << 30,
         work_dir: work.to_path_buf(),
         fanout_queue: None,
+        signals: Default::default(),
     };
     Handler::new(config, osv_loader(work.join("index")))
         .await
@@ -470,6 +472,7 @@ async fn suppressed_findings_are_suppressed_in_security_hub_until_the_rule_goes(
         max_download_bytes: 1 << 30,
         work_dir: work.path().to_path_buf(),
         fanout_queue: None,
+        signals: Default::default(),
     };
     let hub = aws_sdk_securityhub::Client::new(
         &config::load(

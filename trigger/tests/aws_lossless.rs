@@ -164,6 +164,7 @@ async fn handler(
         max_download_bytes: 1 << 30,
         work_dir: work.to_path_buf(),
         fanout_queue: None,
+        signals: Default::default(),
     };
     let sdk = sdk(&moto.endpoint).await;
     Handler::with_sinks(config, osv_loader(work.join("index")), sdk, sinks).unwrap()

@@ -218,6 +218,9 @@ pub struct ArtifactScan {
     /// Evidence a limit or a read error kept from being read.
     pub incomplete: Vec<Gap>,
     pub warnings: Vec<Warning>,
+    /// The artifact's source files' imports and metadata, when collected for
+    /// after its bytes are freed (a layer version's cached scan).
+    pub sources: Option<std::sync::Arc<crate::reachability::SourceFacts>>,
 }
 
 /// What became of one wanted file.

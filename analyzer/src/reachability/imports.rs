@@ -5,7 +5,7 @@ use tree_sitter::{Language, Node, Parser, Tree, TreeCursor};
 
 /// The literal imports of a file, and whether it also loads something whose
 /// name is computed at run time (then anything it could reach is unknown).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct Imports<S> {
     /// Specifiers in source order, as written.
     pub specifiers: Vec<S>,

@@ -13,6 +13,7 @@
 //!   limit;
 //! - `not-imported`: none of the above.
 
+mod facts;
 mod handler;
 mod imports;
 mod js;
@@ -24,6 +25,7 @@ mod python_resolve;
 mod tree;
 mod walk;
 
+pub use facts::{ParsedImports, SourceFacts};
 pub use paths::MAX_SOURCE_BYTES;
 pub use tree::{MergedTree, SourceTree};
 pub use walk::MAX_FILES_FOLLOWED;

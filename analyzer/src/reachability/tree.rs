@@ -1,7 +1,9 @@
 //! The function's filesystem as the runtime sees it: the function code at
 //! /var/task and the layers merged into /opt in order (a later layer's file
-//! replaces an earlier one's), read lazily, one file at a time.
+//! replaces an earlier one's), read lazily, one file at a time, or from the
+//! facts kept of an artifact whose bytes are gone.
 
+use super::facts::{ParsedImports, SourceFacts};
 use crate::archive::{ArchiveTree, NESTED_SEPARATOR};
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -17,11 +19,18 @@ pub trait SourceTree: Sync {
     fn read(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, String>;
     /// Every file under `dir/`, in path order.
     fn files_under(&self, dir: &str) -> Vec<String>;
+    /// The imports of the source file at `path` when they were parsed ahead
+    /// (an artifact whose bytes are gone); `None`: read the file.
+    fn parsed(&self, _path: &str) -> Option<ParsedImports> {
+        None
+    }
 }
 
 /// Artifacts laid out at their mount points, merged in order.
 pub struct MergedTree<'a> {
     trees: Vec<&'a ArchiveTree>,
+    /// Per tree: the facts kept of it, when its bytes are gone.
+    facts: Vec<Option<&'a SourceFacts>>,
     /// Absolute path → (tree, index into its `files`).
     files: BTreeMap<String, (usize, usize)>,
 }
@@ -30,11 +39,22 @@ impl<'a> MergedTree<'a> {
     /// Lays out `(mount, tree)` pairs in merge order. Files inside nested
     /// archives are not on the filesystem and are left out.
     pub fn new(mounted: impl IntoIterator<Item = (&'a str, &'a ArchiveTree)>) -> MergedTree<'a> {
+        MergedTree::with_facts(mounted.into_iter().map(|(m, t)| (m, t, None)))
+    }
+
+    /// [`MergedTree::new`], where an artifact may come with the facts kept
+    /// of it ([`SourceFacts::collect`]): its files are then answered from
+    /// them, not read.
+    pub fn with_facts(
+        mounted: impl IntoIterator<Item = (&'a str, &'a ArchiveTree, Option<&'a SourceFacts>)>,
+    ) -> MergedTree<'a> {
         let mut trees = Vec::new();
+        let mut kept = Vec::new();
         let mut files = BTreeMap::new();
-        for (mount, tree) in mounted {
+        for (mount, tree, facts) in mounted {
             let t = trees.len();
             trees.push(tree);
+            kept.push(facts);
             let mount = mount.trim_end_matches('/');
             for (i, file) in tree.files.iter().enumerate() {
                 if file.path.contains(NESTED_SEPARATOR) {
@@ -43,7 +63,17 @@ impl<'a> MergedTree<'a> {
                 files.insert(format!("{mount}/{}", file.path), (t, i));
             }
         }
-        MergedTree { trees, files }
+        MergedTree {
+            trees,
+            facts: kept,
+            files,
+        }
+    }
+
+    /// The tree, its facts and the entry of the file at `path`.
+    fn entry(&self, path: &str) -> Option<(&ArchiveTree, Option<&SourceFacts>, usize)> {
+        let &(t, i) = self.files.get(path)?;
+        Some((self.trees[t], self.facts[t], i))
     }
 }
 
@@ -61,8 +91,7 @@ impl SourceTree for MergedTree<'_> {
     }
 
     fn read(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, String> {
-        let &(t, i) = self.files.get(path).ok_or("no such file")?;
-        let tree = self.trees[t];
+        let (tree, facts, i) = self.entry(path).ok_or("no such file")?;
         let file = &tree.files[i];
         if file.size > max_bytes {
             return Err(format!(
@@ -70,7 +99,18 @@ impl SourceTree for MergedTree<'_> {
                 file.size
             ));
         }
+        if let Some(facts) = facts {
+            return facts.kept(&file.path).map(<[u8]>::to_vec).ok_or_else(|| {
+                "its bytes were not kept after the artifact's scan (not a source or metadata file)"
+                    .to_string()
+            });
+        }
         tree.read(file).map_err(|e| e.to_string())
+    }
+
+    fn parsed(&self, path: &str) -> Option<ParsedImports> {
+        let (tree, facts, i) = self.entry(path)?;
+        facts?.parsed(&tree.files[i].path)
     }
 
     fn files_under(&self, dir: &str) -> Vec<String> {

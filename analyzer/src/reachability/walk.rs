@@ -1,58 +1,22 @@
 //! The walk over the handler's module graph, level by level (each level's
 //! files parsed in parallel), and the verdict per package.
 
+use super::facts::{read_imports, FileImports};
 use super::handler::entry_file;
-use super::imports::Imports;
 use super::node_resolve::{NodeResolver, Resolved};
 use super::owners::Owners;
-use super::paths::{parent, MAX_SOURCE_BYTES};
-use super::python::PyImport;
+use super::paths::parent;
 use super::python_resolve::PythonResolver;
 use super::tree::SourceTree;
 use super::{Entry, Language, Mounts, ReachStatus, Reachability, ReachabilityReport, TASK_ROOT};
 use crate::ecosystem::Ecosystem;
 use crate::package::Package;
 use rayon::prelude::*;
-use std::cell::RefCell;
 use std::collections::HashMap;
-use tree_sitter::Parser;
 
 /// The most source files one analysis follows; past it every package not yet
 /// reached is `unknown`.
 pub const MAX_FILES_FOLLOWED: usize = 100_000;
-
-/// One file's imports, by language.
-enum FileImports {
-    Js(Imports<String>),
-    Py(Imports<PyImport>),
-    /// Data or native code: loads nothing we can read.
-    Leaf,
-    Unreadable(String),
-}
-
-thread_local! {
-    static PARSER: RefCell<Parser> = RefCell::new(Parser::new());
-}
-
-fn read_imports(tree: &dyn SourceTree, path: &str) -> FileImports {
-    let is_js = [".js", ".mjs", ".cjs"].iter().any(|e| path.ends_with(e));
-    let is_py = path.ends_with(".py");
-    if !is_js && !is_py {
-        return FileImports::Leaf;
-    }
-    let source = match tree.read(path, MAX_SOURCE_BYTES) {
-        Ok(bytes) => bytes,
-        Err(e) => return FileImports::Unreadable(format!("could not be read: {e}")),
-    };
-    PARSER.with(|p| {
-        let parser = &mut p.borrow_mut();
-        if is_js {
-            FileImports::Js(super::js::imports(parser, &source))
-        } else {
-            FileImports::Py(super::python::imports(parser, &source))
-        }
-    })
-}
 
 /// The files reached, each with the file that imported it.
 struct Graph {

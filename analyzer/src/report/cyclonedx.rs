@@ -12,6 +12,7 @@ use super::{describe_database, describe_gap, location_uri, ordered, osv_url, Ren
 use crate::findings::{DatabaseInfo, Finding, ScanReport};
 use crate::inventory::Inventory;
 use crate::package::Package;
+use crate::reachability::{self, ReachabilityReport};
 use crate::sbom::{INCOMPLETE_PROPERTY, ROLE_PROPERTY, ROOT_ROLE};
 use crate::severity::CvssVersion;
 use crate::vex::{self, VexStatus};
@@ -114,7 +115,9 @@ fn group_and_name(p: &Package) -> (Option<&str>, &str) {
     }
 }
 
-fn component(p: &Package, kind: &str, bom_ref: &str) -> Value {
+/// A package as a component; `reachability` (the inventory's reports) adds
+/// its import reachability as a `lambda-audit:reachability` property.
+fn component(p: &Package, kind: &str, bom_ref: &str, reachability: &[ReachabilityReport]) -> Value {
     let (group, name) = group_and_name(p);
     let mut c = Map::new();
     c.insert("type".into(), Value::from(kind));
@@ -163,6 +166,9 @@ fn component(p: &Package, kind: &str, bom_ref: &str) -> Value {
     bundled.dedup();
     for evidence in bundled {
         properties.push(json!({ "name": "lambda-audit:bundle-evidence", "value": evidence }));
+    }
+    if let Some(r) = reachability::strongest(reachability, &p.purl) {
+        properties.push(json!({ "name": "lambda-audit:reachability", "value": r.status.as_str() }));
     }
     c.insert("properties".into(), Value::Array(properties));
     Value::Object(c)
@@ -290,7 +296,10 @@ fn bom(inventory: &Inventory, findings: &[&Finding], database: Option<&DatabaseI
     let mut roots = inventory.roots.iter();
     if let Some(root) = roots.next() {
         let r = refs.take(&root.purl);
-        metadata.insert("component".into(), component(root, "application", &r));
+        metadata.insert(
+            "component".into(),
+            component(root, "application", &r, &inventory.reachability),
+        );
     } else if let Some(a) = inventory.main_artifact() {
         let r = refs.take(&format!("artifact:{}", a.name));
         metadata.insert(
@@ -303,7 +312,7 @@ fn bom(inventory: &Inventory, findings: &[&Finding], database: Option<&DatabaseI
     let mut components: Vec<Value> = roots
         .map(|p| {
             let r = refs.take(&p.purl);
-            let mut c = component(p, "application", &r);
+            let mut c = component(p, "application", &r, &inventory.reachability);
             if let Some(props) = c.get_mut("properties").and_then(Value::as_array_mut) {
                 props.push(json!({ "name": ROLE_PROPERTY, "value": ROOT_ROLE }));
             }
@@ -313,7 +322,7 @@ fn bom(inventory: &Inventory, findings: &[&Finding], database: Option<&DatabaseI
     let mut package_refs: Vec<(&str, String)> = Vec::with_capacity(inventory.packages.len());
     for p in &inventory.packages {
         let r = refs.take(&p.purl);
-        components.push(component(p, "library", &r));
+        components.push(component(p, "library", &r, &inventory.reachability));
         package_refs.push((p.purl.as_str(), r));
     }
     let mut doc = Map::new();
@@ -373,14 +382,14 @@ mod tests {
                 bundle: None,
             }],
         };
-        let dev = component(&package(Some("dev")), "library", "a");
+        let dev = component(&package(Some("dev")), "library", "a", &[]);
         assert_eq!(dev["scope"], "excluded");
         assert!(dev["properties"]
             .as_array()
             .unwrap()
             .contains(&json!({"name": "lambda-audit:scope", "value": "dev"})));
         for deployed in [None, Some("optional")] {
-            let c = component(&package(deployed), "library", "a");
+            let c = component(&package(deployed), "library", "a", &[]);
             assert_eq!(c.get("scope"), None, "{deployed:?}");
             assert!(
                 !c.to_string().contains("lambda-audit:scope"),

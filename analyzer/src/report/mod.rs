@@ -195,6 +195,14 @@ pub fn render(
     renderer(format, options).render(report, out)
 }
 
+/// Why `report` gives no document in `format`, if it does not: OpenVEX
+/// needs at least one statement, so a scan without findings has none.
+/// Callers say it on standard error and write nothing.
+pub fn no_document(format: Format, report: &ScanReport) -> Option<&'static str> {
+    (format == Format::Openvex && !openvex::has_statements(report))
+        .then_some(openvex::NO_STATEMENTS)
+}
+
 /// Renders an inventory (no findings, never matched) for `sbom`: `json` is the
 /// inventory contract, `cyclonedx` and `spdx` SBOMs without vulnerabilities
 /// (`created` is SPDX's creation time). Other formats describe scans and are

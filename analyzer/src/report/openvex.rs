@@ -6,9 +6,13 @@
 //!
 //! Pure: the document's `timestamp` is the render options' `created`, and
 //! its `@id` is derived from the statements' content (not their order), so
-//! the same report gives the same bytes. OpenVEX's schema asks for at least one statement; a
-//! report without findings gives a document with an empty `statements` list
-//! (there is nothing to state).
+//! the same report gives the same bytes.
+//!
+//! Suppressed findings (by `lambda-audit.toml` or `--vex`) are statements
+//! too (`not_affected`, with the suppression's reason). A scan without any
+//! finding has nothing to state, and OpenVEX's schema asks for at least one
+//! statement: no document is written then ([`NO_STATEMENTS`] says why, on
+//! standard error), rather than an invalid one.
 
 use super::json::write_sorted;
 use super::{ordered, osv_url, Renderer, SortOrder};
@@ -20,6 +24,14 @@ use std::io::{self, Write};
 
 /// The OpenVEX context of version 0.2.0.
 pub const CONTEXT: &str = "https://openvex.dev/ns/v0.2.0";
+
+/// Why a scan without findings gives no OpenVEX document.
+pub const NO_STATEMENTS: &str = "no OpenVEX document written: the scan has no finding to make a statement about, and an OpenVEX document needs at least one statement";
+
+/// Whether `report` has something to state (else no document is valid).
+pub fn has_statements(report: &ScanReport) -> bool {
+    !report.findings.is_empty()
+}
 
 pub(crate) struct OpenVex<'a> {
     /// The document's timestamp (RFC 3339).
@@ -75,6 +87,9 @@ fn statement(f: &Finding) -> Value {
 
 impl Renderer for OpenVex<'_> {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+        if !has_statements(report) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, NO_STATEMENTS));
+        }
         let statements: Vec<Value> = ordered(&report.findings, self.sort)
             .into_iter()
             .map(statement)

@@ -19,8 +19,10 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
 /// A layer version downloaded, verified and scanned once. Its bytes are
-/// freed after the scan: the listing and the scan are all a deployment that
-/// uses it needs, so a batch holds no layer's bytes longer than one scan.
+/// freed after the scan: the listing and the scan (with its source files'
+/// imports for the reachability walk, `ArtifactScan::sources`) are all a
+/// deployment that uses it needs, so a batch holds no layer's bytes longer
+/// than one scan.
 #[derive(Debug)]
 pub(super) struct LayerBlob {
     /// The layer's files, without their bytes ([`ArchiveTree::listing`]).

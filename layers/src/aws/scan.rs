@@ -18,6 +18,7 @@ use analyzer::diagnostics::Gap;
 use analyzer::extract::{self, Extractor};
 use analyzer::inventory::{Coverage, Inventory};
 use analyzer::platform::Architecture;
+use analyzer::reachability::SourceFacts;
 use analyzer::Limits;
 use std::sync::Arc;
 
@@ -211,7 +212,9 @@ impl Scanner {
         let name = arn.to_string();
         let blob = tokio::task::spawn_blocking(move || {
             let tree = open(&name, bytes, &limits)?;
-            let scan = extract::scan_tree(&tree, &extractors_for(architecture));
+            let mut scan = extract::scan_tree(&tree, &extractors_for(architecture));
+            // What a function's import graph needs of /opt, kept past the bytes.
+            scan.sources = Some(Arc::new(SourceFacts::collect(&tree)));
             Ok::<_, FetchError>(LayerBlob {
                 listing: tree.listing(),
                 scan,

@@ -11,9 +11,11 @@ mod database_change;
 mod delete;
 mod error;
 mod settings;
+mod signals;
 
 pub use error::HandlerError;
 pub use settings::HandlerConfig;
+pub use signals::{SignalSources, Signals};
 
 use crate::database::{DatabaseCache, LoadMatcher, Matcher};
 use crate::event::{self, Trigger};
@@ -41,6 +43,8 @@ pub struct Handler {
     reports: Option<ReportStore>,
     findings: Arc<dyn FindingStore>,
     suppressions: Option<Arc<Config>>,
+    /// KEV and EPSS, joined into every scan's findings.
+    signals: Arc<Signals>,
     database: DatabaseCache,
     /// The database last compared with the store's (see [`database_change`]).
     checked: Mutex<Option<Arc<dyn Matcher>>>,
@@ -77,6 +81,7 @@ impl Handler {
             )),
             None => None,
         };
+        let signals = Arc::new(Signals::load(&config.signals, &config.database)?);
         let downloader = Downloader::new(config.max_download_bytes, config.code_rewrite.clone())
             .map_err(|e| HandlerError::Config(e.to_string()))?;
         let database = DatabaseCache::new(config.work_dir.join("db"), load);
@@ -91,6 +96,7 @@ impl Handler {
             reports,
             findings,
             suppressions,
+            signals,
             database,
             checked: Mutex::new(None),
             downloader,
@@ -234,7 +240,8 @@ impl Handler {
         }
     }
 
-    /// Matches a scanned subject, applies the suppression rules, records the
+    /// Matches a scanned subject, applies the suppression rules, joins KEV
+    /// and EPSS (scoring each finding's risk), records the
     /// scan into the findings store (state, transitions and outbox in one
     /// write), and keeps the report in the S3 report store when there is one.
     async fn matched(
@@ -245,12 +252,14 @@ impl Handler {
     ) -> Result<ScanResult, HandlerError> {
         let inventory = scanned.inventory.clone();
         let suppressions = self.suppressions.clone();
+        let signals = self.signals.clone();
         let now = store::time::now();
         let report = tokio::task::spawn_blocking(move || {
             let mut report = matcher.report(inventory);
             if let Some(config) = &suppressions {
                 apply_suppressions(&mut report, config, store::time::date(now));
             }
+            signals.apply(&mut report);
             report
         })
         .await

@@ -1,5 +1,6 @@
 //! The handler's configuration, read from `LAMBDA_AUDIT_*` environment variables.
 
+use super::signals::SignalSources;
 use crate::database::DatabaseSource;
 use crate::findings_store;
 use crate::sinks::SinkConfig;
@@ -24,6 +25,9 @@ pub struct HandlerConfig {
     /// apply to every scan and rescan.
     pub suppressions: Option<PathBuf>,
     pub database: DatabaseSource,
+    /// `LAMBDA_AUDIT_KEV` and `LAMBDA_AUDIT_EPSS`: the prioritisation
+    /// signals joined into every scan (see [`super::signals`]).
+    pub signals: SignalSources,
     /// `LAMBDA_AUDIT_CODE_MIRROR`: fetch code from a content-addressed mirror
     /// (`{base}/{sha256 hex}`) instead of Lambda's presigned URL.
     pub code_rewrite: CodeUrlRewrite,
@@ -60,6 +64,7 @@ impl HandlerConfig {
             findings_store: findings_store::location(var, &work_dir),
             suppressions: set("LAMBDA_AUDIT_CONFIG").map(PathBuf::from),
             database: DatabaseSource::from_env(var)?,
+            signals: SignalSources::from_env(var),
             code_rewrite: match set("LAMBDA_AUDIT_CODE_MIRROR") {
                 Some(base) => CodeUrlRewrite::Mirror { base },
                 None => CodeUrlRewrite::None,

@@ -1,0 +1,197 @@
+//! The trigger's prioritisation signals, from the same sources and in the
+//! same order as the command line's (`lambda-audit scan`):
+//!
+//! - the CISA KEV catalog: `LAMBDA_AUDIT_KEV`, else the copy `db update`
+//!   keeps beside the advisories when the database is a folder
+//!   (`LAMBDA_AUDIT_DB`, at `.kev/known_exploited_vulnerabilities.json`),
+//!   else the embedded starter set. A database read from S3 or a compiled
+//!   index file has no copy beside it;
+//! - EPSS scores: `LAMBDA_AUDIT_EPSS`, FIRST's CSV, when set (absent data is
+//!   absent, never zero).
+//!
+//! Both are read once, when the handler starts, and joined into every scan's
+//! findings before they are recorded and published, so that each finding's
+//! `kev`, `epss` and risk score carry them.
+
+use super::HandlerError;
+use crate::database::DatabaseSource;
+use analyzer::epss::{EpssScores, MAX_EPSS_BYTES};
+use analyzer::findings::ScanReport;
+use analyzer::kev::{Catalog, CatalogOrigin, CACHE_FILE, MAX_CATALOG_BYTES};
+use analyzer::prioritize::{prioritize, Context};
+use analyzer::report::{sort_findings, SortOrder};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Where the signals come from (see the [module](self) documentation).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SignalSources {
+    /// `LAMBDA_AUDIT_KEV`: a KEV catalog file.
+    pub kev: Option<PathBuf>,
+    /// `LAMBDA_AUDIT_EPSS`: an EPSS scores file.
+    pub epss: Option<PathBuf>,
+}
+
+impl SignalSources {
+    /// Reads `LAMBDA_AUDIT_KEV` and `LAMBDA_AUDIT_EPSS` through `var`.
+    pub fn from_env(var: &dyn Fn(&str) -> Option<String>) -> SignalSources {
+        let path = |name: &str| {
+            var(name)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| PathBuf::from(v.trim()))
+        };
+        SignalSources {
+            kev: path("LAMBDA_AUDIT_KEV"),
+            epss: path("LAMBDA_AUDIT_EPSS"),
+        }
+    }
+}
+
+/// The signals, read.
+#[derive(Debug)]
+pub struct Signals {
+    pub kev: Catalog,
+    pub epss: Option<EpssScores>,
+}
+
+impl Signals {
+    /// Reads the catalog and the scores; a file that is named but cannot be
+    /// read or parsed is a configuration error (never a silent starter set).
+    pub fn load(
+        sources: &SignalSources,
+        database: &DatabaseSource,
+    ) -> Result<Signals, HandlerError> {
+        let beside_database = match database {
+            DatabaseSource::Path(db) if db.is_dir() => {
+                Some(db.join(CACHE_FILE)).filter(|f| f.is_file())
+            }
+            _ => None,
+        };
+        let kev = match (&sources.kev, beside_database) {
+            (Some(path), _) => catalog(path, CatalogOrigin::Path)?,
+            (None, Some(copy)) => catalog(&copy, CatalogOrigin::Cache)?,
+            (None, None) => Catalog::starter(),
+        };
+        let epss = sources
+            .epss
+            .as_deref()
+            .map(|path| {
+                let bytes = read(path, "EPSS file", MAX_EPSS_BYTES)?;
+                EpssScores::parse(&path.display().to_string(), &bytes)
+                    .map_err(|e| HandlerError::Config(e.to_string()))
+            })
+            .transpose()?;
+        Ok(Signals { kev, epss })
+    }
+
+    /// Joins KEV and EPSS into `report`'s findings, scores each, and puts
+    /// them in risk order (the command line's default).
+    pub fn apply(&self, report: &mut ScanReport) {
+        prioritize(
+            report,
+            &Context {
+                kev: Some(&self.kev),
+                epss: self.epss.as_ref(),
+                exposure: None,
+            },
+        );
+        sort_findings(&mut report.findings, SortOrder::Risk);
+    }
+}
+
+fn catalog(path: &Path, origin: CatalogOrigin) -> Result<Catalog, HandlerError> {
+    let bytes = read(path, "KEV catalog", MAX_CATALOG_BYTES)?;
+    Catalog::parse(&path.display().to_string(), origin, &bytes)
+        .map_err(|e| HandlerError::Config(e.to_string()))
+}
+
+/// The bytes of `path`, refused past `max` bytes.
+fn read(path: &Path, what: &str, max: u64) -> Result<Vec<u8>, HandlerError> {
+    let fail = |e: std::io::Error| {
+        HandlerError::Config(format!("cannot read the {what} {}: {e}", path.display()))
+    };
+    let file = std::fs::File::open(path).map_err(fail)?;
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes).map_err(fail)?;
+    if bytes.len() as u64 > max {
+        return Err(HandlerError::Config(format!(
+            "the {what} {} is over {max} bytes",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A KEV catalog in CISA's layout listing `cve`.
+    fn kev_file(dir: &Path, name: &str, cve: &str) -> PathBuf {
+        let doc = serde_json::json!({
+            "title": "test", "catalogVersion": "1", "dateReleased": "2025-03-04T00:00:00.000Z",
+            "count": 1, "vulnerabilities": [{
+                "cveID": cve, "vendorProject": "v", "product": "p", "vulnerabilityName": "n",
+                "dateAdded": "2025-03-04", "dueDate": "2025-03-25",
+                "knownRansomwareCampaignUse": "Known",
+            }],
+        });
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, doc.to_string()).unwrap();
+        path
+    }
+
+    #[test]
+    fn the_catalog_comes_from_the_variable_then_the_database_copy_then_the_starter_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("db");
+        kev_file(&db, CACHE_FILE, "CVE-2000-0002");
+        let named = kev_file(dir.path(), "kev.json", "CVE-2000-0001");
+        let database = DatabaseSource::Path(db.clone());
+        let from = |kev: Option<PathBuf>, database: &DatabaseSource| {
+            let sources = SignalSources { kev, epss: None };
+            Signals::load(&sources, database).unwrap().kev
+        };
+
+        let kev = from(Some(named), &database);
+        assert_eq!(kev.origin, CatalogOrigin::Path);
+        assert!(kev.get("CVE-2000-0001").is_some());
+        let kev = from(None, &database);
+        assert_eq!(kev.origin, CatalogOrigin::Cache);
+        assert!(kev.get("CVE-2000-0002").is_some());
+        let s3 = DatabaseSource::S3 {
+            bucket: "b".into(),
+            key: "k".into(),
+        };
+        assert_eq!(from(None, &s3).origin, CatalogOrigin::Embedded);
+
+        let missing = SignalSources {
+            kev: Some(dir.path().join("nope.json")),
+            epss: None,
+        };
+        let error = Signals::load(&missing, &database).unwrap_err().to_string();
+        assert!(error.contains("cannot read the KEV catalog"), "{error}");
+        let bad_epss = SignalSources {
+            kev: None,
+            epss: Some(kev_file(dir.path(), "epss.csv", "x")),
+        };
+        assert!(Signals::load(&bad_epss, &database).is_err());
+    }
+
+    #[test]
+    fn the_sources_are_read_from_lambda_audit_variables() {
+        let var = |k: &str| match k {
+            "LAMBDA_AUDIT_KEV" => Some("/opt/kev.json".to_string()),
+            "LAMBDA_AUDIT_EPSS" => Some(" ".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            SignalSources::from_env(&var),
+            SignalSources {
+                kev: Some(PathBuf::from("/opt/kev.json")),
+                epss: None,
+            }
+        );
+    }
+}
