@@ -62,7 +62,7 @@ const B: &str = "lib/b.jar!/META-INF/maven/g/b/pom.properties";
 
 #[test]
 fn two_readers_hold_two_reinflated_archives_at_once() {
-    let tree = open(artifact(CompressionMethod::Deflated), &Limits::default());
+    let tree = &open(artifact(CompressionMethod::Deflated), &Limits::default());
     let (a, b) = (tree.get(A).unwrap(), tree.get(B).unwrap());
     std::thread::scope(|scope| {
         // The first reader holds jar a (inflated again) while it streams.
