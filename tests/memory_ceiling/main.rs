@@ -13,6 +13,7 @@
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use testkit::hostile;
 
 mod launch;
@@ -32,6 +33,11 @@ struct Outcome {
 
 /// Runs `lambda-audit scan INPUT --format json` in a fresh process.
 fn scan(input: &Path, work: &Path) -> Outcome {
+    scan_within(input, work, launch::HANG_TIMEOUT)
+}
+
+/// [`scan`], killed as hung after `hang`.
+fn scan_within(input: &Path, work: &Path, hang: Duration) -> Outcome {
     let report = work.join("report.json");
     let stderr = work.join("stderr.txt");
     let cli = [
@@ -43,13 +49,12 @@ fn scan(input: &Path, work: &Path) -> Outcome {
         "--output".into(),
         report.display().to_string(),
     ];
-    let measured = launch::measure(&cli, work, &stderr);
+    let measured = launch::measure(&cli, work, &stderr, hang);
     let stderr = std::fs::read_to_string(&stderr).unwrap_or_default();
     assert!(
         !measured.hung,
-        "{}: still running after {:?} (hang)",
+        "{}: still running after {hang:?} (hang)",
         input.display(),
-        launch::HANG_TIMEOUT
     );
     assert_eq!(
         measured.signal,
@@ -78,7 +83,26 @@ fn launcher() {
 /// Scans `input` and checks the ceiling and the outcome: every package of
 /// `expected` (name, version) in the report, or exit 2 naming the artifact.
 fn check(case: &str, input: &Path, work: &Path, ceiling_mb: u64, expected: &[(&str, &str)]) {
-    let outcome = scan(input, work);
+    check_within(
+        case,
+        input,
+        work,
+        ceiling_mb,
+        expected,
+        launch::HANG_TIMEOUT,
+    );
+}
+
+/// [`check`], the scan killed as hung after `hang`.
+fn check_within(
+    case: &str,
+    input: &Path,
+    work: &Path,
+    ceiling_mb: u64,
+    expected: &[(&str, &str)],
+    hang: Duration,
+) {
+    let outcome = scan_within(input, work, hang);
     eprintln!(
         "{case}: exit {}, peak RSS {} MB (ceiling {ceiling_mb} MB)",
         outcome.exit, outcome.peak_mb
@@ -146,10 +170,21 @@ fn folder_case_finding(
     also: &[(&str, &str)],
     write: impl FnOnce(&mut dyn Write),
 ) {
+    folder_case_within(case, name, also, launch::HANG_TIMEOUT, write);
+}
+
+/// [`folder_case_finding`], the scan killed as hung after `hang`.
+fn folder_case_within(
+    case: &str,
+    name: &str,
+    also: &[(&str, &str)],
+    hang: Duration,
+    write: impl FnOnce(&mut dyn Write),
+) {
     let (dir, root, work) = function_folder(case, name, write);
     let mut expected = vec![("minimist", "1.2.0")];
     expected.extend_from_slice(also);
-    check(case, &root, &work, WITHIN_LAMBDA_MB, &expected);
+    check_within(case, &root, &work, WITHIN_LAMBDA_MB, &expected, hang);
     drop(dir);
 }
 
@@ -407,13 +442,19 @@ fn big_package_lock_of_large_entries() {
 }
 
 /// Packages of the big YAML lockfiles, and the dropped lines each carries
-/// (about 20 bytes each): 2,000 x 1,000 lines is about 40 MB. 200 MB (10,000
-/// packages) is what the task asked for, but the debug CLI (the YAML scanner
-/// unoptimised) does not finish it within the 180 s hang timeout.
-const YAML_PACKAGES: u32 = 2_000;
+/// (about 20 bytes each): 10,000 x 1,000 lines is about 200 MB, the issue's
+/// size.
+const YAML_PACKAGES: u32 = 10_000;
 const YAML_BULK_LINES: u32 = 1_000;
 
-/// A ~40 MB `pnpm-lock.yaml` (version 9) whose bytes are mostly what the
+/// The hang timeout of the 200 MB YAML cases. The YAML scanner reads a
+/// character at a time and, generic over its input, is compiled into the
+/// engine unoptimised in a debug build: the debug CLI spends about 33 s of CPU
+/// on 200 MB (measured: 99 s wall clock on a machine shared by other builds),
+/// under the usual 180 s only when the machine is not too busy.
+const YAML_HANG_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// A ~200 MB `pnpm-lock.yaml` (version 9) whose bytes are mostly what the
 /// inventory drops (`transitivePeerDependencies`): read as a stream of YAML
 /// events, only names, versions and dependency edges are kept.
 #[test]
@@ -421,62 +462,74 @@ fn big_pnpm_lock_of_large_entries() {
     let bulk: String = (0..YAML_BULK_LINES)
         .map(|j| format!("      - peer-{j:06}\n"))
         .collect();
-    let ends = [("p0", "1.0.0"), ("p1999", "1.0.0")];
-    folder_case_finding("pnpm-lock-large", "pnpm-lock.yaml", &ends, |out| {
-        write!(
-            out,
-            "lockfileVersion: '9.0'\n\nimporters:\n  .:\n    dependencies:\n"
-        )
-        .unwrap();
-        for i in 0..YAML_PACKAGES {
+    let ends = [("p0", "1.0.0"), ("p9999", "1.0.0")];
+    folder_case_within(
+        "pnpm-lock-large",
+        "pnpm-lock.yaml",
+        &ends,
+        YAML_HANG_TIMEOUT,
+        |out| {
             write!(
                 out,
-                "      p{i}:\n        specifier: ^1.0.0\n        version: 1.0.0\n"
+                "lockfileVersion: '9.0'\n\nimporters:\n  .:\n    dependencies:\n"
             )
             .unwrap();
-        }
-        write!(out, "\npackages:\n").unwrap();
-        for i in 0..YAML_PACKAGES {
-            write!(
+            for i in 0..YAML_PACKAGES {
+                write!(
+                    out,
+                    "      p{i}:\n        specifier: ^1.0.0\n        version: 1.0.0\n"
+                )
+                .unwrap();
+            }
+            write!(out, "\npackages:\n").unwrap();
+            for i in 0..YAML_PACKAGES {
+                write!(
                 out,
                 "  p{i}@1.0.0:\n    resolution: {{integrity: sha512-{i:0>86}==}}\n    engines: {{node: '>=8'}}\n"
             )
             .unwrap();
-        }
-        write!(out, "\nsnapshots:\n").unwrap();
-        for i in 0..YAML_PACKAGES {
-            write!(
-                out,
-                "  p{i}@1.0.0:\n    transitivePeerDependencies:\n{bulk}"
-            )
-            .unwrap();
-        }
-    });
+            }
+            write!(out, "\nsnapshots:\n").unwrap();
+            for i in 0..YAML_PACKAGES {
+                write!(
+                    out,
+                    "  p{i}@1.0.0:\n    transitivePeerDependencies:\n{bulk}"
+                )
+                .unwrap();
+            }
+        },
+    );
 }
 
-/// A ~40 MB yarn berry `yarn.lock` whose bytes are mostly what the
+/// A ~200 MB yarn berry `yarn.lock` whose bytes are mostly what the
 /// inventory drops (`peerDependenciesMeta`), read as a stream of YAML events.
 #[test]
 fn big_yarn_berry_lock_of_large_entries() {
     let bulk: String = (0..YAML_BULK_LINES)
         .map(|j| format!("    peer-{j:06}: {{optional: true}}\n"))
         .collect();
-    let ends = [("p0", "1.0.0"), ("p1999", "1.0.0")];
-    folder_case_finding("yarn-berry-large", "yarn.lock", &ends, |out| {
-        write!(
-            out,
-            "# yarn lockfile\n\n__metadata:\n  version: 8\n  cacheKey: 10c0\n"
-        )
-        .unwrap();
-        for i in 0..YAML_PACKAGES {
+    let ends = [("p0", "1.0.0"), ("p9999", "1.0.0")];
+    folder_case_within(
+        "yarn-berry-large",
+        "yarn.lock",
+        &ends,
+        YAML_HANG_TIMEOUT,
+        |out| {
             write!(
+                out,
+                "# yarn lockfile\n\n__metadata:\n  version: 8\n  cacheKey: 10c0\n"
+            )
+            .unwrap();
+            for i in 0..YAML_PACKAGES {
+                write!(
                 out,
                 "\n\"p{i}@npm:^1.0.0\":\n  version: 1.0.0\n  resolution: \"p{i}@npm:1.0.0\"\n  \
                  checksum: 10c0/{i:0>128}\n  languageName: node\n  linkType: hard\n  peerDependenciesMeta:\n{bulk}"
             )
             .unwrap();
-        }
-    });
+            }
+        },
+    );
 }
 
 #[test]
