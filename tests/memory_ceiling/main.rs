@@ -349,7 +349,7 @@ fn package_lock(out: &mut dyn Write, packages: u32) {
     write!(out, "}}}}").unwrap();
 }
 
-/// A 190 MB `Cargo.lock` of 1.1 million packages: past the package limit,
+/// A 215 MB `Cargo.lock` of 1.1 million packages: past the package limit,
 /// its parse stops at the limit (never holding more), exit 2 naming it.
 #[test]
 fn cargo_lock_of_a_million_packages_is_refused_at_the_package_limit() {
@@ -359,7 +359,7 @@ fn cargo_lock_of_a_million_packages_is_refused_at_the_package_limit() {
     });
 }
 
-/// A 230 MB `package-lock.json` of 1 million packages: likewise.
+/// A 220 MB `package-lock.json` of 1 million packages: likewise.
 #[test]
 fn package_lock_of_a_million_packages_is_refused_at_the_package_limit() {
     let reasons = ["package-lock.json", PACKAGE_LIMIT];
