@@ -40,6 +40,11 @@ pub struct Limits {
     /// Entries smaller than this are exempt from the ratio check (small files
     /// compress well): 1 MiB.
     pub ratio_floor_bytes: u64,
+    /// Most packages read from one artifact's evidence files, counted while
+    /// they are parsed: 100,000 (real Lambda packages hold a few thousand).
+    /// The file whose parse passes it stops there and none of its packages
+    /// are reported: a gap naming the file and the limit.
+    pub max_packages: usize,
 }
 
 impl Default for Limits {
@@ -56,6 +61,7 @@ impl Default for Limits {
             max_depth: 4,
             max_compression_ratio: 200,
             ratio_floor_bytes: 1 << 20,
+            max_packages: 100_000,
         }
     }
 }

@@ -10,8 +10,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Kills a child that hangs (the cases finish in seconds).
+/// Kills a child that hangs (most cases finish in seconds; see [`measure`]
+/// for those given longer).
 pub const HANG_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// Set for the launcher: the hang timeout, in seconds.
+const TIMEOUT_ENV: &str = "LAMBDA_AUDIT_CEILING_TIMEOUT";
 /// The child's address-space limit.
 pub const ADDRESS_SPACE_BYTES: u64 = 4 << 30;
 
@@ -34,11 +38,13 @@ pub struct Measured {
 }
 
 /// Runs `cli` (program and arguments) from a launcher process, in `work`'s
-/// environment (its cache folder), its standard error into `stderr`.
-pub fn measure(cli: &[String], work: &Path, stderr: &Path) -> Measured {
+/// environment (its cache folder), its standard error into `stderr`; killed
+/// as hung after `hang`.
+pub fn measure(cli: &[String], work: &Path, stderr: &Path, hang: Duration) -> Measured {
     let launched = Command::new(std::env::current_exe().expect("the test binary"))
         .args(["launcher", "--exact", "--nocapture", "--test-threads=1"])
         .env(LAUNCH_ENV, serde_json::to_string(cli).unwrap())
+        .env(TIMEOUT_ENV, hang.as_secs().to_string())
         .env_remove("LAMBDA_AUDIT_DB")
         .env("LAMBDA_AUDIT_CACHE_DIR", work.join("cache"))
         .stdin(Stdio::null())
@@ -71,10 +77,15 @@ pub fn serve() {
         return;
     };
     let args: Vec<String> = serde_json::from_str(&spec).expect("a JSON command line");
+    let timeout = std::env::var(TIMEOUT_ENV)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map_or(HANG_TIMEOUT, Duration::from_secs);
     let mut command = Command::new(&args[0]);
     command
         .args(&args[1..])
         .env_remove(LAUNCH_ENV)
+        .env_remove(TIMEOUT_ENV)
         .stdout(Stdio::null());
     // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
     unsafe {
@@ -104,7 +115,7 @@ pub fn serve() {
         if reaped == pid {
             break (status, usage);
         }
-        if hang == 0 && started.elapsed() > HANG_TIMEOUT {
+        if hang == 0 && started.elapsed() > timeout {
             hang = 1;
             // SAFETY: kills our own child, reaped by the next wait4.
             unsafe { libc::kill(pid, libc::SIGKILL) };

@@ -3,18 +3,19 @@
 //! an archive that had to be inflated is held only while its files are read:
 //! inflated again from where it lies in its parent, charged to the
 //! nested-archive pool while held, and refunded when the last reader drops it.
-//! Such reads take turns (one thread at a time, see [`Gate`]): each archive
-//! fit the pool when the tree was opened, so one reader alone always fits,
-//! however many archives the artifact holds.
+//! Readers on several threads hold such archives at once while the pool has
+//! room; one the pool refuses waits for a turn of its own (see [`Gate`]):
+//! each archive fit the pool when the tree was opened, so one reader alone
+//! always fits, however many archives the artifact holds.
 
 use super::budget::{Budget, Pool};
 use super::bytes::SharedBytes;
 use super::entry::ZipData;
 use super::error::ReadError;
+use super::gate::{Gate, Turn};
 use super::inflate::{inflate, is_stored};
 use std::collections::VecDeque;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::{self, ThreadId};
+use std::sync::{Arc, Mutex};
 
 /// Inflated archives kept after their read, most recent first: the files of
 /// one jar are read one after another (the listing is sorted by path), so the
@@ -59,55 +60,6 @@ pub(super) struct Containers {
     recent: Mutex<VecDeque<(usize, SharedBytes)>>,
     gate: Arc<Gate>,
     budget: Budget,
-}
-
-/// Lets one thread at a time hold archives inflated again (re-entrant: a
-/// parser reading a second file while it streams the first does not wait
-/// for itself).
-#[derive(Default)]
-struct Gate {
-    /// The thread holding the gate, and how many [`Turn`]s it holds.
-    holder: Mutex<Option<(ThreadId, usize)>>,
-    freed: Condvar,
-}
-
-/// One turn at the [`Gate`], given back when dropped.
-struct Turn(Arc<Gate>);
-
-impl Gate {
-    fn lock(&self) -> MutexGuard<'_, Option<(ThreadId, usize)>> {
-        self.holder.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Waits until the gate is free (or already this thread's) and takes a turn.
-    fn enter(self: &Arc<Self>) -> Turn {
-        let me = thread::current().id();
-        let mut holder = self.lock();
-        loop {
-            match &mut *holder {
-                None => *holder = Some((me, 1)),
-                Some((id, turns)) if *id == me => *turns += 1,
-                Some(_) => {
-                    holder = self.freed.wait(holder).unwrap_or_else(|e| e.into_inner());
-                    continue;
-                }
-            }
-            return Turn(self.clone());
-        }
-    }
-}
-
-impl Drop for Turn {
-    fn drop(&mut self) {
-        let mut holder = self.0.lock();
-        if let Some((_, turns)) = &mut *holder {
-            *turns -= 1;
-            if *turns == 0 {
-                *holder = None;
-                self.0.freed.notify_one();
-            }
-        }
-    }
 }
 
 /// Bytes of a container inflated again, with the reader's turn at the gate.
@@ -167,20 +119,25 @@ impl Containers {
     }
 
     /// The bytes of container `index`, inflated again (within the nested
-    /// pool, in this thread's turn) when it is not held.
+    /// pool, during a turn at the gate) when it is not held.
     pub(super) fn bytes(&self, index: usize) -> Result<SharedBytes, ReadError> {
         if let Some(Container::Held(bytes)) = self.list.get(index) {
             return Ok(bytes.clone());
         }
-        let turn = self.gate.enter();
-        let bytes = match self.resolve(index) {
-            // Only this thread holds archives now: those kept after earlier
-            // reads make room for this one, which fit when it was listed.
+        let turn = self.gate.shared();
+        let (bytes, turn) = match self.resolve(index) {
             Err(ReadError::NestedTooLarge { .. }) => {
+                // The pool is full of other readers' archives: once this
+                // thread holds the only ones, those kept after earlier reads
+                // make room for this one, which fit when it was listed. A
+                // thread already holding a turn cannot wait for that; it
+                // only drops the kept ones.
+                drop(turn);
+                let turn = self.gate.exclusive().unwrap_or_else(|| self.gate.shared());
                 self.forget_recent();
-                self.resolve(index)?
+                (self.resolve(index)?, turn)
             }
-            other => other?,
+            other => (other?, turn),
         };
         Ok(SharedBytes::new(InTurn { bytes, _turn: turn }))
     }

@@ -9,6 +9,7 @@
 //! - `inflate`: reading one entry whole; `stream`: reading one as a stream
 //!   ([`EntryReader`]); `checked`: the metering, size and CRC-32 checks both share;
 //! - `containers`: the zips of a tree, inflated ones held only while read;
+//!   `gate`: the turns readers on several threads take at holding them;
 //! - `dir`: listing a directory on disk; `disk`: opening only regular files;
 //! - `budget`: the per-entry, ratio, byte and count limits of one artifact;
 //! - `entry`: what is known about one file ([`FileEntry`]) and one jar ([`JarFile`]);
@@ -26,6 +27,7 @@ mod dir;
 mod disk;
 mod entry;
 mod error;
+mod gate;
 mod inflate;
 mod names;
 mod stream;

@@ -11,13 +11,15 @@ pub(crate) mod graph;
 pub mod maven;
 pub mod npm;
 pub mod python;
+pub mod quota;
 pub mod ruby;
 pub mod yaml;
 
-use crate::archive::{ArchiveTree, FileEntry, ReadError};
+use crate::archive::{ArchiveTree, FileEntry};
 use crate::diagnostics::{Gap, Skipped, Warning};
 use crate::package::Found;
 use crate::version::Version;
+use quota::{FileQuota, PackageQuota};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::io::BufRead;
@@ -150,7 +152,9 @@ pub trait Extractor: Send + Sync {
     }
 
     /// Parses one wanted file from a stream, never holding it whole, for the
-    /// files [`Extractor::streams`] picks. An I/O error from `input` means
+    /// files [`Extractor::streams`] picks, taking each package from `quota`
+    /// as it is read and stopping when it is refused (the caller then reports
+    /// the limit, whatever this returns). An I/O error from `input` means
     /// the read was stopped (a limit, a corrupt entry): the caller reports
     /// that reason, whatever this returns.
     fn extract_stream(
@@ -158,6 +162,7 @@ pub trait Extractor: Send + Sync {
         file: &FileEntry,
         input: &mut dyn BufRead,
         tree: &ArchiveTree,
+        _quota: &FileQuota,
     ) -> Result<Extracted, ExtractError> {
         self.extract(file, &read_all(input)?, tree)
     }
@@ -232,31 +237,53 @@ enum FileOutcome {
     Unread(Gap),
 }
 
-/// Reads one wanted file, whole or as a stream, and parses it.
-fn read_file(extractor: &dyn Extractor, file: &FileEntry, tree: &ArchiveTree) -> FileOutcome {
+/// Reads one wanted file, whole or as a stream, and parses it, its packages
+/// taken from the artifact's `quota` (as they are read when it streams).
+fn read_file(
+    extractor: &dyn Extractor,
+    file: &FileEntry,
+    tree: &ArchiveTree,
+    quota: &PackageQuota,
+) -> FileOutcome {
     let name = extractor.name();
-    let unread = |e: ReadError| {
+    let unread = |reason: &dyn std::fmt::Display| {
         FileOutcome::Unread(Gap {
             path: file.path.clone(),
-            reason: format!("{name}: {e}"),
+            reason: format!("{name}: {reason}"),
         })
     };
+    let file_quota = FileQuota::new(quota);
     let parsed = if extractor.streams(file) {
         let mut input = match tree.open(file) {
             Ok(input) => input,
-            Err(e) => return unread(e),
+            Err(e) => return unread(&e),
         };
-        let parsed = extractor.extract_stream(file, &mut input, tree);
-        if let Err(e) = input.finish() {
-            return unread(e);
+        let parsed = extractor.extract_stream(file, &mut input, tree, &file_quota);
+        // Stopped by the package limit: the rest is neither read nor checked.
+        let checked = if file_quota.stopped() {
+            Ok(())
+        } else {
+            input.finish()
+        };
+        if let Err(e) = checked {
+            let _ = file_quota.close(false);
+            return unread(&e);
         }
         parsed
     } else {
         match tree.read(file) {
             Ok(bytes) => extractor.extract(file, &bytes, tree),
-            Err(e) => return unread(e),
+            Err(e) => return unread(&e),
         }
     };
+    if let Ok(extracted) = &parsed {
+        // A whole read's packages are taken at once; a stream's parser took
+        // its own as it read them (what it did not is taken here).
+        let _ = file_quota.take(extracted.packages.len().saturating_sub(file_quota.taken()));
+    }
+    if let Err(reached) = file_quota.close(parsed.is_ok()) {
+        return unread(&reached);
+    }
     match parsed {
         Ok(extracted) => FileOutcome::Parsed(extracted),
         Err(e) => FileOutcome::Unparsable(Warning {
@@ -270,6 +297,7 @@ fn read_file(extractor: &dyn Extractor, file: &FileEntry, tree: &ArchiveTree) ->
 /// Runs `extractors` over an opened artifact: picks files by name, inflates and
 /// parses them in parallel, then lets each extractor reconcile its results.
 pub fn scan_tree(tree: &ArchiveTree, extractors: &[Box<dyn Extractor>]) -> ArtifactScan {
+    let quota = PackageQuota::new(tree.limits());
     let jobs: Vec<(usize, &FileEntry)> = tree
         .files
         .par_iter()
@@ -283,7 +311,10 @@ pub fn scan_tree(tree: &ArchiveTree, extractors: &[Box<dyn Extractor>]) -> Artif
         .collect();
     let results: Vec<(usize, &FileEntry, FileOutcome)> = jobs
         .into_par_iter()
-        .map(|(i, file)| (i, file, read_file(extractors[i].as_ref(), file, tree)))
+        .map(|(i, file)| {
+            let outcome = read_file(extractors[i].as_ref(), file, tree, &quota);
+            (i, file, outcome)
+        })
         .collect();
 
     let mut scan = ArtifactScan {

@@ -11,6 +11,7 @@
 //! multi-line strings, dotted keys) is an error naming the line, never a guess.
 
 use crate::ecosystem::Ecosystem;
+use crate::extract::quota::{FileQuota, PackageQuota};
 use crate::extract::ExtractError;
 use crate::package::{EvidenceKind, Found};
 use std::borrow::Cow;
@@ -18,6 +19,16 @@ use std::io::BufRead;
 
 /// Parses a `Cargo.lock` found at `path`, read from `input`.
 pub fn parse(path: &str, input: impl BufRead) -> Result<Vec<Found>, ExtractError> {
+    parse_within(path, input, &FileQuota::new(&PackageQuota::unlimited()))
+}
+
+/// [`parse`], taking each package from `quota` as it is read (the parse stops
+/// when it is refused).
+pub fn parse_within(
+    path: &str,
+    input: impl BufRead,
+    quota: &FileQuota,
+) -> Result<Vec<Found>, ExtractError> {
     let mut found = Vec::new();
     let mut table = Table::Other;
     let mut lines = Lines::new(input);
@@ -34,7 +45,7 @@ pub fn parse(path: &str, input: impl BufRead) -> Result<Vec<Found>, ExtractError
         let line = line.as_str();
         if line.starts_with('[') {
             let header = header(line).map_err(at)?;
-            table.finish(path, &mut found).map_err(at)?;
+            table.finish(path, &mut found, quota).map_err(at)?;
             table = match header {
                 "[[package]]" | "[root]" => Table::Package(Locked::default()),
                 _ => Table::Other,
@@ -47,7 +58,7 @@ pub fn parse(path: &str, input: impl BufRead) -> Result<Vec<Found>, ExtractError
         }
     }
     table
-        .finish(path, &mut found)
+        .finish(path, &mut found, quota)
         .map_err(|m| ExtractError::new(format!("invalid Cargo.lock: at the end: {m}")))?;
     Ok(found)
 }
@@ -61,9 +72,15 @@ enum Table {
 }
 
 impl Table {
-    /// Turns a finished package table into a [`Found`].
-    fn finish(&mut self, path: &str, out: &mut Vec<Found>) -> Result<(), String> {
+    /// Turns a finished package table into a [`Found`], taken from `quota`.
+    fn finish(
+        &mut self,
+        path: &str,
+        out: &mut Vec<Found>,
+        quota: &FileQuota,
+    ) -> Result<(), String> {
         if let Table::Package(locked) = std::mem::replace(self, Table::Other) {
+            quota.take_one().map_err(|e| e.to_string())?;
             out.push(locked.found(path)?);
         }
         Ok(())

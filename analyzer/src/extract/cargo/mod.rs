@@ -7,6 +7,7 @@ pub mod lock;
 
 use crate::archive::{ArchiveTree, FileEntry};
 use crate::ecosystem::Ecosystem;
+use crate::extract::quota::FileQuota;
 use crate::extract::{read_all, ExtractError, Extracted, Extractor};
 use crate::package::EvidenceKind;
 use auditable::Outcome;
@@ -95,9 +96,11 @@ impl Extractor for CargoExtractor {
         file: &FileEntry,
         input: &mut dyn BufRead,
         tree: &ArchiveTree,
+        quota: &FileQuota,
     ) -> Result<Extracted, ExtractError> {
         if is_lockfile(file) {
-            return Ok(Extracted::packages(lock::parse(&file.path, input)?));
+            let found = lock::parse_within(&file.path, input, quota)?;
+            return Ok(Extracted::packages(found));
         }
         self.extract(file, &read_all(input)?, tree)
     }

@@ -3,70 +3,24 @@
 //! (workspace, link, folder and git packages use other specifiers). A nested
 //! key (`debug/ms`) is a copy installed under its parent. Packages the
 //! workspaces' runtime dependencies do not reach are development-only.
+//!
+//! Streamed: the JSONC is turned into JSON as it is read ([`Jsonc`]) and read
+//! by visitors that keep, of each entry, its key, its `name@version` and the
+//! names of its runtime dependencies; nothing else is stored.
 
+use super::json_stream::{skip_bom, Members, ObjectOr, Text};
+use super::jsonc::Jsonc;
 use super::{lock_entry, split_at_version, unidentified};
+use crate::extract::quota::FileQuota;
 use crate::extract::{graph, ExtractError, Extracted};
-use serde_json::{Map, Value};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::fmt;
+use std::io::BufRead;
 
 /// Specifiers of packages that live inside the project.
 const LOCAL: [&str; 4] = ["workspace:", "link:", "file:", "root:"];
-
-/// Blanks out `//` and `/* */` comments and commas before `}` or `]`, outside
-/// strings, so that the text parses as plain JSON.
-fn strip_jsonc(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    let mut in_string = false;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if in_string {
-            out.push(b);
-            if b == b'\\' && i + 1 < bytes.len() {
-                out.push(bytes[i + 1]);
-                i += 1;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            i += 1;
-            continue;
-        }
-        match (b, bytes.get(i + 1)) {
-            (b'"', _) => {
-                in_string = true;
-                out.push(b);
-            }
-            (b'/', Some(b'/')) => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            (b'/', Some(b'*')) => {
-                i += 2;
-                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
-                    i += 1;
-                }
-                i += 2;
-                continue;
-            }
-            (b',', _) => {
-                let next = bytes[i + 1..]
-                    .iter()
-                    .find(|c| !c.is_ascii_whitespace())
-                    .copied();
-                if !matches!(next, Some(b'}' | b']')) {
-                    out.push(b);
-                }
-            }
-            _ => out.push(b),
-        }
-        i += 1;
-    }
-    // Only ASCII bytes were removed, so the rest is still valid UTF-8.
-    String::from_utf8(out).unwrap_or_default()
-}
 
 /// The package names along a key: `@a/b/ms` gives `["@a/b", "ms"]`.
 fn key_segments(key: &str) -> Vec<&str> {
@@ -85,17 +39,6 @@ fn key_segments(key: &str) -> Vec<&str> {
     segments
 }
 
-/// Runtime dependency names of a package's info object or a workspace. An
-/// optional peer (`optionalPeers`) counts too: bun installs it only when
-/// something else needs it, and then this package loads it at run time; one
-/// that was not installed resolves to no entry.
-fn runtime_names(info: &Map<String, Value>) -> impl Iterator<Item = &str> {
-    ["dependencies", "optionalDependencies", "peerDependencies"]
-        .into_iter()
-        .filter_map(|section| info.get(section).and_then(Value::as_object))
-        .flat_map(|deps| deps.keys().map(String::as_str))
-}
-
 /// The install folders of `packages` as a tree: every prefix of a key (`a`,
 /// `a/b`) is a folder with an id, so walking up from a folder costs one hash
 /// lookup per level. Rebuilding each ancestor's key as a string instead costs
@@ -110,13 +53,13 @@ struct Folders<'k> {
 
 impl<'k> Folders<'k> {
     /// The folders of every key of `packages`.
-    fn new(packages: &'k Map<String, Value>) -> Folders<'k> {
+    fn new(packages: &'k [Entry]) -> Folders<'k> {
         let mut folders = Folders {
             children: HashMap::new(),
             parent: vec![0],
             package: vec![None],
         };
-        for (i, key) in packages.keys().enumerate() {
+        for (i, key) in packages.iter().map(|p| p.key.as_str()).enumerate() {
             let segments = key_segments(key);
             // Only keys that read back the same from their segments (no stray `/`).
             let joined_len = segments.iter().map(|s| s.len() + 1).sum::<usize>();
@@ -168,38 +111,84 @@ impl<'k> Folders<'k> {
     }
 }
 
-/// Which `packages` entries (in map order) the workspaces' runtime
+/// One `packages` entry: `key: ["name@version", registry, info, integrity]`,
+/// as much of it as is used.
+struct Entry {
+    key: String,
+    /// The first element, when it is a string.
+    spec: Option<String>,
+    /// The runtime dependency names of the first object (the package's info).
+    runtime: Vec<NameId>,
+}
+
+/// A workspace: its name and runtime dependency names.
+#[derive(Default)]
+struct Workspace {
+    name: Option<String>,
+    runtime: Vec<NameId>,
+}
+
+/// A dependency name, interned: the same few names recur in every entry's
+/// dependencies, and each is stored once.
+type NameId = u32;
+
+/// The lockfile being read: the quota its entries are taken from, and the
+/// dependency names met so far.
+struct Reading<'q> {
+    quota: &'q FileQuota<'q>,
+    names: RefCell<HashMap<String, NameId>>,
+}
+
+impl Reading<'_> {
+    fn intern(&self, name: String) -> NameId {
+        let mut names = self.names.borrow_mut();
+        let next = names.len() as NameId;
+        *names.entry(name).or_insert(next)
+    }
+
+    /// Every interned name, by its id.
+    fn names(&self) -> Vec<String> {
+        let mut names = vec![String::new(); self.names.borrow().len()];
+        for (name, id) in self.names.take() {
+            names[id as usize] = name;
+        }
+        names
+    }
+}
+
+/// Which `packages` entries (in file order) the workspaces' runtime
 /// dependencies reach; `None` when the lockfile lists no workspaces.
-fn runtime_reach(lock: &Map<String, Value>, packages: &Map<String, Value>) -> Option<Vec<bool>> {
-    let workspaces = lock.get("workspaces")?.as_object()?;
+fn runtime_reach(
+    workspaces: Option<&[Workspace]>,
+    packages: &[Entry],
+    names: &[String],
+) -> Option<Vec<bool>> {
+    let workspaces = workspaces?;
     let mut folders = Folders::new(packages);
     let own_folders: Vec<usize> = packages
-        .keys()
-        .map(|key| folders.insert(0, &key_segments(key)))
+        .iter()
+        .map(|entry| folders.insert(0, &key_segments(&entry.key)))
         .collect();
     let edges: Vec<Vec<usize>> = packages
-        .values()
+        .iter()
         .zip(&own_folders)
         .map(|(entry, &folder)| {
-            let info = entry
-                .as_array()
-                .and_then(|a| a.iter().find_map(Value::as_object));
-            info.map(|info| {
-                runtime_names(info)
-                    .filter_map(|name| folders.resolve(folder, name))
-                    .collect()
-            })
-            .unwrap_or_default()
+            entry
+                .runtime
+                .iter()
+                .filter_map(|&name| folders.resolve(folder, &names[name as usize]))
+                .collect()
         })
         .collect();
     let mut roots = Vec::new();
-    for workspace in workspaces.values().filter_map(Value::as_object) {
+    for workspace in workspaces {
         // A workspace sees its own folder (named after it), then the root's.
         let own = workspace
-            .get("name")
-            .and_then(Value::as_str)
+            .name
+            .as_deref()
             .and_then(|name| folders.find(0, &key_segments(name)));
-        roots.extend(runtime_names(workspace).filter_map(|name| {
+        roots.extend(workspace.runtime.iter().filter_map(|&name| {
+            let name = &names[name as usize];
             own.and_then(|folder| folders.lookup(folder, name))
                 .or_else(|| folders.lookup(0, name))
         }));
@@ -207,24 +196,33 @@ fn runtime_reach(lock: &Map<String, Value>, packages: &Map<String, Value>) -> Op
     Some(graph::reachable(roots, &edges))
 }
 
-/// Parses `bun.lock`.
-pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
-    let Value::Object(lock) = serde_json::from_str(&strip_jsonc(text))? else {
-        return Err(ExtractError::new("bun.lock is not a JSON object"));
+/// Parses `bun.lock` at `path`, read from `input`, taking each entry of
+/// `packages` from `quota` as it is read (the parse stops when it is refused).
+pub(super) fn parse(
+    path: &str,
+    input: impl BufRead,
+    quota: &FileQuota,
+) -> Result<Extracted, ExtractError> {
+    let mut de = serde_json::Deserializer::from_reader(skip_bom(Jsonc::new(input)));
+    let reading = Reading {
+        quota,
+        names: RefCell::default(),
     };
-    let packages = match lock.get("packages") {
-        Some(Value::Object(p)) => p,
+    let lock = ObjectOr(Top(&reading))
+        .deserialize(&mut de)
+        .and_then(|top| de.end().map(|()| top))?;
+    let lock = lock.ok_or_else(|| ExtractError::new("bun.lock is not a JSON object"))?;
+    let packages = match lock.packages {
+        Some(Some(p)) => p,
         None => return Ok(Extracted::default()),
-        Some(_) => return Err(ExtractError::new("\"packages\" is not an object")),
+        Some(None) => return Err(ExtractError::new("\"packages\" is not an object")),
     };
-    let runtime = runtime_reach(&lock, packages);
+    let names = reading.names();
+    let runtime = runtime_reach(lock.workspaces.flatten().as_deref(), &packages, &names);
     let mut out = Extracted::default();
-    for (i, (key, entry)) in packages.iter().enumerate() {
-        let Some((name, spec)) = entry
-            .get(0)
-            .and_then(Value::as_str)
-            .and_then(split_at_version)
-        else {
+    for (i, entry) in packages.iter().enumerate() {
+        let key = entry.key.as_str();
+        let Some((name, spec)) = entry.spec.as_deref().and_then(split_at_version) else {
             out.skip(
                 path,
                 format!("{key}: unreadable package entry; not identified"),
@@ -254,9 +252,245 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
     Ok(out)
 }
 
+/// The top-level members read: `workspaces` and `packages`, each `Some(None)`
+/// when present but not an object.
+struct Top<'r>(&'r Reading<'r>);
+
+#[derive(Default)]
+struct Lock {
+    workspaces: Option<Option<Vec<Workspace>>>,
+    packages: Option<Option<Vec<Entry>>>,
+}
+
+impl<'de> Members<'de> for Top<'_> {
+    type Out = Lock;
+    fn read<M: MapAccess<'de>>(self, mut map: M) -> Result<Lock, M::Error> {
+        let mut lock = Lock::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "workspaces" => {
+                    lock.workspaces = Some(map.next_value_seed(ObjectOr(Workspaces(self.0)))?)
+                }
+                "packages" => {
+                    lock.packages = Some(map.next_value_seed(ObjectOr(Packages(self.0)))?)
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(lock)
+    }
+}
+
+/// `workspaces`: folder → the workspace's `package.json` fields.
+struct Workspaces<'r>(&'r Reading<'r>);
+
+impl<'de> Members<'de> for Workspaces<'_> {
+    type Out = Vec<Workspace>;
+    fn read<M: MapAccess<'de>>(self, mut map: M) -> Result<Vec<Workspace>, M::Error> {
+        let mut workspaces = Vec::new();
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            workspaces.extend(map.next_value_seed(ObjectOr(Info(self.0)))?);
+        }
+        Ok(workspaces)
+    }
+}
+
+/// A package's info object or a workspace: its name and the names of its
+/// runtime dependencies. An optional peer (`optionalPeers`) counts too: bun
+/// installs it only when something else needs it, and then this package
+/// loads it at run time; one that was not installed resolves to no entry.
+struct Info<'r>(&'r Reading<'r>);
+
+impl<'de> Members<'de> for Info<'_> {
+    type Out = Workspace;
+    fn read<M: MapAccess<'de>>(self, mut map: M) -> Result<Workspace, M::Error> {
+        let mut info = Workspace::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "name" => info.name = map.next_value::<Text>()?.0,
+                "dependencies" | "optionalDependencies" | "peerDependencies" => {
+                    info.runtime.extend(
+                        map.next_value_seed(ObjectOr(Names(self.0)))?
+                            .unwrap_or_default(),
+                    );
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(info)
+    }
+}
+
+/// The member names of an object, interned (its values read past).
+struct Names<'r>(&'r Reading<'r>);
+
+impl<'de> Members<'de> for Names<'_> {
+    type Out = Vec<NameId>;
+    fn read<M: MapAccess<'de>>(self, mut map: M) -> Result<Vec<NameId>, M::Error> {
+        let mut names = Vec::new();
+        while let Some(name) = map.next_key::<String>()? {
+            map.next_value::<IgnoredAny>()?;
+            names.push(self.0.intern(name));
+        }
+        Ok(names)
+    }
+}
+
+/// `packages`: install key → entry, each taken from the quota.
+struct Packages<'r>(&'r Reading<'r>);
+
+impl<'de> Members<'de> for Packages<'_> {
+    type Out = Vec<Entry>;
+    fn read<M: MapAccess<'de>>(self, mut map: M) -> Result<Vec<Entry>, M::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            self.0.quota.take_one().map_err(serde::de::Error::custom)?;
+            let (spec, runtime) = map.next_value_seed(EntryValue(self.0))?;
+            entries.push(Entry { key, spec, runtime });
+        }
+        Ok(entries)
+    }
+}
+
+/// An entry's value: the first element when it is a string, and the runtime
+/// dependency names of the first object element; anything else gives neither.
+struct EntryValue<'r>(&'r Reading<'r>);
+
+type EntryParts = (Option<String>, Vec<NameId>);
+
+impl<'de> DeserializeSeed<'de> for EntryValue<'_> {
+    type Value = EntryParts;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<EntryParts, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EntryValue<'_> {
+    type Value = EntryParts;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<EntryParts, S::Error> {
+        let mut spec = None;
+        let mut info: Option<Vec<NameId>> = None;
+        let mut first = true;
+        loop {
+            let element = Element {
+                reading: self.0,
+                text: first,
+                info: info.is_none(),
+            };
+            match seq.next_element_seed(element)? {
+                None => break,
+                Some(Part::Text(text)) => spec = Some(text),
+                Some(Part::Info(names)) => info = Some(names),
+                Some(Part::Other) => {}
+            }
+            first = false;
+        }
+        Ok((spec, info.unwrap_or_default()))
+    }
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<EntryParts, M::Error> {
+        IgnoredAny.visit_map(map)?;
+        Ok((None, Vec::new()))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<EntryParts, E> {
+        Ok((None, Vec::new()))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<EntryParts, E> {
+        Ok((None, Vec::new()))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<EntryParts, E> {
+        Ok((None, Vec::new()))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<EntryParts, E> {
+        Ok((None, Vec::new()))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<EntryParts, E> {
+        Ok((None, Vec::new()))
+    }
+    fn visit_unit<E>(self) -> Result<EntryParts, E> {
+        Ok((None, Vec::new()))
+    }
+}
+
+/// One element of an entry: kept as text when `text` (the first), read as
+/// the info object when `info` (no object seen yet), else read past.
+struct Element<'r> {
+    reading: &'r Reading<'r>,
+    text: bool,
+    info: bool,
+}
+
+enum Part {
+    Text(String),
+    Info(Vec<NameId>),
+    Other,
+}
+
+impl<'de> DeserializeSeed<'de> for Element<'_> {
+    type Value = Part;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Part, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Element<'_> {
+    type Value = Part;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Part, E> {
+        Ok(if self.text {
+            Part::Text(v.to_string())
+        } else {
+            Part::Other
+        })
+    }
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Part, M::Error> {
+        if self.info {
+            return Ok(Part::Info(Info(self.reading).read(map)?.runtime));
+        }
+        IgnoredAny.visit_map(map)?;
+        Ok(Part::Other)
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<Part, S::Error> {
+        IgnoredAny.visit_seq(seq)?;
+        Ok(Part::Other)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Part, E> {
+        Ok(Part::Other)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Part, E> {
+        Ok(Part::Other)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Part, E> {
+        Ok(Part::Other)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Part, E> {
+        Ok(Part::Other)
+    }
+    fn visit_unit<E>(self) -> Result<Part, E> {
+        Ok(Part::Other)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::quota::PackageQuota;
+
+    fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
+        super::parse(
+            path,
+            text.as_bytes(),
+            &FileQuota::new(&PackageQuota::unlimited()),
+        )
+    }
 
     /// (name@version, scope) of every package.
     fn ids_and_scopes(out: &Extracted) -> Vec<(String, Option<&str>)> {
@@ -345,11 +579,11 @@ mod tests {
     }
 
     #[test]
-    fn jsonc_stripping_keeps_strings_intact() {
-        assert_eq!(
-            strip_jsonc(r#"{"a": "x, ]//y/*z*/\"", /* c */ "b": [1, 2,],}"#),
-            r#"{"a": "x, ]//y/*z*/\"",  "b": [1, 2]}"#
-        );
+    fn the_quota_stops_the_parse_at_the_entry_it_refuses() {
+        let quota = PackageQuota::of(1);
+        let file = FileQuota::new(&quota);
+        assert!(super::parse("bun.lock", LOCK.as_bytes(), &file).is_err());
+        assert!(file.stopped());
     }
 
     #[test]

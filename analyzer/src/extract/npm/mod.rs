@@ -5,6 +5,8 @@
 mod bun;
 pub mod bundle;
 mod coverage;
+mod json_stream;
+mod jsonc;
 mod package_json;
 mod package_lock;
 mod paths;
@@ -17,6 +19,7 @@ pub use reconcile::OTHER_PLATFORM;
 
 use crate::archive::{ArchiveTree, FileEntry};
 use crate::ecosystem::Ecosystem;
+use crate::extract::quota::{FileQuota, PackageQuota};
 use crate::extract::{read_all, utf8, ExtractError, Extracted, Extractor};
 use crate::package::{EvidenceKind, Found};
 use paths::ManifestKind;
@@ -106,12 +109,14 @@ impl Extractor for NpmExtractor {
         match kind {
             Format::Manifest(ManifestKind::Installed) => package_json::installed(path, text()?),
             Format::Manifest(ManifestKind::Root) => package_json::root(path, text()?),
-            Format::PackageLock | Format::HiddenLock => {
-                self.extract_stream(file, &mut { bytes }, tree)
+            Format::PackageLock
+            | Format::HiddenLock
+            | Format::Yarn
+            | Format::Pnpm
+            | Format::Bun => {
+                let unlimited = PackageQuota::unlimited();
+                self.extract_stream(file, &mut { bytes }, tree, &FileQuota::new(&unlimited))
             }
-            Format::Yarn => self.extract_stream(file, &mut { bytes }, tree),
-            Format::Pnpm => self.extract_stream(file, &mut { bytes }, tree),
-            Format::Bun => bun::parse(path, text()?),
             Format::BunBinary => {
                 let mut out = Extracted::default();
                 out.skip(
@@ -127,7 +132,13 @@ impl Extractor for NpmExtractor {
     fn streams(&self, file: &FileEntry) -> bool {
         matches!(
             classify(file),
-            Some(Format::PackageLock | Format::HiddenLock | Format::Pnpm | Format::Yarn)
+            Some(
+                Format::PackageLock
+                    | Format::HiddenLock
+                    | Format::Pnpm
+                    | Format::Yarn
+                    | Format::Bun
+            )
         )
     }
 
@@ -136,13 +147,17 @@ impl Extractor for NpmExtractor {
         file: &FileEntry,
         input: &mut dyn BufRead,
         tree: &ArchiveTree,
+        quota: &FileQuota,
     ) -> Result<Extracted, ExtractError> {
         let path = file.path.as_str();
         let dir = paths::parent_dir(path);
         match classify(file) {
-            Some(Format::PackageLock) => package_lock::parse(path, dir, input),
-            Some(Format::HiddenLock) => package_lock::parse(path, paths::parent_dir(dir), input),
+            Some(Format::PackageLock) => package_lock::parse_within(path, dir, input, quota),
+            Some(Format::HiddenLock) => {
+                package_lock::parse_within(path, paths::parent_dir(dir), input, quota)
+            }
             Some(Format::Pnpm) => pnpm::parse_stream(path, input),
+            Some(Format::Bun) => bun::parse(path, input, quota),
             Some(Format::Yarn) => {
                 yarn::parse_stream(path, input, project_manifest(tree, dir).as_ref())
             }

@@ -8,12 +8,14 @@
 //! packages returned, not its own size; a `serde_json::Value` of it cost over
 //! 10 times its size.
 
+use super::json_stream::{skip_bom, Flag, Members, ObjectOr, Text};
 use super::platform::json_list;
 use super::{lock_entry, paths, split_at_version, unidentified, NO_REGISTRY_VERSION};
+use crate::extract::quota::{FileQuota, PackageQuota};
 use crate::extract::{ExtractError, Extracted};
 use crate::package::Found;
 use crate::platform::PlatformConstraint;
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
 use std::io::Read;
@@ -25,7 +27,27 @@ pub(super) fn parse(
     project: &str,
     input: impl Read,
 ) -> Result<Extracted, ExtractError> {
-    let context = Context { path, project };
+    parse_within(
+        path,
+        project,
+        input,
+        &FileQuota::new(&PackageQuota::unlimited()),
+    )
+}
+
+/// [`parse`], taking each package from `quota` as it is read (the parse stops
+/// when it is refused).
+pub(super) fn parse_within(
+    path: &str,
+    project: &str,
+    input: impl Read,
+    quota: &FileQuota,
+) -> Result<Extracted, ExtractError> {
+    let context = Context {
+        path,
+        project,
+        quota,
+    };
     let mut de = serde_json::Deserializer::from_reader(skip_bom(input));
     let top = ObjectOr(Top(&context))
         .deserialize(&mut de)
@@ -40,80 +62,17 @@ pub(super) fn parse(
     }
 }
 
-/// `input` without the UTF-8 byte order mark some editors write.
-fn skip_bom(input: impl Read) -> impl Read {
-    let mut input = input;
-    let mut head = [0u8; 3];
-    let mut filled = 0;
-    while filled < head.len() {
-        match input.read(&mut head[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            // The error comes again from the reader itself.
-            Err(_) => break,
-        }
-    }
-    let kept = if head[..filled] == [0xef, 0xbb, 0xbf] {
-        0
-    } else {
-        filled
-    };
-    std::io::Cursor::new(head[..kept].to_vec()).chain(input)
-}
-
 /// The lockfile being read.
 struct Context<'a> {
     path: &'a str,
     project: &'a str,
+    quota: &'a FileQuota<'a>,
 }
 
-/// What a JSON object's members make, read one by one.
-trait Members<'de> {
-    type Out;
-    fn read<M: MapAccess<'de>>(self, map: M) -> Result<Self::Out, M::Error>;
-}
-
-/// A value that should be an object: its members go to `T`; any other value
-/// is read past and gives `None`.
-struct ObjectOr<T>(T);
-
-impl<'de, T: Members<'de>> DeserializeSeed<'de> for ObjectOr<T> {
-    type Value = Option<T::Out>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de, T: Members<'de>> Visitor<'de> for ObjectOr<T> {
-    type Value = Option<T::Out>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
-        self.0.read(map).map(Some)
-    }
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
+impl Context<'_> {
+    /// Takes one package from the quota, or stops the parse.
+    fn take_one<E: serde::de::Error>(&self) -> Result<(), E> {
+        self.quota.take_one().map_err(E::custom)
     }
 }
 
@@ -197,76 +156,6 @@ impl<'de> Deserialize<'de> for Member {
             }
         }
         deserializer.deserialize_str(MemberVisitor)
-    }
-}
-
-/// A member's value as text when it is a JSON string (any other value is read past).
-struct Text(Option<String>);
-
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = deserializer.deserialize_any(ScalarVisitor)?;
-        Ok(Text(match text {
-            Scalar::Text(s) => Some(s),
-            _ => None,
-        }))
-    }
-}
-
-/// A member that is `true` (any other value is read past).
-struct Flag(bool);
-
-impl<'de> Deserialize<'de> for Flag {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Flag(matches!(
-            deserializer.deserialize_any(ScalarVisitor)?,
-            Scalar::True
-        )))
-    }
-}
-
-/// What [`Text`] and [`Flag`] need to know of a value.
-enum Scalar {
-    Text(String),
-    True,
-    Other,
-}
-
-struct ScalarVisitor;
-
-impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = Scalar;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
-        Ok(Scalar::Text(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
-        Ok(Scalar::Text(v))
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Scalar, E> {
-        Ok(if v { Scalar::True } else { Scalar::Other })
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Scalar, E> {
-        Ok(Scalar::Other)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Scalar, E> {
-        Ok(Scalar::Other)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Scalar, E> {
-        Ok(Scalar::Other)
-    }
-    fn visit_unit<E>(self) -> Result<Scalar, E> {
-        Ok(Scalar::Other)
-    }
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Scalar, S::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Other)
-    }
-    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Scalar, M::Error> {
-        IgnoredAny.visit_map(map)?;
-        Ok(Scalar::Other)
     }
 }
 
@@ -354,7 +243,7 @@ struct Packages<'c>(&'c Context<'c>);
 impl<'de> Members<'de> for Packages<'_> {
     type Out = Extracted;
     fn read<M: MapAccess<'de>>(self, mut map: M) -> Result<Extracted, M::Error> {
-        let Context { path, project } = *self.0;
+        let Context { path, project, .. } = *self.0;
         let mut out = Extracted::default();
         while let Some(key) = map.next_key::<String>()? {
             // "" is the project; keys outside node_modules are workspace folders
@@ -375,6 +264,7 @@ impl<'de> Members<'de> for Packages<'_> {
             let raw_version = entry.version.as_deref().unwrap_or("");
             match lock_entry(name, raw_version, path) {
                 Some(found) => {
+                    self.0.take_one()?;
                     out.packages
                         .push(installed(found, paths::under(project, &key), &entry))
                 }
@@ -413,7 +303,10 @@ impl<'de> Members<'de> for Dependencies<'_> {
                 None => (&*dir_name, raw_version),
             };
             match lock_entry(name, locked, path) {
-                Some(found) => out.packages.push(installed(found, install.clone(), &entry)),
+                Some(found) => {
+                    self.context.take_one()?;
+                    out.packages.push(installed(found, install.clone(), &entry))
+                }
                 None => out.skip(
                     path,
                     unidentified(&install, NO_REGISTRY_VERSION, raw_version),
