@@ -28,8 +28,10 @@ fi
 
 log() { echo "$(date -u +%FT%TZ) $*" | tee -a "$LOG"; }
 
-# cov and ft of the first (INITED) and last status line of a libFuzzer log.
-cov_ft() { grep -oE 'cov: [0-9]+ ft: [0-9]+' "$1" | sed -n "$2" | awk '{print $2, $4}'; }
+# cov and ft of a libFuzzer log's INITED line (the corpus loaded, before
+# any mutation) and of its last status line.
+inited() { grep -m1 INITED "$1" | grep -oE 'cov: [0-9]+ ft: [0-9]+' | awk '{print $2, $4}'; }
+final() { grep -oE 'cov: [0-9]+ ft: [0-9]+' "$1" | tail -1 | awk '{print $2, $4}'; }
 
 declare -A plateau secs execs
 start=$(date +%s)
@@ -55,8 +57,8 @@ while :; do
             -max_total_time="$slice" -print_final_stats=1 >"$out" 2>&1
         rc=$?
         took=$(($(date +%s) - began))
-        read -r cov0 ft0 < <(cov_ft "$out" 1p)
-        read -r cov1 ft1 < <(cov_ft "$out" '$p')
+        read -r cov0 ft0 < <(inited "$out")
+        read -r cov1 ft1 < <(final "$out")
         runs=$(grep -oE 'number_of_executed_units: [0-9]+' "$out" | awk '{print $2}')
         secs[$t]=$((${secs[$t]:-0} + took))
         execs[$t]=$((${execs[$t]:-0} + ${runs:-0}))
