@@ -79,7 +79,10 @@ fn each_new_parser_target_reaches_its_extractor() {
         for name in names {
             let zip = harness::zip_files(&[(name, b"x")]).unwrap();
             let tree = ArchiveTree::open_bytes("t.zip", zip, &Default::default()).unwrap();
-            assert!(wanted_by.wants(&tree.files[0]), "{extractor} does not read {name}");
+            assert!(
+                wanted_by.wants(&tree.files[0]),
+                "{extractor} does not read {name}"
+            );
         }
     }
 }

@@ -267,21 +267,35 @@ pub fn version_order(data: &[u8]) {
         let (Some(va), vb, vc) = (parse(a), parse(b), parse(c)) else {
             continue;
         };
-        assert_eq!(va.partial_cmp(&va), Some(Ordering::Equal), "{ecosystem}: {a:?} vs itself");
+        assert_eq!(
+            va.partial_cmp(&va),
+            Some(Ordering::Equal),
+            "{ecosystem}: {a:?} vs itself"
+        );
         let shown = va.to_string();
         let reparsed = Version::parse(ecosystem, &shown)
             .unwrap_or_else(|e| panic!("{ecosystem}: {a:?} displays as {shown:?}: {e}"));
-        assert!(reparsed == va, "{ecosystem}: {a:?} displays as {shown:?}, not equal");
+        assert!(
+            reparsed == va,
+            "{ecosystem}: {a:?} displays as {shown:?}, not equal"
+        );
         let Some(vb) = vb else {
             continue;
         };
         let ab = va.partial_cmp(&vb);
-        assert_eq!(ab, vb.partial_cmp(&va).map(Ordering::reverse), "{ecosystem}: {a:?} vs {b:?}");
+        assert_eq!(
+            ab,
+            vb.partial_cmp(&va).map(Ordering::reverse),
+            "{ecosystem}: {a:?} vs {b:?}"
+        );
         let Some(vc) = vc.filter(|_| ecosystem != Ecosystem::Maven) else {
             continue;
         };
         if ab.is_some_and(Ordering::is_le) && vb.partial_cmp(&vc).is_some_and(Ordering::is_le) {
-            assert!(va <= vc, "{ecosystem}: {a:?} <= {b:?} <= {c:?} but not {a:?} <= {c:?}");
+            assert!(
+                va <= vc,
+                "{ecosystem}: {a:?} <= {b:?} <= {c:?} but not {a:?} <= {c:?}"
+            );
         }
     }
 }
