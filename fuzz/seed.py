@@ -24,6 +24,8 @@ PYTHON = ["requirements.txt", "poetry.lock", "uv.lock", "pdm.lock", "Pipfile.loc
 CARGO = ["Cargo.lock", "bootstrap"]
 MAVEN = ["pom.xml", "META-INF/maven/g/a/pom.properties", "META-INF/MANIFEST.MF",
          "gradle.lockfile"]
+# GO_FILES is ["bootstrap", ...]: index 0. RUBY_FILES: 0 Gemfile.lock, 2 a gemspec.
+# BUNDLE_FILES: a bundle input is its files' contents joined by NUL bytes.
 
 MAX_SEED = 64 * 1024
 
@@ -47,6 +49,12 @@ def kind(path):
         return ("cargo", 0)
     if name == "bootstrap":
         return ("cargo", 1)
+    if name in ("Gemfile.lock", "gems.locked"):
+        return ("ruby", 0)
+    if name.endswith(".gemspec") and "/specifications/" in path:
+        return ("ruby", 2)
+    if name.endswith(".deps.json"):
+        return ("dotnet", 0)
     if name == "pom.xml":
         return ("maven", 0)
     if name == "pom.properties":
@@ -79,8 +87,13 @@ def main():
                 target, index = found
                 body = z.read(info)
                 if found == ("cargo", 1) and len(body) > 4 << 20:
-                    continue
+                    continue  # go-bootstrap: go_seed() makes a small one
                 save(target, bytes([index]) + body, f"{archive.stem}-{info.filename}")
+    for deps in sorted((fixtures / "dotnet").rglob("*.deps.json")):
+        save("dotnet", b"\0" + deps.read_bytes(), deps.name)
+    go_seed(fixtures / "corpus" / "go-bootstrap.zip")
+    for name, parts in BUNDLES.items():
+        save("bundle", b"\0".join(p.encode() for p in parts), name)
     for record in sorted((fixtures / "osv").glob("*.json")):
         save("osv", record.read_bytes(), record.name)
     for name, text in HAND_WRITTEN.items():
@@ -89,6 +102,20 @@ def main():
     for name, text in VERSIONS.items():
         save("version", text.encode(), name)
     save("cyclonedx", CYCLONEDX.encode(), "bom.cdx.json")
+
+
+def go_seed(archive):
+    """A small Go ELF: the fixture's executable with only its build info
+    section kept (objcopy), as a `go` input."""
+    import subprocess
+    import tempfile
+    with zipfile.ZipFile(archive) as z, tempfile.TemporaryDirectory() as tmp:
+        full = pathlib.Path(tmp) / "bootstrap"
+        full.write_bytes(z.read("bootstrap"))
+        small = pathlib.Path(tmp) / "small"
+        subprocess.run(["objcopy", "--only-section=.go.buildinfo", str(full), str(small)],
+                       check=True)
+        save("go", b"\0" + small.read_bytes(), "go-bootstrap-buildinfo")
 
 
 HAND_WRITTEN = {
@@ -104,7 +131,20 @@ HAND_WRITTEN = {
     "requirements-include": ("python", 0, "-r requirements/base.txt\nflask==0.12.2 ; python_version >= '3.6'\nurllib3[socks]===1.24.1 \\\n  --hash=sha256:abc\n"),
     "pkg-info": ("python", 7, "Metadata-Version: 1.1\nName: six\nVersion: 1.15.0\n"),
     "gradle": ("maven", 3, "# Gradle lockfile\norg.yaml:snakeyaml:1.33=compileClasspath,runtimeClasspath\ncom.google.guava:guava:30.0-jre=testRuntimeClasspath\nempty=\n"),
+    "gems-locked": ("ruby", 1, "GEM\n  remote: https://rubygems.org/\n  specs:\n    rack (2.2.3)\n    sinatra (2.0.0)\n      rack (~> 2.0)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  sinatra\n\nBUNDLED WITH\n   2.3.7\n"),
+    "default-gemspec": ("ruby", 3, '# -*- encoding: utf-8 -*-\nGem::Specification.new do |s|\n  s.name = "json".freeze\n  s.version = "2.6.1"\nend\n'),
     "pom-props": ("maven", 0, '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion><groupId>g</groupId><artifactId>a</artifactId><version>1</version><properties><v>2.14.1</v></properties><dependencies><dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>${v}</version></dependency></dependencies></project>'),
+}
+
+BUNDLES = {
+    "region-comments": ['// node_modules/ms/index.js\nvar ms = 1;\n// node_modules/@aws/x/dist/a.js\n/*! lodash v4.17.15 | MIT */\n//# sourceMappingURL=index.js.map\n',
+                        '{"version":3,"sources":["../node_modules/ms/index.js","../node_modules/.pnpm/axios@0.21.1/node_modules/axios/index.js"],"sourcesContent":["/* ms */","{\\"name\\":\\"axios\\",\\"version\\":\\"0.21.1\\"}"],"mappings":"AAAA"}'],
+    "metafile": ['var a=1;', '', '{"inputs":{"node_modules/ms/index.js":{"bytes":1}},"outputs":{"index.js":{"inputs":{"node_modules/ms/index.js":{"bytesInOutput":1}}}}}',
+                 '/*! For license information please see index.js.LICENSE.txt */\n/** @license React v16.8.0 */',
+                 '{"lockfileVersion":3,"packages":{"":{"name":"app"},"node_modules/ms":{"version":"2.1.2"}}}',
+                 '{"name":"x","version":"1.0.0"}'],
+    "webpack-inline": ['(()=>{var e={123:(e,t,n)=>{"use strict";e.exports=JSON.parse(\'{"name":"minimist","version":"1.2.0"}\')},"./node_modules/lodash/lodash.js":e=>{}}})();\n//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJzb3VyY2VzIjpbIndlYnBhY2s6Ly8vLi9ub2RlX21vZHVsZXMvbG9kYXNoL2xvZGFzaC5qcyJdLCJtYXBwaW5ncyI6IiJ9\n'],
+    "sections": ['x()', '{"version":3,"sections":[{"offset":{"line":0,"column":0},"map":{"version":3,"sources":["node_modules/ms/index.js"],"mappings":""}}]}'],
 }
 
 VERSIONS = {
@@ -112,6 +152,9 @@ VERSIONS = {
     "pep440": "1!2.0rc1.post2.dev3+local.7\n2.0",
     "maven": "1.0-SNAPSHOT\n1.0.0.RELEASE",
     "cargo": "0.3.0-alpha.1\n0.3.0",
+    "go": "v1.2.3-pre.0.20230101000000-abcdef123456\nv1.2.3+incompatible\nv1.10.0",
+    "rubygems": "1.0.0.pre.a\n1.0.0-b\n1.0",
+    "nuget": "1.0.0-Beta.2+meta\n1.0.0.0\n1.0.0-beta.10",
 }
 
 CYCLONEDX = '{"bomFormat":"CycloneDX","specVersion":"1.5","metadata":{"component":{"name":"fn","purl":"pkg:npm/fn@1.0.0"},"properties":[{"name":"lambda-audit:incomplete","value":"f.zip: x: y"}]},"components":[{"name":"lodash","purl":"pkg:npm/lodash@4.17.15","properties":[{"name":"lambda-audit:role","value":"root"}],"components":[{"name":"x","purl":"pkg:maven/org.x/y@1.0"}]},{"name":"n","purl":"pkg:pypi/Django@2.2"},{"name":"c","purl":"pkg:cargo/time@0.1.43"}]}'

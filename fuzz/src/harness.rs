@@ -8,14 +8,16 @@
 use lambda_audit_analyzer::advisories::Osv;
 use lambda_audit_analyzer::extract::scan_tree;
 use lambda_audit_analyzer::matching::match_package;
+use lambda_audit_analyzer::version::Version;
 use lambda_audit_analyzer::{purl, version, ArchiveTree, Ecosystem, Limits, Package};
+use std::cmp::Ordering;
 use std::io::Write;
 
 /// What a fuzz target runs on one input.
 pub type Target = fn(&[u8]);
 
 /// Every fuzz target: its name (the folder of its corpus) and its function.
-pub const TARGETS: [(&str, Target); 8] = [
+pub const TARGETS: [(&str, Target); 12] = [
     ("archive", archive),
     ("npm", npm),
     ("python", python),
@@ -24,6 +26,10 @@ pub const TARGETS: [(&str, Target); 8] = [
     ("osv", osv),
     ("version", version_order),
     ("cyclonedx", cyclonedx),
+    ("go", go),
+    ("ruby", ruby),
+    ("dotnet", dotnet),
+    ("bundle", bundle),
 ];
 
 /// Limits small enough that one input stays fast, so that the fuzzer looks
@@ -57,18 +63,29 @@ fn one_file(names: &[&str], data: &[u8]) {
         return;
     };
     let name = names[usize::from(pick) % names.len()];
+    scan_files(&[(name, contents)]);
+}
+
+/// Stores `files` (name, contents) in a zip and scans it as an artifact.
+fn scan_files(files: &[(&str, &[u8])]) {
+    if let Some(zip) = zip_files(files) {
+        archive(&zip);
+    }
+}
+
+/// A zip of `files` (name, contents), stored uncompressed and executable
+/// (so that any file name may be read as an executable); `None` if the zip
+/// writer refuses a name.
+pub fn zip_files(files: &[(&str, &[u8])]) -> Option<Vec<u8>> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Stored)
         .unix_permissions(0o755);
-    let written = zip
-        .start_file(name, options)
-        .and_then(|()| zip.write_all(contents).map_err(Into::into))
-        .and_then(|()| zip.finish());
-    let Ok(bytes) = written else {
-        return;
-    };
-    archive(&bytes.into_inner());
+    for (name, contents) in files {
+        zip.start_file(*name, options).ok()?;
+        zip.write_all(contents).ok()?;
+    }
+    Some(zip.finish().ok()?.into_inner())
 }
 
 /// The file names each manifest target feeds its input as (the first byte of
@@ -106,6 +123,29 @@ pub const MAVEN_FILES: [&str; 4] = [
     "gradle.lockfile",
 ];
 
+/// See [`NPM_FILES`].
+pub const GO_FILES: [&str; 2] = ["bootstrap", "bin/server"];
+/// See [`NPM_FILES`].
+pub const RUBY_FILES: [&str; 4] = [
+    "Gemfile.lock",
+    "gems.locked",
+    "vendor/bundle/ruby/3.2.0/specifications/x-1.0.gemspec",
+    "specifications/default/y-2.0.gemspec",
+];
+/// See [`NPM_FILES`].
+pub const DOTNET_FILES: [&str; 1] = ["App.deps.json"];
+/// The files of the bundle target's artifact: a bundle (read as such) and the
+/// evidence its extractor reads beside it, in the order the input's
+/// NUL-separated parts fill them.
+pub const BUNDLE_FILES: [&str; 6] = [
+    "index.js",
+    "index.js.map",
+    "index.meta.json",
+    "index.js.LICENSE.txt",
+    "package-lock.json",
+    "node_modules/x/package.json",
+];
+
 /// npm: package-lock (v1-v3), hidden lockfile, yarn (v1 and berry), pnpm,
 /// bun (text and binary), package.json (root and installed).
 pub fn npm(data: &[u8]) {
@@ -126,6 +166,35 @@ pub fn cargo(data: &[u8]) {
 /// Maven: pom.xml, pom.properties, MANIFEST.MF, gradle.lockfile.
 pub fn maven(data: &[u8]) {
     one_file(&MAVEN_FILES, data);
+}
+
+/// Go: the build info of an executable (ELF `.go.buildinfo` or a data
+/// segment) and its module info, as `bootstrap` or any executable.
+pub fn go(data: &[u8]) {
+    one_file(&GO_FILES, data);
+}
+
+/// Ruby: Gemfile.lock / gems.locked and installed gemspecs.
+pub fn ruby(data: &[u8]) {
+    one_file(&RUBY_FILES, data);
+}
+
+/// .NET: a `*.deps.json`.
+pub fn dotnet(data: &[u8]) {
+    one_file(&DOTNET_FILES, data);
+}
+
+/// A JavaScript bundle with its source map, esbuild metafile, extracted
+/// licenses, lockfile and an installed manifest: the input's parts, split at
+/// NUL bytes (JavaScript and JSON hold none), fill [`BUNDLE_FILES`] in
+/// order; missing parts are files left out.
+pub fn bundle(data: &[u8]) {
+    let files: Vec<(&str, &[u8])> = BUNDLE_FILES
+        .iter()
+        .copied()
+        .zip(data.split(|&b| b == 0))
+        .collect();
+    scan_files(&files);
 }
 
 /// Versions the OSV target matches every record against, per ecosystem.
@@ -178,25 +247,55 @@ pub fn osv(data: &[u8]) {
     }
 }
 
-/// Parses two versions under every ecosystem's rules and checks that
-/// comparing them is consistent: `a` against itself is equal, and `a`
-/// against `b` is the reverse of `b` against `a`. The input is the two
-/// versions separated by a newline.
+/// Parses up to three versions (the input's lines) under every ecosystem's
+/// rules and checks what the order promises: a version equals itself and
+/// what its `Display` writes parses back to an equal version; `a` against
+/// `b` is the reverse of `b` against `a`; and, where the order is total
+/// (every ecosystem but Maven, whose order is not transitive, as in Maven),
+/// `a <= b <= c` implies `a <= c`.
 pub fn version_order(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let (a, b) = text.split_once('\n').unwrap_or((text, "1.0.0"));
+    let mut lines = text.splitn(3, '\n');
+    let a = lines.next().unwrap_or_default();
+    let b = lines.next().unwrap_or("1.0.0");
+    let c = lines.next().unwrap_or("2.0.0");
     for ecosystem in Ecosystem::ALL {
         let _ = version::equivalence_key(ecosystem, a);
-        if let Ok(ord) = version::compare(ecosystem, a, a) {
-            assert!(ord.is_eq(), "{ecosystem}: {a:?} is not equal to itself");
-        }
-        if let (Ok(ab), Ok(ba)) = (
-            version::compare(ecosystem, a, b),
-            version::compare(ecosystem, b, a),
-        ) {
-            assert_eq!(ab, ba.reverse(), "{ecosystem}: {a:?} vs {b:?}");
+        let parse = |text: &str| Version::parse(ecosystem, text).ok();
+        let (Some(va), vb, vc) = (parse(a), parse(b), parse(c)) else {
+            continue;
+        };
+        assert_eq!(
+            va.partial_cmp(&va),
+            Some(Ordering::Equal),
+            "{ecosystem}: {a:?} vs itself"
+        );
+        let shown = va.to_string();
+        let reparsed = Version::parse(ecosystem, &shown)
+            .unwrap_or_else(|e| panic!("{ecosystem}: {a:?} displays as {shown:?}: {e}"));
+        assert!(
+            reparsed == va,
+            "{ecosystem}: {a:?} displays as {shown:?}, not equal"
+        );
+        let Some(vb) = vb else {
+            continue;
+        };
+        let ab = va.partial_cmp(&vb);
+        assert_eq!(
+            ab,
+            vb.partial_cmp(&va).map(Ordering::reverse),
+            "{ecosystem}: {a:?} vs {b:?}"
+        );
+        let Some(vc) = vc.filter(|_| ecosystem != Ecosystem::Maven) else {
+            continue;
+        };
+        if ab.is_some_and(Ordering::is_le) && vb.partial_cmp(&vc).is_some_and(Ordering::is_le) {
+            assert!(
+                va <= vc,
+                "{ecosystem}: {a:?} <= {b:?} <= {c:?} but not {a:?} <= {c:?}"
+            );
         }
     }
 }

@@ -1,0 +1,4 @@
+#![no_main]
+//! Fuzz target `ruby`: see `lambda_audit_fuzz::ruby`.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| lambda_audit_fuzz::ruby(data));

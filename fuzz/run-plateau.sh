@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Runs the fuzz targets in rotation until each is at a plateau or the budget
+# is spent. Each round gives every target not yet at a plateau one slice:
+#   cargo +nightly fuzz run -a T -- -timeout=1 -rss_limit_mb=512 -max_total_time=SLICE
+# at nice 19. A target is at a plateau after a whole slice that found neither
+# new coverage (cov) nor new features (ft). A slice that ends in a crash, a
+# hang (> 1 s) or an out-of-memory leaves its reproducer in
+# fuzz/artifacts/T/ and the target keeps its turn in the next round.
+#
+# Usage: fuzz/run-plateau.sh [TARGET...]   (default: every target)
+# Environment: SLICE (seconds per slice, default 180), BUDGET (seconds in
+# all, default 3600), LOG (default fuzz/plateau.log; one `slice` line per
+# slice, a `total` line per target at the end; libFuzzer's own output goes
+# to LOG.d/T.R.log).
+set -uo pipefail
+
+cd "$(dirname "$0")"
+SLICE=${SLICE:-180}
+BUDGET=${BUDGET:-3600}
+LOG=${LOG:-$PWD/plateau.log}
+mkdir -p "$LOG.d"
+
+if [ $# -gt 0 ]; then
+    targets=("$@")
+else
+    mapfile -t targets < <(cargo +nightly fuzz list)
+fi
+
+log() { echo "$(date -u +%FT%TZ) $*" | tee -a "$LOG"; }
+
+# cov and ft of a libFuzzer log's INITED line (the corpus loaded, before
+# any mutation) and of its last status line.
+inited() { grep -m1 INITED "$1" | grep -oE 'cov: [0-9]+ ft: [0-9]+' | awk '{print $2, $4}'; }
+final() { grep -oE 'cov: [0-9]+ ft: [0-9]+' "$1" | tail -1 | awk '{print $2, $4}'; }
+
+declare -A plateau secs execs
+start=$(date +%s)
+round=0
+log "start targets=${targets[*]} slice=${SLICE}s budget=${BUDGET}s"
+nice -n 19 cargo +nightly fuzz build -a >>"$LOG.d/build.log" 2>&1 || { log "build failed: see $LOG.d/build.log"; exit 1; }
+
+while :; do
+    round=$((round + 1))
+    pending=0
+    for t in "${targets[@]}"; do
+        [ -n "${plateau[$t]:-}" ] && continue
+        left=$((BUDGET - ($(date +%s) - start)))
+        if [ "$left" -le 0 ]; then
+            log "budget spent"
+            break 2
+        fi
+        pending=1
+        slice=$((left < SLICE ? left : SLICE))
+        out="$LOG.d/$t.$round.log"
+        began=$(date +%s)
+        nice -n 19 cargo +nightly fuzz run -a "$t" -- -timeout=1 -rss_limit_mb=512 \
+            -max_total_time="$slice" -print_final_stats=1 >"$out" 2>&1
+        rc=$?
+        took=$(($(date +%s) - began))
+        read -r cov0 ft0 < <(inited "$out")
+        read -r cov1 ft1 < <(final "$out")
+        runs=$(grep -oE 'number_of_executed_units: [0-9]+' "$out" | awk '{print $2}')
+        secs[$t]=$((${secs[$t]:-0} + took))
+        execs[$t]=$((${execs[$t]:-0} + ${runs:-0}))
+        if [ "$rc" -ne 0 ]; then
+            status="failed(rc=$rc: $(grep -oE 'ERROR: libFuzzer: [a-z-]+|ALARM|out-of-memory|panicked at [^,]*' "$out" | head -1))"
+            status="$status $(grep -oE 'artifacts/[^ ]+' "$out" | head -1)"
+        elif [ "${cov0:-}" = "${cov1:-}" ] && [ "${ft0:-}" = "${ft1:-}" ] && [ "$slice" -eq "$SLICE" ]; then
+            status=plateau
+            plateau[$t]=$round
+        else
+            status=growing
+        fi
+        log "slice target=$t round=$round secs=$took execs=${runs:-0} cov=${cov0:-?}->${cov1:-?} ft=${ft0:-?}->${ft1:-?} $status"
+    done
+    [ "$pending" -eq 0 ] && break
+done
+
+for t in "${targets[@]}"; do
+    reached=no
+    [ -n "${plateau[$t]:-}" ] && reached="yes(round ${plateau[$t]})"
+    log "total target=$t secs=${secs[$t]:-0} execs=${execs[$t]:-0} plateau=$reached"
+done
