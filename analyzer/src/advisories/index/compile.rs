@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Records parsed in parallel before being written in order: bounds the
 /// records in memory at once (a window of OSV records is a few MB).
@@ -132,12 +132,7 @@ fn compile_zip<W: Write + Send>(
                     .collect::<Result<_, _>>()?;
                 Ok(chunks.into_iter().flatten().collect())
             };
-            let mut writing = std::time::Duration::ZERO;
-            pipelined(members.chunks(WINDOW), parse, |outcome| {
-                let start = Instant::now();
-                builder.push(outcome);
-                writing += start.elapsed();
-            })?;
+            let writing = pipelined(members.chunks(WINDOW), parse, |o| builder.push(o))?;
             phases.records += start.elapsed();
             phases.writing += writing;
             Ok(())
@@ -180,19 +175,26 @@ fn members<'a>(
 /// pipeline of two stages, where this thread writes one window while the
 /// pool parses the next (this thread joins in once it is done writing), so
 /// that the serial writing never leaves a core idle. At most two windows are
-/// held at once, and the order does not depend on thread timing.
+/// held at once, and the order does not depend on thread timing. Returns
+/// the time spent writing.
 fn pipelined<W: Send, T: Send>(
     windows: impl Iterator<Item = W>,
     parse: impl Fn(W) -> Result<Vec<T>, DbError> + Sync,
     mut write: impl FnMut(T) + Send,
-) -> Result<(), DbError> {
+) -> Result<Duration, DbError> {
+    let mut writing = Duration::ZERO;
+    let mut write_all = |parsed: &mut Vec<T>| {
+        let start = Instant::now();
+        parsed.drain(..).for_each(&mut write);
+        writing += start.elapsed();
+    };
     let mut parsed = Vec::new();
     for window in windows {
-        let ((), next) = rayon::join(|| parsed.drain(..).for_each(&mut write), || parse(window));
+        let ((), next) = rayon::join(|| write_all(&mut parsed), || parse(window));
         parsed = next?;
     }
-    parsed.into_iter().for_each(write);
-    Ok(())
+    write_all(&mut parsed);
+    Ok(writing)
 }
 
 /// Reads a zip member: a deflated member is inflated to be parsed, and its
