@@ -4,17 +4,23 @@
 //! - compile time (wall and CPU, user + system: on a shared machine the
 //!   CPU time is the steadier figure) and peak RSS of fresh compiles, each
 //!   in a child process (this bench run again) reading its own VmHWM; the
-//!   worst is printed;
+//!   worst is printed, with the slowest compile's time per phase
+//!   ([`Phases`](analyzer::advisories::index::Phases)), and the indexes
+//!   written are checked to be byte-identical;
 //! - index load + match of a 2,000-package inventory against the full-size
 //!   and the shared database, and their ratio (target: under 2);
 //! - the whole CLI scan of fixtures/corpus/node-basic.zip with the full-size
 //!   index already compiled (target: under 20 ms).
 //!
 //! `cargo bench --bench database`; without the shared data it prints what it
-//! skipped.
+//! skipped. With `LAMBDA_AUDIT_BENCH_FULLSIZE=<folder>` the full-size database
+//! is kept there (generated when the folder holds none), so that repeated
+//! runs and profilers skip the generation.
 
 mod common;
 
+use analyzer::advisories::fingerprint::checksum_file;
+use analyzer::advisories::index::profile_compile;
 use analyzer::advisories::{DatabaseOrigin, IndexCache};
 use analyzer::inventory::Inventory;
 use criterion::Criterion;
@@ -27,6 +33,8 @@ use testkit::measure::{cpu_time, peak_rss_kb};
 const CHILD_ENV: &str = "LAMBDA_AUDIT_BENCH_COMPILE";
 /// Fresh compiles measured, each in its own process.
 const COMPILES: usize = 5;
+/// Set by the caller: a folder to keep the generated full-size database in.
+const KEEP_ENV: &str = "LAMBDA_AUDIT_BENCH_FULLSIZE";
 /// Runs of each timed step for the printed medians.
 const RUNS: usize = 15;
 
@@ -47,17 +55,20 @@ fn shared_advisories() -> Option<PathBuf> {
     }
 }
 
-/// The child: compiles the database into the index folder and prints the
-/// elapsed and CPU milliseconds and this process's peak RSS in kB.
+/// The child: compiles the database into an index file in the index folder
+/// and prints the elapsed and CPU milliseconds, this process's peak RSS in
+/// kB and the index's checksum on one line, the time of each phase on the
+/// next.
 fn child(spec: &str) {
     let (db, index) = spec.split_once('\n').expect("database and index folder");
+    let index = Path::new(index).join("full.idx");
     let (start, cpu) = (Instant::now(), cpu_time());
-    let opened = IndexCache::new(index)
-        .open(Path::new(db), DatabaseOrigin::Path)
-        .expect("compiles");
+    let (records, phases) = profile_compile(Path::new(db), &index).expect("compiles");
     let (elapsed, cpu) = (start.elapsed(), cpu_time() - cpu);
-    assert!(opened.info().records > 0);
-    println!("{} {} {}", ms(elapsed), ms(cpu), peak_rss_kb());
+    assert!(records > 0);
+    let checksum = checksum_file(&index).expect("the index reads back");
+    println!("{} {} {} {checksum}", ms(elapsed), ms(cpu), peak_rss_kb());
+    println!("{phases}");
 }
 
 fn ms(d: Duration) -> f64 {
@@ -69,6 +80,10 @@ struct Compile {
     wall_ms: f64,
     cpu_ms: f64,
     peak_kb: u64,
+    /// xxh3-128 of the index written.
+    checksum: String,
+    /// The child's per-phase breakdown.
+    phases: String,
 }
 
 /// Compiles `db` afresh in a child process.
@@ -87,17 +102,18 @@ fn compile_in_child(db: &Path) -> Compile {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    let fields: Vec<f64> = text
-        .split_whitespace()
-        .map(|v| v.parse().expect("a number"))
-        .collect();
-    let [wall_ms, cpu_ms, peak_kb] = fields[..] else {
+    let (figures, phases) = text.trim_end().split_once('\n').expect("two lines");
+    let fields: Vec<&str> = figures.split_whitespace().collect();
+    let [wall_ms, cpu_ms, peak_kb, checksum] = fields[..] else {
         panic!("the child printed {text:?}");
     };
+    let number = |v: &str| -> f64 { v.parse().expect("a number") };
     Compile {
-        wall_ms,
-        cpu_ms,
-        peak_kb: peak_kb as u64,
+        wall_ms: number(wall_ms),
+        cpu_ms: number(cpu_ms),
+        peak_kb: number(peak_kb) as u64,
+        checksum: checksum.to_string(),
+        phases: phases.to_string(),
     }
 }
 
@@ -137,6 +153,28 @@ fn cli_scan(db: &Path, cache_dir: &Path, fixture: &Path) {
     );
 }
 
+/// The full-size database: kept in [`KEEP_ENV`]'s folder when it is set
+/// (generated there when it holds none), else generated under `scratch`.
+fn fullsize_database(shared: &Path, scratch: &Path) -> PathBuf {
+    let kept = std::env::var_os(KEEP_ENV).filter(|v| !v.is_empty());
+    let full = kept
+        .clone()
+        .map_or_else(|| scratch.join("fullsize"), PathBuf::from);
+    if kept.is_some() && full.join("npm/all.zip").is_file() {
+        println!("full-size database: kept in {}", full.display());
+        return full;
+    }
+    let start = Instant::now();
+    let made = testkit::fullsize::write(shared, &full).expect("full-size database");
+    println!(
+        "full-size database: {} records, {:.1} MB of zips (generated in {:.1} s)",
+        made.records,
+        made.zip_bytes as f64 / 1e6,
+        start.elapsed().as_secs_f64()
+    );
+    full
+}
+
 fn main() {
     if let Ok(spec) = std::env::var(CHILD_ENV) {
         return child(&spec);
@@ -145,15 +183,7 @@ fn main() {
         return;
     };
     let scratch = tempfile::tempdir().expect("tempdir");
-    let full = scratch.path().join("fullsize");
-    let start = Instant::now();
-    let made = testkit::fullsize::write(&shared, &full).expect("full-size database");
-    println!(
-        "full-size database: {} records, {:.1} MB of zips (generated in {:.1} s)",
-        made.records,
-        made.zip_bytes as f64 / 1e6,
-        start.elapsed().as_secs_f64()
-    );
+    let full = fullsize_database(&shared, scratch.path());
 
     let compiles: Vec<Compile> = (0..COMPILES).map(|_| compile_in_child(&full)).collect();
     let worst = |f: fn(&Compile) -> f64| compiles.iter().map(f).fold(0.0, f64::max);
@@ -172,6 +202,20 @@ fn main() {
                 c.peak_kb / 1024
             ))
             .collect::<Vec<_>>()
+    );
+    let slowest = compiles
+        .iter()
+        .max_by(|a, b| a.wall_ms.total_cmp(&b.wall_ms))
+        .expect("compiles");
+    println!("phases of the slowest compile: {}", slowest.phases);
+    assert!(
+        compiles.iter().all(|c| c.checksum == slowest.checksum),
+        "the compiles wrote different indexes: {:?}",
+        compiles.iter().map(|c| &c.checksum).collect::<Vec<_>>()
+    );
+    println!(
+        "every compile wrote the same index (xxh3-128 {})",
+        slowest.checksum
     );
 
     let full_cache = IndexCache::new(scratch.path().join("index-full"));

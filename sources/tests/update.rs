@@ -93,6 +93,20 @@ fn a_full_then_an_incremental_update_fetch_only_what_changed() {
             removed: 0
         }
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let inode = |dir: &std::path::Path| {
+            std::fs::metadata(dir.join("PyPI/all.zip"))
+                .map(|m| m.ino())
+                .unwrap()
+        };
+        assert_eq!(
+            inode(&first.dir),
+            inode(&second.dir),
+            "an unchanged export is linked, not rewritten"
+        );
+    }
     assert_eq!(
         bucket.hits("/npm/all.zip"),
         1,

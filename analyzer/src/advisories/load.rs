@@ -185,10 +185,19 @@ pub fn read_zip<R: Read + std::io::Seek>(
     Ok(())
 }
 
+/// How a zip member's data is stored, as far as records are concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Method {
+    Stored,
+    Deflated,
+    /// Any other method: only the `zip` crate's reader may know it.
+    Other,
+}
+
 /// What a zip member's entry says about its data.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Entry {
-    pub method: zip::CompressionMethod,
+    pub method: Method,
     pub encrypted: bool,
     /// Declared uncompressed size.
     pub size: u64,
@@ -199,11 +208,30 @@ pub(crate) struct Entry {
 impl Entry {
     pub fn of<R: Read>(member: &zip::read::ZipFile<'_, R>) -> Entry {
         Entry {
-            method: member.compression(),
+            method: match member.compression() {
+                zip::CompressionMethod::Stored => Method::Stored,
+                zip::CompressionMethod::Deflated => Method::Deflated,
+                _ => Method::Other,
+            },
             encrypted: member.encrypted(),
             size: member.size(),
             compressed: member.compressed_size(),
             crc32: member.crc32(),
+        }
+    }
+
+    /// The entry of a central directory record, as [`rawzip`] reads it.
+    pub fn of_record(record: &rawzip::ZipFileHeaderRecord<'_>) -> Entry {
+        Entry {
+            method: match record.compression_method() {
+                rawzip::CompressionMethod::STORE => Method::Stored,
+                rawzip::CompressionMethod::DEFLATE => Method::Deflated,
+                _ => Method::Other,
+            },
+            encrypted: record.flags().is_encrypted(),
+            size: record.uncompressed_size_hint(),
+            compressed: record.compressed_size_hint(),
+            crc32: record.crc32(),
         }
     }
 
@@ -223,12 +251,12 @@ impl Entry {
         }
         let json = match self.method {
             _ if self.encrypted => return Ok(None),
-            zip::CompressionMethod::Stored => Cow::Borrowed(stored),
-            zip::CompressionMethod::Deflated => Cow::Owned(
+            Method::Stored => Cow::Borrowed(stored),
+            Method::Deflated => Cow::Owned(
                 super::inflate::inflate(stored, self.size)
                     .map_err(|e| DbError::Zip(format!("{origin}: {e}")))?,
             ),
-            _ => return Ok(None),
+            Method::Other => return Ok(None),
         };
         // crc32fast (SIMD) rather than flate2's Crc, whose zlib-rs backend
         // computes it table by table: a few percent of a compile.

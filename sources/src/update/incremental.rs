@@ -109,6 +109,15 @@ pub async fn update(
     if let Some(why) = changes.too_many(cx.max_changed) {
         return Ok(full(why));
     }
+    if changes.fetch.is_empty() && changes.removed == 0 {
+        // Nothing changed: the previous export and listing are the new ones.
+        super::link_files(previous, dir)?;
+        return Ok(Outcome::Done {
+            records: held.len(),
+            fetched: 0,
+            removed: 0,
+        });
+    }
     let fetched = fetch_records(cx, eco, &changes.fetch, &listing_url).await?;
     let (fetched_count, removed) = (fetched.len(), changes.removed);
     let mut listing = Listing::default();
@@ -245,9 +254,13 @@ enum Rebuild {
     Io(std::io::Error),
 }
 
-/// Writes the export `to`: the `keep` members copied from `from`, the
-/// `fetched` records added, in id order (as OSV's exports are); returns the
-/// number of members.
+/// Writes the export `to`: the `keep` members copied from `from` as they
+/// are (compressed bytes, no inflating or re-encoding), the `fetched` records
+/// added (deflated), in id order (as OSV's exports are); returns the number
+/// of members. The previous export is read whole and its members located
+/// with [`rawzip`] (no allocation per member, unlike the `zip` crate's
+/// archive, whose per-member reads and copies made this cost as much as a
+/// full update), so the cost is one pass over the bytes.
 fn rebuild(
     from: &Path,
     to: &Path,
@@ -257,32 +270,99 @@ fn rebuild(
     let unreadable = |e: &dyn std::fmt::Display| {
         Rebuild::Inconsistent(format!("the previous export is unreadable: {e}"))
     };
-    let file = std::fs::File::open(from).map_err(|e| unreadable(&e))?;
-    let mut previous =
-        zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| unreadable(&e))?;
+    let bytes = std::fs::read(from).map_err(|e| unreadable(&e))?;
+    let previous = rawzip::ZipArchive::from_slice(bytes.as_slice()).map_err(|e| unreadable(&e))?;
+    let kept = kept_members(&previous, keep).map_err(|e| unreadable(&e))?;
     let out = std::fs::File::create(to).map_err(Rebuild::Io)?;
-    let mut writer = zip::ZipWriter::new(std::io::BufWriter::new(out));
-    let write_error = |e: zip::result::ZipError| Rebuild::Io(std::io::Error::other(e));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    let ids: BTreeSet<&String> = keep.iter().chain(fetched.keys()).collect();
-    for id in &ids {
+    let mut writer = rawzip::ZipArchiveWriter::new(std::io::BufWriter::with_capacity(1 << 20, out));
+    let mut members = 0;
+    for id in keep.iter().chain(fetched.keys()).collect::<BTreeSet<_>>() {
         let name = format!("{id}.json");
-        if let Some((bytes, _)) = fetched.get(*id) {
-            writer.start_file(name, options).map_err(write_error)?;
-            writer.write_all(bytes).map_err(Rebuild::Io)?;
+        members += 1;
+        if let Some((json, _)) = fetched.get(id) {
+            write_deflated(&mut writer, &name, json).map_err(Rebuild::Io)?;
             continue;
         }
-        let index = previous
-            .index_for_name(&name)
+        let member = kept
+            .get(id.as_str())
             .ok_or_else(|| Rebuild::Inconsistent(format!("the previous export has no {name}")))?;
-        let member = previous.by_index_raw(index).map_err(|e| unreadable(&e))?;
-        writer.raw_copy_file(member).map_err(write_error)?;
+        let entry = previous
+            .get_entry(member.wayfinder)
+            .map_err(|e| unreadable(&e))?;
+        let (mut out, _) = writer
+            .new_file(name.as_str())
+            .compression_method(member.method)
+            .start()
+            .map_err(io_error)?;
+        out.write_all(entry.data()).map_err(Rebuild::Io)?;
+        out.finish(rawzip::DataDescriptorOutput::new(member.crc, member.size))
+            .map_err(io_error)?;
     }
-    let out = writer.finish().map_err(write_error)?;
+    let out = writer.finish().map_err(io_error)?;
     let out = out.into_inner().map_err(|e| Rebuild::Io(e.into_error()))?;
     out.sync_all().map_err(Rebuild::Io)?;
-    Ok(ids.len())
+    Ok(members)
+}
+
+/// Where a kept member lies in the previous export, and what its central
+/// directory says of its data.
+struct KeptMember {
+    wayfinder: rawzip::ZipArchiveEntryWayfinder,
+    method: rawzip::CompressionMethod,
+    crc: u32,
+    size: u64,
+}
+
+/// The previous export's members named in `keep` (`<ID>.json`), by id; the
+/// first of equal names.
+fn kept_members<'a>(
+    previous: &rawzip::ZipSliceArchive<&[u8]>,
+    keep: &'a BTreeSet<String>,
+) -> Result<std::collections::HashMap<&'a str, KeptMember>, rawzip::Error> {
+    let mut kept = std::collections::HashMap::with_capacity(keep.len());
+    let mut entries = previous.entries();
+    while let Some(header) = entries.next_entry()? {
+        let name = header.file_path();
+        let Some(id) = name.as_bytes().strip_suffix(b".json") else {
+            continue;
+        };
+        let Some(id) = std::str::from_utf8(id).ok().and_then(|id| keep.get(id)) else {
+            continue;
+        };
+        kept.entry(id.as_str()).or_insert(KeptMember {
+            wayfinder: header.wayfinder(),
+            method: header.compression_method(),
+            crc: header.crc32(),
+            size: header.uncompressed_size_hint(),
+        });
+    }
+    Ok(kept)
+}
+
+/// Adds `json` as member `name`, deflated.
+fn write_deflated<W: Write>(
+    writer: &mut rawzip::ZipArchiveWriter<W>,
+    name: &str,
+    json: &[u8],
+) -> std::io::Result<()> {
+    let (mut entry, config) = writer
+        .new_file(name)
+        .compression_method(rawzip::CompressionMethod::DEFLATE)
+        .start()
+        .map_err(std::io::Error::other)?;
+    let encoder = flate2::write::DeflateEncoder::new(&mut entry, flate2::Compression::default());
+    let mut data = config.wrap(encoder);
+    data.write_all(json)?;
+    let (encoder, descriptor) = data.finish().map_err(std::io::Error::other)?;
+    encoder.finish()?;
+    entry
+        .finish(descriptor)
+        .map_err(std::io::Error::other)
+        .map(|_| ())
+}
+
+fn io_error(e: rawzip::Error) -> Rebuild {
+    Rebuild::Io(std::io::Error::other(e))
 }
 
 #[cfg(test)]

@@ -210,16 +210,7 @@ async fn fetch(
 /// Keeps the previous version's export of an ecosystem not asked for.
 fn carry_over(earlier: &Path, dir: &Path) -> Result<(usize, How), UpdateError> {
     create_dir(dir)?;
-    for name in [EXPORT_FILE, LISTING_FILE] {
-        let (from, to) = (earlier.join(name), dir.join(name));
-        if !from.is_file() {
-            continue;
-        }
-        // A hard link costs no space; a file system without them gets a copy.
-        std::fs::hard_link(&from, &to)
-            .or_else(|_| std::fs::copy(&from, &to).map(|_| ()))
-            .map_err(|e| UpdateError::io(&to, "copying the previous export to", e))?;
-    }
+    link_files(earlier, dir)?;
     let export = dir.join(EXPORT_FILE);
     let records = std::fs::File::open(&export)
         .ok()
@@ -228,6 +219,22 @@ fn carry_over(earlier: &Path, dir: &Path) -> Result<(usize, How), UpdateError> {
             zip.file_names().filter(|n| n.ends_with(".json")).count()
         });
     Ok((records, How::CarriedOver))
+}
+
+/// Puts the export and listing of the previous version's folder `earlier`
+/// (those it has) into `dir`: hard-linked (no space, no copying), copied on
+/// a file system without hard links.
+fn link_files(earlier: &Path, dir: &Path) -> Result<(), UpdateError> {
+    for name in [EXPORT_FILE, LISTING_FILE] {
+        let (from, to) = (earlier.join(name), dir.join(name));
+        if !from.is_file() {
+            continue;
+        }
+        std::fs::hard_link(&from, &to)
+            .or_else(|_| std::fs::copy(&from, &to).map(|_| ()))
+            .map_err(|e| UpdateError::io(&to, "copying the previous export to", e))?;
+    }
+    Ok(())
 }
 
 fn create_dir(dir: &Path) -> Result<(), UpdateError> {

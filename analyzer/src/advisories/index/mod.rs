@@ -13,14 +13,17 @@
 //! - [`format`]: the bytes of the file;
 //! - [`Builder`]: writing one, record by record;
 //! - [`compile`](compile::compile): a database's files into an index, streaming and in parallel;
-//! - [`reader`]: opening one and looking records up.
+//! - [`reader`]: opening one and looking records up;
+//! - [`Phases`]: where a compile's time goes ([`profile_compile`]).
 
 mod build;
 pub(crate) mod compile;
 pub mod format;
+mod phases;
 pub(crate) mod reader;
 
 pub use build::{Builder, Compiled};
+pub use phases::{profile_compile, Phases};
 
 use crate::advisories::load::SourceFile;
 use crate::ecosystem::Ecosystem;
