@@ -115,6 +115,11 @@ impl<'q> FileQuota<'q> {
         self.reached.get().is_some()
     }
 
+    /// The refusal, once the limit refused this file a package.
+    pub fn reached(&self) -> Option<QuotaReached> {
+        self.reached.get()
+    }
+
     /// Ends the file's parse, its packages `kept` in the inventory or not.
     /// `Err` when the limit stopped it; what it took is then given back (its
     /// packages are not reported), as it is when they are not kept.

@@ -156,10 +156,10 @@ impl Extractor for NpmExtractor {
             Some(Format::HiddenLock) => {
                 package_lock::parse_within(path, paths::parent_dir(dir), input, quota)
             }
-            Some(Format::Pnpm) => pnpm::parse_stream(path, input),
+            Some(Format::Pnpm) => pnpm::parse_within(path, input, quota),
             Some(Format::Bun) => bun::parse(path, input, quota),
             Some(Format::Yarn) => {
-                yarn::parse_stream(path, input, project_manifest(tree, dir).as_ref())
+                yarn::parse_within(path, input, project_manifest(tree, dir).as_ref(), quota)
             }
             _ => self.extract(file, &read_all(input)?, tree),
         }

@@ -5,8 +5,10 @@
 //! they are those the importers' runtime dependencies do not reach.
 
 use super::{lock_entry, split_at_version, unidentified, NO_REGISTRY_VERSION};
+use crate::extract::quota::FileQuota;
 use crate::extract::yaml::{self, Mapping, Value};
 use crate::extract::{graph, ExtractError, Extracted};
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 
@@ -139,12 +141,50 @@ fn kept(path: &[&str]) -> bool {
 /// Parses `pnpm-lock.yaml` (lockfile versions 5 to 9) held in memory.
 #[cfg(test)]
 pub(super) fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
-    parse_stream(path, &mut text.as_bytes())
+    parse_within(
+        path,
+        &mut text.as_bytes(),
+        &FileQuota::new(&crate::extract::quota::PackageQuota::unlimited()),
+    )
 }
 
-/// Parses `pnpm-lock.yaml` (lockfile versions 5 to 9) as it is read.
-pub(super) fn parse_stream(path: &str, input: &mut dyn BufRead) -> Result<Extracted, ExtractError> {
-    let Value::Mapping(lock) = yaml::parse(input, &kept)? else {
+/// Parses `pnpm-lock.yaml` (lockfile versions 5 to 9) as it is read, taking
+/// each package from `quota` as its entry is met:
+/// once the quota refuses one, no later entry is built (the rest of the file
+/// is only read through) and the parse fails with the limit.
+pub(super) fn parse_within(
+    path: &str,
+    input: &mut dyn BufRead,
+    quota: &FileQuota,
+) -> Result<Extracted, ExtractError> {
+    // Version 9 lists each package twice, under `packages` and `snapshots`
+    // (peer variants): a package is charged once per entry of the longer list.
+    // The loader asks about an entry when it starts and when it ends; only a
+    // new key is an entry.
+    let entries = Cell::new([0usize; 2]);
+    let last = RefCell::new([String::new(), String::new()]);
+    let keep = |path: &[&str]| {
+        if let [section @ ("packages" | "snapshots"), key] = path {
+            let i = usize::from(*section == "snapshots");
+            let mut last = last.borrow_mut();
+            if last[i] != *key {
+                last[i].clear();
+                last[i].push_str(key);
+                let mut counts = entries.get();
+                counts[i] += 1;
+                entries.set(counts);
+                if counts[i] > counts[1 - i] && quota.take_one().is_err() {
+                    return false;
+                }
+            }
+        }
+        !quota.stopped() && kept(path)
+    };
+    let lock = yaml::parse(input, &keep)?;
+    if let Some(reached) = quota.reached() {
+        return Err(ExtractError::new(reached.to_string()));
+    }
+    let Value::Mapping(lock) = lock else {
         return Err(ExtractError::new("pnpm-lock.yaml is not a YAML mapping"));
     };
     let major = major_version(&lock)
@@ -306,6 +346,41 @@ packages:
                 row("ms", "2.0.0", None),
             ]
         );
+    }
+
+    #[test]
+    fn the_package_limit_counts_each_v9_package_once_and_stops_the_parse() {
+        let text = "lockfileVersion: '9.0'
+importers:
+  .:
+    dependencies:
+      a:
+        specifier: 1.0.0
+        version: 1.0.0
+packages:
+  a@1.0.0:
+    resolution: {integrity: sha512-a}
+  b@2.0.0:
+    resolution: {integrity: sha512-b}
+snapshots:
+  a@1.0.0:
+    dependencies:
+      b: 2.0.0
+  b@2.0.0: {}
+";
+        let within = |limit| {
+            let quota = crate::extract::quota::PackageQuota::of(limit);
+            let file = FileQuota::new(&quota);
+            let out = parse_within("pnpm-lock.yaml", &mut text.as_bytes(), &file);
+            (out, file.taken())
+        };
+        // Two packages listed twice (packages and snapshots) take two.
+        let (out, taken) = within(2);
+        assert_eq!(rows(&out.unwrap()).len(), 2);
+        assert_eq!(taken, 2);
+        let (out, _) = within(1);
+        let err = out.unwrap_err().to_string();
+        assert!(err.contains("more than 1 packages"), "{err}");
     }
 
     #[test]

@@ -5,8 +5,10 @@
 
 use super::package_json::Declared;
 use super::{lock_entry, split_at_version, unidentified};
+use crate::extract::quota::FileQuota;
 use crate::extract::yaml::{self, Mapping, Value};
 use crate::extract::{graph, ExtractError, Extracted};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{BufRead, Read};
 
@@ -39,16 +41,27 @@ pub(super) fn parse(
     text: &str,
     declared: Option<&Declared>,
 ) -> Result<Extracted, ExtractError> {
-    parse_stream(path, &mut text.as_bytes(), declared)
+    let unlimited = crate::extract::quota::PackageQuota::unlimited();
+    parse_within(
+        path,
+        &mut text.as_bytes(),
+        declared,
+        &FileQuota::new(&unlimited),
+    )
 }
 
 /// Parses either flavour of `yarn.lock` as it is read: berry (whose first key
 /// is `__metadata`) as a stream of YAML events; classic, and a berry file
 /// whose metadata comes later, held whole.
-pub(super) fn parse_stream(
+///
+/// A berry file's entries are taken from `quota` as they are met (once it
+/// refuses one, no later entry is built and the parse fails with the limit);
+/// a classic file is held whole and charged by the caller.
+pub(super) fn parse_within(
     path: &str,
     input: &mut dyn BufRead,
     declared: Option<&Declared>,
+    quota: &FileQuota,
 ) -> Result<Extracted, ExtractError> {
     let mut out = Extracted::default();
     let mut odd = |reason: String| out.skip(path, reason);
@@ -64,12 +77,12 @@ pub(super) fn parse_stream(
         }
     };
     let entries = if berry_first {
-        berry(&mut head.as_bytes().chain(input), &mut odd)?
+        berry(&mut head.as_bytes().chain(input), &mut odd, quota)?
     } else {
         input.read_to_string(&mut head).map_err(unreadable)?;
         let text = head.strip_prefix('\u{feff}').unwrap_or(&head);
         if text.lines().any(|l| l.trim_end() == "__metadata:") {
-            berry(&mut text.as_bytes(), &mut odd)?
+            berry(&mut text.as_bytes(), &mut odd, quota)?
         } else {
             classic(text, &mut odd)?
         }
@@ -300,8 +313,32 @@ fn berry_dependencies(entry: &Mapping, section: &str) -> Vec<(String, String)> {
 /// yarn berry: a YAML map from `"desc, desc"` to `{version, resolution, ...}`;
 /// `resolution` names the package actually installed (`name@npm:1.2.3`,
 /// `name@patch:name@npm%3A1.2.3#...`, `name@workspace:.`).
-fn berry(input: &mut dyn BufRead, odd: &mut dyn FnMut(String)) -> Result<Vec<Entry>, ExtractError> {
-    let Value::Mapping(map) = yaml::parse(input, &kept)? else {
+fn berry(
+    input: &mut dyn BufRead,
+    odd: &mut dyn FnMut(String),
+    quota: &FileQuota,
+) -> Result<Vec<Entry>, ExtractError> {
+    // The loader asks about an entry when it starts and when it ends; only a
+    // new key is an entry.
+    let last = RefCell::new(String::new());
+    let keep = |path: &[&str]| {
+        if let [key] = path {
+            let mut last = last.borrow_mut();
+            if *last != *key {
+                last.clear();
+                last.push_str(key);
+                if *key != "__metadata" && quota.take_one().is_err() {
+                    return false;
+                }
+            }
+        }
+        !quota.stopped() && kept(path)
+    };
+    let lock = yaml::parse(input, &keep)?;
+    if let Some(reached) = quota.reached() {
+        return Err(ExtractError::new(reached.to_string()));
+    }
+    let Value::Mapping(map) = lock else {
         return Err(ExtractError::new("yarn.lock is not a YAML mapping"));
     };
     let mut entries = Vec::new();
@@ -450,6 +487,22 @@ __metadata:
             ])
         );
         assert!(out.skipped.is_empty());
+    }
+
+    #[test]
+    fn the_package_limit_stops_a_berry_parse() {
+        let entries = BERRY
+            .lines()
+            .filter(|l| !l.starts_with([' ', '#']) && l.ends_with(':') && *l != "__metadata:")
+            .count();
+        let within = |limit| {
+            let quota = crate::extract::quota::PackageQuota::of(limit);
+            let file = FileQuota::new(&quota);
+            parse_within("yarn.lock", &mut BERRY.as_bytes(), None, &file).map(|_| file.taken())
+        };
+        assert_eq!(within(entries).unwrap(), entries);
+        let err = within(entries - 1).unwrap_err().to_string();
+        assert!(err.contains("packages in this artifact"), "{err}");
     }
 
     #[test]
