@@ -112,7 +112,8 @@ pub fn subject_record(item: &Item) -> Result<SubjectRecord, String> {
 }
 
 /// A finding item. An open finding's `last_observed_at` is its subject's
-/// last scan (`last_scanned_at`): unchanged findings are not rewritten.
+/// last scan (`last_scanned_at`): unchanged findings are not rewritten;
+/// unless that scan could not read it (`unread`), when it is its own.
 pub fn finding_item(pk: &str, f: &StoredFinding) -> Result<Item, String> {
     let body = serde_json::to_string(&f.finding).map_err(|e| e.to_string())?;
     let mut item: Item = [
@@ -137,6 +138,7 @@ pub fn finding_item(pk: &str, f: &StoredFinding) -> Result<Item, String> {
         "close_reason",
         f.close_reason.map(|r| r.as_str()),
     );
+    put_opt(&mut item, "unread", f.unread.as_deref());
     Ok(item)
 }
 
@@ -149,8 +151,10 @@ pub fn stored_finding(
 ) -> Result<StoredFinding, String> {
     let f = Fields(item);
     let status: FindingStatus = f.parsed("status")?;
+    let unread = f.opt_text("unread")?.map(str::to_string);
     let last_observed_at = match (status, last_scanned_at) {
         (FindingStatus::Closed, _) | (_, None) => f.time("last_observed_at")?,
+        _ if unread.is_some() => f.time("last_observed_at")?,
         (_, Some(at)) => at,
     };
     Ok(StoredFinding {
@@ -163,6 +167,7 @@ pub fn stored_finding(
         updated_at: f.time("updated_at")?,
         closed_at: f.opt_time("closed_at")?,
         close_reason: f.opt_text("close_reason")?.map(str::parse).transpose()?,
+        unread,
         revision: f.number("revision")?,
         finding: serde_json::from_str(f.text("body")?).map_err(|e| format!("body: {e}"))?,
     })

@@ -4,7 +4,10 @@
 //!
 //! An open finding's `lastObservedAt` is its subject's last scan: backends
 //! keep it that way without rewriting unchanged findings, so a rescan writes
-//! only what changed.
+//! only what changed. The exception is a finding the scan could not read (a
+//! gap hides it: a deleted layer version, a limit): it was not observed, so
+//! it is neither closed nor refreshed; it is marked unread
+//! ([`StoredFinding::unread`]) and keeps its `lastObservedAt`.
 
 use crate::model::{CloseReason, FindingStatus, HistoryEntry, StoredFinding, Transition};
 use crate::observation::{Observation, Observed, Presence};
@@ -65,11 +68,35 @@ pub fn reconcile(stored: &[StoredFinding], seen: &Observation, now: Timestamp) -
     let observed: std::collections::HashSet<&str> =
         seen.findings.iter().map(|o| o.id.as_str()).collect();
     for s in stored {
-        if s.status != FindingStatus::Closed && !observed.contains(s.id.as_str()) {
-            changes.push(close(s, close_reason(s, seen), now));
+        if s.status == FindingStatus::Closed || observed.contains(s.id.as_str()) {
+            continue;
+        }
+        let reason = close_reason(s, seen);
+        let unread = match reason {
+            CloseReason::LayerDetached => None,
+            _ => seen.unread(s.layer.as_deref(), &s.finding),
+        };
+        match unread {
+            Some(why) => changes.extend(not_read(s, why)),
+            None => changes.push(close(s, reason, now)),
         }
     }
     changes
+}
+
+/// An open finding a gap hid from the scan: kept as it was, marked unread so
+/// that its `lastObservedAt` stays the last scan that read it (no change
+/// when already marked for the same reason).
+fn not_read(s: &StoredFinding, why: &str) -> Option<Change> {
+    if s.unread.as_deref() == Some(why) {
+        return None;
+    }
+    let mut next = s.clone();
+    next.unread = Some(why.to_string());
+    Some(Change {
+        finding: next,
+        transition: None,
+    })
 }
 
 /// Closes every open finding of a deleted subject with `reason`.
@@ -107,6 +134,7 @@ fn created(o: &Observed, subject: &str, status: FindingStatus, now: Timestamp) -
             updated_at: now,
             closed_at: None,
             close_reason: None,
+            unread: None,
             revision: 1,
             finding: o.finding.clone(),
         },
@@ -127,10 +155,11 @@ fn observed_again(
         (_, FindingStatus::Suppressed) => Some(Transition::Suppressed),
         _ => Some(Transition::Unsuppressed),
     };
-    if transition.is_none() && s.finding == o.finding && s.layer == o.layer {
+    if transition.is_none() && s.finding == o.finding && s.layer == o.layer && s.unread.is_none() {
         return None;
     }
     let mut next = s.clone();
+    next.unread = None;
     next.status = status;
     next.layer = o.layer.clone();
     next.finding = o.finding.clone();
@@ -152,6 +181,7 @@ fn close(s: &StoredFinding, reason: CloseReason, now: Timestamp) -> Change {
     next.status = FindingStatus::Closed;
     next.closed_at = Some(now);
     next.close_reason = Some(reason);
+    next.unread = None;
     next.updated_at = now;
     next.revision += 1;
     Change {

@@ -1,7 +1,8 @@
 use super::*;
 use crate::model::{Subject, SubjectKind};
+use analyzer::diagnostics::Gap;
 use analyzer::findings::{DatabaseInfo, Finding, Rating, ScanReport, Severity, Summary};
-use analyzer::inventory::{ArtifactInfo, ArtifactKind, Inventory};
+use analyzer::inventory::{ArtifactInfo, ArtifactKind, Coverage, Inventory};
 use analyzer::suppress::{apply_suppressions, Config};
 use analyzer::{Ecosystem, EvidenceKind, Location, Package};
 
@@ -62,6 +63,11 @@ fn finding(p: &Package, advisory: &str, rating: Rating) -> Finding {
 /// A scan of FUNCTION (with LAYER when `with_layer`): `packages` as
 /// (artifact, name, version), findings as (package index, advisory).
 fn scan(with_layer: bool, packages: &[(&str, &str, &str)], hits: &[(usize, &str)]) -> Observation {
+    Observation::from_report(subject(with_layer), &report(with_layer, packages, hits))
+}
+
+/// The report [`scan`] observes.
+fn report(with_layer: bool, packages: &[(&str, &str, &str)], hits: &[(usize, &str)]) -> ScanReport {
     let packages: Vec<Package> = packages.iter().map(|(a, n, v)| package(a, n, v)).collect();
     let findings = hits
         .iter()
@@ -71,7 +77,7 @@ fn scan(with_layer: bool, packages: &[(&str, &str, &str)], hits: &[(usize, &str)
     if with_layer {
         artifacts.push(artifact(LAYER, ArtifactKind::Layer));
     }
-    let report = ScanReport {
+    ScanReport {
         inventory: Inventory {
             artifacts,
             packages,
@@ -82,8 +88,25 @@ fn scan(with_layer: bool, packages: &[(&str, &str, &str)], hits: &[(usize, &str)
         unmatched: Vec::new(),
         summary: Summary::default(),
         exposure: None,
-    };
-    Observation::from_report(subject(with_layer), &report)
+    }
+}
+
+/// A scan of FUNCTION with LAYER attached whose `gaps` (artifact, path)
+/// were not read: only `minimist` 1.2.0 in the function is seen.
+fn scan_with_gaps(gaps: &[(&str, &str)]) -> Observation {
+    let mut r = report(true, &[(FUNCTION, "minimist", "1.2.0")], &[(0, "GHSA-min")]);
+    r.inventory.coverage = gaps
+        .iter()
+        .map(|(artifact, path)| Coverage {
+            artifact: artifact.to_string(),
+            incomplete: vec![Gap {
+                path: path.to_string(),
+                reason: format!("not read: {artifact}"),
+            }],
+            ..Coverage::default()
+        })
+        .collect();
+    Observation::from_report(subject(true), &r)
 }
 
 fn artifact(name: &str, role: ArtifactKind) -> ArtifactInfo {
@@ -314,5 +337,113 @@ fn deleting_the_subject_closes_what_is_open() {
     assert_eq!(
         changes[0].finding.close_reason,
         Some(CloseReason::FunctionDeleted)
+    );
+}
+
+#[test]
+fn findings_a_gap_hides_are_kept_as_they_were_not_closed() {
+    let full = scan(
+        true,
+        &[
+            (FUNCTION, "minimist", "1.2.0"),
+            (LAYER, "handlebars", "4.7.6"),
+            (FUNCTION, "lodash", "4.17.0"),
+        ],
+        &[(0, "GHSA-min"), (1, "GHSA-hb"), (2, "GHSA-lo")],
+    );
+    let mut stored = Vec::new();
+    apply(&mut stored, &reconcile(&[], &full, at(0)));
+    // As a backend reads it: an open finding's lastObservedAt is the last scan.
+    let hb = |s: &[StoredFinding]| s.iter().find(|f| f.finding.id == "GHSA-hb").cloned();
+
+    // The layer could not be read (deleted): its finding is not closed, nor
+    // refreshed; lodash, in the function code that was read, is removed.
+    let gap = scan_with_gaps(&[(LAYER, "")]);
+    let changes = reconcile(&stored, &gap, at(1));
+    assert_eq!(
+        transitions(&changes),
+        [
+            (None, FindingStatus::Active, None),
+            (
+                Some(Transition::Closed),
+                FindingStatus::Closed,
+                Some(CloseReason::PackageRemoved)
+            ),
+        ]
+    );
+    let kept = &changes[0].finding;
+    assert_eq!(kept.finding.id, "GHSA-hb");
+    assert_eq!(
+        kept.unread.as_deref(),
+        Some(format!("not read: {LAYER}").as_str())
+    );
+    assert_eq!(
+        (kept.last_observed_at, kept.updated_at, kept.revision),
+        (at(0), at(0), 1)
+    );
+    assert!(changes[0].history_entry().is_none());
+    apply(&mut stored, &changes);
+    // Still unread at the next scan: nothing to write.
+    assert!(reconcile(&stored, &gap, at(2)).is_empty());
+
+    // Read again: seen, no longer unread, observed now; no transition.
+    let back = reconcile(&stored, &full, at(3));
+    let seen_again: Vec<_> = back
+        .iter()
+        .filter(|c| c.finding.finding.id == "GHSA-hb")
+        .collect();
+    assert_eq!(seen_again.len(), 1);
+    assert_eq!(seen_again[0].transition, None);
+    assert_eq!(seen_again[0].finding.unread, None);
+    assert_eq!(seen_again[0].finding.last_observed_at, at(3));
+    apply(&mut stored, &back);
+    assert_eq!(hb(&stored).unwrap().status, FindingStatus::Active);
+}
+
+#[test]
+fn a_gap_inside_an_artifact_hides_only_what_lies_under_its_path() {
+    let full = scan(
+        true,
+        &[
+            (FUNCTION, "minimist", "1.2.0"),
+            (LAYER, "handlebars", "4.7.6"),
+        ],
+        &[(0, "GHSA-min"), (1, "GHSA-hb")],
+    );
+    let stored = reconcile(&[], &full, at(0))
+        .into_iter()
+        .map(|c| c.finding)
+        .collect::<Vec<_>>();
+    // A gap elsewhere in the layer does not hide handlebars: it is removed.
+    let elsewhere = reconcile(
+        &stored,
+        &scan_with_gaps(&[(LAYER, "python/big.whl")]),
+        at(1),
+    );
+    assert_eq!(
+        transitions(&elsewhere),
+        [(
+            Some(Transition::Closed),
+            FindingStatus::Closed,
+            Some(CloseReason::PackageRemoved)
+        )]
+    );
+    // A gap over its directory does.
+    let over = reconcile(
+        &stored,
+        &scan_with_gaps(&[(LAYER, "node_modules/handlebars")]),
+        at(1),
+    );
+    assert_eq!(transitions(&over), [(None, FindingStatus::Active, None)]);
+    // A gap in a layer no longer attached hides nothing: detached closes it.
+    let mut detached = scan_with_gaps(&[(LAYER, "")]);
+    detached.subject.layers.clear();
+    assert_eq!(
+        transitions(&reconcile(&stored, &detached, at(1))),
+        [(
+            Some(Transition::Closed),
+            FindingStatus::Closed,
+            Some(CloseReason::LayerDetached)
+        )]
     );
 }

@@ -180,6 +180,11 @@ pub struct StoredFinding {
     pub updated_at: Timestamp,
     pub closed_at: Option<Timestamp>,
     pub close_reason: Option<CloseReason>,
+    /// Why the subject's last scan could not read this open finding's
+    /// evidence (a gap: a deleted layer version, a limit). The finding then
+    /// keeps its status, and `last_observed_at` is the last scan that read
+    /// it; `None` when the last scan saw it.
+    pub unread: Option<String>,
     /// Transitions so far (1 after the first); each transition's event id
     /// derives from the revision it produced.
     pub revision: u32,
@@ -191,11 +196,12 @@ pub struct StoredFinding {
 /// The JSON contract of `findings --format json` (and of the trigger's
 /// events): `id`, `subject`, `advisory`, `aliases`, `package`, `status`,
 /// `firstObservedAt`, `lastObservedAt`, `updatedAt`, `closedAt`,
-/// `closeReason`, `layer`, `severity`.
+/// `closeReason`, `layer`, `severity`; and `unreadReason` when the last scan
+/// could not read the finding's evidence (see [`StoredFinding::unread`]).
 impl Serialize for StoredFinding {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let f = &self.finding;
-        let mut m = s.serialize_struct("StoredFinding", 13)?;
+        let mut m = s.serialize_struct("StoredFinding", 14)?;
         m.serialize_field("id", &self.id)?;
         m.serialize_field("subject", &self.subject)?;
         m.serialize_field("advisory", &f.id)?;
@@ -209,6 +215,10 @@ impl Serialize for StoredFinding {
         m.serialize_field("closeReason", &self.close_reason)?;
         m.serialize_field("layer", &self.layer)?;
         m.serialize_field("severity", &f.severity)?;
+        match &self.unread {
+            Some(reason) => m.serialize_field("unreadReason", reason)?,
+            None => m.skip_field("unreadReason")?,
+        }
         m.end()
     }
 }

@@ -1,12 +1,14 @@
 //! What one scan of one subject observed, in the terms the lifecycle needs:
 //! each finding with its stable id and layer of origin, and which packages
-//! (at which versions) and layers the subject has now.
+//! (at which versions) and layers the subject has now, and what it could
+//! not read (its gaps: a deleted layer version, a limit).
 
 use crate::identity::finding_id;
 use crate::model::Subject;
 use analyzer::findings::{Finding, PackageRef, ScanReport};
 use analyzer::inventory::ArtifactKind;
 use analyzer::Ecosystem;
+use analyzer::Location;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// One finding as a scan saw it.
@@ -37,6 +39,33 @@ pub struct Observation {
     pub findings: Vec<Observed>,
     /// Versions present per (ecosystem, normalised name).
     packages: BTreeMap<(Ecosystem, String), BTreeSet<String>>,
+    /// Evidence the scan did not read: (artifact, path inside it, empty for
+    /// the whole artifact, and why).
+    gaps: Vec<Unread>,
+}
+
+/// Evidence a scan did not read (from the inventory's coverage gaps).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Unread {
+    artifact: String,
+    /// Empty when the whole artifact was not read.
+    path: String,
+    reason: String,
+}
+
+impl Unread {
+    /// True when this gap hides the evidence at `location`.
+    fn covers(&self, location: &Location) -> bool {
+        if location.artifact != self.artifact {
+            return false;
+        }
+        if self.path.is_empty() || location.path == self.path {
+            return true;
+        }
+        location.path.strip_prefix(&self.path).is_some_and(|rest| {
+            rest.starts_with('/') || rest.starts_with("!/") || self.path.ends_with('/')
+        })
+    }
 }
 
 impl Observation {
@@ -67,11 +96,43 @@ impl Observation {
                 .or_default()
                 .insert(p.version.clone());
         }
+        let gaps = report
+            .inventory
+            .coverage
+            .iter()
+            .flat_map(|c| {
+                c.incomplete.iter().map(|g| Unread {
+                    artifact: c.artifact.clone(),
+                    path: g.path.clone(),
+                    reason: g.reason.clone(),
+                })
+            })
+            .collect();
         Observation {
             subject,
             findings,
             packages,
+            gaps,
         }
+    }
+
+    /// Why this scan could not see `finding` (located by `layer` and its
+    /// locations), when a gap hides it: its layer was not read at all, or one
+    /// of its copies lies in evidence that was not read. Such a finding was
+    /// not observed, which is not the same as removed.
+    pub fn unread(&self, layer: Option<&str>, finding: &Finding) -> Option<&str> {
+        let whole_layer = layer.and_then(|l| {
+            self.gaps
+                .iter()
+                .find(|g| g.artifact == l && g.path.is_empty())
+        });
+        whole_layer
+            .or_else(|| {
+                self.gaps
+                    .iter()
+                    .find(|g| finding.locations.iter().any(|l| g.covers(l)))
+            })
+            .map(|g| g.reason.as_str())
     }
 
     /// Whether `package` is still in the subject, and at which version.

@@ -24,6 +24,7 @@ fn stored(f: analyzer::findings::Finding, status: FindingStatus) -> StoredFindin
         updated_at: updated,
         closed_at: None,
         close_reason: None,
+        unread: None,
         revision: 1,
         finding: f,
     }

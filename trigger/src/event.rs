@@ -21,7 +21,10 @@
 //!   configuration) and stored inventories are re-matched.
 //! - EventBridge `Scheduled Event`s from `aws.events`: re-match stored inventories.
 //! - Direct invocations: `{"functionArn": "...", "qualifier": "..."}` (qualifier
-//!   optional; a function name works too), `{"layerArn": "..."}`, `{"action": "rescan"}`.
+//!   optional; a function name works too), `{"layerArn": "..."}`, `{"action": "rescan"}`,
+//!   `{"action": "scan-account", "regions": [...]}` (every function of the
+//!   account in the given regions, the handler's own when none; a scheduled
+//!   rule with this constant input runs it periodically).
 //!   An ARN names its region: the function or layer is looked up there.
 
 use layers::aws::arn::{FunctionArn, LayerVersionArn};
@@ -71,6 +74,9 @@ pub enum Trigger {
     ObjectCreated { bucket: String, key: String },
     /// Re-match every stored inventory against the current database.
     Rescan { cause: String },
+    /// Scan every function of the account in `regions` (the handler's own
+    /// region when empty).
+    ScanAccount { regions: Vec<String>, cause: String },
     /// Nothing to do, and why.
     Ignore { reason: String },
 }
@@ -168,13 +174,36 @@ fn direct(event: &Value) -> Result<Trigger, EventError> {
         Some("rescan") => Ok(Trigger::Rescan {
             cause: "direct".into(),
         }),
+        Some("scan-account") => Ok(Trigger::ScanAccount {
+            regions: regions(event)?,
+            cause: "direct".into(),
+        }),
         Some(other) => Err(EventError(format!(
-            "unknown action `{other}` (expected `rescan`)"
+            "unknown action `{other}` (expected `rescan` or `scan-account`)"
         ))),
         None => Err(EventError(
-            "expected an EventBridge event, or {\"functionArn\": ...}, {\"layerArn\": ...} or {\"action\": \"rescan\"}".into(),
+            "expected an EventBridge event, or {\"functionArn\": ...}, {\"layerArn\": ...}, {\"action\": \"rescan\"} or {\"action\": \"scan-account\"}".into(),
         )),
     }
+}
+
+/// The `regions` of a `scan-account` request: a list of region names, or none.
+fn regions(event: &Value) -> Result<Vec<String>, EventError> {
+    let Some(listed) = event.get("regions").filter(|r| !r.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let invalid = || EventError("`regions` is not a list of region names".into());
+    listed
+        .as_array()
+        .ok_or_else(invalid)?
+        .iter()
+        .map(|r| {
+            r.as_str()
+                .filter(|r| !r.is_empty())
+                .map(str::to_string)
+                .ok_or_else(invalid)
+        })
+        .collect()
 }
 
 /// The CloudTrail record in an EventBridge event's `detail`.
@@ -315,5 +344,37 @@ fn function_call(name: &str, request: &Value, response: &Value, region: Option<S
         qualifier,
         region,
         cause: name.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_account_scan_names_its_regions_or_none() {
+        assert_eq!(
+            parse(&json!({"action": "scan-account"})).unwrap(),
+            Trigger::ScanAccount {
+                regions: vec![],
+                cause: "direct".into()
+            }
+        );
+        assert_eq!(
+            parse(&json!({"action": "scan-account", "regions": ["eu-west-1", "us-east-1"]}))
+                .unwrap(),
+            Trigger::ScanAccount {
+                regions: vec!["eu-west-1".into(), "us-east-1".into()],
+                cause: "direct".into()
+            }
+        );
+        for bad in [json!("eu-west-1"), json!([1]), json!([""])] {
+            let e = parse(&json!({"action": "scan-account", "regions": bad})).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "invalid event: `regions` is not a list of region names"
+            );
+        }
     }
 }

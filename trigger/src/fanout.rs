@@ -1,15 +1,18 @@
-//! Fan-out through SQS, with AWS as the distributed engine: a rescan
-//! enqueues one message per [`SUBJECTS_PER_MESSAGE`] subjects
-//! ([`enqueue`]); the same function consumes the queue through an event
-//! source mapping ([`consume`]), at most [`CONCURRENCY`] messages of a batch
-//! at once, and answers with the messages that failed
-//! (`batchItemFailures`), which SQS delivers again and, after the queue's
-//! `maxReceiveCount`, moves to the dead-letter queue (deploy/template.yaml).
-//! A 10,000-function rescan is a thousand independent messages: no single
-//! invocation has to finish it.
+//! Fan-out through SQS, with AWS as the distributed engine: a rescan or an
+//! account-wide scan enqueues its subjects as messages ([`enqueue`]), a
+//! rescan [`RESCAN_SUBJECTS_PER_MESSAGE`] stored subjects to a message, an
+//! account scan one function to a message ([`SCAN_FUNCTIONS_PER_MESSAGE`]);
+//! the same function consumes the queue through an event source mapping
+//! ([`consume`]), at most [`CONCURRENCY`] messages of a batch at once, and
+//! answers with the messages that failed (`batchItemFailures`), which SQS
+//! delivers again and, after the queue's `maxReceiveCount`, moves to the
+//! dead-letter queue (deploy/template.yaml). A 10,000-function rescan or
+//! account scan is thousands of independent messages: no single invocation
+//! has to finish it.
 //!
-//! A message body is JSON: `{"lambdaAudit": "fanout", "work": "rescan",
-//! "subjects": ["arn:…", …]}`.
+//! A message body is JSON: `{"lambdaAudit": "fanout", "work": "rescan" |
+//! "scan", "subjects": ["arn:…", …]}`: stored subject keys to re-match, or
+//! function ARNs to fetch, scan and record.
 
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -17,9 +20,14 @@ use serde_json::{json, Value};
 use std::future::Future;
 use std::sync::Arc;
 
-/// Subjects per message: small enough that a message is done well within
-/// the function's timeout, large enough that 10,000 subjects are 1,000 messages.
-pub const SUBJECTS_PER_MESSAGE: usize = 10;
+/// Stored subjects per rescan message: small enough that a message is done
+/// well within the function's timeout (re-matching needs no download), large
+/// enough that 10,000 subjects are 1,000 messages.
+pub const RESCAN_SUBJECTS_PER_MESSAGE: usize = 10;
+/// Functions per account-scan message: one, since each is a download of up
+/// to the download cap; a function that fails is retried, then
+/// dead-lettered, alone.
+pub const SCAN_FUNCTIONS_PER_MESSAGE: usize = 1;
 /// Messages of one batch processed at once, in one invocation (the event
 /// source mapping's `MaximumConcurrency` bounds the invocations).
 pub const CONCURRENCY: usize = 4;
@@ -36,6 +44,19 @@ pub const MARKER: &str = "fanout";
 pub enum WorkKind {
     /// Re-match the subjects' stored inventories against the current database.
     Rescan,
+    /// Fetch, scan and record the functions (a share of an account scan),
+    /// those their tags exclude left out with the reason.
+    Scan,
+}
+
+impl WorkKind {
+    /// Subjects one message of this kind carries.
+    pub fn per_message(self) -> usize {
+        match self {
+            WorkKind::Rescan => RESCAN_SUBJECTS_PER_MESSAGE,
+            WorkKind::Scan => SCAN_FUNCTIONS_PER_MESSAGE,
+        }
+    }
 }
 
 /// One message's work.
@@ -62,10 +83,10 @@ pub enum FanoutError {
     },
 }
 
-/// The messages of `kind` over `subjects`, [`SUBJECTS_PER_MESSAGE`] each.
+/// The messages of `kind` over `subjects`, [`WorkKind::per_message`] each.
 pub fn messages(kind: WorkKind, subjects: &[String]) -> Vec<Work> {
     subjects
-        .chunks(SUBJECTS_PER_MESSAGE)
+        .chunks(kind.per_message())
         .map(|chunk| Work {
             marker: MARKER.into(),
             work: kind,
@@ -302,6 +323,22 @@ mod tests {
         let read = messages_of(&event);
         assert_eq!(read[0].work.as_ref().unwrap(), &all[0]);
         assert!(read[1].work.is_err() && read[2].work.is_err());
+    }
+
+    #[test]
+    fn an_account_scan_is_one_function_a_message() {
+        let functions: Vec<String> = (0..3).map(|i| format!("arn:f{i}")).collect();
+        let all = messages(WorkKind::Scan, &functions);
+        assert_eq!(all.len(), 3);
+        assert!(all.iter().all(|m| m.subjects.len() == 1));
+        let body = serde_json::to_string(&all[2]).unwrap();
+        assert_eq!(
+            body,
+            r#"{"lambdaAudit":"fanout","work":"scan","subjects":["arn:f2"]}"#
+        );
+        let event =
+            json!({"Records": [{"messageId": "a", "eventSource": "aws:sqs", "body": body}]});
+        assert_eq!(messages_of(&event)[0].work.as_ref().unwrap(), &all[2]);
     }
 
     #[test]

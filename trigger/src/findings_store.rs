@@ -7,7 +7,12 @@
 //! container announces its findings again, with the same event ids
 //! (consumers drop the duplicates). A deployment that keeps history sets the
 //! variable to a store that outlives containers.
+//!
+//! A DynamoDB store is opened with the trigger's own AWS options
+//! (`LAMBDA_AUDIT_ENDPOINT_URL`, region) over the standard chain, like every
+//! other client of the handler.
 
+use layers::aws::AwsOptions;
 use std::path::Path;
 use store::backends::{sqlite, Backend};
 use store::{FindingStore, StoreError};
@@ -31,8 +36,14 @@ pub fn location(var: &dyn Fn(&str) -> Option<String>, work_dir: &Path) -> String
         .unwrap_or_else(|| work_dir.join(DEFAULT_FILE_NAME).display().to_string())
 }
 
-/// Opens the store at `location` with the first backend that takes it.
-pub fn open(location: &str) -> Result<Box<dyn FindingStore>, StoreError> {
+/// Opens the store at `location` with the first backend that takes it; a
+/// DynamoDB table through `aws` (the handler's endpoint and region).
+pub fn open(location: &str, aws: &AwsOptions) -> Result<Box<dyn FindingStore>, StoreError> {
+    if (store_dynamodb::BACKEND.takes)(location) {
+        return Ok(Box::new(store_dynamodb::DynamoStore::open_with(
+            location, aws,
+        )?));
+    }
     let backend = BACKENDS
         .iter()
         .find(|b| (b.takes)(location))
@@ -61,7 +72,7 @@ mod tests {
     fn a_path_opens_sqlite() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/findings.sqlite");
-        let store = open(&path.display().to_string()).unwrap();
+        let store = open(&path.display().to_string(), &AwsOptions::default()).unwrap();
         assert!(store.subjects().unwrap().is_empty());
         assert!(path.exists());
     }

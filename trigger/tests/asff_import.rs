@@ -141,6 +141,7 @@ async fn the_trigger_imports_the_findings_the_cli_prints() {
                     updated_at: now,
                     closed_at: closed.then_some(now),
                     close_reason: closed.then_some(CloseReason::PackageRemoved),
+                    unread: None,
                     revision: 1 + u32::from(closed),
                     finding: f.clone(),
                 },

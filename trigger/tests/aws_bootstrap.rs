@@ -101,6 +101,6 @@ fn the_bootstrap_answers_invocations_from_the_runtime_api() {
     let error: serde_json::Value = serde_json::from_slice(&failed[0]).unwrap();
     assert_eq!(
         error["errorMessage"],
-        "invalid event: unknown action `explode` (expected `rescan`)"
+        "invalid event: unknown action `explode` (expected `rescan` or `scan-account`)"
     );
 }

@@ -7,7 +7,7 @@
 
 use analyzer::advisories::Database;
 use lambda_audit_trigger::database::{Matcher, OsvMatcher};
-use lambda_audit_trigger::fanout::{self, WorkKind, SUBJECTS_PER_MESSAGE};
+use lambda_audit_trigger::fanout::{self, WorkKind, RESCAN_SUBJECTS_PER_MESSAGE};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use store::{FindingStore, ScanReason};
@@ -117,7 +117,7 @@ fn a_rescan_fans_out_and_a_failing_message_is_a_batch_item_failure() {
     let sent = runtime
         .block_on(fanout::enqueue_rescan(store.clone(), &sqs, &queue_url))
         .unwrap();
-    assert_eq!(sent, (GOOD + 1).div_ceil(SUBJECTS_PER_MESSAGE));
+    assert_eq!(sent, (GOOD + 1).div_ceil(RESCAN_SUBJECTS_PER_MESSAGE));
 
     // The messages as the event source mapping delivers them.
     let records = delivered(&runtime, &sqs, &queue_url, "fanout");
@@ -253,12 +253,6 @@ fn the_handler_enqueues_a_rescan_and_consumes_its_messages() {
         region: Some(REGION.into()),
         endpoint_url: Some(moto.endpoint.clone()),
     };
-    // The handler opens `dynamodb://` through the standard chain, as on
-    // Lambda (AWS_REGION set by the runtime); here the chain is pointed at
-    // moto. The other tests of this binary name region and endpoint
-    // explicitly, which take precedence.
-    std::env::set_var("AWS_REGION", REGION);
-    std::env::set_var("AWS_ENDPOINT_URL", &moto.endpoint);
     let store = DynamoStore::open_with("dynamodb://handler-findings", &options).unwrap();
     store.create_table().unwrap();
     store_minimist_functions(&store);
@@ -292,13 +286,13 @@ fn the_handler_enqueues_a_rescan_and_consumes_its_messages() {
     assert_eq!(answer["action"], "rescan-enqueued", "{answer}");
     assert_eq!(
         answer["messages"],
-        GOOD.div_ceil(SUBJECTS_PER_MESSAGE),
+        GOOD.div_ceil(RESCAN_SUBJECTS_PER_MESSAGE),
         "{answer}"
     );
 
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let records = delivered(&runtime, &sqs, &queue_url, "fanout-handler");
-    assert_eq!(records.len(), GOOD.div_ceil(SUBJECTS_PER_MESSAGE));
+    assert_eq!(records.len(), GOOD.div_ceil(RESCAN_SUBJECTS_PER_MESSAGE));
     let response = runtime
         .block_on(handler.handle(&json!({ "Records": records })))
         .unwrap();

@@ -72,6 +72,8 @@ fn the_role_grants_only_the_calls_the_handler_makes() {
             "events:PutEvents",
             "lambda:GetFunction",
             "lambda:GetLayerVersion",
+            "lambda:ListFunctions",
+            "lambda:ListTags",
             "logs:CreateLogStream",
             "logs:PutLogEvents",
             "s3:GetObject",

@@ -61,7 +61,7 @@ pub fn exclusion<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Opti
 }
 
 /// The exclusion of function `arn` by its tags (ListTags), if any.
-async fn excluded(
+pub async fn excluded(
     lambda: &aws_sdk_lambda::Client,
     arn: &str,
 ) -> Result<Option<String>, FetchError> {
@@ -98,6 +98,51 @@ pub async fn list_functions(lambda: &aws_sdk_lambda::Client) -> Result<Vec<Strin
     Ok(arns)
 }
 
+/// The functions of one region, and the Lambda client of that region.
+#[derive(Clone, Debug)]
+pub struct RegionListing {
+    pub region: String,
+    pub lambda: aws_sdk_lambda::Client,
+    /// Function ARNs, as listed.
+    pub functions: Vec<String>,
+}
+
+/// Lists every function of the given regions (the configured region when
+/// none is given), region by region, every page: the first step of an
+/// account scan, whether it scans in this process ([`stream_account`]) or
+/// hands each function to a queue (the trigger's fan-out).
+pub async fn list_account(
+    options: &AwsOptions,
+    regions: &[String],
+) -> Result<Vec<RegionListing>, AccountError> {
+    let regions: Vec<Option<&str>> = if regions.is_empty() {
+        vec![None]
+    } else {
+        regions.iter().map(|r| Some(r.as_str())).collect()
+    };
+    let mut listings = Vec::with_capacity(regions.len());
+    for region in regions {
+        let sdk = config::load(options, region).await;
+        let region = sdk
+            .region()
+            .map(|r| r.to_string())
+            .ok_or(AccountError::NoRegion)?;
+        let lambda = config::lambda(&sdk);
+        let functions = list_functions(&lambda)
+            .await
+            .map_err(|message| AccountError::List {
+                region: region.clone(),
+                message,
+            })?;
+        listings.push(RegionListing {
+            region,
+            lambda,
+            functions,
+        });
+    }
+    Ok(listings)
+}
+
 /// One function's scan, ended: handed over by value as it ends, so an
 /// account scan keeps no inventory once its consumer is done with it.
 #[derive(Debug)]
@@ -127,35 +172,22 @@ pub async fn stream_account(
 ) -> Result<Arc<LayerCache>, AccountError> {
     let layers = Arc::new(LayerCache::default());
     let mut work = Vec::new();
-    let regions: Vec<Option<&str>> = if regions.is_empty() {
-        vec![None]
-    } else {
-        regions.iter().map(|r| Some(r.as_str())).collect()
-    };
-    for region in regions {
-        let sdk = config::load(options, region).await;
-        let region = sdk
-            .region()
-            .map(|r| r.to_string())
-            .ok_or(AccountError::NoRegion)?;
-        let lambda = config::lambda(&sdk);
-        let arns = list_functions(&lambda)
-            .await
-            .map_err(|message| AccountError::List {
-                region: region.clone(),
-                message,
-            })?;
-        listed(&region, arns.len());
+    for region in list_account(options, regions).await? {
+        listed(&region.region, region.functions.len());
         let scanner = Scanner::new(
-            lambda.clone(),
+            region.lambda.clone(),
             downloader.clone(),
             limits.clone(),
             layers.clone(),
         );
-        work.extend(
-            arns.into_iter()
-                .map(|arn| (region.clone(), arn, scanner.clone(), lambda.clone())),
-        );
+        work.extend(region.functions.into_iter().map(|arn| {
+            (
+                region.region.clone(),
+                arn,
+                scanner.clone(),
+                region.lambda.clone(),
+            )
+        }));
     }
     let total = work.len();
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));

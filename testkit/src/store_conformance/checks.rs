@@ -397,3 +397,74 @@ pub fn two_writers_on_one_subject_keep_every_history_whole(store: Shared) {
     );
     assert_consistent(&*store);
 }
+
+/// A scan of FUNCTION whose LAYER could not be read (deleted): only
+/// `minimist` 1.2.0 in the function is seen.
+fn scan_without_the_layer(store: &dyn FindingStore, at: i64) -> Recorded {
+    let mut r = report(&[(FUNCTION, "minimist", "1.2.0")], &[(0, "GHSA-min")]);
+    r.inventory.coverage = vec![analyzer::inventory::Coverage {
+        artifact: LAYER.into(),
+        incomplete: vec![analyzer::diagnostics::Gap {
+            path: String::new(),
+            reason: "layer version not scanned: it was deleted".into(),
+        }],
+        ..Default::default()
+    }];
+    record(
+        store,
+        subject(FUNCTION, &[LAYER]),
+        &r,
+        None,
+        ScanReason::Trigger,
+        day(at),
+    )
+    .unwrap()
+}
+
+pub fn a_finding_in_a_layer_that_could_not_be_read_is_kept_as_it_was(store: Shared) {
+    let store = &*store;
+    scan_a(store, 0, "1.2.0");
+    let hb = |store: &dyn FindingStore| {
+        store
+            .findings(&FindingFilter::default())
+            .unwrap()
+            .into_iter()
+            .find(|f| f.finding.id == "GHSA-hb")
+            .unwrap()
+    };
+    let first = scan_without_the_layer(store, 1);
+    assert!(first.changes.iter().all(|c| c.transition.is_none()));
+    assert_eq!(first.active, 2);
+    for at in [1, 2] {
+        if at == 2 {
+            assert!(scan_without_the_layer(store, 2).changes.is_empty());
+        }
+        let kept = hb(store);
+        assert_eq!(kept.status, FindingStatus::Active, "day {at}");
+        assert_eq!(
+            (kept.last_observed_at, kept.updated_at, kept.revision),
+            (day(0), day(0), 1),
+            "day {at}"
+        );
+        assert_eq!(
+            kept.unread.as_deref(),
+            Some("layer version not scanned: it was deleted")
+        );
+        let min = store
+            .findings(&FindingFilter::default())
+            .unwrap()
+            .into_iter()
+            .find(|f| f.finding.id == "GHSA-min")
+            .unwrap();
+        assert_eq!(min.last_observed_at, day(at));
+    }
+    assert_eq!(store.history(&hb(store).id).unwrap().len(), 1);
+    // Readable again: observed now, no transition, nothing unread.
+    assert!(scan_a(store, 3, "1.2.0")
+        .changes
+        .iter()
+        .all(|c| c.transition.is_none()));
+    let back = hb(store);
+    assert_eq!((back.last_observed_at, back.unread), (day(3), None));
+    assert_consistent(store);
+}

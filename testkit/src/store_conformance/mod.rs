@@ -1,7 +1,8 @@
 //! The behaviour every findings store backend must have, as checks that take
 //! a fresh, empty store: the lifecycle through the store, the outbox, deleted
-//! subjects, retention, filters, commits larger than one DynamoDB
-//! transaction, stale writes that conflict, and two writers on one subject.
+//! subjects, findings a gap hid (kept, not closed), retention, filters,
+//! commits larger than one DynamoDB transaction, stale writes that conflict,
+//! and two writers on one subject.
 //!
 //! A backend's test file runs them all with [`conformance_tests!`], given an
 //! expression that makes a fresh store (`Option<Fresh>`; `None` when the
@@ -34,6 +35,7 @@ macro_rules! conformance_tests {
             a_commit_of_hundreds_of_findings_is_written_whole,
             a_stale_commit_conflicts_and_writes_nothing,
             two_writers_on_one_subject_keep_every_history_whole,
+            a_finding_in_a_layer_that_could_not_be_read_is_kept_as_it_was,
         );
     };
     (@each $fresh:expr; $($check:ident),+ $(,)?) => {

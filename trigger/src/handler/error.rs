@@ -25,6 +25,9 @@ pub enum HandlerError {
     /// The fan-out queue could not take a rescan's messages.
     #[error("fan-out queue: {0}")]
     Fanout(String),
+    /// An account scan could not list the account's functions.
+    #[error("{0}")]
+    Listing(String),
 }
 
 impl From<PublishError> for HandlerError {
@@ -48,6 +51,7 @@ impl HandlerError {
             HandlerError::Database(_) => "DatabaseUnavailable",
             HandlerError::Config(_) => "Misconfigured",
             HandlerError::Fanout(_) => "FanoutFailed",
+            HandlerError::Listing(_) => "AccountListingFailed",
         }
     }
 }

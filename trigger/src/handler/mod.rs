@@ -7,9 +7,11 @@
 //! to the sinks ([`crate::outbox`]), then is marked sent: a sink that fails
 //! loses nothing.
 
+mod account;
 mod database_change;
 mod delete;
 mod error;
+mod queue;
 mod settings;
 mod signals;
 
@@ -73,8 +75,10 @@ impl Handler {
             .store
             .as_ref()
             .map(|store| ReportStore::configured(store, &sdk));
-        let findings: Arc<dyn FindingStore> =
-            Arc::from(crate::findings_store::open(&config.findings_store)?);
+        let findings: Arc<dyn FindingStore> = Arc::from(crate::findings_store::open(
+            &config.findings_store,
+            &config.aws,
+        )?);
         let suppressions = match &config.suppressions {
             Some(path) => Some(Arc::new(
                 Config::load(path).map_err(|e| HandlerError::Config(e.to_string()))?,
@@ -129,6 +133,9 @@ impl Handler {
                 }
             }
             Trigger::Rescan { cause } => Box::pin(self.rescan(&cause)).await?,
+            Trigger::ScanAccount { regions, cause } => {
+                Box::pin(self.scan_account(&regions, &cause)).await?
+            }
             Trigger::Deleted { deleted, cause } => Box::pin(self.deleted(&deleted, &cause)).await?,
             Trigger::ScanFunction {
                 function,
@@ -181,19 +188,29 @@ impl Handler {
         Ok(answer("scan", &results, delivered))
     }
 
-    async fn scanner(&self, region: Option<&str>) -> Scanner {
-        let sdk = match region {
+    /// The AWS configuration for `region` (the handler's own when `None`).
+    async fn region_sdk(&self, region: Option<&str>) -> SdkConfig {
+        match region {
             Some(r) if self.sdk.region().map(|own| own.as_ref()) != Some(r) => {
                 aws_setup::load(&self.config.aws, Some(r)).await
             }
             _ => self.sdk.clone(),
-        };
+        }
+    }
+
+    /// A scanner on `sdk`'s region, its layer versions kept in `layers`.
+    fn scanner_on(&self, sdk: &SdkConfig, layers: Arc<LayerCache>) -> Scanner {
         Scanner::new(
-            aws_setup::lambda(&sdk),
+            aws_setup::lambda(sdk),
             self.downloader.clone(),
             Limits::default(),
-            Arc::new(LayerCache::default()),
+            layers,
         )
+    }
+
+    async fn scanner(&self, region: Option<&str>) -> Scanner {
+        let sdk = self.region_sdk(region).await;
+        self.scanner_on(&sdk, Arc::new(LayerCache::default()))
     }
 
     async fn matcher(&self) -> Result<Arc<dyn Matcher>, HandlerError> {
@@ -350,22 +367,6 @@ impl Handler {
         .await?;
         let delivered = Box::pin(self.publish(&mut [])).await?;
         Ok(database_change::rescan_answer(&outcome, cause, delivered))
-    }
-
-    /// Runs a batch of fan-out messages (each a share of a rescan), then
-    /// publishes what they recorded. The answer is SQS's partial batch
-    /// response: the messages that failed are retried, then dead-lettered. A
-    /// sink that fails fails the whole batch: the outbox keeps its events, and
-    /// the retried rescans find nothing new to record.
-    async fn consume(&self, event: &Value) -> Result<Value, HandlerError> {
-        let matcher = self.matcher().await?;
-        let (store, config) = (self.findings.clone(), self.suppressions.clone());
-        let outcome = fanout::consume(event, |work| {
-            fanout::rescan(store.clone(), matcher.clone(), config.clone(), work)
-        })
-        .await;
-        Box::pin(self.publish(&mut [])).await?;
-        Ok(outcome.response())
     }
 
     /// Publishes the outbox and `results` (see [`crate::outbox`]).

@@ -13,7 +13,8 @@ use std::path::PathBuf;
 /// Everything the handler reads from its environment.
 #[derive(Clone, Debug)]
 pub struct HandlerConfig {
-    /// `LAMBDA_AUDIT_ENDPOINT_URL`: one endpoint for every AWS service (emulators).
+    /// `LAMBDA_AUDIT_ENDPOINT_URL`: one endpoint for every AWS service
+    /// (emulators), the DynamoDB findings store's included.
     pub aws: AwsOptions,
     pub sinks: SinkConfig,
     /// The S3 report store, when `LAMBDA_AUDIT_REPORT_BUCKET` is set.
@@ -35,9 +36,9 @@ pub struct HandlerConfig {
     pub max_download_bytes: u64,
     /// `LAMBDA_AUDIT_WORK_DIR` (default `/tmp/lambda-audit`): where an S3 database is written.
     pub work_dir: PathBuf,
-    /// `LAMBDA_AUDIT_FANOUT_QUEUE`: the SQS queue URL a rescan is spread over
-    /// (ten subjects a message, consumed by this same function); without it a
-    /// rescan runs in the invocation that asks for it.
+    /// `LAMBDA_AUDIT_FANOUT_QUEUE`: the SQS queue URL a rescan or an account
+    /// scan is spread over (see [`crate::fanout`]; consumed by this same
+    /// function); without it they run in the invocation that asks for them.
     pub fanout_queue: Option<String>,
 }
 

@@ -232,6 +232,7 @@ mod tests {
             updated_at: at,
             closed_at: None,
             close_reason: None,
+            unread: None,
             revision: 1,
             finding: sample("GHSA-1", "axios", "0.21.0"),
         }

@@ -13,11 +13,13 @@ use rusqlite::Row;
 use std::collections::HashMap;
 
 /// The finding columns, with an open finding's `last_observed_at` taken from
-/// its subject's last scan (unchanged findings are not rewritten).
+/// its subject's last scan (unchanged findings are not rewritten), unless
+/// that scan could not read it (`unread`).
 pub const FINDING_COLUMNS: &str = "f.id, f.subject, f.layer, f.status, f.first_observed_at, \
-    CASE WHEN f.status = 'CLOSED' THEN f.last_observed_at ELSE s.last_scanned_at END, \
+    CASE WHEN f.status = 'CLOSED' OR f.unread IS NOT NULL THEN f.last_observed_at \
+    ELSE s.last_scanned_at END, \
     f.updated_at, f.closed_at, f.close_reason, f.revision, f.template, f.locations, f.loaded, \
-    f.suppressed_reason";
+    f.suppressed_reason, f.unread";
 
 /// A finding row as read, before it is read into the model with its template.
 pub struct FindingRow {
@@ -28,6 +30,8 @@ pub struct FindingRow {
     locations: String,
     loaded: bool,
     suppressed_reason: Option<String>,
+    /// Why the last scan could not read the finding (see `StoredFinding::unread`).
+    unread: Option<String>,
 }
 
 pub fn finding_row(row: &Row<'_>) -> rusqlite::Result<FindingRow> {
@@ -42,6 +46,7 @@ pub fn finding_row(row: &Row<'_>) -> rusqlite::Result<FindingRow> {
         locations: row.get(11)?,
         loaded: row.get(12)?,
         suppressed_reason: row.get(13)?,
+        unread: row.get(14)?,
     })
 }
 
@@ -89,6 +94,7 @@ impl FindingRow {
             updated_at: at(&c[6], "updated_at")?,
             closed_at: optional_at(&c[7], "closed_at")?,
             close_reason: c[8].as_deref().map(str::parse).transpose()?,
+            unread: self.unread,
             revision: u32::try_from(self.revision).map_err(|e| format!("revision: {e}"))?,
             finding: Finding {
                 locations,

@@ -104,6 +104,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX finding_history_unsent ON finding_history(at, subject, finding, revision) WHERE sent_at IS NULL;
     CREATE UNIQUE INDEX finding_history_unsent_events ON finding_history(event_id) WHERE sent_at IS NULL;
     ",
+    // 3: why the last scan could not read an open finding's evidence (a gap);
+    // such a finding keeps its own last_observed_at.
+    "
+    ALTER TABLE findings ADD COLUMN unread TEXT;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -84,14 +84,15 @@ impl<'t> Statements<'t> {
                 .prepare("INSERT OR IGNORE INTO finding_templates (key, body) VALUES (?1, ?2)")?,
             finding: tx.prepare(
                 "INSERT INTO findings (id, subject, layer, status, first_observed_at, last_observed_at, \
-                     updated_at, closed_at, close_reason, revision, template, locations, loaded, suppressed_reason) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+                     updated_at, closed_at, close_reason, revision, template, locations, loaded, suppressed_reason, \
+                     unread) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
                  ON CONFLICT(id) DO UPDATE SET layer = excluded.layer, status = excluded.status, \
                      last_observed_at = excluded.last_observed_at, updated_at = excluded.updated_at, \
                      closed_at = excluded.closed_at, close_reason = excluded.close_reason, \
                      revision = excluded.revision, template = excluded.template, \
                      locations = excluded.locations, loaded = excluded.loaded, \
-                     suppressed_reason = excluded.suppressed_reason",
+                     suppressed_reason = excluded.suppressed_reason, unread = excluded.unread",
             )?,
             history: tx.prepare(
                 "INSERT INTO finding_history (subject, finding, revision, at, transition, status, reason, event_id) \
@@ -187,7 +188,8 @@ fn write_change(
         template,
         json(&f.finding.locations)?,
         f.finding.loaded,
-        f.finding.suppressed_reason
+        f.finding.suppressed_reason,
+        f.unread
     ])?;
     if let Some(h) = change.history_entry() {
         s.history.execute(params![
