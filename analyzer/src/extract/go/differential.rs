@@ -2,8 +2,9 @@
 //! toolchain, installed by `tools/differential/setup.sh`): on the corpus's
 //! real `bootstrap` (1.18+ inline format, vendored modules), on a binary the
 //! test builds with a local-directory replacement, and on a pre-1.18
-//! pointer-format file (Debian ships no Go binary built before 1.18; see
-//! `fixtures/corpus/README.md`). Both sides must name the same packages:
+//! pointer-format file written by the test (Debian bookworm ships no Go
+//! binary built before Go 1.18: every Go package's `Built-Using` names
+//! golang-1.18 or golang-1.19). Both sides must name the same packages:
 //! `stdlib` at the toolchain version, the main module, each dependency at its
 //! version or at its replacement's, and no package for a local replacement.
 
