@@ -175,6 +175,63 @@ fn clue(n: &Naming, version: String, from: BundleVersionSource, file: &str) -> V
 mod tests {
     use super::*;
 
+    use crate::ecosystem::Ecosystem;
+    use crate::package::{BundleSource, EvidenceKind, Found};
+
+    fn locked(entries: &[(&str, &str, Option<&str>)]) -> Extracted {
+        let mut out = Extracted::default();
+        for (name, version, install) in entries {
+            let f = Found::new(
+                Ecosystem::Npm,
+                *name,
+                *version,
+                "lock",
+                EvidenceKind::Lockfile,
+            );
+            out.packages.push(match install {
+                Some(path) => f.installed_at(*path),
+                None => f,
+            });
+        }
+        out
+    }
+
+    fn naming(name: &str, module_path: Option<&str>) -> Naming {
+        Naming {
+            name: name.into(),
+            module_path: module_path.map(str::to_string),
+            by: BundleSource::SourceMap,
+            file: "i.js.map".into(),
+        }
+    }
+
+    #[test]
+    fn copies_by_install_path_or_by_a_single_locked_version() {
+        let nested = naming("ms", Some("node_modules/debug/node_modules/ms"));
+        // npm: the install path picks the very copy.
+        let npm = locked(&[
+            ("ms", "2.1.3", Some("app/node_modules/ms")),
+            (
+                "ms",
+                "2.0.0",
+                Some("app/node_modules/debug/node_modules/ms"),
+            ),
+        ]);
+        assert_eq!(locked_version(&npm, "app", &nested), Some("2.0.0"));
+        assert_eq!(locked_version(&npm, "app", &naming("ms", None)), None);
+        // yarn / pnpm / bun record no install paths: only a single locked
+        // version of the name decides, whichever copy the bundle holds.
+        let two = locked(&[("ms", "2.1.3", None), ("ms", "2.0.0", None)]);
+        assert_eq!(locked_version(&two, "app", &nested), None);
+        let one = locked(&[
+            ("ms", "2.1.3", None),
+            ("ms", "2.1.3", None),
+            ("qs", "6.5.2", None),
+        ]);
+        assert_eq!(locked_version(&one, "app", &nested), Some("2.1.3"));
+        assert_eq!(locked_version(&one, "app", &naming("uuid", None)), None);
+    }
+
     #[test]
     fn project_folders_nearest_first() {
         assert_eq!(folders("a/b/index.js"), ["a/b", "a", ""]);
