@@ -1,10 +1,12 @@
 //! The extractor against the go command itself (`go version -m`, Debian's Go
 //! toolchain, installed by `tools/differential/setup.sh`): on the corpus's
 //! real `bootstrap` (1.18+ inline format, vendored modules), on a binary the
-//! test builds with a local-directory replacement, and on a pre-1.18
-//! pointer-format file written by the test (Debian bookworm ships no Go
-//! binary built before Go 1.18: every Go package's `Built-Using` names
-//! golang-1.18 or golang-1.19). Both sides must name the same packages:
+//! test builds with a local-directory replacement, on a real pre-1.18
+//! pointer-format binary (Debian bullseye's `cli-spinner`, built by Go 1.15 in
+//! GOPATH mode, which `scripts/test.sh` fetches: its build info holds the Go
+//! version only), and on a pre-1.18 file with modules and `=>` replacements
+//! written by the test (no Debian Go binary of 1.17 or older was found built
+//! in module mode). Both sides must name the same packages:
 //! `stdlib` at the toolchain version, the main module, each dependency at its
 //! version or at its replacement's, and no package for a local replacement.
 
@@ -119,6 +121,33 @@ fn pre_go_1_18_pointer_format_matches_go_version_m() {
         !listing.iter().any(|p| p.contains("internal")),
         "{listing:?}"
     );
+}
+
+#[test]
+fn a_real_go_1_15_binary_matches_go_version_m() {
+    let Some(go) = go() else { return };
+    let Some(binary) = testkit::configured_path("LAMBDA_AUDIT_GO_PRE118_BINARY") else {
+        testkit::skip(
+            "set LAMBDA_AUDIT_GO_PRE118_BINARY to a Go binary built before Go 1.18 \
+             (scripts/test.sh fetches Debian bullseye's cli-spinner)",
+        );
+        return;
+    };
+    let bytes = std::fs::read(&binary).expect("the pre-1.18 binary reads");
+    let raw = super::buildinfo::read(&bytes)
+        .expect("build info reads")
+        .expect("a Go binary");
+    let minor: Option<u32> = raw
+        .go_version
+        .strip_prefix("go1.")
+        .and_then(|rest| rest.split('.').next()?.parse().ok());
+    assert!(
+        minor.is_some_and(|m| m < 18),
+        "{} is not a pre-1.18 binary",
+        raw.go_version
+    );
+    let listing = agree(&go, &bytes);
+    assert_eq!(listing, [format!("{STDLIB}@{}", raw.go_version)].into());
 }
 
 #[test]

@@ -293,6 +293,27 @@ mod tests {
         let raw = buildinfo::read(&elf).unwrap().expect("build info");
         assert_eq!(raw.go_version, "go1.16.15");
         assert_eq!(raw.modinfo, MODINFO);
+        // A GOPATH build's module info is the empty string, whose data
+        // pointer is nil (as in Go 1.15's real binaries).
+        let mut gopath = pointer_format_elf("go1.15.9", b"");
+        gopath[0x130..0x140].fill(0);
+        let raw = buildinfo::read(&gopath).unwrap().expect("build info");
+        assert_eq!(
+            (raw.go_version.as_str(), raw.modinfo.as_str()),
+            ("go1.15.9", "")
+        );
+        // ... and its string header may sit in `.bss`, mapped memory past the
+        // file's bytes, which reads as zeros (Go 1.15's linker puts it there).
+        let mut bss = pointer_format_elf("go1.15.9", b"");
+        let file_size = bss.len() as u64;
+        let past_the_file = 0x40_0000 + file_size + 0x10;
+        bss[0x118..0x120].copy_from_slice(&past_the_file.to_le_bytes());
+        bss[64 + 40..64 + 48].copy_from_slice(&(file_size + 0x100).to_le_bytes());
+        let raw = buildinfo::read(&bss).unwrap().expect("build info");
+        assert_eq!(
+            (raw.go_version.as_str(), raw.modinfo.as_str()),
+            ("go1.15.9", "")
+        );
         // A pointer past the segment is an error, never a panic.
         let mut bad = elf.clone();
         bad[0x110..0x118].copy_from_slice(&0xdead_0000u64.to_le_bytes());
