@@ -5,8 +5,9 @@
 //! pointer-format binary (Debian bullseye's `cli-spinner`, built by Go 1.15 in
 //! GOPATH mode, which `scripts/test.sh` fetches: its build info holds the Go
 //! version only), and on a pre-1.18 file with modules and `=>` replacements
-//! written by the test (no Debian Go binary of 1.17 or older was found built
-//! in module mode). Both sides must name the same packages:
+//! written by the test (Debian builds Go packages in GOPATH mode: no
+//! bullseye binary with pre-1.18 module info is used). Both sides must name
+//! the same packages:
 //! `stdlib` at the toolchain version, the main module, each dependency at its
 //! version or at its replacement's, and no package for a local replacement.
 
