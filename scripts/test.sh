@@ -42,6 +42,41 @@ else
   echo "NOTE: tools/differential/setup.sh failed; the differential tests will say SKIPPED" >&2
 fi
 
+# --- A real Go binary of the pre-1.18 build-info format (cover14) ---
+# Debian bullseye's cli-spinner, built by golang-1.15 in GOPATH mode (its build
+# info holds the Go version, no modules; bookworm has no Go binary older than
+# 1.18). Fetched with apt-get through a private list of the bullseye suite of
+# the system's own Debian mirror (the system's sources are left as they are),
+# checked by its sha256 and unpacked to a scratch folder; the Go differential
+# test compares the extractor with `go version -m` on it.
+go_pre118_deb="cli-spinner=0.0~git20150423.610063b-4+b16"
+go_pre118_sha256="c634a8882bf79be5d140fbd4968c5ca9bc2a7ecb54693e89da367085a9cd36be"
+go_pre118_dir="${TMPDIR:-/tmp}/lambda-audit-go-pre118"
+go_pre118_bin="$go_pre118_dir/root/usr/bin/cli-spinner"
+if [ ! -x "$go_pre118_bin" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null &&
+  command -v dpkg-deb >/dev/null; then
+  (
+    set -e
+    mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+    [ -n "$mirror" ]
+    apt_dir="$go_pre118_dir/apt"
+    mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+    echo "deb $mirror bullseye main" >"$apt_dir/sources.list"
+    apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
+      -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache")
+    apt-get -qq "${apt_opts[@]}" update
+    cd "$go_pre118_dir"
+    rm -f ./*.deb
+    apt-get -qq "${apt_opts[@]}" download "$go_pre118_deb"
+    echo "$go_pre118_sha256  $(ls ./*.deb)" | sha256sum -c --quiet
+    dpkg-deb -x ./*.deb "$go_pre118_dir/root"
+  ) >/dev/null 2>&1 || echo "NOTE: could not fetch $go_pre118_deb; the pre-1.18 Go test will say SKIPPED" >&2
+fi
+if [ -x "$go_pre118_bin" ]; then
+  export LAMBDA_AUDIT_GO_PRE118_BINARY="${LAMBDA_AUDIT_GO_PRE118_BINARY:-$go_pre118_bin}"
+fi
+# --- end of the pre-1.18 Go binary ---
+
 # Every skip appends one line here; the summary below lists them.
 skip_log=$(mktemp "${TMPDIR:-/tmp}/lambda-audit-skips.XXXXXX")
 trap 'rm -f "$skip_log"' EXIT

@@ -189,9 +189,10 @@ fn esbuild_bundle_alone() {
     );
 }
 
-/// The artifact's files under `dist/`, with the build's lockfile at the top:
-/// the project folder as a pre-deploy scan sees it.
-fn project_folder(artifact: &str, lockfile: &str) -> ArtifactScan {
+/// The artifact's files under `dist/`, with the build's `package.json` and
+/// one lockfile (the fixture `lockfile`, saved as `saved_as`) at the top: the
+/// project folder as a pre-deploy scan sees it.
+fn project_folder(artifact: &str, lockfile: &str, saved_as: &str) -> ArtifactScan {
     let shipped = ArchiveTree::open_path(
         &testkit::fixture("corpus").join(artifact),
         &Limits::default(),
@@ -202,49 +203,76 @@ fn project_folder(artifact: &str, lockfile: &str) -> ArtifactScan {
         .iter()
         .map(|f| (format!("dist/{}", f.path), shipped.read(f).unwrap()))
         .collect();
-    let lock = std::fs::read(testkit::fixture("bundle").join(lockfile)).unwrap();
+    let project = artifact.trim_end_matches(".zip").replace("-meta", "");
+    let fixture = |name: &str| std::fs::read(testkit::fixture("bundle").join(name)).unwrap();
+    let lock = fixture(lockfile);
+    let manifest = fixture(&format!("{project}.package.json"));
     let mut files: Vec<(&str, &[u8])> = contents
         .iter()
         .map(|(p, c)| (p.as_str(), c.as_slice()))
         .collect();
-    files.push(("package-lock.json", &lock));
+    files.push((saved_as, &lock));
+    files.push(("package.json", &manifest));
     let tree =
         ArchiveTree::open_bytes("project", testkit::zip_of(&files), &Limits::default()).unwrap();
     extract::scan_tree(&tree, &extract::all())
 }
 
+/// Each lockfile kind the build's project may hold, as `fixtures/bundle`
+/// keeps it (`<project>.<fixture suffix>`) and as the project names it. The
+/// yarn and pnpm lockfiles were made from the npm one by the tools
+/// themselves (`fixtures/bundle/README.md`).
+const LOCKFILE_KINDS: [(&str, &str); 4] = [
+    ("package-lock.json", "package-lock.json"),
+    ("yarn-classic.lock", "yarn.lock"),
+    ("yarn-berry.lock", "yarn.lock"),
+    ("pnpm-lock.yaml", "pnpm-lock.yaml"),
+];
+
 #[test]
-fn a_project_lockfile_versions_every_bundled_package() {
-    for (artifact, lock) in [
-        ("node-esbuild.zip", "node-esbuild.package-lock.json"),
-        ("node-esbuild-meta.zip", "node-esbuild.package-lock.json"),
-        ("node-webpack.zip", "node-webpack.package-lock.json"),
+fn a_project_lockfile_of_any_kind_versions_every_bundled_package() {
+    for artifact in [
+        "node-esbuild.zip",
+        "node-esbuild-meta.zip",
+        "node-webpack.zip",
     ] {
-        let scan = project_folder(artifact, lock);
-        let bundled: Vec<_> = scan
-            .packages
-            .iter()
-            .filter(|f| f.evidence == EvidenceKind::Bundled)
-            .collect();
-        let versioned: BTreeSet<String> = bundled
-            .iter()
-            .map(|f| format!("{}@{}", f.name, f.version))
-            .collect();
-        let m = measure(artifact);
-        println!(
-            "{artifact} + lockfile: {} of {} versioned",
-            versioned.len(),
-            m.truth_pairs.len()
-        );
-        assert_eq!(score(&versioned, &m.truth_pairs), (1.0, 1.0), "{artifact}");
-        assert!(bundled.iter().all(|f| {
-            let b = f.bundle.as_ref().unwrap();
-            b.version_in == "package-lock.json" && b.confidence == Confidence::High
-        }));
-        assert!(scan
-            .skipped
-            .iter()
-            .all(|s| unversioned_name(&s.reason).is_none()));
+        let project = artifact.trim_end_matches(".zip").replace("-meta", "");
+        for (suffix, saved_as) in LOCKFILE_KINDS {
+            let scan = project_folder(artifact, &format!("{project}.{suffix}"), saved_as);
+            let bundled: Vec<_> = scan
+                .packages
+                .iter()
+                .filter(|f| f.evidence == EvidenceKind::Bundled)
+                .collect();
+            let versioned: BTreeSet<String> = bundled
+                .iter()
+                .map(|f| format!("{}@{}", f.name, f.version))
+                .collect();
+            let m = measure(artifact);
+            println!(
+                "{artifact} + {suffix}: {} of {} versioned",
+                versioned.len(),
+                m.truth_pairs.len()
+            );
+            assert_eq!(
+                score(&versioned, &m.truth_pairs),
+                (1.0, 1.0),
+                "{artifact} + {suffix}: {:?}",
+                versioned
+                    .symmetric_difference(&m.truth_pairs)
+                    .collect::<Vec<_>>()
+            );
+            assert!(bundled.iter().all(|f| {
+                let b = f.bundle.as_ref().unwrap();
+                b.version_in == saved_as && b.confidence == Confidence::High
+            }));
+            assert!(
+                scan.skipped
+                    .iter()
+                    .all(|s| unversioned_name(&s.reason).is_none()),
+                "{artifact} + {suffix}"
+            );
+        }
     }
 }
 

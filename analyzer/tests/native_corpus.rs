@@ -309,6 +309,11 @@ fn dotnet_deps_json_inventory_and_matching() {
         ),
         ("BouncyCastle.Cryptography", "2.3.0", Role::Dependency),
         ("google.protobuf", "3.14.0", Role::Dependency),
+        (
+            "Microsoft.NETCore.App.Runtime.linux-x64",
+            "8.0.0",
+            Role::Dependency,
+        ),
         ("OrdersFunction", "1.0.0", Role::Root),
     ]
     .into_iter()
@@ -369,4 +374,71 @@ fn dotnet_deps_json_inventory_and_matching() {
     }
     assert!(full.contains(&("google.protobuf".into(), "GHSA-77rm-9x9h-xj3g".into())));
     assert!(starter.is_subset(&full));
+}
+
+/// The .NET runtime an app names in its `runtimeconfig.json`, reported as the
+/// runtime pack Microsoft's advisories name for the function's architecture,
+/// and matched against a record the team wrote from a public advisory (none
+/// is in ../shared).
+#[test]
+fn dotnet_runtime_from_runtimeconfig_matches_runtime_advisories() {
+    let dir = testkit::fixture("dotnet/api-function");
+    let tree = ArchiveTree::open_path(&dir, &Limits::default()).expect("fixture folder");
+    let db = Database::open(&testkit::fixture("dotnet/osv")).expect("team-written records");
+    for (architecture, rid) in [
+        (
+            lambda_audit_analyzer::platform::Architecture::X86_64,
+            "linux-x64",
+        ),
+        (
+            lambda_audit_analyzer::platform::Architecture::Arm64,
+            "linux-arm64",
+        ),
+    ] {
+        let options = extract::Options {
+            architecture,
+            ..extract::Options::default()
+        };
+        let scan = extract::scan_tree(&tree, &extract::all_with(options));
+        assert_eq!(scan.warnings, vec![]);
+        let rows: BTreeSet<(String, String, EvidenceKind)> = scan
+            .packages
+            .iter()
+            .map(|f| (f.name.clone(), f.version.clone(), f.evidence))
+            .collect();
+        let expected: BTreeSet<(String, String, EvidenceKind)> = [
+            format!("Microsoft.AspNetCore.App.Runtime.{rid}"),
+            format!("Microsoft.NETCore.App.Runtime.{rid}"),
+        ]
+        .into_iter()
+        .map(|n| (n, "8.0.0".to_string(), EvidenceKind::Declared))
+        .collect();
+        assert_eq!(rows, expected);
+        let (packages, roots) = merge(
+            scan.packages
+                .into_iter()
+                .map(|f| Sighting::plain("api-function", f))
+                .collect(),
+        );
+        let report = match_inventory(
+            Inventory {
+                packages,
+                roots,
+                ..Inventory::default()
+            },
+            &db,
+        );
+        let found: Vec<(String, String)> = report
+            .findings
+            .iter()
+            .map(|f| (f.package.name.clone(), f.id.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            [(
+                format!("Microsoft.AspNetCore.App.Runtime.{rid}"),
+                "GHSA-2865-hh9g-w894".to_string()
+            )]
+        );
+    }
 }

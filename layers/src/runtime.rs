@@ -4,6 +4,7 @@
 //! `loaded: false` with the reason: shadowed by a copy earlier on the runtime's
 //! search path, or installed in a folder meant for another runtime version.
 
+mod dotnet;
 mod ruby;
 
 use crate::layout::{Artifact, ArtifactRole};
@@ -135,7 +136,9 @@ pub fn infer(function: Option<&Artifact>, layers: &[Artifact]) -> Option<Runtime
         } else if has(&|p| {
             !p.contains('/') && (p.ends_with(".deps.json") || p.ends_with(".runtimeconfig.json"))
         }) {
-            Some(Runtime::Dotnet { major: 0 })
+            Some(Runtime::Dotnet {
+                major: function.map_or(0, |a| dotnet::major(&a.tree)),
+            })
         } else if has(&|p| {
             p == "package.json"
                 || p.starts_with("node_modules/")

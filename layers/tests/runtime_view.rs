@@ -405,7 +405,31 @@ fn dotnet_and_go_functions_are_recognised() {
     };
     assert_eq!(
         dotnet.effective_runtime().map(|v| v.runtime),
-        Some(Runtime::Dotnet { major: 0 })
+        Some(Runtime::Dotnet { major: 0 }),
+        "no runtimeconfig.json: the major is unknown"
+    );
+    // The runtime configuration `dotnet publish` writes names the major.
+    let config = br#"{"runtimeOptions": {"tfm": "net8.0",
+        "framework": {"name": "Microsoft.NETCore.App", "version": "8.0.0"}}}"#;
+    let files: Vec<(&str, &[u8])> = vec![
+        ("Orders.deps.json", b"{}"),
+        ("Orders.runtimeconfig.json", config),
+        ("Orders.dll", b""),
+    ];
+    let dotnet8 = Deployment {
+        function: Some(Artifact {
+            role: ArtifactRole::Function,
+            tree: ArchiveTree::open_bytes("fn.zip", zip_of(&files), &Limits::default()).unwrap(),
+        }),
+        layers: vec![],
+        runtime: None,
+        handler: None,
+    };
+    assert_eq!(
+        dotnet8
+            .effective_runtime()
+            .map(|v| (v.runtime, v.runtime.to_string())),
+        Some((Runtime::Dotnet { major: 8 }, "dotnet8".to_string()))
     );
     let go = Deployment {
         function: Some(artifact("fn.zip", ArtifactRole::Function, &["bootstrap"])),

@@ -187,7 +187,7 @@ pub struct Options {
     /// engine reads no environment itself): none by default.
     pub env: python::requirements::EnvVars,
     /// The function's architecture, against which npm's platform-specific
-    /// packages are judged (default x86_64).
+    /// packages are judged and .NET's runtime pack is named (default x86_64).
     pub architecture: crate::platform::Architecture,
 }
 
@@ -203,7 +203,9 @@ pub fn all_with(options: Options) -> Vec<Box<dyn Extractor>> {
         Box::new(maven::MavenExtractor),
         Box::new(go::GoExtractor),
         Box::new(ruby::RubyExtractor),
-        Box::new(dotnet::DotnetExtractor),
+        Box::new(dotnet::DotnetExtractor {
+            architecture: options.architecture,
+        }),
     ]
 }
 

@@ -2,19 +2,32 @@
 //! the application's assemblies, which the .NET host reads to resolve them at
 //! run time. Its `libraries` object maps `Id/Version` to the library's kind:
 //! `package` (a NuGet package) and `runtimepack` (the .NET runtime itself, in
-//! a self-contained app) are packages; `project` is the function's own project
-//! (a root); `reference` and other kinds are plain assembly references with no
-//! package identity, and are skipped.
+//! a self-contained app, keyed `runtimepack.<id>/<version>`) are packages;
+//! `project` is the function's own project (a root); `reference` and other
+//! kinds are plain assembly references with no package identity, and are
+//! skipped. The runtime itself comes from `<app>.runtimeconfig.json`
+//! ([`runtimeconfig`]).
+
+pub mod runtimeconfig;
 
 use crate::archive::{ArchiveTree, FileEntry};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{utf8, ExtractError, Extracted, Extractor};
 use crate::package::{EvidenceKind, Found};
+use crate::platform::Architecture;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// Reads `*.deps.json` files.
-pub struct DotnetExtractor;
+/// Reads `*.deps.json` and `*.runtimeconfig.json` files. The architecture
+/// picks the runtime pack (`linux-x64` or `linux-arm64`) a framework is
+/// reported as.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DotnetExtractor {
+    pub architecture: Architecture,
+}
+
+/// How deps.json prefixes a self-contained app's runtime pack.
+const RUNTIME_PACK_PREFIX: &str = "runtimepack.";
 
 #[derive(Deserialize)]
 struct DepsJson {
@@ -34,7 +47,8 @@ impl Extractor for DotnetExtractor {
     }
 
     fn wants(&self, file: &FileEntry) -> bool {
-        file.file_name().ends_with(".deps.json")
+        let name = file.file_name();
+        name.ends_with(".deps.json") || name.ends_with(runtimeconfig::SUFFIX)
     }
 
     fn extract(
@@ -43,7 +57,11 @@ impl Extractor for DotnetExtractor {
         bytes: &[u8],
         _tree: &ArchiveTree,
     ) -> Result<Extracted, ExtractError> {
-        parse(&file.path, utf8(bytes)?)
+        if file.file_name().ends_with(runtimeconfig::SUFFIX) {
+            runtimeconfig::parse(&file.path, utf8(bytes)?, self.architecture)
+        } else {
+            parse(&file.path, utf8(bytes)?)
+        }
     }
 }
 
@@ -60,6 +78,7 @@ pub fn parse(path: &str, text: &str) -> Result<Extracted, ExtractError> {
             out.skip(path, format!("library `{key}` is not `Id/Version`"));
             continue;
         };
+        let id = id.strip_prefix(RUNTIME_PACK_PREFIX).unwrap_or(id);
         let found = || {
             Found::new(Ecosystem::NuGet, id, version, path, EvidenceKind::Installed)
                 .installed_at(dir)
@@ -107,6 +126,8 @@ mod tests {
         "Newtonsoft.Json/13.0.1": {"type": "package", "serviceable": true, "sha512": "sha512-y",
           "path": "newtonsoft.json/13.0.1"},
         "System.Text.Encodings.Web/4.7.1": {"type": "package"},
+        "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64/8.0.4": {"type": "runtimepack",
+          "serviceable": false, "sha512": ""},
         "Legacy/1.0.0.0": {"type": "reference", "serviceable": false, "sha512": ""}
       }
     }"#;
@@ -121,6 +142,11 @@ mod tests {
                 ("Newtonsoft.Json", "13.0.1", Role::Dependency),
                 ("OrdersFunction", "1.0.0", Role::Root),
                 ("System.Text.Encodings.Web", "4.7.1", Role::Dependency),
+                (
+                    "Microsoft.NETCore.App.Runtime.linux-x64",
+                    "8.0.4",
+                    Role::Dependency
+                ),
             ]
         );
         assert!(out

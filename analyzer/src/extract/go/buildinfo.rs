@@ -13,6 +13,7 @@
 
 use crate::extract::cargo::{elf, GO_BUILD_INFO_SECTION};
 use object::{Object, ObjectSection, ObjectSegment};
+use std::borrow::Cow;
 
 /// The build-info magic.
 pub const MAGIC: &[u8; 14] = b"\xff Go buildinf:";
@@ -186,10 +187,17 @@ impl Pointers<'_, '_> {
     }
 
     /// `size` bytes at virtual address `addr`, from the segment that maps it.
-    fn at(&self, addr: u64, size: u64) -> Result<&[u8], BuildInfoError> {
+    /// Memory a segment maps past the bytes the file holds (`.bss`) reads as
+    /// zeros: a GOPATH build's empty module-info string lives there.
+    fn at(&self, addr: u64, size: u64) -> Result<Cow<'_, [u8]>, BuildInfoError> {
         for segment in self.file.segments() {
             if let Ok(Some(data)) = segment.data_range(addr, size) {
-                return Ok(data);
+                return Ok(Cow::Borrowed(data));
+            }
+            let file_end = segment.address().saturating_add(segment.file_range().1);
+            let memory_end = segment.address().saturating_add(segment.size());
+            if addr >= file_end && addr.checked_add(size).is_some_and(|end| end <= memory_end) {
+                return Ok(Cow::Owned(vec![0; size as usize]));
             }
         }
         Err(BuildInfoError::Malformed(
@@ -197,13 +205,18 @@ impl Pointers<'_, '_> {
         ))
     }
 
-    /// The Go string whose header (data pointer, length) is at `addr`.
+    /// The Go string whose header (data pointer, length) is at `addr`. An
+    /// empty string's data pointer is nil (a GOPATH build's module info), so
+    /// it is not followed.
     fn string(&self, addr: u64) -> Result<Vec<u8>, BuildInfoError> {
         let header = self.at(addr, 2 * self.size as u64)?;
-        let data = self.word(header)?;
+        let data = self.word(&header)?;
         let len = self.word(&header[self.size..])?;
         if len > MAX_STRING_BYTES {
             return Err(BuildInfoError::TooLong);
+        }
+        if len == 0 {
+            return Ok(Vec::new());
         }
         Ok(self.at(data, len)?.to_vec())
     }

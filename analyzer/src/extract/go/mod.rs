@@ -6,6 +6,8 @@
 //! module), and the main module is the function itself (a root).
 
 pub mod buildinfo;
+#[cfg(test)]
+mod differential;
 pub mod modinfo;
 
 use crate::archive::{ArchiveTree, FileEntry};
@@ -80,6 +82,25 @@ pub fn packages(path: &str, raw: &buildinfo::RawBuildInfo) -> Result<Extracted, 
     Ok(out)
 }
 
+/// The version the go command writes for a module it has no version for
+/// (the main module, a local-directory replacement).
+pub const DEVEL: &str = "(devel)";
+
+/// Is the replacement `with` a local directory rather than a module? The go
+/// command writes a directory replacement with the version `(devel)` (or, in
+/// hand-edited info, none); its path is a file system path (`./x`, `../x`,
+/// `/x`), as `go.mod`'s replace directive requires.
+fn is_local(with: &Module) -> bool {
+    let path = with.path.as_str();
+    with.version.is_empty()
+        || with.version == DEVEL
+        || path.starts_with("./")
+        || path.starts_with("../")
+        || path.starts_with('/')
+        || path == "."
+        || path == ".."
+}
+
 /// The package a module line stands for: the module itself, or what replaced
 /// it when that is a versioned module. A local-directory replacement has no
 /// version to match: it is recorded as skipped, naming both.
@@ -96,7 +117,7 @@ fn module_package(module: &Module, path: &str, out: &mut Extracted) -> Option<Fo
     };
     match module.replaced_by.as_deref() {
         None => Some(found(module)),
-        Some(with) if !with.version.is_empty() => Some(found(with).note(format!(
+        Some(with) if !is_local(with) => Some(found(with).note(format!(
             "replaces {} {} (go.mod replace directive)",
             module.path, module.version
         ))),
@@ -121,14 +142,14 @@ mod tests {
     use crate::extract::testutil::{open, rows, skips, zip_with_modes};
     use crate::package::Role;
 
-    const MODINFO: &str = "path\texample.com/api\n\
+    pub(super) const MODINFO: &str = "path\texample.com/api\n\
         mod\texample.com/api\t(devel)\t\n\
         dep\tgithub.com/gin-gonic/gin\tv1.8.1\th1:abc=\n\
         dep\tgithub.com/dgrijalva/jwt-go\tv3.2.0+incompatible\t\n\
         dep\tgolang.org/x/net\tv0.7.0\n\
         =>\tgolang.org/x/net\tv0.17.0\th1:def=\n\
         dep\texample.com/internal\tv0.0.0\n\
-        =>\t./internal\t\n\
+        =>\t./internal\t(devel)\t\n\
         build\tGOOS=linux\n";
 
     fn go_elf(version: &str, modinfo: &str) -> Vec<u8> {
@@ -226,7 +247,7 @@ mod tests {
     /// A little-endian ELF64 with one PT_LOAD segment (file offset 0 mapped at
     /// `BASE`) holding a pre-Go-1.18 build-info header whose two pointers lead
     /// to Go string headers.
-    fn pointer_format_elf(version: &str, modinfo: &[u8]) -> Vec<u8> {
+    pub(super) fn pointer_format_elf(version: &str, modinfo: &[u8]) -> Vec<u8> {
         const BASE: u64 = 0x40_0000;
         let mut out = vec![0u8; 0x100];
         out[..4].copy_from_slice(elf::MAGIC);
@@ -257,7 +278,7 @@ mod tests {
         // Program header: PT_LOAD, R, offset 0, vaddr BASE, sizes = whole file.
         let ph = &mut out[64..120];
         ph[0..4].copy_from_slice(&1u32.to_le_bytes());
-        ph[4..8].copy_from_slice(&4u32.to_le_bytes());
+        ph[4..8].copy_from_slice(&6u32.to_le_bytes()); // R+W: where the go command looks
         ph[16..24].copy_from_slice(&BASE.to_le_bytes());
         ph[24..32].copy_from_slice(&BASE.to_le_bytes());
         ph[32..40].copy_from_slice(&size.to_le_bytes());
@@ -272,6 +293,27 @@ mod tests {
         let raw = buildinfo::read(&elf).unwrap().expect("build info");
         assert_eq!(raw.go_version, "go1.16.15");
         assert_eq!(raw.modinfo, MODINFO);
+        // A GOPATH build's module info is the empty string, whose data
+        // pointer is nil (as in Go 1.15's real binaries).
+        let mut gopath = pointer_format_elf("go1.15.9", b"");
+        gopath[0x130..0x140].fill(0);
+        let raw = buildinfo::read(&gopath).unwrap().expect("build info");
+        assert_eq!(
+            (raw.go_version.as_str(), raw.modinfo.as_str()),
+            ("go1.15.9", "")
+        );
+        // ... and its string header may sit in `.bss`, mapped memory past the
+        // file's bytes, which reads as zeros (Go 1.15's linker puts it there).
+        let mut bss = pointer_format_elf("go1.15.9", b"");
+        let file_size = bss.len() as u64;
+        let past_the_file = 0x40_0000 + file_size + 0x10;
+        bss[0x118..0x120].copy_from_slice(&past_the_file.to_le_bytes());
+        bss[64 + 40..64 + 48].copy_from_slice(&(file_size + 0x100).to_le_bytes());
+        let raw = buildinfo::read(&bss).unwrap().expect("build info");
+        assert_eq!(
+            (raw.go_version.as_str(), raw.modinfo.as_str()),
+            ("go1.15.9", "")
+        );
         // A pointer past the segment is an error, never a panic.
         let mut bad = elf.clone();
         bad[0x110..0x118].copy_from_slice(&0xdead_0000u64.to_le_bytes());

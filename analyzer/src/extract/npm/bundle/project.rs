@@ -1,24 +1,33 @@
 //! Versions from the project a bundle was built in, when the artifact holds
 //! it (a build folder scanned before deploy, or a bundle shipped with its
-//! lockfile): npm lockfiles and installed `node_modules/<pkg>/package.json`
-//! in the bundle's folder or an ancestor, nearest first. A copy's module path
-//! (`node_modules/a/node_modules/b`) is the lockfile key of that very copy.
+//! lockfile): lockfiles (npm, yarn classic and berry, pnpm, bun) and
+//! installed `node_modules/<pkg>/package.json` in the bundle's folder or an
+//! ancestor, nearest first.
+//!
+//! Every lockfile kind goes through the npm extractor's own parser, so a
+//! bundle reads a lockfile exactly as a `node_modules` scan does. A lockfile
+//! that records install paths (npm's) gives a copy (`node_modules/a/
+//! node_modules/b`) the version of that very copy; one that does not (yarn,
+//! pnpm, bun) versions a package only when it locks a single version of it.
 
-use super::super::{package_lock, paths};
+use super::super::{paths, NpmExtractor};
 use super::evidence::{Naming, VersionClue};
 use super::remnants::semver_text;
 use super::sibling;
 use crate::archive::ArchiveTree;
 use crate::diagnostics::Gap;
-use crate::extract::utf8;
+use crate::extract::{utf8, Extracted, Extractor};
 use crate::package::BundleVersionSource;
 use serde::Deserialize;
 
-/// npm lockfiles, relative to a project folder.
-const LOCKFILES: [&str; 3] = [
+/// Lockfiles, relative to a project folder, in the order they are read.
+const LOCKFILES: [&str; 6] = [
     "package-lock.json",
     "npm-shrinkwrap.json",
     "node_modules/.package-lock.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lock",
 ];
 
 /// The folder of `path`, then its ancestors, up to the root of its archive.
@@ -84,50 +93,11 @@ pub(super) fn versions(
         }
         for lock in LOCKFILES {
             let lock_path = paths::under(dir, lock);
-            if tree.get(&lock_path).is_none() {
-                continue;
-            }
-            let bytes = match sibling::read(tree, &lock_path) {
-                Ok(bytes) => bytes,
-                Err(gap) => {
-                    gaps.push(gap);
-                    continue;
-                }
-            };
-            // An unreadable lockfile is the npm extractor's warning to give.
-            let Ok(locked) = utf8(&bytes).map_err(|e| e.to_string()).and_then(|t| {
-                package_lock::parse(&lock_path, dir, t.as_bytes()).map_err(|e| e.to_string())
-            }) else {
+            let Some(locked) = lockfile(tree, &lock_path, gaps) else {
                 continue;
             };
             for n in names {
-                let versions: Vec<&str> = match &n.module_path {
-                    Some(module) => {
-                        let install = paths::under(dir, module);
-                        locked
-                            .packages
-                            .iter()
-                            .filter(|f| f.install_path.as_deref() == Some(install.as_str()))
-                            .map(|f| f.version.as_str())
-                            .collect()
-                    }
-                    None => {
-                        let mut v: Vec<&str> = locked
-                            .packages
-                            .iter()
-                            .filter(|f| f.name == n.name)
-                            .map(|f| f.version.as_str())
-                            .collect();
-                        v.sort_unstable();
-                        v.dedup();
-                        if v.len() == 1 {
-                            v
-                        } else {
-                            Vec::new()
-                        }
-                    }
-                };
-                if let [version] = versions[..] {
+                if let Some(version) = locked_version(&locked, dir, n) {
                     here.push(clue(
                         n,
                         version.to_string(),
@@ -150,6 +120,47 @@ pub(super) fn versions(
     clues
 }
 
+/// The packages the lockfile at `path` locks, read by the npm extractor;
+/// `None` when there is no such file or it cannot be parsed (an unreadable
+/// lockfile is the npm extractor's warning to give; a read that a limit
+/// stopped is a gap).
+fn lockfile(tree: &ArchiveTree, path: &str, gaps: &mut Vec<Gap>) -> Option<Extracted> {
+    let file = tree.get(path)?;
+    let bytes = sibling::read(tree, path)
+        .map_err(|gap| gaps.push(gap))
+        .ok()?;
+    NpmExtractor::default()
+        .extract_stream(file, &mut bytes.as_slice(), tree)
+        .ok()
+}
+
+/// The one version `locked` gives the copy `n` names: by install path when
+/// the lockfile records them and the copy has one, else by name when the
+/// lockfile locks a single version of it.
+fn locked_version<'l>(locked: &'l Extracted, dir: &str, n: &Naming) -> Option<&'l str> {
+    let has_paths = locked.packages.iter().any(|f| f.install_path.is_some());
+    let install = n
+        .module_path
+        .as_ref()
+        .filter(|_| has_paths)
+        .map(|module| paths::under(dir, module));
+    let mut versions: Vec<&str> = locked
+        .packages
+        .iter()
+        .filter(|f| match &install {
+            Some(install) => f.install_path.as_deref() == Some(install.as_str()),
+            None => f.name == n.name,
+        })
+        .map(|f| f.version.as_str())
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    match versions[..] {
+        [version] => Some(version),
+        _ => None,
+    }
+}
+
 fn clue(n: &Naming, version: String, from: BundleVersionSource, file: &str) -> VersionClue {
     VersionClue {
         name: n.name.clone(),
@@ -163,6 +174,63 @@ fn clue(n: &Naming, version: String, from: BundleVersionSource, file: &str) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::ecosystem::Ecosystem;
+    use crate::package::{BundleSource, EvidenceKind, Found};
+
+    fn locked(entries: &[(&str, &str, Option<&str>)]) -> Extracted {
+        let mut out = Extracted::default();
+        for (name, version, install) in entries {
+            let f = Found::new(
+                Ecosystem::Npm,
+                *name,
+                *version,
+                "lock",
+                EvidenceKind::Lockfile,
+            );
+            out.packages.push(match install {
+                Some(path) => f.installed_at(*path),
+                None => f,
+            });
+        }
+        out
+    }
+
+    fn naming(name: &str, module_path: Option<&str>) -> Naming {
+        Naming {
+            name: name.into(),
+            module_path: module_path.map(str::to_string),
+            by: BundleSource::SourceMap,
+            file: "i.js.map".into(),
+        }
+    }
+
+    #[test]
+    fn copies_by_install_path_or_by_a_single_locked_version() {
+        let nested = naming("ms", Some("node_modules/debug/node_modules/ms"));
+        // npm: the install path picks the very copy.
+        let npm = locked(&[
+            ("ms", "2.1.3", Some("app/node_modules/ms")),
+            (
+                "ms",
+                "2.0.0",
+                Some("app/node_modules/debug/node_modules/ms"),
+            ),
+        ]);
+        assert_eq!(locked_version(&npm, "app", &nested), Some("2.0.0"));
+        assert_eq!(locked_version(&npm, "app", &naming("ms", None)), None);
+        // yarn / pnpm / bun record no install paths: only a single locked
+        // version of the name decides, whichever copy the bundle holds.
+        let two = locked(&[("ms", "2.1.3", None), ("ms", "2.0.0", None)]);
+        assert_eq!(locked_version(&two, "app", &nested), None);
+        let one = locked(&[
+            ("ms", "2.1.3", None),
+            ("ms", "2.1.3", None),
+            ("qs", "6.5.2", None),
+        ]);
+        assert_eq!(locked_version(&one, "app", &nested), Some("2.1.3"));
+        assert_eq!(locked_version(&one, "app", &naming("uuid", None)), None);
+    }
 
     #[test]
     fn project_folders_nearest_first() {
