@@ -11,7 +11,7 @@
 use super::json_stream::{skip_bom, Flag, Members, ObjectOr, Text};
 use super::platform::json_list;
 use super::{lock_entry, paths, split_at_version, unidentified, NO_REGISTRY_VERSION};
-use crate::extract::quota::{FileQuota, PackageQuota};
+use crate::extract::quota::FileQuota;
 use crate::extract::{ExtractError, Extracted};
 use crate::package::Found;
 use crate::platform::PlatformConstraint;
@@ -22,6 +22,7 @@ use std::io::Read;
 
 /// Parses a lockfile at `path`, read from `input`, whose install paths are
 /// relative to `project`.
+#[cfg(test)]
 pub(super) fn parse(
     path: &str,
     project: &str,
@@ -31,7 +32,7 @@ pub(super) fn parse(
         path,
         project,
         input,
-        &FileQuota::new(&PackageQuota::unlimited()),
+        &FileQuota::new(&crate::extract::quota::PackageQuota::unlimited()),
     )
 }
 

@@ -16,6 +16,7 @@ use super::remnants::semver_text;
 use super::sibling;
 use crate::archive::ArchiveTree;
 use crate::diagnostics::Gap;
+use crate::extract::quota::{FileQuota, PackageQuota};
 use crate::extract::{utf8, Extracted, Extractor};
 use crate::package::BundleVersionSource;
 use serde::Deserialize;
@@ -129,8 +130,16 @@ fn lockfile(tree: &ArchiveTree, path: &str, gaps: &mut Vec<Gap>) -> Option<Extra
     let bytes = sibling::read(tree, path)
         .map_err(|gap| gaps.push(gap))
         .ok()?;
+    // Only versions are taken from it: its packages are charged to the
+    // package limit when the npm extractor reads the lockfile itself.
+    let unlimited = PackageQuota::unlimited();
     NpmExtractor::default()
-        .extract_stream(file, &mut bytes.as_slice(), tree)
+        .extract_stream(
+            file,
+            &mut bytes.as_slice(),
+            tree,
+            &FileQuota::new(&unlimited),
+        )
         .ok()
 }
 
