@@ -309,11 +309,6 @@ fn dotnet_deps_json_inventory_and_matching() {
         ),
         ("BouncyCastle.Cryptography", "2.3.0", Role::Dependency),
         ("google.protobuf", "3.14.0", Role::Dependency),
-        (
-            "Microsoft.NETCore.App.Runtime.linux-x64",
-            "8.0.0",
-            Role::Dependency,
-        ),
         ("OrdersFunction", "1.0.0", Role::Root),
     ]
     .into_iter()
@@ -376,14 +371,31 @@ fn dotnet_deps_json_inventory_and_matching() {
     assert!(starter.is_subset(&full));
 }
 
-/// The .NET runtime an app names in its `runtimeconfig.json`, reported as the
-/// runtime pack Microsoft's advisories name for the function's architecture,
-/// and matched against a record the team wrote from a public advisory (none
-/// is in ../shared).
+/// The .NET runtime in `runtimeconfig.json`: a framework-dependent app runs
+/// on Lambda's managed runtime (AWS patches it), so its frameworks are listed
+/// in coverage, not matched; a self-contained app ships its runtime, reported
+/// as the runtime pack Microsoft's advisories name for the function's
+/// architecture and matched against a record the team wrote from a public
+/// advisory (none is in ../shared).
 #[test]
 fn dotnet_runtime_from_runtimeconfig_matches_runtime_advisories() {
     let dir = testkit::fixture("dotnet/api-function");
     let tree = ArchiveTree::open_path(&dir, &Limits::default()).expect("fixture folder");
+    let scan = extract::scan_tree(&tree, &extract::all());
+    assert!(scan.packages.is_empty(), "{:?}", scan.packages);
+    assert!(
+        scan.skipped.iter().any(|s| s
+            .reason
+            .starts_with("Microsoft.AspNetCore.App 8.0.0: framework-dependent")),
+        "{:?}",
+        scan.skipped
+    );
+
+    let self_contained = r#"{"runtimeOptions": {"tfm": "net8.0", "includedFrameworks": [
+        {"name": "Microsoft.NETCore.App", "version": "8.0.10"},
+        {"name": "Microsoft.AspNetCore.App", "version": "8.0.10"}]}}"#;
+    let zip = testkit::zip_of(&[("ApiFunction.runtimeconfig.json", self_contained.as_bytes())]);
+    let tree = ArchiveTree::open_bytes("api.zip", zip, &Limits::default()).unwrap();
     let db = Database::open(&testkit::fixture("dotnet/osv")).expect("team-written records");
     for (architecture, rid) in [
         (
@@ -411,7 +423,7 @@ fn dotnet_runtime_from_runtimeconfig_matches_runtime_advisories() {
             format!("Microsoft.NETCore.App.Runtime.{rid}"),
         ]
         .into_iter()
-        .map(|n| (n, "8.0.0".to_string(), EvidenceKind::Declared))
+        .map(|n| (n, "8.0.10".to_string(), EvidenceKind::Installed))
         .collect();
         assert_eq!(rows, expected);
         let (packages, roots) = merge(

@@ -20,9 +20,12 @@ use serde::Deserialize;
 /// The file name suffix the .NET SDK gives the runtime configuration.
 pub const SUFFIX: &str = ".runtimeconfig.json";
 
-/// What a framework-dependent app's version means on Lambda.
-pub const ROLL_FORWARD_NOTE: &str = "framework-dependent: the lowest runtime version the app \
-     accepts; Lambda's managed runtime rolls forward to its own (latest) patch of this major";
+/// Why a framework-dependent app's frameworks are not checked: they are not
+/// in the function; Lambda's managed runtime provides them, at the patch
+/// release AWS keeps it on (the file names only the lowest version the app
+/// accepts, so matching it would report fixed vulnerabilities).
+pub const MANAGED_RUNTIME_NOTE: &str = "framework-dependent: runs on Lambda's managed .NET \
+     runtime, which AWS patches; the version named is only the lowest the app accepts; not checked";
 
 /// What a self-contained app's frameworks are.
 pub const SELF_CONTAINED_NOTE: &str = "the .NET runtime shipped in the function (self-contained)";
@@ -128,25 +131,24 @@ pub fn parse(
     let mut out = Extracted::default();
     for framework in &config.frameworks {
         let pack = framework.runtime_pack(architecture);
-        let found = if config.self_contained {
-            Found::new(
-                Ecosystem::NuGet,
-                pack,
-                &framework.version,
+        if !config.self_contained {
+            out.skip(
                 path,
-                EvidenceKind::Installed,
-            )
-            .note(SELF_CONTAINED_NOTE)
-        } else {
-            Found::new(
-                Ecosystem::NuGet,
-                pack,
-                &framework.version,
-                path,
-                EvidenceKind::Declared,
-            )
-            .note(ROLL_FORWARD_NOTE)
-        };
+                format!(
+                    "{} {}: {MANAGED_RUNTIME_NOTE}",
+                    framework.name, framework.version
+                ),
+            );
+            continue;
+        }
+        let found = Found::new(
+            Ecosystem::NuGet,
+            pack,
+            &framework.version,
+            path,
+            EvidenceKind::Installed,
+        )
+        .note(SELF_CONTAINED_NOTE);
         out.packages.push(found);
     }
     if config.frameworks.is_empty() {
@@ -199,34 +201,39 @@ mod tests {
     }"#;
 
     #[test]
-    fn framework_dependent_app_names_its_lowest_runtime() {
+    fn framework_dependent_apps_run_on_the_managed_runtime_and_are_not_checked() {
         let out = parse(
             "Orders.runtimeconfig.json",
             FRAMEWORK_DEPENDENT,
             Architecture::X86_64,
         )
         .unwrap();
+        assert!(out.packages.is_empty(), "{:?}", out.packages);
+        let reasons: Vec<&str> = out.skipped.iter().map(|s| s.reason.as_str()).collect();
         assert_eq!(
-            rows!(out.packages; name, version, evidence),
-            vec![(
-                "Microsoft.NETCore.App.Runtime.linux-x64",
-                "8.0.0",
-                EvidenceKind::Declared
+            reasons,
+            [format!(
+                "Microsoft.NETCore.App 8.0.0: {MANAGED_RUNTIME_NOTE}"
             )]
         );
-        assert_eq!(out.packages[0].note.as_deref(), Some(ROLL_FORWARD_NOTE));
         let config = parse_config(FRAMEWORK_DEPENDENT).unwrap();
         assert_eq!(config.dotnet_major(), Some(8));
     }
 
     #[test]
-    fn asp_net_core_apps_name_both_frameworks_for_the_architecture() {
+    fn asp_net_core_apps_name_both_frameworks() {
         let out = parse("A.runtimeconfig.json", TWO_FRAMEWORKS, Architecture::Arm64).unwrap();
+        assert!(out.packages.is_empty());
+        let named: Vec<&str> = out
+            .skipped
+            .iter()
+            .map(|s| s.reason.split(':').next().unwrap())
+            .collect();
         assert_eq!(
-            rows!(out.packages; name, version),
-            vec![
-                ("Microsoft.NETCore.App.Runtime.linux-arm64", "8.0.0"),
-                ("Microsoft.AspNetCore.App.Runtime.linux-arm64", "8.0.0"),
+            named,
+            [
+                "Microsoft.NETCore.App 8.0.0",
+                "Microsoft.AspNetCore.App 8.0.0"
             ]
         );
     }
@@ -243,6 +250,11 @@ mod tests {
             )]
         );
         assert!(parse_config(SELF_CONTAINED).unwrap().self_contained);
+        let arm = parse("A.runtimeconfig.json", SELF_CONTAINED, Architecture::Arm64).unwrap();
+        assert_eq!(
+            arm.packages[0].name,
+            "Microsoft.NETCore.App.Runtime.linux-arm64"
+        );
     }
 
     #[test]
