@@ -13,7 +13,8 @@ pub struct Args {
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Action {
-    /// Download the OSV exports for npm, PyPI, crates.io and Maven into the cache
+    /// Download the OSV exports of every supported ecosystem (npm, PyPI, crates.io,
+    /// Maven, Go, RubyGems, NuGet) into the cache
     /// (all or nothing: a failed update keeps the previous database).
     Update(update::Args),
     /// Show which database a scan would use: source, records per ecosystem, age.

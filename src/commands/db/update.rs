@@ -15,8 +15,8 @@ pub struct Args {
     /// `<Ecosystem>/modified_id.csv`, `<Ecosystem>/<ID>.json`).
     #[arg(long, value_name = "BASE", default_value = update::DEFAULT_BASE_URL)]
     url: String,
-    /// Fetch only these ecosystems, comma-separated (npm, PyPI, crates.io,
-    /// Maven); the others keep what the previous database holds.
+    /// Fetch only these ecosystems, comma-separated (npm, PyPI, crates.io, Maven,
+    /// Go, RubyGems, NuGet); the others keep what the previous database holds.
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_ecosystem)]
     ecosystem: Vec<Ecosystem>,
     /// Download whole exports, even where only changed records could be fetched.
