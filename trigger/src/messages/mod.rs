@@ -290,7 +290,10 @@ pub(crate) mod tests {
         assert_eq!(scan["database"]["invalid_record_count"], 0);
         assert_eq!(scan["closedFindings"], 2);
         assert_eq!(scan["reopenedFindings"], 0);
-        assert!(scan.get("exposure").is_none(), "no exposure read: none said");
+        assert!(
+            scan.get("exposure").is_none(),
+            "no exposure read: none said"
+        );
 
         let mut exposed = result.clone();
         if let Some(r) = exposed.report.as_mut() {
