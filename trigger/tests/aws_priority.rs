@@ -2,7 +2,8 @@
 //! command line uses: against moto, a database folder with the KEV copy
 //! `db update` keeps beside it, `LAMBDA_AUDIT_KEV` over that copy, and
 //! `LAMBDA_AUDIT_EPSS`; the stored report's findings carry `kev`, `epss` and
-//! the risk factors.
+//! the risk factors. The function's exposure (GetFunctionUrlConfig and
+//! GetPolicy, both served by moto) is joined too.
 
 mod support;
 
@@ -147,4 +148,51 @@ async fn scans_carry_kev_and_epss_from_the_clis_sources() {
     assert!(f.get("kev").is_none(), "{f}");
     assert!(f.get("epss").is_none(), "absent, never zero: {f}");
     assert!(f["risk"]["score"].as_u64().unwrap() < with_kev);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_url_without_auth_raises_the_findings_risk() {
+    let Some(w) = World::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    write(
+        &db.join("npm/all.zip"),
+        &osv_zip(&[AXIOS], "2026-11-01T00:00:00Z"),
+    );
+    let none = || SignalSources {
+        kev: None,
+        epss: None,
+    };
+
+    // No URL and no resource policy: only event sources invoke it.
+    let report = stored_report(&w, &db, none(), &dir.path().join("work1")).await;
+    assert_eq!(report["exposure"]["description"], "event sources only");
+    let hidden = axios_finding(&report)["risk"].clone();
+    assert_eq!(hidden["factors"]["exposure"], 0.7, "{hidden}");
+
+    let options = AwsOptions {
+        region: Some(REGION.into()),
+        endpoint_url: Some(w.moto.endpoint.clone()),
+    };
+    config::lambda(&config::load(&options, None).await)
+        .create_function_url_config()
+        .function_name("node-app")
+        .auth_type(aws_sdk_lambda::types::FunctionUrlAuthType::None)
+        .send()
+        .await
+        .unwrap();
+    let report = stored_report(&w, &db, none(), &dir.path().join("work2")).await;
+    assert_eq!(
+        report["exposure"]["description"],
+        "internet (function URL, no auth)"
+    );
+    assert_eq!(report["exposure"]["level"], "internet");
+    let exposed = axios_finding(&report)["risk"].clone();
+    assert_eq!(exposed["factors"]["exposure"], 1.0, "{exposed}");
+    assert!(
+        exposed["score"].as_u64().unwrap() > hidden["score"].as_u64().unwrap(),
+        "{exposed} vs {hidden}"
+    );
 }

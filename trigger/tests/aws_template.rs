@@ -71,7 +71,9 @@ fn the_role_grants_only_the_calls_the_handler_makes() {
         vec![
             "events:PutEvents",
             "lambda:GetFunction",
+            "lambda:GetFunctionUrlConfig",
             "lambda:GetLayerVersion",
+            "lambda:GetPolicy",
             "lambda:ListFunctions",
             "lambda:ListTags",
             "logs:CreateLogStream",
@@ -83,4 +85,30 @@ fn the_role_grants_only_the_calls_the_handler_makes() {
             "securityhub:BatchImportFindings",
         ]
     );
+}
+
+#[test]
+fn the_exposure_calls_have_the_scope_of_get_function() {
+    let text = std::fs::read_to_string(template()).expect("template");
+    let yaml: serde_norway::Value = serde_norway::from_str(&text).expect("YAML");
+    let statements = yaml["Resources"]["Role"]["Properties"]["Policies"][0]["PolicyDocument"]
+        ["Statement"]
+        .as_sequence()
+        .expect("statements");
+    let resource_of = |action: &str| {
+        let granting: Vec<_> = statements
+            .iter()
+            .filter(|s| {
+                let mut granted = Vec::new();
+                actions(s, &mut granted);
+                granted.iter().any(|a| a == action)
+            })
+            .collect();
+        assert_eq!(granting.len(), 1, "{action} granted by one statement");
+        serde_norway::to_string(&granting[0]["Resource"]).unwrap()
+    };
+    let functions = resource_of("lambda:GetFunction");
+    assert!(functions.contains(":function:*"), "{functions}");
+    assert_eq!(resource_of("lambda:GetFunctionUrlConfig"), functions);
+    assert_eq!(resource_of("lambda:GetPolicy"), functions);
 }

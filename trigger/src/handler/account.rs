@@ -6,13 +6,12 @@
 //! `lambda-audit:exclude`) is a `not-scanned` result with the reason, as in
 //! the CLI's account scan.
 
-use super::{answer, Handler, HandlerError};
+use super::{answer, exposure_of, Handler, HandlerError, Subject};
 use crate::fanout::{self, WorkKind};
 use crate::messages::{ScanResult, ScanStatus};
 use futures::StreamExt;
 use layers::aws::account;
 use layers::aws::arn::FunctionArn;
-use layers::aws::config as aws_setup;
 use layers::aws::{LayerCache, ScanOutcome, SubjectKind};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -103,22 +102,29 @@ impl Handler {
         layers: &Arc<LayerCache>,
     ) -> Result<ScanResult, HandlerError> {
         let region = FunctionArn::parse(function).ok().map(|a| a.region);
-        let sdk = self.region_sdk(region.as_deref()).await;
+        let lambda = self.lambda(region.as_deref()).await;
         let scan = async {
-            match account::excluded(&aws_setup::lambda(&sdk), function).await {
+            let outcome = match account::excluded(&lambda, function).await {
                 Ok(Some(reason)) => Ok(ScanOutcome::NotScanned {
                     subject: function.to_string(),
                     reason,
                 }),
                 Ok(None) => {
-                    self.scanner_on(&sdk, layers.clone())
+                    self.scanner_on(lambda.clone(), layers.clone())
                         .scan_function(function, None)
                         .await
                 }
                 Err(e) => Err(e),
-            }
+            };
+            let exposure = exposure_of(&lambda, &outcome).await;
+            (outcome, exposure)
         };
-        let outcome = Box::pin(scan).await;
-        Box::pin(self.conclude(outcome, SubjectKind::Function, function, cause)).await
+        let (outcome, exposure) = Box::pin(scan).await;
+        let subject = Subject {
+            kind: SubjectKind::Function,
+            named: function,
+            exposure: exposure.as_ref(),
+        };
+        Box::pin(self.conclude(outcome, subject, cause)).await
     }
 }

@@ -27,6 +27,7 @@ use crate::outbox::{self, blocking};
 use crate::sinks::{self, Sink};
 use crate::store::{ReportStore, StoredReport};
 use analyzer::date::rfc3339_now;
+use analyzer::risk::Exposure;
 use analyzer::suppress::{apply_suppressions, Config};
 use analyzer::Limits;
 use aws_config::SdkConfig;
@@ -35,6 +36,27 @@ use layers::aws::{Downloader, LayerCache, ScanOutcome, Scanned, Scanner, Subject
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use store::{FindingStore, RescanOptions, Retention, ScanReason};
+
+/// What was asked to be scanned: its kind, its name as the event gave it,
+/// and, for a deployed function, how it is exposed.
+struct Subject<'a> {
+    kind: SubjectKind,
+    named: &'a str,
+    exposure: Option<&'a Exposure>,
+}
+
+/// How the function a scan read is exposed (GetFunctionUrlConfig, GetPolicy;
+/// a denied call is an `unknown` exposure, never a failure); `None` when the
+/// scan read no function.
+async fn exposure_of(
+    lambda: &aws_sdk_lambda::Client,
+    outcome: &Result<ScanOutcome, layers::aws::FetchError>,
+) -> Option<Exposure> {
+    match outcome {
+        Ok(ScanOutcome::Scanned(s)) => Some(layers::aws::exposure::read(lambda, &s.subject).await),
+        _ => None,
+    }
+}
 
 /// The handler, kept across warm invocations.
 pub struct Handler {
@@ -148,11 +170,21 @@ impl Handler {
                     None => function.clone(),
                 };
                 let scan = async {
-                    let scanner = self.scanner(region.as_deref()).await;
-                    scanner.scan_function(&function, qualifier.as_deref()).await
+                    let lambda = self.lambda(region.as_deref()).await;
+                    let outcome = self
+                        .scanner(lambda.clone())
+                        .scan_function(&function, qualifier.as_deref())
+                        .await;
+                    let exposure = exposure_of(&lambda, &outcome).await;
+                    (outcome, exposure)
                 };
-                let outcome = Box::pin(scan).await;
-                Box::pin(self.finish(outcome, SubjectKind::Function, &named, &cause)).await?
+                let (outcome, exposure) = Box::pin(scan).await;
+                let subject = Subject {
+                    kind: SubjectKind::Function,
+                    named: &named,
+                    exposure: exposure.as_ref(),
+                };
+                Box::pin(self.finish(outcome, subject, &cause)).await?
             }
             Trigger::ScanLayer {
                 layer_version_arn,
@@ -160,12 +192,17 @@ impl Handler {
                 cause,
             } => {
                 let scan = async {
-                    let scanner = self.scanner(region.as_deref()).await;
-                    scanner.scan_layer(&layer_version_arn).await
+                    let lambda = self.lambda(region.as_deref()).await;
+                    self.scanner(lambda).scan_layer(&layer_version_arn).await
                 };
                 let outcome = Box::pin(scan).await;
-                Box::pin(self.finish(outcome, SubjectKind::Layer, &layer_version_arn, &cause))
-                    .await?
+                // A layer version on its own is not invoked: no exposure.
+                let subject = Subject {
+                    kind: SubjectKind::Layer,
+                    named: &layer_version_arn,
+                    exposure: None,
+                };
+                Box::pin(self.finish(outcome, subject, &cause)).await?
             }
         };
         if let Some(rescan) = rescan_first {
@@ -178,11 +215,10 @@ impl Handler {
     async fn finish(
         &self,
         outcome: Result<ScanOutcome, layers::aws::FetchError>,
-        kind: SubjectKind,
-        named: &str,
+        subject: Subject<'_>,
         cause: &str,
     ) -> Result<Value, HandlerError> {
-        let result = Box::pin(self.conclude(outcome, kind, named, cause)).await?;
+        let result = Box::pin(self.conclude(outcome, subject, cause)).await?;
         let mut results = vec![result];
         let delivered = Box::pin(self.publish(&mut results)).await?;
         Ok(answer("scan", &results, delivered))
@@ -198,19 +234,19 @@ impl Handler {
         }
     }
 
-    /// A scanner on `sdk`'s region, its layer versions kept in `layers`.
-    fn scanner_on(&self, sdk: &SdkConfig, layers: Arc<LayerCache>) -> Scanner {
-        Scanner::new(
-            aws_setup::lambda(sdk),
-            self.downloader.clone(),
-            Limits::default(),
-            layers,
-        )
+    /// The Lambda client for `region` (the handler's own when `None`).
+    async fn lambda(&self, region: Option<&str>) -> aws_sdk_lambda::Client {
+        aws_setup::lambda(&self.region_sdk(region).await)
     }
 
-    async fn scanner(&self, region: Option<&str>) -> Scanner {
-        let sdk = self.region_sdk(region).await;
-        self.scanner_on(&sdk, Arc::new(LayerCache::default()))
+    /// A scanner through `lambda`, its layer versions kept in `layers`.
+    fn scanner_on(&self, lambda: aws_sdk_lambda::Client, layers: Arc<LayerCache>) -> Scanner {
+        Scanner::new(lambda, self.downloader.clone(), Limits::default(), layers)
+    }
+
+    /// A scanner through `lambda` for one scan.
+    fn scanner(&self, lambda: aws_sdk_lambda::Client) -> Scanner {
+        self.scanner_on(lambda, Arc::new(LayerCache::default()))
     }
 
     async fn matcher(&self) -> Result<Arc<dyn Matcher>, HandlerError> {
@@ -224,8 +260,11 @@ impl Handler {
     async fn conclude(
         &self,
         outcome: Result<ScanOutcome, layers::aws::FetchError>,
-        kind: SubjectKind,
-        named: &str,
+        Subject {
+            kind,
+            named,
+            exposure,
+        }: Subject<'_>,
         cause: &str,
     ) -> Result<ScanResult, HandlerError> {
         let bare = |subject: String, status, reason: String| ScanResult {
@@ -243,7 +282,8 @@ impl Handler {
         match outcome {
             Ok(ScanOutcome::Scanned(scanned)) => {
                 let matcher = self.matcher().await?;
-                self.matched(*scanned, cause, matcher).await
+                self.matched(*scanned, cause, matcher, exposure.cloned())
+                    .await
             }
             Ok(ScanOutcome::NotScanned { subject, reason }) => Ok(bare(
                 subject,
@@ -257,8 +297,8 @@ impl Handler {
         }
     }
 
-    /// Matches a scanned subject, applies the suppression rules, joins KEV
-    /// and EPSS (scoring each finding's risk), records the
+    /// Matches a scanned subject, applies the suppression rules, joins KEV,
+    /// EPSS and the function's exposure (scoring each finding's risk), records the
     /// scan into the findings store (state, transitions and outbox in one
     /// write), and keeps the report in the S3 report store when there is one.
     async fn matched(
@@ -266,6 +306,7 @@ impl Handler {
         scanned: Scanned,
         cause: &str,
         matcher: Arc<dyn Matcher>,
+        exposure: Option<Exposure>,
     ) -> Result<ScanResult, HandlerError> {
         let inventory = scanned.inventory.clone();
         let suppressions = self.suppressions.clone();
@@ -276,7 +317,7 @@ impl Handler {
             if let Some(config) = &suppressions {
                 apply_suppressions(&mut report, config, store::time::date(now));
             }
-            signals.apply(&mut report);
+            signals.apply(&mut report, exposure.as_ref());
             report
         })
         .await

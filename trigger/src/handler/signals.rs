@@ -11,7 +11,9 @@
 //!
 //! Both are read once, when the handler starts, and joined into every scan's
 //! findings before they are recorded and published, so that each finding's
-//! `kev`, `epss` and risk score carry them.
+//! `kev`, `epss` and risk score carry them. A deployed function's exposure
+//! (read per scan, see `layers::aws::exposure`) is joined with them; a layer
+//! version on its own has none.
 
 use super::HandlerError;
 use crate::database::DatabaseSource;
@@ -20,6 +22,7 @@ use analyzer::findings::ScanReport;
 use analyzer::kev::{Catalog, CatalogOrigin, CACHE_FILE, MAX_CATALOG_BYTES};
 use analyzer::prioritize::{prioritize, Context};
 use analyzer::report::{sort_findings, SortOrder};
+use analyzer::risk::Exposure;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -84,15 +87,16 @@ impl Signals {
         Ok(Signals { kev, epss })
     }
 
-    /// Joins KEV and EPSS into `report`'s findings, scores each, and puts
-    /// them in risk order (the command line's default).
-    pub fn apply(&self, report: &mut ScanReport) {
+    /// Joins KEV, EPSS and the function's `exposure` (`None` for a layer
+    /// scan) into `report`'s findings, scores each, and puts them in risk
+    /// order (the command line's default).
+    pub fn apply(&self, report: &mut ScanReport, exposure: Option<&Exposure>) {
         prioritize(
             report,
             &Context {
                 kev: Some(&self.kev),
                 epss: self.epss.as_ref(),
-                exposure: None,
+                exposure,
             },
         );
         sort_findings(&mut report.findings, SortOrder::Risk);

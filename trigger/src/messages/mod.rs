@@ -20,6 +20,7 @@
 pub mod finding;
 
 use analyzer::findings::{DatabaseInfo, ScanReport, Summary};
+use analyzer::risk::Exposure;
 use layers::aws::SubjectKind;
 use serde::{Deserialize, Serialize};
 
@@ -103,6 +104,11 @@ pub struct ScanDetail {
     pub layers: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<Summary>,
+    /// How the deployed function is exposed (`level`, `description`), as its
+    /// findings' risk took it; absent for a layer version or an unscanned
+    /// subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
     pub new_findings: usize,
     #[serde(default)]
     pub reopened_findings: usize,
@@ -197,6 +203,7 @@ impl ScanResult {
             runtime: self.runtime.clone(),
             layers: self.layers.clone(),
             summary: self.report.as_ref().map(|r| r.summary.clone()),
+            exposure: self.report.as_ref().and_then(|r| r.exposure.clone()),
             new_findings: self.published.new,
             reopened_findings: self.published.reopened,
             closed_findings: self.published.closed,
@@ -283,6 +290,21 @@ pub(crate) mod tests {
         assert_eq!(scan["database"]["invalid_record_count"], 0);
         assert_eq!(scan["closedFindings"], 2);
         assert_eq!(scan["reopenedFindings"], 0);
+        assert!(
+            scan.get("exposure").is_none(),
+            "no exposure read: none said"
+        );
+
+        let mut exposed = result.clone();
+        if let Some(r) = exposed.report.as_mut() {
+            r.exposure = Some(Exposure::function_url_without_auth());
+        }
+        let scan = serde_json::to_value(exposed.detail()).unwrap();
+        assert_eq!(scan["exposure"]["level"], "internet");
+        assert_eq!(
+            scan["exposure"]["description"],
+            "internet (function URL, no auth)"
+        );
     }
 
     #[test]
