@@ -20,7 +20,7 @@
 mod common;
 
 use analyzer::advisories::fingerprint::checksum_file;
-use analyzer::advisories::index::profile_compile;
+use analyzer::advisories::profile_compile;
 use analyzer::advisories::{DatabaseOrigin, IndexCache};
 use analyzer::inventory::Inventory;
 use criterion::Criterion;

@@ -3,7 +3,7 @@
 
 use super::index::format::MAGIC_PREFIX;
 use super::index::reader::{Bytes, Index, OpenError};
-use super::index::{compile, Compiled, Header};
+use super::index::{compile, Compiled, Header, Phases};
 use super::load::{self, SourceFile};
 use super::osv::Osv;
 use super::{starter, DbError};
@@ -12,6 +12,7 @@ use crate::findings::{DatabaseInfo, DatabaseOrigin};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
+use std::time::Instant;
 
 /// An opened advisory database.
 #[derive(Debug)]
@@ -248,6 +249,20 @@ fn index_error(path: &Path, e: OpenError) -> DbError {
 
 /// The files of the database at `path`: an error when there is nothing there
 /// or nothing that could hold records.
+/// Compiles the database at `db` into the index file `index`, as an
+/// [`IndexCache`](crate::advisories::IndexCache) does on a miss; returns the
+/// records indexed and the time of each phase (for the benchmark).
+pub fn profile_compile(db: &Path, index: &Path) -> Result<(usize, Phases), DbError> {
+    let mut phases = Phases::default();
+    let start = Instant::now();
+    let sources = sources_at(db)?;
+    phases.list = start.elapsed();
+    let opened = compile::compile_file_timed(sources, index, &mut phases).map_err(|e| match e {
+        compile::CompileError::Source(e) | compile::CompileError::Write(e) => e,
+    })?;
+    Ok((opened.header().records, phases))
+}
+
 pub(crate) fn sources_at(path: &Path) -> Result<Vec<SourceFile>, DbError> {
     if !path.exists() {
         return Err(DbError::Missing(path.to_path_buf()));

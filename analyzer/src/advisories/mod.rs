@@ -27,7 +27,7 @@ mod verify;
 
 pub use crate::findings::DatabaseOrigin;
 pub use cache::{IndexCache, Pruned, PRUNE_GRACE};
-pub use database::Database;
+pub use database::{profile_compile, Database};
 pub use error::{DbError, FULL_DATA_HINT};
 pub use osv::Osv;
 pub use source::Locations;

@@ -18,6 +18,7 @@
 
 use crate::extract::ExtractError;
 pub use serde_norway::{Mapping, Value};
+use std::cell::RefCell;
 use std::io::BufRead;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
@@ -25,6 +26,27 @@ use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 /// Deepest nesting of collections (mappings and sequences, block or flow)
 /// accepted. Lockfiles nest five or six levels.
 pub const MAX_DEPTH: usize = 64;
+
+/// Tells the entries of one mapping apart inside a `keep` callback of
+/// [`parse`], which the loader calls when an entry's value starts and again
+/// when it ends.
+#[derive(Debug, Default)]
+pub struct EntryKeys {
+    last: RefCell<String>,
+}
+
+impl EntryKeys {
+    /// True when `key` is not the entry asked about last (a new entry).
+    pub fn is_new(&self, key: &str) -> bool {
+        let mut last = self.last.borrow_mut();
+        if *last == key {
+            return false;
+        }
+        last.clear();
+        last.push_str(key);
+        true
+    }
+}
 
 /// Parses the first YAML document of `input`, keeping a mapping's value only
 /// when `keep` accepts its path (the keys from the root to it; a sequence's

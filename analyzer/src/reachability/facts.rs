@@ -10,7 +10,6 @@
 use super::imports::Imports;
 use super::paths::MAX_SOURCE_BYTES;
 use super::python::PyImport;
-use super::tree::SourceTree;
 use crate::archive::{ArchiveTree, FileEntry, NESTED_SEPARATOR};
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -36,7 +35,7 @@ thread_local! {
 }
 
 /// The language a file is read as, from its name.
-fn source_kind(path: &str) -> Option<bool> {
+pub(super) fn source_kind(path: &str) -> Option<bool> {
     if [".js", ".mjs", ".cjs"].iter().any(|e| path.ends_with(e)) {
         Some(true)
     } else if path.ends_with(".py") {
@@ -47,7 +46,7 @@ fn source_kind(path: &str) -> Option<bool> {
 }
 
 /// Parses `source` as JavaScript (`is_js`) or Python.
-fn parse_source(is_js: bool, source: &[u8]) -> FileImports {
+pub(super) fn parse_source(is_js: bool, source: &[u8]) -> FileImports {
     PARSER.with(|p| {
         let parser = &mut p.borrow_mut();
         if is_js {
@@ -56,21 +55,6 @@ fn parse_source(is_js: bool, source: &[u8]) -> FileImports {
             FileImports::Py(super::python::imports(parser, source))
         }
     })
-}
-
-/// The imports of the file at `path`: kept facts when the tree has them,
-/// else read and parsed now.
-pub(super) fn read_imports(tree: &dyn SourceTree, path: &str) -> FileImports {
-    let Some(is_js) = source_kind(path) else {
-        return FileImports::Leaf;
-    };
-    if let Some(ParsedImports(kept)) = tree.parsed(path) {
-        return kept;
-    }
-    match tree.read(path, MAX_SOURCE_BYTES) {
-        Ok(bytes) => parse_source(is_js, &bytes),
-        Err(e) => FileImports::Unreadable(format!("could not be read: {e}")),
-    }
 }
 
 /// Whether the resolvers or the package ownership read this file's bytes.

@@ -1,11 +1,11 @@
 //! The walk over the handler's module graph, level by level (each level's
 //! files parsed in parallel), and the verdict per package.
 
-use super::facts::{read_imports, FileImports};
+use super::facts::{parse_source, source_kind, FileImports, ParsedImports};
 use super::handler::entry_file;
 use super::node_resolve::{NodeResolver, Resolved};
 use super::owners::Owners;
-use super::paths::parent;
+use super::paths::{parent, MAX_SOURCE_BYTES};
 use super::python_resolve::PythonResolver;
 use super::tree::SourceTree;
 use super::{Entry, Language, Mounts, ReachStatus, Reachability, ReachabilityReport, TASK_ROOT};
@@ -320,4 +320,19 @@ fn covers(
         // folder at all (the global folders in /opt).
         site_dir.starts_with(node_modules) || node_modules.starts_with("/opt")
     })
+}
+
+/// The imports of the file at `path`: kept facts when the tree has them,
+/// else read and parsed now.
+fn read_imports(tree: &dyn SourceTree, path: &str) -> FileImports {
+    let Some(is_js) = source_kind(path) else {
+        return FileImports::Leaf;
+    };
+    if let Some(ParsedImports(kept)) = tree.parsed(path) {
+        return kept;
+    }
+    match tree.read(path, MAX_SOURCE_BYTES) {
+        Ok(bytes) => parse_source(is_js, &bytes),
+        Err(e) => FileImports::Unreadable(format!("could not be read: {e}")),
+    }
 }

@@ -14,7 +14,8 @@
 //! - [`Builder`]: writing one, record by record;
 //! - [`compile`](compile::compile): a database's files into an index, streaming and in parallel;
 //! - [`reader`]: opening one and looking records up;
-//! - [`Phases`]: where a compile's time goes ([`profile_compile`]).
+//! - [`Phases`]: where a compile's time goes
+//!   ([`profile_compile`](crate::advisories::profile_compile)).
 
 mod build;
 pub(crate) mod compile;
@@ -23,7 +24,7 @@ mod phases;
 pub(crate) mod reader;
 
 pub use build::{Builder, Compiled};
-pub use phases::{profile_compile, Phases};
+pub use phases::Phases;
 
 use crate::advisories::load::SourceFile;
 use crate::ecosystem::Ecosystem;

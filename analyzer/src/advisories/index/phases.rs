@@ -1,12 +1,8 @@
 //! Where a compile's time goes, phase by phase: what the benchmark prints so
-//! that a re-measure shows which part grew (see [`profile_compile`]).
+//! that a re-measure shows which part grew (see [`crate::advisories::profile_compile`]).
 
-use super::compile::{self, CompileError};
-use crate::advisories::database::sources_at;
-use crate::advisories::DbError;
 use std::fmt;
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Wall time of each phase of one compile. The phases run one after the
 /// other, except [`Phases::writing`], which is part of [`Phases::records`]
@@ -52,18 +48,4 @@ impl fmt::Display for Phases {
             ms(self.open),
         )
     }
-}
-
-/// Compiles the database at `db` into the index file `index`, as an
-/// [`IndexCache`](crate::advisories::IndexCache) does on a miss; returns the
-/// records indexed and the time of each phase.
-pub fn profile_compile(db: &Path, index: &Path) -> Result<(usize, Phases), DbError> {
-    let mut phases = Phases::default();
-    let start = Instant::now();
-    let sources = sources_at(db)?;
-    phases.list = start.elapsed();
-    let opened = compile::compile_file_timed(sources, index, &mut phases).map_err(|e| match e {
-        CompileError::Source(e) | CompileError::Write(e) => e,
-    })?;
-    Ok((opened.header().records, phases))
 }

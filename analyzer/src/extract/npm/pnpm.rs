@@ -6,9 +6,9 @@
 
 use super::{lock_entry, split_at_version, unidentified, NO_REGISTRY_VERSION};
 use crate::extract::quota::FileQuota;
-use crate::extract::yaml::{self, Mapping, Value};
+use crate::extract::yaml::{self, EntryKeys, Mapping, Value};
 use crate::extract::{graph, ExtractError, Extracted};
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 
@@ -159,17 +159,12 @@ pub(super) fn parse_within(
 ) -> Result<Extracted, ExtractError> {
     // Version 9 lists each package twice, under `packages` and `snapshots`
     // (peer variants): a package is charged once per entry of the longer list.
-    // The loader asks about an entry when it starts and when it ends; only a
-    // new key is an entry.
     let entries = Cell::new([0usize; 2]);
-    let last = RefCell::new([String::new(), String::new()]);
+    let keys = [EntryKeys::default(), EntryKeys::default()];
     let keep = |path: &[&str]| {
         if let [section @ ("packages" | "snapshots"), key] = path {
             let i = usize::from(*section == "snapshots");
-            let mut last = last.borrow_mut();
-            if last[i] != *key {
-                last[i].clear();
-                last[i].push_str(key);
+            if keys[i].is_new(key) {
                 let mut counts = entries.get();
                 counts[i] += 1;
                 entries.set(counts);

@@ -6,9 +6,8 @@
 use super::package_json::Declared;
 use super::{lock_entry, split_at_version, unidentified};
 use crate::extract::quota::FileQuota;
-use crate::extract::yaml::{self, Mapping, Value};
+use crate::extract::yaml::{self, EntryKeys, Mapping, Value};
 use crate::extract::{graph, ExtractError, Extracted};
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{BufRead, Read};
 
@@ -318,18 +317,11 @@ fn berry(
     odd: &mut dyn FnMut(String),
     quota: &FileQuota,
 ) -> Result<Vec<Entry>, ExtractError> {
-    // The loader asks about an entry when it starts and when it ends; only a
-    // new key is an entry.
-    let last = RefCell::new(String::new());
+    let keys = EntryKeys::default();
     let keep = |path: &[&str]| {
         if let [key] = path {
-            let mut last = last.borrow_mut();
-            if *last != *key {
-                last.clear();
-                last.push_str(key);
-                if *key != "__metadata" && quota.take_one().is_err() {
-                    return false;
-                }
+            if keys.is_new(key) && *key != "__metadata" && quota.take_one().is_err() {
+                return false;
             }
         }
         !quota.stopped() && kept(path)
