@@ -18,7 +18,7 @@ const TEMPLATE_SUFFIX: &str = ".template.json";
 pub fn functions(cdk_out: &Path) -> anyhow::Result<Vec<BuildFunction>> {
     let mut list = Vec::new();
     for assembly in assemblies(cdk_out) {
-        for template in super::discover::children(&assembly, |p| {
+        for template in super::listing::children(&assembly, |p| {
             p.is_file()
                 && p.file_name()
                     .and_then(|n| n.to_str())
@@ -38,7 +38,7 @@ pub fn functions(cdk_out: &Path) -> anyhow::Result<Vec<BuildFunction>> {
 /// `cdk_out` and its nested stage assemblies (`assembly-*` folders).
 fn assemblies(cdk_out: &Path) -> Vec<std::path::PathBuf> {
     let mut all = vec![cdk_out.to_path_buf()];
-    all.extend(super::discover::children(cdk_out, |p| {
+    all.extend(super::listing::children(cdk_out, |p| {
         p.is_dir()
             && p.file_name()
                 .and_then(|n| n.to_str())

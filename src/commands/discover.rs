@@ -5,6 +5,7 @@
 //! otherwise the folder's own manifests and lockfiles.
 
 use super::build_function::{BuildFunction, BuildLayer};
+use super::listing::children;
 use super::serverless::{self, Packaged};
 use super::{cdk, sam};
 use std::fmt;
@@ -172,18 +173,6 @@ fn claimed_by(functions: &[BuildFunction]) -> Vec<PathBuf> {
 
 fn has_ext(p: &Path, ext: &str) -> bool {
     p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
-}
-
-pub(super) fn children(dir: &Path, keep: impl Fn(&Path) -> bool) -> impl Iterator<Item = PathBuf> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| keep(p))
-        .collect();
-    paths.sort();
-    paths.into_iter()
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod findings;
 pub mod fix;
 pub mod function;
 pub mod input;
+pub mod listing;
 pub mod priority;
 pub mod progress;
 pub mod rescan;
