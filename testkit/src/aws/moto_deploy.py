@@ -13,6 +13,7 @@ ENDPOINT (127.0.0.1).
 
 import json
 import sys
+from moto_role import lambda_role
 
 import boto3
 
@@ -32,21 +33,7 @@ def main() -> None:
     )
     iam = boto3.client("iam", **kw)
     lam = boto3.client("lambda", **kw)
-    role = iam.create_role(
-        RoleName="lambda-audit-deploy",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
-    )["Role"]["Arn"]
+    role = lambda_role(iam, "lambda-audit-deploy")
 
     out = {"layers": {}, "functions": {}}
     for layer in spec.get("layers", []):

@@ -12,6 +12,7 @@ Talks only to ENDPOINT (127.0.0.1).
 import json
 import os
 import sys
+from moto_role import lambda_role
 
 import boto3
 
@@ -35,21 +36,7 @@ def main() -> None:
         with open(os.path.join(fixtures, "corpus", name), "rb") as f:
             return f.read()
 
-    role = iam.create_role(
-        RoleName="lambda-audit-test",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
-    )["Role"]["Arn"]
+    role = lambda_role(iam, "lambda-audit-test")
 
     out = {"layers": {}, "functions": {}}
     for name, zip_name, runtime in [
