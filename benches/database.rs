@@ -172,6 +172,11 @@ fn fullsize_database(shared: &Path, scratch: &Path) -> PathBuf {
         made.zip_bytes as f64 / 1e6,
         start.elapsed().as_secs_f64()
     );
+    // An index records whether each source had settled (last changed more
+    // than the margin before the compile): files written a moment ago are
+    // not, so compiles right after the generation would differ in that flag
+    // alone. Waiting lets every compile see the same files.
+    std::thread::sleep(analyzer::advisories::fingerprint::SETTLE_MARGIN * 2);
     full
 }
 
