@@ -100,9 +100,14 @@ impl Bucket {
 /// Wall and CPU time of one update of `cache` from `bucket`.
 fn timed_update(bucket: &Bucket, cache: &Path, full: bool) -> (Duration, Duration, UpdateReport) {
     let http = update::client().expect("client");
+    // The generated bucket holds the full-size database's ecosystems only.
+    let ecosystems: Vec<Ecosystem> = testkit::fullsize::ECOSYSTEMS
+        .iter()
+        .map(|name| Ecosystem::from_osv(name).expect("an OSV ecosystem"))
+        .collect();
     let request = Request {
         base_url: &bucket.server.base,
-        ecosystems: &[],
+        ecosystems: &ecosystems,
         full,
         max_changed: update::MAX_CHANGED_RECORDS,
         kev_url: None,
