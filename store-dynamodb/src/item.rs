@@ -101,6 +101,11 @@ pub fn subject_record(item: &Item) -> Result<SubjectRecord, String> {
             kind: f.parsed("kind")?,
             code_sha256: f.opt_text("code_sha256")?.map(str::to_string),
             layers: f.strings("layers")?,
+            exposure: f
+                .opt_text("exposure")?
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| format!("exposure: {e}"))?,
         },
         revision: f.number("revision")?,
         first_scanned_at: f.time("first_scanned_at")?,

@@ -24,6 +24,7 @@ use analyzer::advisories::Database;
 use analyzer::diagnostics::Warning;
 use analyzer::findings::{DatabaseInfo, Rating, ScanReport};
 use analyzer::inventory::Inventory;
+use analyzer::prioritize::Signals;
 use analyzer::suppress::{apply_suppressions, Config};
 use jiff::Timestamp;
 use matcher::Matcher;
@@ -48,6 +49,9 @@ pub const LISTED_PER_TRANSITION: usize = 10_000;
 pub struct RescanOptions<'a> {
     /// Suppression rules (`lambda-audit.toml`), evaluated at `now`.
     pub config: Option<&'a Config>,
+    /// The KEV catalog and EPSS scores joined into every finding, with each
+    /// subject's stored exposure, as a fresh scan joins them.
+    pub signals: &'a Signals,
     pub now: Timestamp,
     /// Closed findings older than this are pruned after the rescan.
     pub retention: Retention,
@@ -167,7 +171,7 @@ fn rescan_records(
 ) -> Result<RescanOutcome, StoreError> {
     let mut run = Run {
         store,
-        matcher: Matcher::new(db),
+        matcher: Matcher::new(db, options.signals),
         options,
         policy: digest::policy(options.config, crate::time::date(options.now)),
         outcome: RescanOutcome::default(),
@@ -321,7 +325,7 @@ impl Run<'_, '_, '_> {
         let observed: Vec<(&SubjectRecord, Observation, Vec<Warning>)> = work
             .into_par_iter()
             .map(|(record, inventory)| {
-                let mut report = matcher.report(inventory);
+                let mut report = matcher.report(inventory, record.subject.exposure.as_ref());
                 let warned = suppress(&mut report, options);
                 let seen = Observation::from_report(record.subject.clone(), &report);
                 (record, seen, warned)
@@ -392,7 +396,9 @@ impl Run<'_, '_, '_> {
             }
         };
         self.matcher.prepare(std::iter::once(&inventory));
-        let mut report = self.matcher.report(inventory);
+        let mut report = self
+            .matcher
+            .report(inventory, record.subject.exposure.as_ref());
         self.warnings.extend(suppress(&mut report, self.options));
         let seen = Observation::from_report(record.subject.clone(), &report);
         let now = self.options.now;

@@ -109,6 +109,12 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE findings ADD COLUMN unread TEXT;
     ",
+    // 4: how the deployed function is exposed, as its last scan judged it
+    // (JSON: `level`, `description`), for rescans to score with; NULL for
+    // layers, local artifacts and subjects stored before it was kept.
+    "
+    ALTER TABLE subjects ADD COLUMN exposure TEXT;
+    ",
 ];
 
 /// The schema version this build writes.
