@@ -129,10 +129,24 @@ mod tests {
         std::fs::write(&file, b"12345").unwrap();
         assert_eq!(read_named_file(&file, "KEV catalog", 5).unwrap(), b"12345");
         let e = read_named_file(&file, "KEV catalog", 4).unwrap_err();
-        assert!(matches!(e, NamedFileError::TooLarge { size: 5, limit: 4, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                NamedFileError::TooLarge {
+                    size: 5,
+                    limit: 4,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert!(e.to_string().starts_with("KEV catalog "), "{e}");
         let e = read_named_file(dir.path(), "EPSS file", 4).unwrap_err();
-        assert!(e.to_string().ends_with("is not a regular file (a directory)"), "{e}");
+        assert!(
+            e.to_string()
+                .ends_with("is not a regular file (a directory)"),
+            "{e}"
+        );
         let e = read_named_file(&dir.path().join("nope"), "EPSS file", 4).unwrap_err();
         assert!(e.to_string().starts_with("cannot read EPSS file "), "{e}");
     }

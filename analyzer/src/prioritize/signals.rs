@@ -160,7 +160,10 @@ mod tests {
         let signals = Signals::read(Some(named), Some(&epss)).unwrap();
         assert_eq!(signals.kev.origin, CatalogOrigin::Path);
         assert!(signals.kev.get("CVE-2000-0001").is_some());
-        assert_eq!(signals.epss.unwrap().get("CVE-2000-0001").unwrap().score, 0.25);
+        assert_eq!(
+            signals.epss.unwrap().get("CVE-2000-0001").unwrap().score,
+            0.25
+        );
 
         let starter = Signals::read(None, None).unwrap();
         assert_eq!(starter.kev, Catalog::starter());
@@ -209,9 +212,7 @@ mod tests {
         // KEV, the strongest signal, ranks the medium one first.
         assert_eq!(report.findings[0].id, "CVE-2000-0002");
         assert!(report.findings[0].priority.kev.is_some());
-        assert!(
-            report.findings[0].priority.risk.score > report.findings[1].priority.risk.score
-        );
+        assert!(report.findings[0].priority.risk.score > report.findings[1].priority.risk.score);
         signals.apply(&mut report, Some(&exposure), SortOrder::Severity);
         assert_eq!(report.findings[0].id, "CVE-2000-0001");
     }

@@ -27,9 +27,7 @@ impl Handler {
             let (layers, results) = (&layers, &results);
             Box::pin(async move {
                 match work.work {
-                    WorkKind::Rescan => {
-                        fanout::rescan(store, matcher, config, signals, work).await
-                    }
+                    WorkKind::Rescan => fanout::rescan(store, matcher, config, signals, work).await,
                     WorkKind::Scan => self.scan_share(&work.subjects, layers, results).await,
                 }
             })

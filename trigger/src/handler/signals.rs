@@ -53,7 +53,9 @@ impl SignalSources {
 /// configuration error (never a silent starter set).
 pub fn load(sources: &SignalSources, database: &DatabaseSource) -> Result<Signals, HandlerError> {
     let beside_database = match database {
-        DatabaseSource::Path(db) if db.is_dir() => Some(db.join(CACHE_FILE)).filter(|f| f.is_file()),
+        DatabaseSource::Path(db) if db.is_dir() => {
+            Some(db.join(CACHE_FILE)).filter(|f| f.is_file())
+        }
         _ => None,
     };
     let kev = match (&sources.kev, &beside_database) {
