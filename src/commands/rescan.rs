@@ -131,15 +131,20 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 }
 
 /// 2 when a subject could not be rescanned; 1 when a finding the rescan made
-/// ACTIVE is at or above `threshold`; else 0.
+/// ACTIVE meets `threshold` (its rating, or for `kev` and `risk:N` its KEV
+/// entry and risk score, which a rescan joins as a scan does); else 0.
 pub fn exit_code(outcome: &RescanOutcome, threshold: FailOn) -> u8 {
+    let failing = match threshold {
+        FailOn::KnownExploited => outcome.activated_known_exploited > 0,
+        FailOn::RiskAtLeast(min) => outcome.activated_top_risk.is_some_and(|top| top >= min),
+        other => outcome
+            .activated_ratings
+            .iter()
+            .any(|rating| other.counts(*rating)),
+    };
     if !outcome.failed.is_empty() {
         EXIT_ERROR
-    } else if outcome
-        .activated_ratings
-        .iter()
-        .any(|rating| threshold.counts(*rating))
-    {
+    } else if failing {
         EXIT_FINDINGS
     } else {
         EXIT_OK

@@ -183,6 +183,9 @@ fn a_rescan_after_a_database_change_scores_as_the_first_scan_did() {
     assert_eq!(new.priority, by_id(&fresh, "CVE-2000-0002").priority);
     assert_eq!(new.priority.epss.unwrap().score, 0.1);
     assert_eq!(new.priority.risk.factors.exposure, 0.7);
+    // What `--fail-on kev` and `--fail-on risk:N` judge.
+    assert_eq!(outcome.activated_known_exploited, 0);
+    assert_eq!(outcome.activated_top_risk, Some(new.priority.risk.score));
     let kept = store.subject(FUNCTION).unwrap().unwrap().subject.exposure;
     assert_eq!(kept.map(|e| e.level), Some(ExposureLevel::EventSourcesOnly));
 }

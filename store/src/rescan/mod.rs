@@ -71,6 +71,12 @@ pub struct RescanOutcome {
     /// Ratings of the findings this rescan made ACTIVE (complete: what
     /// `--fail-on` looks at).
     pub activated_ratings: BTreeSet<Rating>,
+    /// Of the findings this rescan made ACTIVE, how many are known exploited
+    /// (complete: what `--fail-on kev` looks at).
+    pub activated_known_exploited: usize,
+    /// The highest risk score among the findings this rescan made ACTIVE
+    /// (complete: what `--fail-on risk:N` looks at); `None` when it made none.
+    pub activated_top_risk: Option<u8>,
     /// Findings by the transition this rescan gave them, in their new state;
     /// at most [`LISTED_PER_TRANSITION`] each (see [`RescanOutcome::counts`]).
     pub new: Vec<StoredFinding>,
@@ -96,8 +102,10 @@ impl RescanOutcome {
             };
             *self.counts.entry(transition).or_default() += 1;
             if transition != Transition::Closed && c.finding.status == FindingStatus::Active {
-                self.activated_ratings
-                    .insert(c.finding.finding.severity.rating);
+                let f = &c.finding.finding;
+                self.activated_ratings.insert(f.severity.rating);
+                self.activated_known_exploited += usize::from(f.priority.kev.is_some());
+                self.activated_top_risk = self.activated_top_risk.max(Some(f.priority.risk.score));
             }
             let list = match c.transition {
                 Some(Transition::New) => &mut self.new,
