@@ -10,7 +10,7 @@ use analyzer::date::Date;
 use analyzer::findings::ScanReport;
 use analyzer::kev::{CatalogOrigin, CACHE_FILE};
 use analyzer::prioritize::{self, KevFile};
-use analyzer::report::SortOrder;
+use analyzer::report::{sort_findings, SortOrder};
 use analyzer::risk::Exposure;
 use analyzer::suppress::apply_suppressions;
 use analyzer::vex::{VexRules, MAX_VEX_BYTES};
@@ -102,7 +102,8 @@ impl Signals {
         for rules in &self.vex {
             apply_suppressions(report, &rules.config, Date::today());
         }
-        self.priority.apply(report, exposure, self.sort);
+        self.priority.apply(report, exposure);
+        sort_findings(&mut report.findings, self.sort);
     }
 }
 

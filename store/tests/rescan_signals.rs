@@ -11,7 +11,6 @@ use analyzer::inventory::Inventory;
 use analyzer::kev::CatalogOrigin;
 use analyzer::prioritize::{KevFile, Signals};
 use analyzer::reachability::{ReachStatus, Reachability, ReachabilityReport};
-use analyzer::report::SortOrder;
 use analyzer::risk::{Exposure, ExposureLevel};
 use std::path::{Path, PathBuf};
 use store::backends::sqlite::SqliteStore;
@@ -96,7 +95,7 @@ fn inventory() -> Inventory {
 /// `function` and the trigger do.
 fn fresh_scan(db: &Database, signals: &Signals, exposure: &Exposure) -> ScanReport {
     let mut report = analyzer::matching::match_inventory(inventory(), db);
-    signals.apply(&mut report, Some(exposure), SortOrder::Risk);
+    signals.apply(&mut report, Some(exposure));
     report
 }
 

@@ -11,7 +11,6 @@ use crate::epss::{EpssError, EpssScores, MAX_EPSS_BYTES};
 use crate::findings::ScanReport;
 use crate::kev::{Catalog, CatalogOrigin, KevError, MAX_CATALOG_BYTES};
 use crate::named_file::{read_named_file, NamedFileError};
-use crate::report::{sort_findings, SortOrder};
 use crate::risk::Exposure;
 use std::path::Path;
 
@@ -83,17 +82,11 @@ impl Signals {
     }
 
     /// Joins KEV, EPSS and the function's `exposure` (`None` for a layer or
-    /// a local scan) into `report`, scores every finding's risk, and puts the
-    /// findings in `sort` order.
-    pub fn apply(
-        &self,
-        report: &mut ScanReport,
-        exposure: Option<&Exposure>,
-        sort: SortOrder,
-    ) -> Outcome {
-        let outcome = prioritize(report, &self.context(exposure));
-        sort_findings(&mut report.findings, sort);
-        outcome
+    /// a local scan) into `report` and scores every finding's risk. The
+    /// order of findings is presentation's (`report::sort_findings`), which
+    /// policy never imports.
+    pub fn apply(&self, report: &mut ScanReport, exposure: Option<&Exposure>) -> Outcome {
+        prioritize(report, &self.context(exposure))
     }
 }
 
@@ -182,7 +175,7 @@ mod tests {
     }
 
     #[test]
-    fn apply_joins_scores_and_sorts_by_the_order_asked() {
+    fn apply_joins_the_signals_and_the_exposure_and_scores() {
         let dir = tempfile::tempdir().unwrap();
         let kev = kev_file(dir.path(), "CVE-2000-0002");
         let named = KevFile {
@@ -202,18 +195,18 @@ mod tests {
             exposure: None,
         };
         let exposure = Exposure::function_url_without_auth();
-        let outcome = signals.apply(&mut report, Some(&exposure), SortOrder::Risk);
+        let outcome = signals.apply(&mut report, Some(&exposure));
         assert_eq!(outcome.known_exploited, 1);
         assert_eq!(outcome.epss_scored, 0);
         assert_eq!(
             report.exposure.as_ref().map(|e| e.level),
             Some(ExposureLevel::Internet)
         );
-        // KEV, the strongest signal, ranks the medium one first.
-        assert_eq!(report.findings[0].id, "CVE-2000-0002");
-        assert!(report.findings[0].priority.kev.is_some());
-        assert!(report.findings[0].priority.risk.score > report.findings[1].priority.risk.score);
-        signals.apply(&mut report, Some(&exposure), SortOrder::Severity);
-        assert_eq!(report.findings[0].id, "CVE-2000-0001");
+        // KEV, the strongest signal, scores the medium one above the high one.
+        let (high, exploited) = (&report.findings[0], &report.findings[1]);
+        assert!(high.priority.kev.is_none());
+        assert!(exploited.priority.kev.is_some());
+        assert!(exploited.priority.risk.score > high.priority.risk.score);
+        assert_eq!(exploited.priority.risk.factors.exposure, 1.0);
     }
 }

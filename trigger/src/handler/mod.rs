@@ -28,7 +28,7 @@ use crate::sinks::{self, Sink};
 use crate::store::{ReportStore, StoredReport};
 use analyzer::date::rfc3339_now;
 use analyzer::prioritize::Signals;
-use analyzer::report::SortOrder;
+use analyzer::report::{sort_findings, SortOrder};
 use analyzer::risk::Exposure;
 use analyzer::suppress::{apply_suppressions, Config};
 use analyzer::Limits;
@@ -319,8 +319,9 @@ impl Handler {
             if let Some(config) = &suppressions {
                 apply_suppressions(&mut report, config, store::time::date(now));
             }
+            signals.apply(&mut report, exposure.as_ref());
             // Risk order, the command line's default.
-            signals.apply(&mut report, exposure.as_ref(), SortOrder::Risk);
+            sort_findings(&mut report.findings, SortOrder::Risk);
             report
         })
         .await
