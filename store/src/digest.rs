@@ -8,8 +8,10 @@
 //! about their vulnerabilities, and of the suppression rules in force. The
 //! digest hashes the tool's version, the rules in force, and one digest per
 //! package line of the database's answer for that package (findings without
-//! locations, with their KEV and EPSS, and could-not-compare entries). Equal digests mean equal observations; a
-//! digest computed differently (another version) only costs a full rescan.
+//! locations, with their KEV and EPSS, and could-not-compare entries). Equal
+//! digests mean equal observations; a digest computed differently (another
+//! version, or a subject written before KEV and EPSS were part of it) only
+//! costs a full rescan.
 
 use crate::package_list;
 use analyzer::date::Date;
