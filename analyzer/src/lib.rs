@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod kev;
 pub mod limits;
 pub mod matching;
+pub mod named_file;
 pub mod package;
 pub mod platform;
 pub mod prioritize;

@@ -9,8 +9,9 @@ use analyzer::suppress::{Config, CONFIG_FILE};
 use analyzer::Limits;
 use anyhow::Context;
 use layers::{Artifact, ArtifactRole, Deployment, Runtime};
-use std::io::Read;
 use std::path::{Path, PathBuf};
+
+pub use analyzer::named_file::{open_named_file, read_named_file};
 
 /// Arguments shared by every command that reads a function and its layers.
 #[derive(clap::Args, Debug, Clone)]
@@ -113,118 +114,6 @@ pub const MAX_SBOM_BYTES: u64 = 64 << 20;
 pub const MAX_BASELINE_JSON_BYTES: u64 = 64 << 20;
 /// Largest `--config` / `lambda-audit.toml` read.
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
-
-/// A file named on the command line that cannot be used, naming `what` it
-/// is for; the OS error appears once, at the end.
-#[derive(Debug, thiserror::Error)]
-pub enum NamedFileError {
-    #[error("cannot read {what} {path}: {source}")]
-    Io {
-        what: &'static str,
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{what} {path} is not a regular file ({kind})")]
-    NotRegular {
-        what: &'static str,
-        path: String,
-        kind: &'static str,
-    },
-    #[error("{what} {path} is {size} bytes, over the limit of {limit} bytes")]
-    TooLarge {
-        what: &'static str,
-        path: String,
-        size: u64,
-        limit: u64,
-    },
-}
-
-/// Opens a file named on the command line (`what` says which: "SBOM",
-/// "baseline"...) after checking that it is a regular file, so that a FIFO
-/// never blocks and a device is never read; returns it with its size.
-pub fn open_named_file(
-    path: &Path,
-    what: &'static str,
-) -> Result<(std::fs::File, u64), NamedFileError> {
-    let name = || path.display().to_string();
-    let io = |source| NamedFileError::Io {
-        what,
-        path: name(),
-        source,
-    };
-    let kind = std::fs::metadata(path).map_err(io)?.file_type();
-    if !kind.is_file() {
-        return Err(NamedFileError::NotRegular {
-            what,
-            path: name(),
-            kind: file_kind(kind),
-        });
-    }
-    let file = std::fs::File::open(path).map_err(io)?;
-    // Checked again on the open file: what was opened is what is read.
-    let meta = file.metadata().map_err(io)?;
-    if !meta.is_file() {
-        return Err(NamedFileError::NotRegular {
-            what,
-            path: name(),
-            kind: file_kind(meta.file_type()),
-        });
-    }
-    Ok((file, meta.len()))
-}
-
-/// Reads a file named on the command line whole: a regular file (see
-/// [`open_named_file`]) of at most `limit` bytes, never more (a file that
-/// grows while it is read is cut at the limit and refused).
-pub fn read_named_file(
-    path: &Path,
-    what: &'static str,
-    limit: u64,
-) -> Result<Vec<u8>, NamedFileError> {
-    let (file, size) = open_named_file(path, what)?;
-    let too_large = |size| NamedFileError::TooLarge {
-        what,
-        path: path.display().to_string(),
-        size,
-        limit,
-    };
-    if size > limit {
-        return Err(too_large(size));
-    }
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|source| NamedFileError::Io {
-            what,
-            path: path.display().to_string(),
-            source,
-        })?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large(bytes.len() as u64));
-    }
-    Ok(bytes)
-}
-
-/// What a file that is not a regular file is, for messages.
-fn file_kind(kind: std::fs::FileType) -> &'static str {
-    if kind.is_dir() {
-        return "a directory";
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if kind.is_fifo() {
-            return "a FIFO";
-        } else if kind.is_char_device() {
-            return "a character device";
-        } else if kind.is_block_device() {
-            return "a block device";
-        } else if kind.is_socket() {
-            return "a socket";
-        }
-    }
-    "a special file"
-}
 
 impl DeploymentArgs {
     /// The extractors of a local scan: npm platform packages are judged by

@@ -1,15 +1,15 @@
 //! The prioritisation options every scanning command shares: `--kev`,
-//! `--epss`, `--vex` and `--sort`. The files are read here, in the
-//! application (with `LAMBDA_AUDIT_KEV` and the `db update` cache as further
-//! KEV sources); the engine gets them as values.
+//! `--epss`, `--vex` and `--sort` (`rescan` takes `--kev` and `--epss`).
+//! The order of the KEV sources is decided here, in the application
+//! (`--kev`, `LAMBDA_AUDIT_KEV`, the `db update` cache, the starter set);
+//! the files are read and joined by [`analyzer::prioritize::Signals`].
 
 use super::input::read_named_file;
 use analyzer::advisories::source::current_version;
 use analyzer::date::Date;
-use analyzer::epss::{EpssScores, MAX_EPSS_BYTES};
 use analyzer::findings::ScanReport;
-use analyzer::kev::{Catalog, CatalogOrigin, CACHE_FILE, MAX_CATALOG_BYTES};
-use analyzer::prioritize::{prioritize, Context};
+use analyzer::kev::{CatalogOrigin, CACHE_FILE};
+use analyzer::prioritize::{self, KevFile};
 use analyzer::report::{sort_findings, SortOrder};
 use analyzer::risk::Exposure;
 use analyzer::suppress::apply_suppressions;
@@ -19,8 +19,10 @@ use std::path::{Path, PathBuf};
 /// Environment variable naming a KEV catalog file (as `--kev`).
 pub const KEV_ENV: &str = "LAMBDA_AUDIT_KEV";
 
+/// The KEV and EPSS sources every command that scores findings takes
+/// (`scan`, `function`, `account`, `rescan`).
 #[derive(clap::Args, Debug, Clone, Default)]
-pub struct PriorityArgs {
+pub struct SignalArgs {
     /// CISA Known Exploited Vulnerabilities catalog (its JSON). Default:
     /// $LAMBDA_AUDIT_KEV, then the copy `db update` keeps, then the embedded
     /// starter set.
@@ -30,6 +32,26 @@ pub struct PriorityArgs {
     /// gets its CVEs' probability of exploitation and percentile.
     #[arg(long, value_name = "FILE")]
     pub epss: Option<PathBuf>,
+}
+
+impl SignalArgs {
+    /// Reads the catalog (from the first source that names one, see
+    /// [`kev_file`]) and the scores; an unreadable or malformed file named
+    /// by flag or environment is an error.
+    pub fn load(&self) -> anyhow::Result<prioritize::Signals> {
+        let kev = kev_file(self.kev.as_deref());
+        let kev = kev.as_ref().map(|(path, origin)| KevFile {
+            path,
+            origin: *origin,
+        });
+        Ok(prioritize::Signals::read(kev, self.epss.as_deref())?)
+    }
+}
+
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct PriorityArgs {
+    #[command(flatten)]
+    pub signals: SignalArgs,
     /// A VEX document (OpenVEX, or CycloneDX with `analysis`): its
     /// not_affected / false_positive statements suppress the findings they
     /// name, with their justification as reason. Repeat for several.
@@ -42,8 +64,7 @@ pub struct PriorityArgs {
 
 /// The signals read from the files the options name.
 pub struct Signals {
-    pub kev: Catalog,
-    pub epss: Option<EpssScores>,
+    pub priority: prioritize::Signals,
     pub vex: Vec<VexRules>,
     pub sort: SortOrder,
 }
@@ -52,15 +73,7 @@ impl PriorityArgs {
     /// Reads the catalog, the scores and the VEX documents; an unreadable
     /// or malformed file named by flag or environment is an error.
     pub fn load(&self) -> anyhow::Result<Signals> {
-        let kev = kev_catalog(self.kev.as_deref())?;
-        let epss = self
-            .epss
-            .as_deref()
-            .map(|path| -> anyhow::Result<EpssScores> {
-                let bytes = read_named_file(path, "EPSS file", MAX_EPSS_BYTES)?;
-                Ok(EpssScores::parse(&path.display().to_string(), &bytes)?)
-            })
-            .transpose()?;
+        let priority = self.signals.load()?;
         let vex = self
             .vex
             .iter()
@@ -74,8 +87,7 @@ impl PriorityArgs {
             })
             .collect::<anyhow::Result<_>>()?;
         Ok(Signals {
-            kev,
-            epss,
+            priority,
             vex,
             sort: self.sort,
         })
@@ -90,39 +102,25 @@ impl Signals {
         for rules in &self.vex {
             apply_suppressions(report, &rules.config, Date::today());
         }
-        prioritize(
-            report,
-            &Context {
-                kev: Some(&self.kev),
-                epss: self.epss.as_ref(),
-                exposure,
-            },
-        );
+        self.priority.apply(report, exposure);
         sort_findings(&mut report.findings, self.sort);
     }
 }
 
-/// The KEV catalog, from the first source that has one: `flag`,
-/// `LAMBDA_AUDIT_KEV`, the copy in the `db update` cache, the starter set.
-fn kev_catalog(flag: Option<&Path>) -> anyhow::Result<Catalog> {
+/// The KEV catalog file of the first source that names one: `flag`,
+/// `LAMBDA_AUDIT_KEV`, the copy in the `db update` cache; `None` for the
+/// starter set.
+fn kev_file(flag: Option<&Path>) -> Option<(PathBuf, CatalogOrigin)> {
     let env = std::env::var_os(KEV_ENV)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
     if let Some(path) = flag.map(Path::to_path_buf).or(env) {
-        return read_catalog(&path, CatalogOrigin::Path);
+        return Some((path, CatalogOrigin::Path));
     }
-    let cached = super::database::locations()
+    super::database::locations()
         .cache_db()
         .and_then(|db| current_version(&db))
         .map(|version| version.join(CACHE_FILE))
-        .filter(|file| file.is_file());
-    match cached {
-        Some(path) => read_catalog(&path, CatalogOrigin::Cache),
-        None => Ok(Catalog::starter()),
-    }
-}
-
-fn read_catalog(path: &Path, origin: CatalogOrigin) -> anyhow::Result<Catalog> {
-    let bytes = read_named_file(path, "KEV catalog", MAX_CATALOG_BYTES)?;
-    Ok(Catalog::parse(&path.display().to_string(), origin, &bytes)?)
+        .filter(|file| file.is_file())
+        .map(|path| (path, CatalogOrigin::Cache))
 }

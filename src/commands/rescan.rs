@@ -3,11 +3,13 @@
 //! [`rescan`] is the entry point `db update --rescan` uses too.
 
 use super::findings::as_report;
+use super::priority::SignalArgs;
 use super::scan::write_output;
 use super::store::StoreArgs;
 use super::terminal::Terminal;
 use analyzer::advisories::Database;
 use analyzer::inventory::ToolInfo;
+use analyzer::prioritize::Signals;
 use analyzer::report::{render, Format, RenderOptions};
 use analyzer::suppress::Config;
 use analyzer::threshold::{FailOn, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
@@ -24,9 +26,13 @@ pub struct Args {
     /// Suppression rules (default: ./lambda-audit.toml when it exists).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// KEV and EPSS, from the same sources as `scan`: the rescanned
+    /// findings keep (or gain) `kev`, `epss` and their risk score.
+    #[command(flatten)]
+    pub signals: SignalArgs,
     /// Exit 1 when the rescan made a finding ACTIVE (new, reopened,
-    /// unsuppressed) at or above this severity: none, low, medium, high,
-    /// critical (default: any).
+    /// unsuppressed) at or above this threshold: none, low, medium, high,
+    /// critical, any (the default), kev or risk:N.
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
     /// Days closed findings are kept before the rescan prunes them.
@@ -48,6 +54,7 @@ impl Args {
             store: StoreArgs { store: None },
             db: None,
             config: None,
+            signals: SignalArgs::default(),
             fail_on: None,
             retention_days: Retention::DEFAULT_DAYS,
             format: None,
@@ -56,16 +63,18 @@ impl Args {
     }
 }
 
-/// Rescans `store` against `db` now with `config`'s suppressions, pruning
-/// closed findings older than `retention`.
+/// Rescans `store` against `db` now with `config`'s suppressions and
+/// `signals` (KEV, EPSS), pruning closed findings older than `retention`.
 pub fn rescan(
     store: &dyn FindingStore,
     db: &Database,
     config: Option<&Config>,
+    signals: &Signals,
     retention: Retention,
 ) -> anyhow::Result<RescanOutcome> {
     let options = RescanOptions {
         config,
+        signals,
         now: store::time::now(),
         retention,
     };
@@ -74,12 +83,14 @@ pub fn rescan(
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let config = super::input::load_config(args.config.as_deref())?;
+    let signals = args.signals.load()?;
     let store = args.store.open()?;
     let db = super::database::database(args.db.as_deref())?;
     let outcome = rescan(
         store.as_ref(),
         &db,
         config.as_ref(),
+        &signals,
         Retention {
             days: args.retention_days,
         },
@@ -120,15 +131,20 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 }
 
 /// 2 when a subject could not be rescanned; 1 when a finding the rescan made
-/// ACTIVE is at or above `threshold`; else 0.
+/// ACTIVE meets `threshold` (its rating, or for `kev` and `risk:N` its KEV
+/// entry and risk score, which a rescan joins as a scan does); else 0.
 pub fn exit_code(outcome: &RescanOutcome, threshold: FailOn) -> u8 {
+    let failing = match threshold {
+        FailOn::KnownExploited => outcome.activated_known_exploited > 0,
+        FailOn::RiskAtLeast(min) => outcome.activated_top_risk.is_some_and(|top| top >= min),
+        other => outcome
+            .activated_ratings
+            .iter()
+            .any(|rating| other.counts(*rating)),
+    };
     if !outcome.failed.is_empty() {
         EXIT_ERROR
-    } else if outcome
-        .activated_ratings
-        .iter()
-        .any(|rating| threshold.counts(*rating))
-    {
+    } else if failing {
         EXIT_FINDINGS
     } else {
         EXIT_OK

@@ -125,6 +125,7 @@ pub fn local_subject(
             .iter()
             .map(|p| p.display().to_string())
             .collect(),
+        exposure: None,
     })
 }
 
@@ -149,6 +150,8 @@ pub fn deployed_subject(s: &layers::aws::Scanned) -> Subject {
         },
         code_sha256: s.code_sha256.clone(),
         layers: s.layers.clone(),
+        // Recorded from the report (see `store::Observation::from_report`).
+        exposure: None,
     }
 }
 

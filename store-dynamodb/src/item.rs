@@ -101,6 +101,11 @@ pub fn subject_record(item: &Item) -> Result<SubjectRecord, String> {
             kind: f.parsed("kind")?,
             code_sha256: f.opt_text("code_sha256")?.map(str::to_string),
             layers: f.strings("layers")?,
+            exposure: f
+                .opt_text("exposure")?
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| format!("exposure: {e}"))?,
         },
         revision: f.number("revision")?,
         first_scanned_at: f.time("first_scanned_at")?,
@@ -262,5 +267,41 @@ pub fn value_size(v: &AttributeValue) -> usize {
                 + 3
         }
         _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A subject item as a version that did not keep the exposure wrote it.
+    fn older_subject() -> Item {
+        [
+            ("key", s("arn:aws:lambda:us-east-1:1:function:f:1")),
+            ("kind", s("function")),
+            ("revision", n(3)),
+            ("first_scanned_at", s("2026-01-01T00:00:00Z")),
+            ("last_scanned_at", s("2026-01-02T00:00:00Z")),
+            ("active", n(0)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    #[test]
+    fn a_subject_without_the_exposure_attribute_has_none_and_a_bad_one_is_named() {
+        let record = subject_record(&older_subject()).unwrap();
+        assert_eq!(record.subject.exposure, None);
+        assert_eq!(record.revision, 3);
+
+        let mut item = older_subject();
+        let url = analyzer::risk::Exposure::function_url_without_auth();
+        item.insert("exposure".into(), s(serde_json::to_string(&url).unwrap()));
+        assert_eq!(subject_record(&item).unwrap().subject.exposure, Some(url));
+
+        item.insert("exposure".into(), s("{\"level\": 7}"));
+        let error = subject_record(&item).unwrap_err();
+        assert!(error.starts_with("exposure: "), "{error}");
     }
 }

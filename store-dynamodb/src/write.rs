@@ -271,8 +271,9 @@ fn subject_check(
     Ok(TransactWriteItem::builder().condition_check(check).build())
 }
 
-/// The subject's update: next revision, last scan, counts; the inventory
-/// and layers when the commit has them; conditional on the revision read.
+/// The subject's update: next revision, last scan, counts; the inventory,
+/// layers and exposure when the commit has them (what the scan that wrote
+/// the inventory saw: a rescan keeps them); conditional on the revision read.
 fn subject_update(
     table: &Table,
     c: &Commit,
@@ -284,6 +285,8 @@ fn subject_update(
     let mut names: HashMap<String, String> = HashMap::new();
     let mut values: HashMap<String, AttributeValue> = HashMap::new();
     let mut sets: Vec<String> = Vec::new();
+    // Attributes the update removes.
+    let mut removed: Vec<&str> = Vec::new();
     let mut set = |name: &str, value: AttributeValue, sets: &mut Vec<String>| {
         let i = sets.len();
         names.insert(format!("#a{i}"), name.to_string());
@@ -311,14 +314,30 @@ fn subject_update(
         set(attr::PACKAGES, s(packages), &mut sets);
         let layers = c.subject.layers.iter().map(s).collect();
         set("layers", AttributeValue::L(layers), &mut sets);
+        match &c.subject.exposure {
+            Some(exposure) => {
+                let json = serde_json::to_string(exposure).map_err(|e| {
+                    table.corrupt(format!("subject {}", c.subject.key), e.to_string())
+                })?;
+                set("exposure", s(json), &mut sets);
+            }
+            None => removed.push("exposure"),
+        }
     }
     names.insert("#first".into(), "first_scanned_at".into());
     values.insert(":first".into(), s(&at));
     sets.push("#first = if_not_exists(#first, :first)".into());
     let mut expression = format!("SET {}", sets.join(", "));
     if !c.deleted {
-        names.insert("#deleted".into(), "deleted_at".into());
-        expression.push_str(" REMOVE #deleted");
+        removed.push("deleted_at");
+    }
+    if !removed.is_empty() {
+        let mut listed = Vec::new();
+        for (i, name) in removed.iter().enumerate() {
+            names.insert(format!("#r{i}"), name.to_string());
+            listed.push(format!("#r{i}"));
+        }
+        expression.push_str(&format!(" REMOVE {}", listed.join(", ")));
     }
     let (condition, condition_values) = revision_condition(c.expected_revision);
     if c.expected_revision.is_some() {

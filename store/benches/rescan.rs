@@ -132,6 +132,7 @@ fn populate(store: &SqliteStore, pool: &[Package], n: usize) {
                     kind: SubjectKind::Function,
                     code_sha256: None,
                     layers: Vec::new(),
+                    exposure: None,
                 },
                 expected_revision: None,
                 inventory: Some({
@@ -255,8 +256,10 @@ fn run_phase(name: &str) {
     let counts = if name == "baseline" {
         [baseline(&store, &db), BASELINE_SAMPLE, BASELINE_SAMPLE, 0]
     } else {
+        let signals = analyzer::prioritize::Signals::starter();
         let options = RescanOptions {
             config: None,
+            signals: &signals,
             now: store::time::now(),
             retention: Retention::default(),
         };

@@ -2,17 +2,21 @@
 //! tell, without decoding the inventory or reading the findings, that
 //! nothing about a subject can have changed since it was last written.
 //!
-//! A subject's findings are a function of its inventory (unchanged between
-//! scans: a scan rewrites the digest), of what the database says about each
-//! of its packages, and of the suppression rules in force. The digest hashes
-//! the tool's version, the rules in force, and one digest per package line of
-//! the database's answer for that package (findings without locations, and
-//! could-not-compare entries). Equal digests mean equal observations; a
-//! digest computed differently (another version) only costs a full rescan.
+//! A subject's findings are a function of its inventory and exposure
+//! (unchanged between scans: a scan rewrites the digest), of what the
+//! database says about each of its packages, of the KEV and EPSS signals
+//! about their vulnerabilities, and of the suppression rules in force. The
+//! digest hashes the tool's version, the rules in force, and one digest per
+//! package line of the database's answer for that package (findings without
+//! locations, with their KEV and EPSS, and could-not-compare entries). Equal
+//! digests mean equal observations; a digest computed differently (another
+//! version, or a subject written before KEV and EPSS were part of it) only
+//! costs a full rescan.
 
 use crate::package_list;
 use analyzer::date::Date;
 use analyzer::findings::{Finding, ScanReport, Status, Unmatched};
+use analyzer::risk::Priority;
 use analyzer::suppress::Config;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -21,7 +25,8 @@ use std::collections::HashMap;
 pub type Hash = [u8; 32];
 
 /// What the database says about one package, as the digest sees it: its
-/// findings with no locations, open, sorted by id and deduplicated.
+/// findings with no locations, open, sorted by id and deduplicated, with
+/// the KEV and EPSS of each (they depend on the vulnerability alone).
 pub fn package_answer(findings: &[&Finding], unmatched: &[&Unmatched]) -> Hash {
     let mut bare: Vec<Finding> = findings
         .iter()
@@ -30,9 +35,16 @@ pub fn package_answer(findings: &[&Finding], unmatched: &[&Unmatched]) -> Hash {
             loaded: true,
             status: Status::Open,
             suppressed_reason: None,
-            // Prioritisation depends on the subject and the caller's signals
-            // (KEV, EPSS, exposure), not on what the database says.
-            priority: Default::default(),
+            // KEV and EPSS are the caller's signals about the vulnerability:
+            // a rescan with a catalog that now lists it must rewrite the
+            // finding. Reachability and exposure are the subject's (its
+            // inventory and its stored exposure, unchanged between scans),
+            // and the risk score follows from the rest.
+            priority: Priority {
+                kev: f.priority.kev.clone(),
+                epss: f.priority.epss,
+                ..Priority::default()
+            },
             ..(*f).clone()
         })
         .collect();

@@ -131,6 +131,7 @@ fn subject(with_layer: bool) -> Subject {
         } else {
             vec![]
         },
+        exposure: None,
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::time;
 use analyzer::findings::Finding;
+use analyzer::risk::Exposure;
 use jiff::Timestamp;
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
@@ -162,6 +163,12 @@ pub struct Subject {
     pub code_sha256: Option<String>,
     /// Layer version ARNs (or local layer paths), in merge order.
     pub layers: Vec<String>,
+    /// How the deployed function is exposed, as the scan that last recorded
+    /// the subject judged it ([`crate::Observation::from_report`] takes it
+    /// from the report); a rescan scores findings with it. `None` for a
+    /// layer version, a local artifact, and a subject stored before
+    /// exposure was kept.
+    pub exposure: Option<Exposure>,
 }
 
 /// One finding of one subject, with its lifecycle.

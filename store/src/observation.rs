@@ -69,8 +69,13 @@ impl Unread {
 }
 
 impl Observation {
-    /// The observation of `report` (matched, suppressions applied) about `subject`.
+    /// The observation of `report` (matched, suppressions applied) about
+    /// `subject`, whose exposure is the report's (what this scan judged).
     pub fn from_report(subject: Subject, report: &ScanReport) -> Observation {
+        let subject = Subject {
+            exposure: report.exposure.clone(),
+            ..subject
+        };
         let layers: HashSet<&str> = report
             .inventory
             .artifacts

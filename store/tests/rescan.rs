@@ -5,6 +5,7 @@
 mod support;
 
 use analyzer::advisories::Database;
+use analyzer::prioritize::Signals;
 use analyzer::suppress::Config;
 use store::backends::sqlite::SqliteStore;
 use store::{
@@ -38,9 +39,13 @@ fn stored() -> (tempfile::TempDir, SqliteStore) {
     (dir, store)
 }
 
+/// The signals of a rescan without KEV or EPSS files: the starter catalog.
+static STARTER: std::sync::LazyLock<Signals> = std::sync::LazyLock::new(Signals::starter);
+
 fn options(config: Option<&Config>, at: i64) -> RescanOptions<'_> {
     RescanOptions {
         config,
+        signals: &STARTER,
         now: day(at),
         retention: Retention::default(),
     }

@@ -248,17 +248,20 @@ where
 }
 
 /// The work of a rescan message: its subjects re-matched by `matcher` with
-/// `config`'s suppressions, recorded into `store` (transitions in its
+/// `config`'s suppressions and the handler's `signals` (KEV, EPSS; each
+/// subject's stored exposure), recorded into `store` (transitions in its
 /// outbox). A subject that cannot be rescanned fails the message.
 pub async fn rescan(
     store: Arc<dyn store::FindingStore>,
     matcher: Arc<dyn crate::database::Matcher>,
     config: Option<Arc<analyzer::suppress::Config>>,
+    signals: Arc<analyzer::prioritize::Signals>,
     work: Work,
 ) -> Result<(), String> {
     let task = tokio::task::spawn_blocking(move || {
         let options = store::RescanOptions {
             config: config.as_deref(),
+            signals: &signals,
             now: store::time::now(),
             retention: store::Retention::default(),
         };

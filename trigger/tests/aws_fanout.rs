@@ -132,9 +132,10 @@ fn a_rescan_fans_out_and_a_failing_message_is_a_batch_item_failure() {
     assert!(fanout::is_queue_event(&event));
 
     let db: Arc<dyn Matcher> = Arc::new(OsvMatcher(Database::embedded()));
+    let signals = Arc::new(analyzer::prioritize::Signals::starter());
     let outcome = runtime.block_on(fanout::consume(&event, |work| {
         assert_eq!(work.work, WorkKind::Rescan);
-        fanout::rescan(store.clone(), db.clone(), None, work)
+        fanout::rescan(store.clone(), db.clone(), None, signals.clone(), work)
     }));
     assert_eq!(outcome.done, sent - 1);
     assert_eq!(
@@ -163,7 +164,7 @@ fn a_rescan_fans_out_and_a_failing_message_is_a_batch_item_failure() {
     assert_eq!(pending.len(), findings.len());
     // The same message delivered again (SQS is at-least-once) changes nothing.
     let again = runtime.block_on(fanout::consume(&event, |work| {
-        fanout::rescan(store.clone(), db.clone(), None, work)
+        fanout::rescan(store.clone(), db.clone(), None, signals.clone(), work)
     }));
     assert_eq!(again.failed.len(), 1);
     assert_eq!(

@@ -3,7 +3,9 @@
 //! `db update` keeps beside it, `LAMBDA_AUDIT_KEV` over that copy, and
 //! `LAMBDA_AUDIT_EPSS`; the stored report's findings carry `kev`, `epss` and
 //! the risk factors. The function's exposure (GetFunctionUrlConfig and
-//! GetPolicy, both served by moto) is joined too.
+//! GetPolicy, both served by moto) is joined too, and kept with the stored
+//! subject: a rescan after a database change scores its findings as the
+//! first scan did.
 
 mod support;
 
@@ -21,6 +23,8 @@ use testkit::aws::{World, ACCOUNT, REGION};
 
 /// An advisory whose id is a CVE, for axios (in node-app's own code).
 const AXIOS: (&str, &str, &str) = ("CVE-2099-0001", "axios", "MEDIUM");
+/// Another, for dot-prop (in node-app too): only in the second database.
+const DOT_PROP: (&str, &str, &str) = ("CVE-2099-0002", "dot-prop", "LOW");
 
 fn write(path: &Path, bytes: &[u8]) -> PathBuf {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -41,9 +45,9 @@ fn kev(cve: &str, date: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Scans node-app with a handler whose signals are `signals` and whose
-/// database is `db`; returns the stored report.
-async fn stored_report(w: &World, db: &Path, signals: SignalSources, work: &Path) -> Value {
+/// A handler whose signals are `signals`, whose database is `db` and whose
+/// findings store is `work/findings.sqlite`, keeping reports in S3.
+async fn handler(w: &World, db: &Path, signals: SignalSources, work: &Path) -> Handler {
     let options = AwsOptions {
         region: Some(REGION.into()),
         endpoint_url: Some(w.moto.endpoint.clone()),
@@ -69,15 +73,26 @@ async fn stored_report(w: &World, db: &Path, signals: SignalSources, work: &Path
         work_dir: work.to_path_buf(),
         fanout_queue: None,
     };
-    let handler = Handler::new(config, osv_loader(work.join("index")))
+    Handler::new(config, osv_loader(work.join("index")))
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Scans node-app with a handler whose signals are `signals` and whose
+/// database is `db`; returns the stored report.
+async fn stored_report(w: &World, db: &Path, signals: SignalSources, work: &Path) -> Value {
+    let handler = handler(w, db, signals, work).await;
     let arn = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:node-app");
     let answer = handler
         .handle(&json!({ "functionArn": arn }))
         .await
         .unwrap();
     assert_eq!(answer["results"][0]["status"], "scanned", "{answer}");
+    let options = AwsOptions {
+        region: Some(REGION.into()),
+        endpoint_url: Some(w.moto.endpoint.clone()),
+    };
+    let s3 = lambda_audit_trigger::clients::s3(&config::load(&options, None).await);
     let object = s3
         .get_object()
         .bucket("reports")
@@ -195,4 +210,74 @@ async fn a_function_url_without_auth_raises_the_findings_risk() {
         exposed["score"].as_u64().unwrap() > hidden["score"].as_u64().unwrap(),
         "{exposed} vs {hidden}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rescan_after_a_database_change_keeps_kev_epss_and_the_exposure() {
+    let Some(w) = World::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (v1, v2) = (dir.path().join("db-v1"), dir.path().join("db-v2"));
+    write(
+        &v1.join("npm/all.zip"),
+        &osv_zip(&[AXIOS], "2026-11-01T00:00:00Z"),
+    );
+    let both = osv_zip(&[AXIOS, DOT_PROP], "2026-11-02T00:00:00Z");
+    write(&v2.join("npm/all.zip"), &both);
+    let signals = || SignalSources {
+        kev: Some(write(
+            &dir.path().join("kev.json"),
+            &kev(AXIOS.0, "2025-01-02"),
+        )),
+        epss: Some(write(
+            &dir.path().join("epss.csv"),
+            format!("cve,epss,percentile\n{},0.5,0.99\n", AXIOS.0).as_bytes(),
+        )),
+    };
+    let work = dir.path().join("work");
+
+    // The first scan: KEV, EPSS, and only event sources invoke node-app.
+    let report = stored_report(&w, &v1, signals(), &work).await;
+    let first = axios_finding(&report).clone();
+    assert_eq!(first["kev"]["dateAdded"], "2025-01-02");
+    assert_eq!(first["risk"]["factors"]["exposure"], 0.7, "{first}");
+
+    // A new container with a new database: its first event rescans the
+    // stored inventory (dot-prop's new advisory: re-matched in full).
+    let handler = handler(&w, &v2, signals(), &work).await;
+    let arn = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:image-app");
+    let answer = handler
+        .handle(&json!({ "functionArn": arn }))
+        .await
+        .unwrap();
+    let rescan = &answer["databaseChanged"];
+    assert_eq!(rescan["cause"], "database-changed", "{answer}");
+    assert_eq!(rescan["rematched"], 1, "{answer}");
+    assert_eq!(rescan["newFindings"], 1, "dot-prop: {answer}");
+
+    let findings = store::open(&work.join("findings.sqlite").display().to_string()).unwrap();
+    let stored = findings.findings(&Default::default()).unwrap();
+    let priority = |id: &str| {
+        let f = stored.iter().find(|f| f.finding.id == id).unwrap();
+        serde_json::to_value(&f.finding).unwrap()
+    };
+    let axios = priority(AXIOS.0);
+    assert_eq!(axios["kev"], first["kev"], "{axios}");
+    assert_eq!(axios["epss"], first["epss"], "{axios}");
+    assert_eq!(
+        axios["risk"], first["risk"],
+        "same score and factors: {axios}"
+    );
+    let dot_prop = priority(DOT_PROP.0);
+    assert!(dot_prop.get("kev").is_none(), "{dot_prop}");
+    assert_eq!(dot_prop["risk"]["factors"]["exposure"], 0.7, "{dot_prop}");
+    let subject = findings
+        .subjects()
+        .unwrap()
+        .into_iter()
+        .find(|s| s.subject.key.contains(":function:node-app"))
+        .expect("node-app stored");
+    let exposure = subject.subject.exposure.expect("kept with the subject");
+    assert_eq!(exposure.description, "event sources only");
 }

@@ -1,17 +1,24 @@
 //! Matching many stored inventories at once: each distinct package (one
 //! [`package_list`] line) is matched against the database once, however many
 //! subjects have it, and every subject's report is assembled from those
-//! results, exactly as [`analyzer::matching::match_inventory`] would build it.
+//! results, exactly as a fresh scan builds it: what
+//! [`analyzer::matching::match_inventory`] gives, with the rescan's KEV
+//! catalog and EPSS scores joined (once per package, [`Signals`]), each
+//! subject's import reachability (from its stored inventory) and exposure
+//! (stored with the subject), and every finding's risk scored from them.
 
 use crate::digest::{self, Hash};
 use crate::package_list;
 use analyzer::advisories::Database;
 use analyzer::findings::{DatabaseInfo, Finding, ScanReport, Summary, Unmatched};
 use analyzer::inventory::Inventory;
+use analyzer::prioritize::{prioritize, Context, Signals};
+use analyzer::risk::Exposure;
 use analyzer::Package;
 use std::collections::HashMap;
 
-/// What the database says about one package, locations left out.
+/// What the database says about one package, locations left out, with the
+/// KEV and EPSS of each finding joined.
 struct Matched {
     findings: Vec<Finding>,
     unmatched: Vec<Unmatched>,
@@ -22,6 +29,7 @@ struct Matched {
 /// Per-package match results, kept for a whole rescan.
 pub struct Matcher<'a> {
     db: &'a Database,
+    signals: &'a Signals,
     info: DatabaseInfo,
     memo: HashMap<String, Matched>,
 }
@@ -31,9 +39,11 @@ fn key(p: &Package) -> String {
 }
 
 impl<'a> Matcher<'a> {
-    pub fn new(db: &'a Database) -> Matcher<'a> {
+    /// A matcher against `db`, joining `signals` into every finding.
+    pub fn new(db: &'a Database, signals: &'a Signals) -> Matcher<'a> {
         Matcher {
             db,
+            signals,
             info: db.info(),
             memo: HashMap::new(),
         }
@@ -85,7 +95,9 @@ impl<'a> Matcher<'a> {
             packages: fresh.into_values().collect(),
             ..Inventory::default()
         };
-        let report = analyzer::matching::match_inventory(probe, self.db);
+        let mut report = analyzer::matching::match_inventory(probe, self.db);
+        // KEV and EPSS depend on the vulnerability alone: joined once per package.
+        prioritize(&mut report, &self.signals.context(None));
         let mut findings: HashMap<String, Vec<Finding>> = HashMap::new();
         for f in report.findings {
             let k = package_list::line(f.package.ecosystem, &f.package.name, &f.package.version);
@@ -119,10 +131,11 @@ impl<'a> Matcher<'a> {
         self.memo.get(line).map(|m| &m.answer)
     }
 
-    /// The report of `inventory` (every package [`Matcher::prepare`]d):
-    /// findings carry the inventory's locations; sorted and summarised as
-    /// the engine does.
-    pub fn report(&self, inventory: Inventory) -> ScanReport {
+    /// The report of `inventory` (every package [`Matcher::prepare`]d) of a
+    /// subject exposed as `exposure`: findings carry the inventory's
+    /// locations and import reachability, KEV, EPSS, and a risk score from
+    /// all of them; sorted and summarised as the engine does.
+    pub fn report(&self, inventory: Inventory, exposure: Option<&Exposure>) -> ScanReport {
         let mut findings = Vec::new();
         let mut unmatched = Vec::new();
         for p in &inventory.packages {
@@ -130,11 +143,15 @@ impl<'a> Matcher<'a> {
                 continue;
             };
             for f in &m.findings {
-                findings.push(Finding {
+                let mut finding = Finding {
                     locations: p.locations.clone(),
                     loaded: p.is_loaded(),
                     ..f.clone()
-                });
+                };
+                finding.priority.reachability =
+                    analyzer::reachability::strongest(&inventory.reachability, &f.package.purl)
+                        .cloned();
+                findings.push(finding);
             }
             unmatched.extend(m.unmatched.iter().cloned());
         }
@@ -157,7 +174,14 @@ impl<'a> Matcher<'a> {
             summary,
             exposure: None,
         };
-        analyzer::prioritize::assess(&mut report);
+        // KEV and EPSS are joined already (see `match_fresh`): the exposure
+        // is taken, and every finding scored.
+        let context = Context {
+            kev: None,
+            epss: None,
+            exposure,
+        };
+        prioritize(&mut report, &context);
         report
     }
 }

@@ -24,6 +24,7 @@ use analyzer::advisories::Database;
 use analyzer::diagnostics::Warning;
 use analyzer::findings::{DatabaseInfo, Rating, ScanReport};
 use analyzer::inventory::Inventory;
+use analyzer::prioritize::Signals;
 use analyzer::suppress::{apply_suppressions, Config};
 use jiff::Timestamp;
 use matcher::Matcher;
@@ -48,6 +49,9 @@ pub const LISTED_PER_TRANSITION: usize = 10_000;
 pub struct RescanOptions<'a> {
     /// Suppression rules (`lambda-audit.toml`), evaluated at `now`.
     pub config: Option<&'a Config>,
+    /// The KEV catalog and EPSS scores joined into every finding, with each
+    /// subject's stored exposure, as a fresh scan joins them.
+    pub signals: &'a Signals,
     pub now: Timestamp,
     /// Closed findings older than this are pruned after the rescan.
     pub retention: Retention,
@@ -67,6 +71,12 @@ pub struct RescanOutcome {
     /// Ratings of the findings this rescan made ACTIVE (complete: what
     /// `--fail-on` looks at).
     pub activated_ratings: BTreeSet<Rating>,
+    /// Of the findings this rescan made ACTIVE, how many are known exploited
+    /// (complete: what `--fail-on kev` looks at).
+    pub activated_known_exploited: usize,
+    /// The highest risk score among the findings this rescan made ACTIVE
+    /// (complete: what `--fail-on risk:N` looks at); `None` when it made none.
+    pub activated_top_risk: Option<u8>,
     /// Findings by the transition this rescan gave them, in their new state;
     /// at most [`LISTED_PER_TRANSITION`] each (see [`RescanOutcome::counts`]).
     pub new: Vec<StoredFinding>,
@@ -92,8 +102,10 @@ impl RescanOutcome {
             };
             *self.counts.entry(transition).or_default() += 1;
             if transition != Transition::Closed && c.finding.status == FindingStatus::Active {
-                self.activated_ratings
-                    .insert(c.finding.finding.severity.rating);
+                let f = &c.finding.finding;
+                self.activated_ratings.insert(f.severity.rating);
+                self.activated_known_exploited += usize::from(f.priority.kev.is_some());
+                self.activated_top_risk = self.activated_top_risk.max(Some(f.priority.risk.score));
             }
             let list = match c.transition {
                 Some(Transition::New) => &mut self.new,
@@ -167,7 +179,7 @@ fn rescan_records(
 ) -> Result<RescanOutcome, StoreError> {
     let mut run = Run {
         store,
-        matcher: Matcher::new(db),
+        matcher: Matcher::new(db, options.signals),
         options,
         policy: digest::policy(options.config, crate::time::date(options.now)),
         outcome: RescanOutcome::default(),
@@ -321,7 +333,7 @@ impl Run<'_, '_, '_> {
         let observed: Vec<(&SubjectRecord, Observation, Vec<Warning>)> = work
             .into_par_iter()
             .map(|(record, inventory)| {
-                let mut report = matcher.report(inventory);
+                let mut report = matcher.report(inventory, record.subject.exposure.as_ref());
                 let warned = suppress(&mut report, options);
                 let seen = Observation::from_report(record.subject.clone(), &report);
                 (record, seen, warned)
@@ -392,7 +404,9 @@ impl Run<'_, '_, '_> {
             }
         };
         self.matcher.prepare(std::iter::once(&inventory));
-        let mut report = self.matcher.report(inventory);
+        let mut report = self
+            .matcher
+            .report(inventory, record.subject.exposure.as_ref());
         self.warnings.extend(suppress(&mut report, self.options));
         let seen = Observation::from_report(record.subject.clone(), &report);
         let now = self.options.now;

@@ -21,6 +21,7 @@ pub fn subject(key: &str, layers: &[&str]) -> Subject {
         kind: SubjectKind::of_key(key),
         code_sha256: Some("c29tZQ==".into()),
         layers: layers.iter().map(|l| l.to_string()).collect(),
+        exposure: None,
     }
 }
 

@@ -2,10 +2,11 @@
 
 use super::builders::*;
 use analyzer::findings::Rating;
+use analyzer::risk::Exposure;
 use std::sync::Arc;
 use store::{
     close_subject, codec, record, CloseReason, Commit, CommitOutcome, FindingFilter, FindingStatus,
-    FindingStore, Recorded, Retention, ScanReason, ScanRecord, Transition,
+    FindingStore, Recorded, Retention, ScanReason, ScanRecord, Subject, Transition,
 };
 
 /// A store shared by the threads of a check.
@@ -466,5 +467,63 @@ pub fn a_finding_in_a_layer_that_could_not_be_read_is_kept_as_it_was(store: Shar
         .all(|c| c.transition.is_none()));
     let back = hb(store);
     assert_eq!((back.last_observed_at, back.unread), (day(3), None));
+    assert_consistent(store);
+}
+
+/// Scan of FUNCTION at day `at` whose report judged the function `exposure`.
+fn scan_exposed(store: &dyn FindingStore, at: i64, exposure: Option<Exposure>) {
+    let mut r = report(&[(FUNCTION, "minimist", "1.2.0")], &[(0, "GHSA-min")]);
+    r.exposure = exposure;
+    let scanned = subject(FUNCTION, &[]);
+    record(store, scanned, &r, None, ScanReason::Function, day(at)).unwrap();
+}
+
+/// How the function was exposed is kept with its subject: written by a scan
+/// (from its report), kept by a commit without an inventory (a rescan),
+/// replaced (or cleared) by the next scan; a layer version has none.
+pub fn the_exposure_a_scan_judged_is_kept_with_its_subject(store: Shared) {
+    let store = &*store;
+    let exposure_of = |key: &str| store.subject(key).unwrap().unwrap().subject.exposure;
+    let url = Exposure::function_url_without_auth();
+    scan_exposed(store, 0, Some(url.clone()));
+    assert_eq!(exposure_of(FUNCTION), Some(url.clone()));
+
+    // A rescan's commit writes no inventory: the exposure stays, whatever
+    // the commit's subject says.
+    let stored = store.subject(FUNCTION).unwrap().unwrap();
+    let touch = Commit {
+        subject: Subject {
+            exposure: None,
+            ..stored.subject.clone()
+        },
+        expected_revision: Some(stored.revision),
+        inventory: None,
+        digest: None,
+        scan: ScanRecord {
+            subject: FUNCTION.into(),
+            at: day(1),
+            reason: ScanReason::Rescan,
+            database: String::new(),
+            active: 1,
+        },
+        deleted: false,
+        changes: Vec::new(),
+    };
+    assert_eq!(store.commit(&[touch]).unwrap(), [CommitOutcome::Committed]);
+    assert_eq!(exposure_of(FUNCTION), Some(url));
+
+    let services = Exposure::invocable_by(&["apigateway.amazonaws.com".to_string()]);
+    scan_exposed(store, 2, Some(services.clone()));
+    assert_eq!(exposure_of(FUNCTION), Some(services));
+    let denied = Exposure::unknown("GetPolicy denied");
+    scan_exposed(store, 3, Some(denied.clone()));
+    assert_eq!(exposure_of(FUNCTION), Some(denied));
+    scan_exposed(store, 4, None);
+    assert_eq!(exposure_of(FUNCTION), None);
+
+    let layer = report(&[(LAYER, "handlebars", "4.7.6")], &[(0, "GHSA-hb")]);
+    let scanned = subject(LAYER, &[]);
+    record(store, scanned, &layer, None, ScanReason::Trigger, day(5)).unwrap();
+    assert_eq!(exposure_of(LAYER), None);
     assert_consistent(store);
 }

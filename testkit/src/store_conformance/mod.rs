@@ -1,6 +1,7 @@
 //! The behaviour every findings store backend must have, as checks that take
 //! a fresh, empty store: the lifecycle through the store, the outbox, deleted
-//! subjects, findings a gap hid (kept, not closed), retention, filters,
+//! subjects, findings a gap hid (kept, not closed), the exposure kept with a
+//! subject, retention, filters,
 //! commits larger than one DynamoDB transaction, stale writes that conflict,
 //! and two writers on one subject.
 //!
@@ -36,6 +37,7 @@ macro_rules! conformance_tests {
             a_stale_commit_conflicts_and_writes_nothing,
             two_writers_on_one_subject_keep_every_history_whole,
             a_finding_in_a_layer_that_could_not_be_read_is_kept_as_it_was,
+            the_exposure_a_scan_judged_is_kept_with_its_subject,
         );
     };
     (@each $fresh:expr; $($check:ident),+ $(,)?) => {

@@ -17,7 +17,7 @@ mod signals;
 
 pub use error::HandlerError;
 pub use settings::HandlerConfig;
-pub use signals::{SignalSources, Signals};
+pub use signals::SignalSources;
 
 use crate::database::{DatabaseCache, LoadMatcher, Matcher};
 use crate::event::{self, Trigger};
@@ -27,6 +27,8 @@ use crate::outbox::{self, blocking};
 use crate::sinks::{self, Sink};
 use crate::store::{ReportStore, StoredReport};
 use analyzer::date::rfc3339_now;
+use analyzer::prioritize::Signals;
+use analyzer::report::{sort_findings, SortOrder};
 use analyzer::risk::Exposure;
 use analyzer::suppress::{apply_suppressions, Config};
 use analyzer::Limits;
@@ -107,7 +109,7 @@ impl Handler {
             )),
             None => None,
         };
-        let signals = Arc::new(Signals::load(&config.signals, &config.database)?);
+        let signals = Arc::new(signals::load(&config.signals, &config.database)?);
         let downloader = Downloader::new(config.max_download_bytes, config.code_rewrite.clone())
             .map_err(|e| HandlerError::Config(e.to_string()))?;
         let database = DatabaseCache::new(config.work_dir.join("db"), load);
@@ -318,6 +320,8 @@ impl Handler {
                 apply_suppressions(&mut report, config, store::time::date(now));
             }
             signals.apply(&mut report, exposure.as_ref());
+            // Risk order, the command line's default.
+            sort_findings(&mut report.findings, SortOrder::Risk);
             report
         })
         .await
@@ -330,6 +334,8 @@ impl Handler {
             },
             code_sha256: scanned.code_sha256.clone(),
             layers: scanned.layers.clone(),
+            // Recorded from the report (see `store::Observation::from_report`).
+            exposure: None,
         };
         let (recorded, suppressions) = (report.clone(), self.suppressions.clone());
         blocking(&self.findings, move |s| {
@@ -378,7 +384,8 @@ impl Handler {
     }
 
     /// Re-matches every stored inventory with `matcher` (the store's
-    /// [`store::rescan()`]: transitions and outbox in the same writes), then
+    /// [`store::rescan()`]: transitions and outbox in the same writes), with
+    /// the handler's KEV and EPSS and each subject's stored exposure, then
     /// publishes the outbox.
     async fn rescan_with(
         &self,
@@ -396,10 +403,11 @@ impl Handler {
                 "messages": messages,
             }));
         }
-        let suppressions = self.suppressions.clone();
+        let (suppressions, signals) = (self.suppressions.clone(), self.signals.clone());
         let outcome = blocking(&self.findings, move |s| {
             let options = RescanOptions {
                 config: suppressions.as_deref(),
+                signals: &signals,
                 now: store::time::now(),
                 retention: Retention::default(),
             };

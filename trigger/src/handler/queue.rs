@@ -18,14 +18,16 @@ impl Handler {
     pub(super) async fn consume(&self, event: &Value) -> Result<Value, HandlerError> {
         let matcher = self.matcher().await?;
         let (store, config) = (self.findings.clone(), self.suppressions.clone());
+        let signals = self.signals.clone();
         let layers = Arc::new(LayerCache::default());
         let results = Mutex::new(Vec::new());
         let outcome = fanout::consume(event, |work| {
             let (store, matcher, config) = (store.clone(), matcher.clone(), config.clone());
+            let signals = signals.clone();
             let (layers, results) = (&layers, &results);
             Box::pin(async move {
                 match work.work {
-                    WorkKind::Rescan => fanout::rescan(store, matcher, config, work).await,
+                    WorkKind::Rescan => fanout::rescan(store, matcher, config, signals, work).await,
                     WorkKind::Scan => self.scan_share(&work.subjects, layers, results).await,
                 }
             })

@@ -9,22 +9,20 @@
 //! - EPSS scores: `LAMBDA_AUDIT_EPSS`, FIRST's CSV, when set (absent data is
 //!   absent, never zero).
 //!
-//! Both are read once, when the handler starts, and joined into every scan's
-//! findings before they are recorded and published, so that each finding's
-//! `kev`, `epss` and risk score carry them. A deployed function's exposure
-//! (read per scan, see `layers::aws::exposure`) is joined with them; a layer
-//! version on its own has none.
+//! Both are read once, when the handler starts ([`load`]; the files are read
+//! and joined by [`analyzer::prioritize::Signals`], as the command line's),
+//! and joined into every scan's findings before they are recorded and
+//! published, and into every rescan of the findings store, so that each
+//! finding's `kev`, `epss` and risk score carry them. A deployed function's
+//! exposure (read per scan, see `layers::aws::exposure`, and kept with the
+//! stored subject for rescans) is joined with them; a layer version on its
+//! own has none.
 
 use super::HandlerError;
 use crate::database::DatabaseSource;
-use analyzer::epss::{EpssScores, MAX_EPSS_BYTES};
-use analyzer::findings::ScanReport;
-use analyzer::kev::{Catalog, CatalogOrigin, CACHE_FILE, MAX_CATALOG_BYTES};
-use analyzer::prioritize::{prioritize, Context};
-use analyzer::report::{sort_findings, SortOrder};
-use analyzer::risk::Exposure;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use analyzer::kev::{CatalogOrigin, CACHE_FILE};
+use analyzer::prioritize::{KevFile, Signals};
+use std::path::PathBuf;
 
 /// Where the signals come from (see the [module](self) documentation).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -50,85 +48,34 @@ impl SignalSources {
     }
 }
 
-/// The signals, read.
-#[derive(Debug)]
-pub struct Signals {
-    pub kev: Catalog,
-    pub epss: Option<EpssScores>,
-}
-
-impl Signals {
-    /// Reads the catalog and the scores; a file that is named but cannot be
-    /// read or parsed is a configuration error (never a silent starter set).
-    pub fn load(
-        sources: &SignalSources,
-        database: &DatabaseSource,
-    ) -> Result<Signals, HandlerError> {
-        let beside_database = match database {
-            DatabaseSource::Path(db) if db.is_dir() => {
-                Some(db.join(CACHE_FILE)).filter(|f| f.is_file())
-            }
-            _ => None,
-        };
-        let kev = match (&sources.kev, beside_database) {
-            (Some(path), _) => catalog(path, CatalogOrigin::Path)?,
-            (None, Some(copy)) => catalog(&copy, CatalogOrigin::Cache)?,
-            (None, None) => Catalog::starter(),
-        };
-        let epss = sources
-            .epss
-            .as_deref()
-            .map(|path| {
-                let bytes = read(path, "EPSS file", MAX_EPSS_BYTES)?;
-                EpssScores::parse(&path.display().to_string(), &bytes)
-                    .map_err(|e| HandlerError::Config(e.to_string()))
-            })
-            .transpose()?;
-        Ok(Signals { kev, epss })
-    }
-
-    /// Joins KEV, EPSS and the function's `exposure` (`None` for a layer
-    /// scan) into `report`'s findings, scores each, and puts them in risk
-    /// order (the command line's default).
-    pub fn apply(&self, report: &mut ScanReport, exposure: Option<&Exposure>) {
-        prioritize(
-            report,
-            &Context {
-                kev: Some(&self.kev),
-                epss: self.epss.as_ref(),
-                exposure,
-            },
-        );
-        sort_findings(&mut report.findings, SortOrder::Risk);
-    }
-}
-
-fn catalog(path: &Path, origin: CatalogOrigin) -> Result<Catalog, HandlerError> {
-    let bytes = read(path, "KEV catalog", MAX_CATALOG_BYTES)?;
-    Catalog::parse(&path.display().to_string(), origin, &bytes)
-        .map_err(|e| HandlerError::Config(e.to_string()))
-}
-
-/// The bytes of `path`, refused past `max` bytes.
-fn read(path: &Path, what: &str, max: u64) -> Result<Vec<u8>, HandlerError> {
-    let fail = |e: std::io::Error| {
-        HandlerError::Config(format!("cannot read the {what} {}: {e}", path.display()))
+/// Reads the catalog and the scores (see the [module](self) documentation
+/// for the order); a file that is named but cannot be read or parsed is a
+/// configuration error (never a silent starter set).
+pub fn load(sources: &SignalSources, database: &DatabaseSource) -> Result<Signals, HandlerError> {
+    let beside_database = match database {
+        DatabaseSource::Path(db) if db.is_dir() => {
+            Some(db.join(CACHE_FILE)).filter(|f| f.is_file())
+        }
+        _ => None,
     };
-    let file = std::fs::File::open(path).map_err(fail)?;
-    let mut bytes = Vec::new();
-    file.take(max + 1).read_to_end(&mut bytes).map_err(fail)?;
-    if bytes.len() as u64 > max {
-        return Err(HandlerError::Config(format!(
-            "the {what} {} is over {max} bytes",
-            path.display()
-        )));
-    }
-    Ok(bytes)
+    let kev = match (&sources.kev, &beside_database) {
+        (Some(path), _) => Some(KevFile {
+            path,
+            origin: CatalogOrigin::Path,
+        }),
+        (None, Some(copy)) => Some(KevFile {
+            path: copy,
+            origin: CatalogOrigin::Cache,
+        }),
+        (None, None) => None,
+    };
+    Signals::read(kev, sources.epss.as_deref()).map_err(|e| HandlerError::Config(e.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     /// A KEV catalog in CISA's layout listing `cve`.
     fn kev_file(dir: &Path, name: &str, cve: &str) -> PathBuf {
@@ -155,7 +102,7 @@ mod tests {
         let database = DatabaseSource::Path(db.clone());
         let from = |kev: Option<PathBuf>, database: &DatabaseSource| {
             let sources = SignalSources { kev, epss: None };
-            Signals::load(&sources, database).unwrap().kev
+            load(&sources, database).unwrap().kev
         };
 
         let kev = from(Some(named), &database);
@@ -174,13 +121,13 @@ mod tests {
             kev: Some(dir.path().join("nope.json")),
             epss: None,
         };
-        let error = Signals::load(&missing, &database).unwrap_err().to_string();
-        assert!(error.contains("cannot read the KEV catalog"), "{error}");
+        let error = load(&missing, &database).unwrap_err().to_string();
+        assert!(error.contains("cannot read KEV catalog"), "{error}");
         let bad_epss = SignalSources {
             kev: None,
             epss: Some(kev_file(dir.path(), "epss.csv", "x")),
         };
-        assert!(Signals::load(&bad_epss, &database).is_err());
+        assert!(load(&bad_epss, &database).is_err());
     }
 
     #[test]

@@ -146,9 +146,10 @@ pub fn is_template_of(bare: &Finding, f: &Finding) -> bool {
         && bare.priority == *priority
 }
 
-/// `(key, kind, code_sha256, revision, first_scanned_at, last_scanned_at, deleted_at)`.
-pub const SUBJECT_COLUMNS: &str =
-    "key, kind, code_sha256, revision, first_scanned_at, last_scanned_at, deleted_at, digest, active";
+/// `(key, kind, code_sha256, revision, first_scanned_at, last_scanned_at,
+/// deleted_at, digest, active, exposure)`.
+pub const SUBJECT_COLUMNS: &str = "key, kind, code_sha256, revision, first_scanned_at, \
+    last_scanned_at, deleted_at, digest, active, exposure";
 
 /// A subject row as read.
 pub struct SubjectRow {
@@ -161,6 +162,8 @@ pub struct SubjectRow {
     deleted: Option<String>,
     digest: Option<String>,
     active: i64,
+    /// JSON; NULL when not known (see `Subject::exposure`).
+    exposure: Option<String>,
 }
 
 pub fn subject_row(row: &Row<'_>) -> rusqlite::Result<SubjectRow> {
@@ -174,6 +177,7 @@ pub fn subject_row(row: &Row<'_>) -> rusqlite::Result<SubjectRow> {
         deleted: row.get(6)?,
         digest: row.get(7)?,
         active: row.get(8)?,
+        exposure: row.get(9)?,
     })
 }
 
@@ -184,6 +188,12 @@ pub fn subject_model(row: SubjectRow, layers: Vec<String>) -> Result<SubjectReco
             key: row.key,
             code_sha256: row.code_sha256,
             layers,
+            exposure: row
+                .exposure
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| format!("exposure: {e}"))?,
         },
         revision: u64::try_from(row.revision).map_err(|e| format!("revision: {e}"))?,
         first_scanned_at: at(&row.first, "first_scanned_at")?,

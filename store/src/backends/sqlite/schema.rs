@@ -109,6 +109,12 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE findings ADD COLUMN unread TEXT;
     ",
+    // 4: how the deployed function is exposed, as its last scan judged it
+    // (JSON: `level`, `description`), for rescans to score with; NULL for
+    // layers, local artifacts and subjects stored before it was kept.
+    "
+    ALTER TABLE subjects ADD COLUMN exposure TEXT;
+    ",
 ];
 
 /// The schema version this build writes.
@@ -190,5 +196,45 @@ mod tests {
             )
             .unwrap();
         assert_eq!(unsent, 1);
+    }
+
+    #[test]
+    fn a_subject_stored_before_its_exposure_was_kept_reads_as_not_known() {
+        use crate::backends::sqlite::SqliteStore;
+        use crate::FindingStore;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v3.db");
+        let conn = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL);
+             INSERT INTO schema_version VALUES (3);
+             INSERT INTO subjects (key, kind, revision, first_scanned_at, last_scanned_at, active)
+                 VALUES ('arn:aws:lambda:us-east-1:1:function:f:1', 'function', 1,
+                         '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 0);",
+        )
+        .unwrap();
+        drop(conn);
+        let store = SqliteStore::open(&path).unwrap();
+        let record = store
+            .subject("arn:aws:lambda:us-east-1:1:function:f:1")
+            .unwrap()
+            .unwrap();
+        assert_eq!(record.subject.exposure, None);
+        assert_eq!(record.revision, 1);
+
+        // A value that does not read back is an error naming it, not a default.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute("UPDATE subjects SET exposure = '{\"level\": 7}'", [])
+            .unwrap();
+        drop(conn);
+        let error = SqliteStore::open(&path)
+            .unwrap()
+            .subjects()
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("exposure: "), "{error}");
     }
 }

@@ -51,6 +51,7 @@ struct Statements<'t> {
     inventory: Statement<'t>,
     clear_layers: Statement<'t>,
     layer: Statement<'t>,
+    exposure: Statement<'t>,
     scan: Statement<'t>,
     template: Statement<'t>,
     finding: Statement<'t>,
@@ -77,6 +78,7 @@ impl<'t> Statements<'t> {
             layer: tx.prepare(
                 "INSERT INTO subject_layers (subject, position, layer) VALUES (?1, ?2, ?3)",
             )?,
+            exposure: tx.prepare("UPDATE subjects SET exposure = ?2 WHERE key = ?1")?,
             scan: tx.prepare(
                 "INSERT INTO scans (subject, at, reason, database, active) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?,
@@ -102,8 +104,9 @@ impl<'t> Statements<'t> {
     }
 }
 
-/// The subject's row, inventory, layers and scan record, when its revision
-/// is the expected one.
+/// The subject's row, inventory, layers, exposure and scan record, when its
+/// revision is the expected one (layers and exposure are what the scan that
+/// wrote the inventory saw: a rescan keeps them).
 fn write_subject(s: &mut Statements<'_>, c: &Commit) -> rusqlite::Result<CommitOutcome> {
     let key = &c.subject.key;
     let current: Option<i64> = s.revision.query_row([key], |r| r.get(0)).optional()?;
@@ -127,6 +130,8 @@ fn write_subject(s: &mut Statements<'_>, c: &Commit) -> rusqlite::Result<CommitO
         for (position, layer) in c.subject.layers.iter().enumerate() {
             s.layer.execute(params![key, position as i64, layer])?;
         }
+        let exposure = c.subject.exposure.as_ref().map(json).transpose()?;
+        s.exposure.execute(params![key, exposure])?;
     }
     s.scan.execute(params![
         key,

@@ -2,7 +2,12 @@
 //! onto findings through their ids and aliases, the deployed function's
 //! exposure taken into the report, and every finding's risk scored
 //! ([`crate::risk`]). Matching scores each report with what it knows; a
-//! caller with more signals calls [`prioritize`] again.
+//! caller with more signals calls [`prioritize`] again, or [`Signals::apply`]
+//! with the KEV catalog and EPSS scores it read once ([`signals`]).
+
+mod signals;
+
+pub use signals::{KevFile, SignalError, Signals};
 
 use crate::epss::EpssScores;
 use crate::findings::{Finding, ScanReport};
