@@ -140,7 +140,9 @@ pub fn serve() -> bool {
     } else {
         (-1, libc::WTERMSIG(status))
     };
-    let micros = |t: libc::timeval| t.tv_sec as i64 * 1_000_000 + t.tv_usec as i64;
+    let micros = |t: libc::timeval| {
+        u64::try_from(t.tv_sec).unwrap_or(0) * 1_000_000 + u64::try_from(t.tv_usec).unwrap_or(0)
+    };
     println!(
         "{LAUNCH_LINE} exit={exit} signal={signal} hang={hang} peak_kib={} cpu_us={} wall_us={}",
         usage.ru_maxrss,
