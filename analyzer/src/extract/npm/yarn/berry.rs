@@ -61,7 +61,7 @@ pub(super) fn read(
         }
         !quota.stopped() && kept(path)
     };
-    let lock = yaml::parse(input, &keep)?;
+    let lock = yaml::parse_pruned(input, &keep, &kept)?;
     if let Some(reached) = quota.reached() {
         return Err(ExtractError::new(reached.to_string()));
     }
