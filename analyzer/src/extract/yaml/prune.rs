@@ -310,3 +310,52 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    /// Lines of every kind the pruner meets, in and out of its subset.
+    fn line() -> impl Strategy<Value = String> {
+        let shapes = vec![
+            "meta:",
+            "meta: {}",
+            "version: 1",
+            "a:",
+            "b:",
+            "c: [x, {y: \"]\"}]",
+            "- item",
+            "- k: v",
+            "-",
+            "t: |",
+            "text",
+            "\"q\":",
+            "'s': 'it''s'",
+            "# comment",
+            "",
+            "d: \"open",
+            "close\"",
+            "e: [a,",
+            "b]",
+            "f: &x 1",
+            "? k",
+            "---",
+        ];
+        (0usize..4, prop::sample::select(shapes))
+            .prop_map(|(indent, shape)| format!("{}{shape}\n", "  ".repeat(indent)))
+    }
+
+    proptest! {
+        /// Whatever the lines, a document the parser reads whole is read
+        /// the same with its never-kept blocks pruned.
+        #[test]
+        fn pruning_never_changes_what_is_kept(lines in prop::collection::vec(line(), 0..24)) {
+            let text: String = lines.concat();
+            let kept = |path: &[&str]| !path.contains(&"meta");
+            if let Ok(whole) = super::super::parse(&mut text.as_bytes(), &kept) {
+                let pruned = super::super::parse_pruned(&mut text.as_bytes(), &kept, &kept);
+                prop_assert_eq!(pruned.ok(), Some(whole), "{}", text);
+            }
+        }
+    }
+}
