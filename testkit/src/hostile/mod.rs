@@ -4,9 +4,12 @@
 //!
 //! - [`cases`]: every hostile family (these archives, big and deep manifests
 //!   from [`lockfiles`]) with its ceiling and expected outcome, built on disk;
-//! - [`launch`]: running the CLI on one, measuring its peak RSS and times.
+//! - [`launch`]: running the CLI on one, measuring its peak RSS and times;
+//!   `Case::judge` (in `judge`): whether what it gave is right.
 
 pub mod cases;
+#[cfg(target_os = "linux")]
+mod judge;
 #[cfg(target_os = "linux")]
 pub mod launch;
 pub mod lockfiles;
