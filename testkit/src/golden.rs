@@ -9,7 +9,7 @@ pub const UPDATE_GOLDEN_ENV: &str = "UPDATE_GOLDEN";
 /// Asserts that the golden file `path` holds `actual`, naming the first differing line; with
 /// `UPDATE_GOLDEN=1` writes `actual` to it instead.
 pub fn golden(path: &Path, actual: &str) {
-    if std::env::var(UPDATE_GOLDEN_ENV).as_deref() == Ok("1") {
+    if rewrites(std::env::var(UPDATE_GOLDEN_ENV).ok().as_deref()) {
         std::fs::create_dir_all(path.parent().expect("a golden file lies in a directory"))
             .and_then(|()| std::fs::write(path, actual))
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -32,6 +32,12 @@ pub fn golden(path: &Path, actual: &str) {
     }
 }
 
+/// Whether the [`UPDATE_GOLDEN_ENV`] setting asks for the files to be
+/// rewritten: `1` only (`0`, `true`, empty or unset compare).
+fn rewrites(setting: Option<&str>) -> bool {
+    setting == Some("1")
+}
+
 /// The 1-based number of the first line where the texts differ; `None` when they are equal.
 fn first_difference(expected: &str, actual: &str) -> Option<usize> {
     if expected == actual {
@@ -48,7 +54,15 @@ fn first_difference(expected: &str, actual: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::first_difference;
+    use super::{first_difference, rewrites};
+
+    #[test]
+    fn only_update_golden_1_rewrites() {
+        assert!(rewrites(Some("1")));
+        for setting in [None, Some("0"), Some(""), Some("true"), Some("yes")] {
+            assert!(!rewrites(setting), "{setting:?}");
+        }
+    }
 
     #[test]
     fn the_first_differing_line_is_named() {

@@ -1,7 +1,18 @@
 //! Hostile archives from issue 11, each built from scratch, each around a
 //! legitimate `package.json` that a correct scan must still report (or give a
 //! gap for). Shared by the engine's tests and the CLI's memory-ceiling test.
+//!
+//! - [`cases`]: every hostile family (these archives, big and deep manifests
+//!   from [`lockfiles`]) with its ceiling and expected outcome, built on disk;
+//! - [`launch`]: running the CLI on one, measuring its peak RSS and times;
+//!   `Case::judge` (in `judge`): whether what it gave is right.
 
+pub mod cases;
+#[cfg(target_os = "linux")]
+mod judge;
+#[cfg(target_os = "linux")]
+pub mod launch;
+pub mod lockfiles;
 mod raw;
 
 pub use raw::{crc32, deflate, RawZip, Record, DEFLATED, STORED};

@@ -175,7 +175,7 @@ pub(super) fn parse_within(
         }
         !quota.stopped() && kept(path)
     };
-    let lock = yaml::parse(input, &keep)?;
+    let lock = yaml::parse_pruned(input, &keep, &kept)?;
     if let Some(reached) = quota.reached() {
         return Err(ExtractError::new(reached.to_string()));
     }

@@ -16,7 +16,10 @@
 //! - aliases (`*anchor`): lockfiles never write them; one is an error, so no
 //!   expansion ("billion laughs") can happen at all.
 
+mod prune;
+
 use crate::extract::ExtractError;
+use prune::Pruner;
 pub use serde_norway::{Mapping, Value};
 use std::cell::RefCell;
 use std::io::BufRead;
@@ -55,7 +58,21 @@ pub fn parse(
     input: &mut dyn BufRead,
     keep: &dyn Fn(&[&str]) -> bool,
 ) -> Result<Value, ExtractError> {
-    let mut chars = LineChars::new(input);
+    load(LineChars::new(input, None), keep)
+}
+
+/// [`parse`], the lines of blocks whose path `kept` refuses dropped before
+/// the parser reads them (see [`prune`]): `kept` must refuse only paths that
+/// `keep` refuses too, and depend on nothing but the path.
+pub fn parse_pruned(
+    input: &mut dyn BufRead,
+    keep: &dyn Fn(&[&str]) -> bool,
+    kept: &dyn Fn(&[&str]) -> bool,
+) -> Result<Value, ExtractError> {
+    load(LineChars::new(input, Some(Pruner::new(kept))), keep)
+}
+
+fn load(mut chars: LineChars<'_>, keep: &dyn Fn(&[&str]) -> bool) -> Result<Value, ExtractError> {
     let result = Loader::new(keep).load(&mut Parser::new(&mut chars));
     if let Some(e) = chars.error {
         return Err(ExtractError::new(format!("cannot read YAML: {e}")));
@@ -77,16 +94,18 @@ struct LineChars<'a> {
     /// A byte-order mark before the first character is skipped.
     started: bool,
     error: Option<std::io::Error>,
+    pruner: Option<Pruner<'a>>,
 }
 
 impl<'a> LineChars<'a> {
-    fn new(input: &'a mut dyn BufRead) -> Self {
+    fn new(input: &'a mut dyn BufRead, pruner: Option<Pruner<'a>>) -> Self {
         LineChars {
             input,
             line: String::new(),
             at: 0,
             started: false,
             error: None,
+            pruner,
         }
     }
 }
@@ -108,7 +127,12 @@ impl Iterator for LineChars<'_> {
             self.at = 0;
             match self.input.read_line(&mut self.line) {
                 Ok(0) => return None,
-                Ok(_) => {}
+                Ok(_) => {
+                    if self.pruner.as_mut().is_some_and(|p| !p.keeps(&self.line)) {
+                        self.line.clear();
+                        self.line.push('\n');
+                    }
+                }
                 Err(e) => {
                     self.error = Some(e);
                     return None;
