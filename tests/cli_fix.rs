@@ -18,7 +18,9 @@ fn run_in(dir: &Path, args: &[&str]) -> Run {
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env("LAMBDA_AUDIT_DB", "")
-        .env("LAMBDA_AUDIT_CACHE_DIR", &cache_dir);
+        .env("LAMBDA_AUDIT_CACHE_DIR", &cache_dir)
+        // Never the user's own findings store.
+        .env("LAMBDA_AUDIT_STORE", cache.path().join("store.db"));
     cmd.output().expect("the binary runs").into()
 }
 
@@ -308,7 +310,9 @@ fn options_that_cannot_work_are_refused_clearly() {
     );
     assert_eq!(sbom.code, 2);
     assert!(sbom.stderr.contains("--runtime"), "{}", sbom.stderr);
+    let store = tempfile::tempdir().unwrap();
     let no_region = std::process::Command::new(env!("CARGO_BIN_EXE_lambda-audit"))
+        .env("LAMBDA_AUDIT_STORE", store.path().join("store.db"))
         .args([
             "function",
             "my-function",
