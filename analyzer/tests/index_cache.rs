@@ -279,6 +279,52 @@ fn a_compiled_index_file_opens_by_itself() {
     assert!(err.contains("db.idx"), "{err}");
 }
 
+/// A shipped index file is mapped without reading its structure (a cold
+/// start costs the same whatever its size), so a changed byte there is found
+/// by the lookup that reads it, or by `verify`: never read as other records.
+#[test]
+fn a_changed_byte_of_a_mapped_index_file_fails_what_reads_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    write_records(&data, 3);
+    let index = tmp.path().join("db.idx");
+    let good = contents(&Database::compile(&data, &index).unwrap());
+    let original = std::fs::read(&index).unwrap();
+    for at in 0..original.len() {
+        let mut damaged = original.clone();
+        damaged[at] ^= 0x5a;
+        std::fs::write(&index, &damaged).unwrap();
+        let Ok(db) = Database::open(&index) else {
+            continue;
+        };
+        let mut noticed = db.verify().is_err();
+        for (eco, name, expected) in &good.1 {
+            let got = db.lookup_each(*eco, name);
+            if got.is_empty() && !db.has_package(*eco, name) {
+                // The package map cannot be read: the lookup says so too.
+                assert!(noticed, "byte {at}: {name} lost without a word");
+                continue;
+            }
+            for (got, want) in got.iter().zip(expected) {
+                match got {
+                    Ok(osv) => assert_eq!(Ok(osv), want.as_ref(), "byte {at}: {name}"),
+                    Err((_, reason)) => {
+                        assert!(reason.contains("is damaged"), "byte {at}: {reason}");
+                        noticed = true;
+                    }
+                }
+            }
+            assert!(
+                got.len() == expected.len() || noticed,
+                "byte {at}: {name} read as fewer records"
+            );
+        }
+        let ids: Vec<String> = db.ids().map(str::to_string).collect();
+        assert!(ids.is_empty() || ids == good.0, "byte {at}: ids {ids:?}");
+        assert!(noticed, "byte {at}: the damage went unnoticed");
+    }
+}
+
 #[test]
 fn loose_records_are_read_within_their_limit_and_only_from_regular_files() {
     let tmp = tempfile::tempdir().unwrap();

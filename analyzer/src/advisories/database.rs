@@ -138,21 +138,27 @@ impl Database {
         &self.header.sources
     }
 
-    /// Every record id, in load order.
+    /// Every record id, in load order; none when the index is damaged
+    /// ([`Database::verify`] says why).
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.index.iter().flat_map(Index::ids)
     }
 
-    /// Every (ecosystem, normalised name) some record names, sorted.
+    /// Every (ecosystem, normalised name) some record names, sorted; none
+    /// when the index is damaged ([`Database::verify`] says why).
     pub fn packages(&self) -> impl Iterator<Item = (Ecosystem, &str)> {
         self.index.iter().flat_map(Index::packages)
     }
 
-    /// True when some record names this package (`name` is normalised here).
+    /// True when some record names this package (`name` is normalised
+    /// here); false too when the package map is damaged, which a lookup
+    /// then reports.
     pub fn has_package(&self, ecosystem: Ecosystem, name: &str) -> bool {
-        self.index
-            .as_ref()
-            .is_some_and(|i| i.contains(ecosystem, &ecosystem.normalize_name(name)))
+        self.index.as_ref().is_some_and(|i| {
+            i.contains(ecosystem, &ecosystem.normalize_name(name))
+                .map_err(|reason| self.damaged(reason))
+                .unwrap_or(false)
+        })
     }
 
     /// The numbers of the records naming a package.
@@ -190,9 +196,26 @@ impl Database {
         }
     }
 
+    /// Checks every byte of the index's structure, which lookups otherwise
+    /// check as they first read it (records are checked when decoded).
+    pub fn verify(&self) -> Result<(), DbError> {
+        match &self.index {
+            Some(index) => index
+                .verify()
+                .map_err(|reason| DbError::Index(self.damaged(reason))),
+            None => Ok(()),
+        }
+    }
+
     /// The record with this id, when the database has it.
     pub fn record(&self, id: &str) -> Result<Option<Osv>, DbError> {
-        let Some(number) = self.index.as_ref().and_then(|i| i.number_of(id)) else {
+        let Some(index) = &self.index else {
+            return Ok(None);
+        };
+        let number = index
+            .number_of(id)
+            .map_err(|reason| DbError::Index(self.damaged(reason)))?;
+        let Some(number) = number else {
             return Ok(None);
         };
         self.parse(number)
@@ -205,7 +228,10 @@ impl Database {
         let Some(index) = &self.index else {
             return Err((String::new(), "no index".into()));
         };
-        let id = index.id(number).to_string();
+        let id = index
+            .id(number)
+            .map_err(|r| (format!("record {number}"), self.damaged(r)))?
+            .to_string();
         let json = index
             .json(number)
             .map_err(|r| (id.clone(), self.damaged(r)))?;

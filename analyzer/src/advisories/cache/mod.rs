@@ -6,7 +6,8 @@
 //! Never wrong: an index is written to a temporary file in the folder and
 //! renamed into place, so two processes compiling at once each end with a
 //! whole index (the last rename wins, and both are correct); an index file
-//! that is cut short or altered fails its footer or checksums and is compiled
+//! that is cut short or altered fails its footer or checksums (the whole
+//! structure is checked before a cached file is used) and is compiled
 //! again, with a warning ([`Database::warnings`]), never read as fewer records.
 //! [`IndexCache::prune`] removes what no open can use any more.
 
@@ -53,15 +54,15 @@ impl IndexCache {
         let index_path = self.dir.join(index_file_name(path));
         let mut warning = None;
         match Index::open_file(&index_path) {
-            Ok(index) if unchanged(&index.header().sources, &sources)? => {
-                return Database::over(index, Some(index_path)).located(path, origin);
-            }
+            // A file this cache can compile again is checked whole before it
+            // is trusted, so that damage costs a rebuild now, never a lookup.
+            Ok(index) if unchanged(&index.header().sources, &sources)? => match index.verify() {
+                Ok(()) => return Database::over(index, Some(index_path)).located(path, origin),
+                Err(reason) => warning = Some(damaged(&index_path, &reason)),
+            },
             Ok(_) | Err(OpenError::Absent | OpenError::OtherVersion) => {}
             Err(OpenError::Corrupt(reason)) => {
-                warning = Some(format!(
-                    "the compiled index {} is damaged ({reason}); compiling it again",
-                    index_path.display()
-                ));
+                warning = Some(damaged(&index_path, &reason));
             }
         }
         let db = match compile::compile_to_file(sources.clone(), &index_path) {
@@ -77,6 +78,14 @@ impl IndexCache {
         };
         db.located(path, origin)
     }
+}
+
+/// The warning for a damaged index file, compiled again.
+fn damaged(index: &Path, reason: &str) -> String {
+    format!(
+        "the compiled index {} is damaged ({reason}); compiling it again",
+        index.display()
+    )
 }
 
 /// The index file name for a database path: a hash of its absolute path.
