@@ -28,6 +28,8 @@ pub struct Database {
     cache_file: Option<PathBuf>,
     removed: Once,
     warnings: Vec<String>,
+    /// True when opening it compiled the records (no index was reused).
+    compiled: bool,
 }
 
 impl Database {
@@ -42,6 +44,7 @@ impl Database {
         }
         let sources = sources_at(path)?;
         Database::over(compile::compile_in_memory(sources)?, None)
+            .compiled()
             .located(path, DatabaseOrigin::Path)
     }
 
@@ -53,7 +56,9 @@ impl Database {
         let opened = compile::compile_to_file(sources, index).map_err(|e| match e {
             compile::CompileError::Source(e) | compile::CompileError::Write(e) => e,
         })?;
-        Database::over(opened, None).located(path, DatabaseOrigin::Path)
+        Database::over(opened, None)
+            .compiled()
+            .located(path, DatabaseOrigin::Path)
     }
 
     /// The starter set compiled into the binary.
@@ -91,6 +96,7 @@ impl Database {
             cache_file,
             removed: Once::new(),
             warnings: Vec::new(),
+            compiled: false,
         }
     }
 
@@ -106,6 +112,19 @@ impl Database {
         self.origin = origin;
         self.location = Some(path.to_path_buf());
         Ok(self)
+    }
+
+    /// Marks a database whose opening compiled its records.
+    pub(crate) fn compiled(mut self) -> Database {
+        self.compiled = true;
+        self
+    }
+
+    /// True when opening the database compiled its records, false when it
+    /// mapped an index compiled before (or is the embedded set): what a
+    /// reused index saves.
+    pub fn was_compiled(&self) -> bool {
+        self.compiled
     }
 
     /// Adds a warning about how the database was opened.

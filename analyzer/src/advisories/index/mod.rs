@@ -24,6 +24,7 @@ pub(crate) mod compile;
 pub mod format;
 mod phases;
 pub(crate) mod reader;
+pub(crate) mod rewrite;
 
 pub use build::{Builder, Compiled};
 pub use phases::Phases;

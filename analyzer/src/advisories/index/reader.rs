@@ -133,6 +133,11 @@ impl Index {
         &self.header
     }
 
+    /// Where the sections lie.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
     /// Checks the whole structure (what a cache does before trusting a file
     /// it can compile again); the reason when a part is damaged.
     pub fn verify(&self) -> Result<(), String> {
