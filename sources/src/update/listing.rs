@@ -56,7 +56,7 @@ impl Listing {
     pub fn render(&self) -> String {
         let mut lines: Vec<&(String, Timestamp)> = self.records.iter().collect();
         // Sorted by id already: a stable sort by time keeps ids in order.
-        lines.sort_by(|a, b| b.1.cmp(&a.1));
+        lines.sort_by_key(|(_, modified)| std::cmp::Reverse(*modified));
         let mut out = String::with_capacity(lines.len() * 48);
         for (id, modified) in lines {
             let _ = writeln!(out, "{modified},{id}");
