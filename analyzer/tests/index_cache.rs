@@ -279,6 +279,134 @@ fn a_compiled_index_file_opens_by_itself() {
     assert!(err.contains("db.idx"), "{err}");
 }
 
+/// A shipped index file is mapped without reading its structure (a cold
+/// start costs the same whatever its size), so a changed byte there is found
+/// by the lookup that reads it, or by `verify`: never read as other records.
+#[test]
+fn a_changed_byte_of_a_mapped_index_file_fails_what_reads_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    write_records(&data, 3);
+    let index = tmp.path().join("db.idx");
+    let good = contents(&Database::compile(&data, &index).unwrap());
+    let original = std::fs::read(&index).unwrap();
+    for at in 0..original.len() {
+        let mut damaged = original.clone();
+        damaged[at] ^= 0x5a;
+        std::fs::write(&index, &damaged).unwrap();
+        let Ok(db) = Database::open(&index) else {
+            continue;
+        };
+        let mut noticed = db.verify().is_err();
+        for (eco, name, expected) in &good.1 {
+            let got = db.lookup_each(*eco, name);
+            if got.is_empty() && !db.has_package(*eco, name) {
+                // The package map cannot be read: the lookup says so too.
+                assert!(noticed, "byte {at}: {name} lost without a word");
+                continue;
+            }
+            for (got, want) in got.iter().zip(expected) {
+                match got {
+                    Ok(osv) => assert_eq!(Ok(osv), want.as_ref(), "byte {at}: {name}"),
+                    Err((_, reason)) => {
+                        assert!(reason.contains("is damaged"), "byte {at}: {reason}");
+                        noticed = true;
+                    }
+                }
+            }
+            assert!(
+                got.len() == expected.len() || noticed,
+                "byte {at}: {name} read as fewer records"
+            );
+        }
+        let ids: Vec<String> = db.ids().map(str::to_string).collect();
+        assert!(ids.is_empty() || ids == good.0, "byte {at}: ids {ids:?}");
+        assert!(noticed, "byte {at}: the damage went unnoticed");
+    }
+}
+
+/// `db update` gives a new version whose exports did not change the
+/// previous version's index: only when the files hold the same bytes.
+#[test]
+fn an_index_is_given_to_the_same_bytes_elsewhere_never_to_other_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("c"),
+    );
+    write_records(&a, 3);
+    let cache_a = IndexCache::new(tmp.path().join("index-a"));
+    let compiled = cache_a.open(&a, DatabaseOrigin::Path).unwrap();
+    assert!(compiled.was_compiled());
+    let good = contents(&compiled);
+    std::fs::create_dir_all(&b).unwrap();
+    std::fs::create_dir_all(&c).unwrap();
+    for entry in std::fs::read_dir(&a).unwrap() {
+        let from = entry.unwrap().path();
+        let name = from.file_name().unwrap();
+        std::fs::hard_link(&from, b.join(name)).unwrap();
+        std::fs::copy(&from, c.join(name)).unwrap();
+    }
+    // The same bytes under another folder: given, and mapped there.
+    let cache_b = IndexCache::new(tmp.path().join("index-b"));
+    assert!(cache_b.adopt(&b, &cache_a, &a).unwrap());
+    let db = cache_b.open(&b, DatabaseOrigin::Path).unwrap();
+    assert!(!db.was_compiled(), "the given index is used as it is");
+    assert_eq!(contents(&db), good);
+    assert!(db.sources().iter().all(|s| s.path.starts_with(&b)));
+    // One changed byte (the length kept): not given.
+    let changed = std::fs::read_dir(&c)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&changed).unwrap();
+    let at = bytes.windows(6).position(|w| w == b"\"id\":\"").unwrap();
+    bytes[at + 6] ^= 0x01;
+    std::fs::write(&changed, &bytes).unwrap();
+    let cache_c = IndexCache::new(tmp.path().join("index-c"));
+    assert!(!cache_c.adopt(&c, &cache_a, &a).unwrap());
+    assert!(cache_c
+        .open(&c, DatabaseOrigin::Path)
+        .unwrap()
+        .was_compiled());
+    // Nothing to give: no index for that database.
+    let none = IndexCache::new(tmp.path().join("index-none"));
+    assert!(!cache_b.adopt(&b, &none, &a).unwrap());
+}
+
+/// Files compiled a moment after they were written cannot be trusted by
+/// their fingerprint, so the next opens hash them; once they have settled,
+/// one open records their fingerprints, and later opens neither hash nor
+/// rewrite anything.
+#[cfg(unix)]
+#[test]
+fn fingerprints_that_settle_after_a_compile_are_recorded_once() {
+    use lambda_audit_analyzer::advisories::fingerprint::SETTLE_MARGIN;
+    use std::os::unix::fs::MetadataExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    write_records(&data, 2);
+    let index_dir = tmp.path().join("index");
+    let cache = IndexCache::new(&index_dir);
+    let db = cache.open(&data, DatabaseOrigin::Path).unwrap();
+    assert!(db.was_compiled());
+    assert!(db.sources().iter().all(|s| !s.settled), "written just now");
+    let inode = || std::fs::metadata(index_file(&index_dir)).unwrap().ino();
+    let compiled = inode();
+    std::thread::sleep(SETTLE_MARGIN + std::time::Duration::from_millis(200));
+    let db = cache.open(&data, DatabaseOrigin::Path).unwrap();
+    assert!(!db.was_compiled());
+    let restamped = inode();
+    assert_ne!(restamped, compiled, "the settled fingerprints are recorded");
+    let db = cache.open(&data, DatabaseOrigin::Path).unwrap();
+    assert!(!db.was_compiled());
+    assert!(db.sources().iter().all(|s| s.settled));
+    assert_eq!(inode(), restamped, "nothing is rewritten again");
+}
+
 #[test]
 fn loose_records_are_read_within_their_limit_and_only_from_regular_files() {
     let tmp = tempfile::tempdir().unwrap();

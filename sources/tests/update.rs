@@ -79,6 +79,10 @@ fn a_full_then_an_incremental_update_fetch_only_what_changed() {
         ],
     );
     let second = cache.update(bucket.base(), &[], false).unwrap();
+    assert!(
+        cache.database().was_compiled(),
+        "a changed database gets an index of its own"
+    );
     assert_eq!(
         how(&second, Ecosystem::Npm),
         How::Incremental {
@@ -127,8 +131,17 @@ fn a_full_then_an_incremental_update_fetch_only_what_changed() {
     assert_eq!(second.previous.as_ref(), Some(&first.dir));
     assert!(first.dir.is_dir(), "the previous version is kept");
 
-    // A third update prunes the first version and keeps the second.
+    // A third update changes nothing: the second version's compiled index
+    // is the third's, and the next scan maps it without compiling.
+    assert!(!cache.database().was_compiled(), "the second index is kept");
     let third = cache.update(bucket.base(), &[], false).unwrap();
+    assert!(
+        third.dir.join(".index").is_dir(),
+        "the unchanged database's index is carried over"
+    );
+    let db = cache.database();
+    assert!(!db.was_compiled(), "no record is compiled again");
+    assert_eq!(db.info().location, Some(third.dir.display().to_string()));
     assert!(!first.dir.exists(), "older versions are pruned");
     assert!(second.dir.is_dir() && third.dir.is_dir());
     // Three npm records and one per other ecosystem.

@@ -28,6 +28,8 @@ pub struct Database {
     cache_file: Option<PathBuf>,
     removed: Once,
     warnings: Vec<String>,
+    /// True when opening it compiled the records (no index was reused).
+    compiled: bool,
 }
 
 impl Database {
@@ -42,6 +44,7 @@ impl Database {
         }
         let sources = sources_at(path)?;
         Database::over(compile::compile_in_memory(sources)?, None)
+            .compiled()
             .located(path, DatabaseOrigin::Path)
     }
 
@@ -53,7 +56,9 @@ impl Database {
         let opened = compile::compile_to_file(sources, index).map_err(|e| match e {
             compile::CompileError::Source(e) | compile::CompileError::Write(e) => e,
         })?;
-        Database::over(opened, None).located(path, DatabaseOrigin::Path)
+        Database::over(opened, None)
+            .compiled()
+            .located(path, DatabaseOrigin::Path)
     }
 
     /// The starter set compiled into the binary.
@@ -91,6 +96,7 @@ impl Database {
             cache_file,
             removed: Once::new(),
             warnings: Vec::new(),
+            compiled: false,
         }
     }
 
@@ -106,6 +112,19 @@ impl Database {
         self.origin = origin;
         self.location = Some(path.to_path_buf());
         Ok(self)
+    }
+
+    /// Marks a database whose opening compiled its records.
+    pub(crate) fn compiled(mut self) -> Database {
+        self.compiled = true;
+        self
+    }
+
+    /// True when opening the database compiled its records, false when it
+    /// mapped an index compiled before (or is the embedded set): what a
+    /// reused index saves.
+    pub fn was_compiled(&self) -> bool {
+        self.compiled
     }
 
     /// Adds a warning about how the database was opened.
@@ -138,21 +157,27 @@ impl Database {
         &self.header.sources
     }
 
-    /// Every record id, in load order.
+    /// Every record id, in load order; none when the index is damaged
+    /// ([`Database::verify`] says why).
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.index.iter().flat_map(Index::ids)
     }
 
-    /// Every (ecosystem, normalised name) some record names, sorted.
+    /// Every (ecosystem, normalised name) some record names, sorted; none
+    /// when the index is damaged ([`Database::verify`] says why).
     pub fn packages(&self) -> impl Iterator<Item = (Ecosystem, &str)> {
         self.index.iter().flat_map(Index::packages)
     }
 
-    /// True when some record names this package (`name` is normalised here).
+    /// True when some record names this package (`name` is normalised
+    /// here); false too when the package map is damaged, which a lookup
+    /// then reports.
     pub fn has_package(&self, ecosystem: Ecosystem, name: &str) -> bool {
-        self.index
-            .as_ref()
-            .is_some_and(|i| i.contains(ecosystem, &ecosystem.normalize_name(name)))
+        self.index.as_ref().is_some_and(|i| {
+            i.contains(ecosystem, &ecosystem.normalize_name(name))
+                .map_err(|reason| self.damaged(reason))
+                .unwrap_or(false)
+        })
     }
 
     /// The numbers of the records naming a package.
@@ -190,9 +215,26 @@ impl Database {
         }
     }
 
+    /// Checks every byte of the index's structure, which lookups otherwise
+    /// check as they first read it (records are checked when decoded).
+    pub fn verify(&self) -> Result<(), DbError> {
+        match &self.index {
+            Some(index) => index
+                .verify()
+                .map_err(|reason| DbError::Index(self.damaged(reason))),
+            None => Ok(()),
+        }
+    }
+
     /// The record with this id, when the database has it.
     pub fn record(&self, id: &str) -> Result<Option<Osv>, DbError> {
-        let Some(number) = self.index.as_ref().and_then(|i| i.number_of(id)) else {
+        let Some(index) = &self.index else {
+            return Ok(None);
+        };
+        let number = index
+            .number_of(id)
+            .map_err(|reason| DbError::Index(self.damaged(reason)))?;
+        let Some(number) = number else {
             return Ok(None);
         };
         self.parse(number)
@@ -205,7 +247,10 @@ impl Database {
         let Some(index) = &self.index else {
             return Err((String::new(), "no index".into()));
         };
-        let id = index.id(number).to_string();
+        let id = index
+            .id(number)
+            .map_err(|r| (format!("record {number}"), self.damaged(r)))?
+            .to_string();
         let json = index
             .json(number)
             .map_err(|r| (id.clone(), self.damaged(r)))?;

@@ -77,11 +77,11 @@ fn check_file(path: &Path) -> Result<(usize, Listing), String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let verified =
         verify_export(std::io::BufReader::new(file), EXPORT_FILE).map_err(|e| e.to_string())?;
-    let mut listing = Listing::default();
-    for (id, modified) in verified.modified {
-        if is_record_id(&id) {
-            listing.0.insert(id, modified_time(&modified));
-        }
-    }
+    let listing = verified
+        .modified
+        .into_iter()
+        .filter(|(id, _)| is_record_id(id))
+        .map(|(id, modified)| (id, modified_time(&modified)))
+        .collect();
     Ok((verified.records, listing))
 }

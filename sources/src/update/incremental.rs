@@ -16,7 +16,7 @@ use analyzer::advisories::Osv;
 use analyzer::Ecosystem;
 use futures_util::stream::{self, StreamExt};
 use jiff::Timestamp;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -46,33 +46,35 @@ pub enum Outcome {
 /// What changed between the previous version's listing and the server's.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Changes {
-    /// New or modified records, to fetch.
+    /// New or modified records, to fetch, by id.
     pub fetch: Vec<String>,
-    /// Unchanged records, to copy from the previous export.
-    pub keep: BTreeSet<String>,
+    /// Unchanged records, to copy from the previous export, with their
+    /// modification, by id.
+    pub keep: Vec<(String, Timestamp)>,
     /// Records no longer listed.
     pub removed: usize,
 }
 
 impl Changes {
-    /// Compares `held` (the previous version) with `listed` (the server).
+    /// Compares `held` (the previous version) with `listed` (the server), in
+    /// one pass over both (each sorted by id).
     pub fn between(held: &Listing, listed: &Listing) -> Changes {
         let mut changes = Changes {
             fetch: Vec::new(),
-            keep: BTreeSet::new(),
-            removed: held
-                .0
-                .keys()
-                .filter(|id| !listed.0.contains_key(*id))
-                .count(),
+            keep: Vec::with_capacity(listed.len()),
+            removed: 0,
         };
-        for (id, modified) in &listed.0 {
-            if held.0.get(id) == Some(modified) {
-                changes.keep.insert(id.clone());
-            } else {
-                changes.fetch.push(id.clone());
+        let mut held = held.iter().peekable();
+        for (id, modified) in listed.iter() {
+            while held.next_if(|(h, _)| *h < id).is_some() {
+                changes.removed += 1;
+            }
+            match held.next_if(|(h, _)| *h == id) {
+                Some((_, was)) if was == modified => changes.keep.push((id.to_string(), modified)),
+                _ => changes.fetch.push(id.to_string()),
             }
         }
+        changes.removed += held.count();
         changes
     }
 
@@ -120,28 +122,32 @@ pub async fn update(
     }
     let fetched = fetch_records(cx, eco, &changes.fetch, &listing_url).await?;
     let (fetched_count, removed) = (fetched.len(), changes.removed);
-    let mut listing = Listing::default();
-    for id in &changes.keep {
-        listing.0.insert(id.clone(), held.0[id]);
-    }
-    for (id, (_, modified)) in &fetched {
-        listing.0.insert(id.clone(), *modified);
-    }
     let (from, to) = (previous.join(EXPORT_FILE), dir.join(EXPORT_FILE));
     let keep = changes.keep;
-    let rebuilt = tokio::task::spawn_blocking(move || rebuild(&from, &to, &keep, &fetched))
-        .await
-        .map_err(|e| {
-            UpdateError::new(
-                eco,
-                Failure::Stopped {
-                    url: listing_url.clone(),
-                    reason: e.to_string(),
-                },
+    let rebuilt = tokio::task::spawn_blocking(move || {
+        let members = rebuild(&from, &to, &keep, &fetched)?;
+        let listing: Listing = keep
+            .into_iter()
+            .chain(
+                fetched
+                    .into_iter()
+                    .map(|(id, (_, modified))| (id, modified)),
             )
-        })?;
-    let records = match rebuilt {
-        Ok(records) => records,
+            .collect();
+        Ok((members, listing))
+    })
+    .await
+    .map_err(|e| {
+        UpdateError::new(
+            eco,
+            Failure::Stopped {
+                url: listing_url.clone(),
+                reason: e.to_string(),
+            },
+        )
+    })?;
+    let (records, listing) = match rebuilt {
+        Ok(rebuilt) => rebuilt,
         Err(Rebuild::Inconsistent(why)) => return Ok(full(why)),
         Err(Rebuild::Io(e)) => return Err(UpdateError::io(dir.join(EXPORT_FILE), "writing", e)),
     };
@@ -264,7 +270,7 @@ enum Rebuild {
 fn rebuild(
     from: &Path,
     to: &Path,
-    keep: &BTreeSet<String>,
+    keep: &[(String, Timestamp)],
     fetched: &FetchedRecords,
 ) -> Result<usize, Rebuild> {
     let unreadable = |e: &dyn std::fmt::Display| {
@@ -276,7 +282,8 @@ fn rebuild(
     let out = std::fs::File::create(to).map_err(Rebuild::Io)?;
     let mut writer = rawzip::ZipArchiveWriter::new(std::io::BufWriter::with_capacity(1 << 20, out));
     let mut members = 0;
-    for id in keep.iter().chain(fetched.keys()).collect::<BTreeSet<_>>() {
+    let kept_ids = keep.iter().map(|(id, _)| id);
+    for id in merged(kept_ids, fetched.keys()) {
         let name = format!("{id}.json");
         members += 1;
         if let Some((json, _)) = fetched.get(id) {
@@ -313,11 +320,28 @@ struct KeptMember {
     size: u64,
 }
 
-/// The previous export's members named in `keep` (`<ID>.json`), by id; the
-/// first of equal names.
+/// The ids of two sequences sorted by id, merged in order, without repeats.
+fn merged<'a>(
+    a: impl Iterator<Item = &'a String>,
+    b: impl Iterator<Item = &'a String>,
+) -> impl Iterator<Item = &'a String> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) if y < x => b.next(),
+        (Some(x), Some(y)) if x == y => {
+            b.next();
+            a.next()
+        }
+        (Some(_), _) => a.next(),
+        (None, _) => b.next(),
+    })
+}
+
+/// The previous export's members named in `keep` (`<ID>.json`, sorted by
+/// id), by id; the first of equal names.
 fn kept_members<'a>(
     previous: &rawzip::ZipSliceArchive<&[u8]>,
-    keep: &'a BTreeSet<String>,
+    keep: &'a [(String, Timestamp)],
 ) -> Result<std::collections::HashMap<&'a str, KeptMember>, rawzip::Error> {
     let mut kept = std::collections::HashMap::with_capacity(keep.len());
     let mut entries = previous.entries();
@@ -326,10 +350,13 @@ fn kept_members<'a>(
         let Some(id) = name.as_bytes().strip_suffix(b".json") else {
             continue;
         };
-        let Some(id) = std::str::from_utf8(id).ok().and_then(|id| keep.get(id)) else {
+        let Some(id) = std::str::from_utf8(id).ok().and_then(|id| {
+            let at = keep.binary_search_by(|(k, _)| k.as_str().cmp(id)).ok()?;
+            Some(keep[at].0.as_str())
+        }) else {
             continue;
         };
-        kept.entry(id.as_str()).or_insert(KeptMember {
+        kept.entry(id).or_insert(KeptMember {
             wayfinder: header.wayfinder(),
             method: header.compression_method(),
             crc: header.crc32(),
@@ -375,6 +402,15 @@ mod tests {
     }
 
     #[test]
+    fn merged_ids_are_in_order_without_repeats() {
+        let ids = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (a, b) = (ids(&["A", "C", "D"]), ids(&["B", "C", "E"]));
+        let all: Vec<&String> = merged(a.iter(), b.iter()).collect();
+        assert_eq!(all, ["A", "B", "C", "D", "E"]);
+        assert_eq!(merged([].iter(), b.iter()).count(), 3);
+    }
+
+    #[test]
     fn changed_new_and_removed_records_are_told_apart() {
         let held = listing(&[
             ("2024-01-01T00:00:00Z", "A"),
@@ -388,7 +424,8 @@ mod tests {
         ]);
         let changes = Changes::between(&held, &listed);
         assert_eq!(changes.fetch, vec!["B".to_string(), "NEW".to_string()]);
-        assert_eq!(changes.keep, BTreeSet::from(["A".to_string()]));
+        let a_time = "2024-01-01T00:00:00Z".parse().unwrap();
+        assert_eq!(changes.keep, vec![("A".to_string(), a_time)]);
         assert_eq!(changes.removed, 1);
         assert!(changes.too_many(3).is_none());
         assert_eq!(

@@ -154,6 +154,20 @@ impl Store {
         self.prune_indexes(current, previous);
     }
 
+    /// Gives the new version `current` the compiled index of the `previous`
+    /// version when its exports hold the same bytes (an update that changed
+    /// nothing hard-links every export): checked by the engine
+    /// ([`IndexCache::adopt`]), best effort, since a missing index only
+    /// costs the next scan a compile.
+    pub fn adopt_index(&self, current: &Path, previous: Option<&Previous>) {
+        let Some(Previous::Version(earlier)) = previous else {
+            return;
+        };
+        let cache = IndexCache::new(current.join(VERSION_INDEX_DIR));
+        let earlier_cache = IndexCache::new(earlier.join(VERSION_INDEX_DIR));
+        let _ = cache.adopt(current, &earlier_cache, earlier);
+    }
+
     /// Prunes the compiled-index caches (see [`IndexCache::prune`]): the
     /// cache's `index` folder, where the indexes of removed versions and of
     /// databases scanned with `--db` that are gone pile up, and the index

@@ -13,6 +13,10 @@
 //! - carried over: an ecosystem not asked for (`--ecosystem`) keeps the
 //!   previous version's export (hard-linked, not copied).
 //!
+//! When the new version's exports hold the previous version's bytes, the
+//! previous version's compiled index is given to it ([`Store::adopt_index`]),
+//! so that the next scan maps it instead of compiling every record.
+//!
 //! CISA's KEV catalog is fetched into the same staging folder ([`kev`]), so
 //! it switches with the advisories or not at all.
 
@@ -169,6 +173,7 @@ pub async fn update(
         None => kev::carry_over(previous.as_ref().map(|p| p.dir()), staging.path())?,
     };
     let dir = store.commit(staging)?;
+    store.adopt_index(&dir, previous.as_ref());
     store.prune(&dir, previous.as_ref());
     Ok(UpdateReport {
         dir,

@@ -6,21 +6,23 @@
 //! Never wrong: an index is written to a temporary file in the folder and
 //! renamed into place, so two processes compiling at once each end with a
 //! whole index (the last rename wins, and both are correct); an index file
-//! that is cut short or altered fails its footer or checksums and is compiled
+//! that is cut short or altered fails its footer or checksums (the whole
+//! structure is checked before a cached file is used) and is compiled
 //! again, with a warning ([`Database::warnings`]), never read as fewer records.
 //! [`IndexCache::prune`] removes what no open can use any more.
 
 mod prune;
+mod stamp;
 
 pub use prune::{Pruned, PRUNE_GRACE};
 
 use super::database::{is_index_file, sources_at, Database};
-use super::fingerprint;
 use super::index::compile::{self, CompileError};
 use super::index::reader::{Index, OpenError};
-use super::load::SourceFile;
+use super::index::{rewrite, Header};
 use super::DbError;
 use crate::findings::DatabaseOrigin;
+use stamp::Stamps;
 use std::path::{Path, PathBuf};
 
 /// A folder of compiled indexes (for the CLI, `<cache>/index`).
@@ -53,16 +55,30 @@ impl IndexCache {
         let index_path = self.dir.join(index_file_name(path));
         let mut warning = None;
         match Index::open_file(&index_path) {
-            Ok(index) if unchanged(&index.header().sources, &sources)? => {
-                return Database::over(index, Some(index_path)).located(path, origin);
-            }
-            Ok(_) | Err(OpenError::Absent | OpenError::OtherVersion) => {}
-            Err(OpenError::Corrupt(reason)) => {
-                warning = Some(format!(
-                    "the compiled index {} is damaged ({reason}); compiling it again",
-                    index_path.display()
-                ));
-            }
+            Ok(index) => match stamp::compare(&index.header().sources, path, &sources, path)? {
+                Stamps::Changed => {}
+                // A file this cache can compile again is checked whole before
+                // it is trusted, so that damage costs a rebuild now, never a
+                // lookup.
+                Stamps::Same { sources, restamped } => match index.verify() {
+                    Ok(()) => {
+                        if restamped {
+                            // Fingerprints that settled since: recorded, so
+                            // that the next open does not hash the files. A
+                            // failure only costs that.
+                            let header = Header {
+                                sources,
+                                ..index.header().clone()
+                            };
+                            let _ = rewrite::with_header(&index, &index_path, &header, &index_path);
+                        }
+                        return Database::over(index, Some(index_path)).located(path, origin);
+                    }
+                    Err(reason) => warning = Some(damaged(&index_path, &reason)),
+                },
+            },
+            Err(OpenError::Absent | OpenError::OtherVersion) => {}
+            Err(OpenError::Corrupt(reason)) => warning = Some(damaged(&index_path, &reason)),
         }
         let db = match compile::compile_to_file(sources.clone(), &index_path) {
             Ok(index) => Database::over(index, Some(index_path)),
@@ -75,8 +91,51 @@ impl IndexCache {
             Some(w) => db.warn(w),
             None => db,
         };
-        db.located(path, origin)
+        db.compiled().located(path, origin)
     }
+
+    /// Gives the database at `db` the index that `earlier` keeps for the
+    /// database at `earlier_db`, when `db`'s files are `earlier_db`'s under
+    /// the same names with the same bytes (checked by their checksums): what
+    /// `db update` does for a new version whose exports did not change, so
+    /// that the next scan maps the index instead of compiling every record.
+    /// True when it did; false when there is no whole index to give or the
+    /// bytes differ.
+    pub fn adopt(
+        &self,
+        db: &Path,
+        earlier: &IndexCache,
+        earlier_db: &Path,
+    ) -> Result<bool, DbError> {
+        let from = earlier.dir.join(index_file_name(earlier_db));
+        let Ok(index) = Index::open_file(&from) else {
+            return Ok(false);
+        };
+        if index.verify().is_err() {
+            return Ok(false);
+        }
+        let listed = sources_at(db)?;
+        let Stamps::Same { sources, .. } =
+            stamp::compare(&index.header().sources, earlier_db, &listed, db)?
+        else {
+            return Ok(false);
+        };
+        let header = Header {
+            sources,
+            ..index.header().clone()
+        };
+        let to = self.dir.join(index_file_name(db));
+        rewrite::with_header(&index, &from, &header, &to).map_err(|e| DbError::io(&to, e))?;
+        Ok(true)
+    }
+}
+
+/// The warning for a damaged index file, compiled again.
+fn damaged(index: &Path, reason: &str) -> String {
+    format!(
+        "the compiled index {} is damaged ({reason}); compiling it again",
+        index.display()
+    )
 }
 
 /// The index file name for a database path: a hash of its absolute path.
@@ -87,34 +146,20 @@ fn index_file_name(path: &Path) -> String {
     format!("{}.{}", hex::encode(&digest[..12]), prune::INDEX_EXTENSION)
 }
 
-/// True when `listed` (the files there now, from
-/// [`discover`](super::load::discover)) are the files `compiled` was built
-/// from, with the same bytes.
-fn unchanged(compiled: &[SourceFile], listed: &[SourceFile]) -> Result<bool, DbError> {
-    if compiled.len() != listed.len() {
-        return Ok(false);
-    }
-    for (then, now) in compiled.iter().zip(listed) {
-        if then.path != now.path || then.kind != now.kind || then.len != now.len {
-            return Ok(false);
-        }
-        if (then.settled || then.skipped) && then.fingerprint == now.fingerprint {
-            continue;
-        }
-        match &then.checksum {
-            Some(sum) if *sum == fingerprint::checksum_file(&now.path)? => {}
-            _ => return Ok(false),
-        }
-    }
-    Ok(true)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::advisories::fingerprint::Fingerprint;
-    use crate::advisories::load::discover;
+    use crate::advisories::fingerprint::{self, Fingerprint};
+    use crate::advisories::load::{discover, SourceFile};
     use std::time::{Duration, UNIX_EPOCH};
+
+    /// True when `listed` hold the bytes `compiled` records (one file, its
+    /// own root).
+    fn unchanged(compiled: &[SourceFile], listed: &[SourceFile]) -> Result<bool, DbError> {
+        let root = &compiled[0].path;
+        let stamps = stamp::compare(compiled, root, listed, root)?;
+        Ok(matches!(stamps, Stamps::Same { .. }))
+    }
 
     /// The file at `path` as a compile records it: its checksum, and whether
     /// its fingerprint is trusted.

@@ -148,7 +148,8 @@ mod tests {
         std::fs::remove_dir_all(&young_gone_db).unwrap();
         let dir = cache.dir();
         let damaged = dir.join("0123.idx");
-        std::fs::write(&damaged, b"lambda-audit-ix2 cut short").unwrap();
+        let cut = [crate::advisories::index::format::MAGIC.as_slice(), b"cut short"].concat();
+        std::fs::write(&damaged, cut).unwrap();
         let stale_temp = dir.join(".tmp-stale");
         std::fs::write(&stale_temp, b"half an index").unwrap();
         let live_temp = dir.join(".tmp-live");

@@ -1,7 +1,7 @@
 //! Writing an index: records are framed and written out as they come, only
 //! their ids and package keys stay in memory; the tables follow at the end.
 
-use super::format::{self, Codec, Layout, Section, MAGIC};
+use super::format::{self, BlockSums, Codec, Layout, Section, MAGIC};
 use super::Header;
 use crate::advisories::load::{RawRecord, SourceFile};
 use crate::advisories::osv::IndexView;
@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Write};
-use xxhash_rust::xxh3::{Xxh3, Xxh3Builder};
+use xxhash_rust::xxh3::{xxh3_64, Xxh3Builder};
 
 /// Record id -> record number, for the ids written so far. Hashed with xxh3
 /// (several times faster than the default SipHash over 243,000 ids, where
@@ -248,7 +248,7 @@ impl<W: Write> Builder<W> {
         W: Send,
     {
         self.header.sources = sources;
-        let mut hasher = Xxh3::new();
+        let mut sums = BlockSums::default();
         let mut layout = Layout {
             record_count: self.header.records as u64,
             ..Layout::default()
@@ -256,14 +256,17 @@ impl<W: Write> Builder<W> {
         let by_id = std::mem::take(&mut self.by_id);
         let (ids_map, tables) = rayon::join(
             || id_map(by_id),
-            || self.write_tables(&mut hasher, &mut layout),
+            || self.write_tables(&mut sums, &mut layout),
         );
         tables?;
-        layout.by_id = self.structure_section(&mut hasher, &ids_map?);
+        layout.by_id = self.structure_section(&mut sums, &ids_map?);
+        let blocks = sums.finish();
+        layout.blocks_checksum = xxh3_64(&blocks);
+        layout.blocks = self.section(&blocks);
         let header = serde_json::to_vec(&self.header).map_err(io::Error::other)?;
-        layout.header = self.structure_section(&mut hasher, &header);
+        layout.header = self.section(&header);
         let file_len = self.written + format::FOOTER_LEN as u64;
-        let footer = layout.footer(hasher.digest(), file_len);
+        let footer = layout.footer(xxh3_64(&header), file_len);
         self.write(&footer);
         if let Some(e) = self.failed.take() {
             return Err(e);
@@ -274,7 +277,7 @@ impl<W: Write> Builder<W> {
 
     /// Writes the postings (in key order), the record table, the ids and
     /// the package map over the postings.
-    fn write_tables(&mut self, hasher: &mut Xxh3, layout: &mut Layout) -> io::Result<()> {
+    fn write_tables(&mut self, sums: &mut BlockSums, layout: &mut Layout) -> io::Result<()> {
         let start = self.written;
         let mut packages = fst::MapBuilder::memory();
         let mut entry = Vec::new();
@@ -285,31 +288,38 @@ impl<W: Write> Builder<W> {
                 .map_err(io::Error::other)?;
             entry.clear();
             format::encode_postings(key, numbers, &mut entry);
-            self.structure(hasher, &entry);
+            self.structure(sums, &entry);
         }
         drop(keys);
         layout.postings = self.section_since(start);
         let records = std::mem::take(&mut self.records);
-        layout.records = self.structure_section(hasher, &records);
+        layout.records = self.structure_section(sums, &records);
         drop(records);
         let ids = std::mem::take(&mut self.ids);
-        layout.ids = self.structure_section(hasher, &ids);
+        layout.ids = self.structure_section(sums, &ids);
         drop(ids);
         let packages = packages.into_inner().map_err(io::Error::other)?;
-        layout.packages = self.structure_section(hasher, &packages);
+        layout.packages = self.structure_section(sums, &packages);
         Ok(())
     }
 
-    /// Writes a structure section, hashing it.
-    fn structure_section(&mut self, hasher: &mut Xxh3, bytes: &[u8]) -> Section {
+    /// Writes a structure section, adding it to the block checksums.
+    fn structure_section(&mut self, sums: &mut BlockSums, bytes: &[u8]) -> Section {
         let start = self.written;
-        self.structure(hasher, bytes);
+        self.structure(sums, bytes);
         self.section_since(start)
     }
 
-    fn structure(&mut self, hasher: &mut Xxh3, bytes: &[u8]) {
-        hasher.update(bytes);
+    fn structure(&mut self, sums: &mut BlockSums, bytes: &[u8]) {
+        sums.update(bytes);
         self.write(bytes);
+    }
+
+    /// Writes a section outside the structure.
+    fn section(&mut self, bytes: &[u8]) -> Section {
+        let start = self.written;
+        self.write(bytes);
+        self.section_since(start)
     }
 
     fn section_since(&self, start: u64) -> Section {

@@ -11,29 +11,41 @@
 //! ids        the record ids, concatenated (UTF-8)
 //! packages   fst map: ecosystem byte + normalised name -> postings offset
 //! by_id      fst map: record id -> record number
+//! blocks     xxh3-64 of each BLOCK bytes of postings..by_id (the last block
+//!            shorter), u64 each
 //! header     JSON: format, sources and their checksums, counts, invalid records
-//! footer     FOOTER_LEN bytes: the six sections (offset u64, len u64), the
-//!            record count u64, xxh3-64 of postings..header, the file length
-//!            u64, xxh3-64 of the footer so far, FOOTER_MAGIC (8 bytes)
+//! footer     FOOTER_LEN bytes: the seven sections (offset u64, len u64), the
+//!            record count u64, xxh3-64 of the blocks section, xxh3-64 of the
+//!            header, the file length u64, xxh3-64 of the footer so far,
+//!            FOOTER_MAGIC (8 bytes)
 //! ```
 //!
-//! Opening reads the footer and checks the structure (postings to header)
-//! against its checksum, so that a cut or a changed byte there is found
-//! before any lookup; the bulk of the file, the frames, is never read at
-//! open, and each frame is checked against its own checksum when decoded.
+//! Opening reads the footer, checks the file's length, the sections' order
+//! and the header's checksum: a constant cost, whatever the number of
+//! records, so that a cut file is found at once. The structure (postings to
+//! by_id) is checked block by block as it is first read
+//! ([`checked`](super::checked)), and each frame against its own checksum
+//! when decoded: a changed byte is found before anything read from it is
+//! used, and a lookup pays only for the blocks it touches.
 
 use xxhash_rust::xxh3::xxh3_64;
 
 /// First bytes of an index file; the trailing digit is the format version.
-pub const MAGIC: &[u8; 16] = b"lambda-audit-ix2";
+pub const MAGIC: &[u8; 16] = b"lambda-audit-ix3";
 /// The magic of every format version but its last digit.
 pub const MAGIC_PREFIX: &[u8] = b"lambda-audit-ix";
 /// Last bytes of an index file.
 pub const FOOTER_MAGIC: &[u8; 8] = b"LAIX-END";
 /// Sections named in the footer, in file order.
-pub const SECTIONS: usize = 6;
+pub const SECTIONS: usize = 7;
 /// Bytes of the footer.
-pub const FOOTER_LEN: usize = SECTIONS * 16 + 4 * 8 + FOOTER_MAGIC.len();
+pub const FOOTER_LEN: usize = SECTIONS * 16 + 5 * 8 + FOOTER_MAGIC.len();
+/// Bytes of the structure covered by one checksum of the blocks section: a
+/// page, so that a lookup checks about what it reads (a postings entry, a
+/// record table entry, an id) and no more.
+pub const BLOCK: usize = 4096;
+/// Bytes of one checksum of the blocks section.
+pub const BLOCK_SUM: usize = 8;
 /// Bytes of a frame before its payload.
 pub const FRAME_HEAD: usize = 8 + 4 + 1 + 4 + 4;
 /// Bytes of one entry of the record table.
@@ -79,8 +91,11 @@ pub struct Layout {
     pub ids: Section,
     pub packages: Section,
     pub by_id: Section,
+    pub blocks: Section,
     pub header: Section,
     pub record_count: u64,
+    /// xxh3-64 of the blocks section.
+    pub blocks_checksum: u64,
 }
 
 impl Layout {
@@ -91,20 +106,30 @@ impl Layout {
             self.ids,
             self.packages,
             self.by_id,
+            self.blocks,
             self.header,
         ]
     }
 
-    /// The footer for this layout, over `structure` (the bytes from the
-    /// postings to the end of the header) in a file of `file_len` bytes.
-    pub fn footer(&self, structure_checksum: u64, file_len: u64) -> Vec<u8> {
+    /// The bytes the blocks section's checksums cover: postings to by_id.
+    pub fn structure(&self) -> Section {
+        Section {
+            offset: self.postings.offset,
+            len: self.by_id.end() - self.postings.offset,
+        }
+    }
+
+    /// The footer for this layout, with the checksum of the header, in a
+    /// file of `file_len` bytes.
+    pub fn footer(&self, header_checksum: u64, file_len: u64) -> Vec<u8> {
         let mut out = Vec::with_capacity(FOOTER_LEN);
         for s in self.sections() {
             out.extend_from_slice(&s.offset.to_le_bytes());
             out.extend_from_slice(&s.len.to_le_bytes());
         }
         out.extend_from_slice(&self.record_count.to_le_bytes());
-        out.extend_from_slice(&structure_checksum.to_le_bytes());
+        out.extend_from_slice(&self.blocks_checksum.to_le_bytes());
+        out.extend_from_slice(&header_checksum.to_le_bytes());
         out.extend_from_slice(&file_len.to_le_bytes());
         let own = xxh3_64(&out);
         out.extend_from_slice(&own.to_le_bytes());
@@ -114,7 +139,8 @@ impl Layout {
 
     /// Reads and checks the footer of `file`: its magic and checksum, the
     /// file's length, sections in order between the magic and the footer,
-    /// and the structure's checksum. The reason is returned on failure.
+    /// the sizes of the tables, and the header's checksum (never the
+    /// structure, checked as it is read). The reason is returned on failure.
     pub fn read(file: &[u8]) -> Result<Layout, String> {
         if file.len() < MAGIC.len() + FOOTER_LEN {
             return Err(format!("{} bytes is too short for an index", file.len()));
@@ -137,7 +163,8 @@ impl Layout {
             };
         }
         let record_count = next();
-        let structure_checksum = next();
+        let blocks_checksum = next();
+        let header_checksum = next();
         let file_len = next();
         if file_len != file.len() as u64 {
             return Err(format!(
@@ -155,23 +182,72 @@ impl Layout {
         if at != (file.len() - FOOTER_LEN) as u64 {
             return Err("the index sections do not end at the footer".into());
         }
-        let [postings, records, ids, packages, by_id, header] = sections;
-        let structure = &file[postings.offset as usize..header.end() as usize];
-        if xxh3_64(structure) != structure_checksum {
-            return Err("the index structure fails its checksum".into());
+        let [postings, records, ids, packages, by_id, blocks, header] = sections;
+        if xxh3_64(&file[header.offset as usize..header.end() as usize]) != header_checksum {
+            return Err("the index header fails its checksum".into());
         }
         if records.len != record_count * RECORD_ENTRY as u64 {
             return Err("the index record table does not match its record count".into());
         }
-        Ok(Layout {
+        let layout = Layout {
             postings,
             records,
             ids,
             packages,
             by_id,
+            blocks,
             header,
             record_count,
-        })
+            blocks_checksum,
+        };
+        if blocks.len != block_count(layout.structure().len) * BLOCK_SUM as u64 {
+            return Err("the index block checksums do not cover its structure".into());
+        }
+        Ok(layout)
+    }
+}
+
+/// The number of [`BLOCK`]s in `len` bytes (the last one may be shorter).
+pub fn block_count(len: u64) -> u64 {
+    len.div_ceil(BLOCK as u64)
+}
+
+/// The blocks section for bytes written one piece after another: xxh3-64 of
+/// every [`BLOCK`] bytes, the last block shorter.
+#[derive(Default)]
+pub struct BlockSums {
+    hasher: xxhash_rust::xxh3::Xxh3,
+    filled: usize,
+    sums: Vec<u8>,
+}
+
+impl BlockSums {
+    /// Adds the next bytes of the structure.
+    pub fn update(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let take = (BLOCK - self.filled).min(bytes.len());
+            self.hasher.update(&bytes[..take]);
+            self.filled += take;
+            bytes = &bytes[take..];
+            if self.filled == BLOCK {
+                self.close();
+            }
+        }
+    }
+
+    fn close(&mut self) {
+        self.sums
+            .extend_from_slice(&self.hasher.digest().to_le_bytes());
+        self.hasher.reset();
+        self.filled = 0;
+    }
+
+    /// The blocks section.
+    pub fn finish(mut self) -> Vec<u8> {
+        if self.filled > 0 {
+            self.close();
+        }
+        self.sums
     }
 }
 

@@ -14,14 +14,17 @@
 //! - [`Builder`]: writing one, record by record;
 //! - [`compile`](compile::compile): a database's files into an index, streaming and in parallel;
 //! - [`reader`]: opening one and looking records up;
+//! - [`checked`]: checking the structure block by block as it is first read;
 //! - [`Phases`]: where a compile's time goes
 //!   ([`profile_compile`](crate::advisories::profile_compile)).
 
 mod build;
+mod checked;
 pub(crate) mod compile;
 pub mod format;
 mod phases;
 pub(crate) mod reader;
+pub(crate) mod rewrite;
 
 pub use build::{Builder, Compiled};
 pub use phases::Phases;
@@ -32,7 +35,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The version of the index format (also the last digit of its magic).
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// Prefix of the temporary file a compile writes before renaming it into
 /// place (the cache's pruning removes leftovers of killed compiles by it).
