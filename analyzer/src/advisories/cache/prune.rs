@@ -148,7 +148,11 @@ mod tests {
         std::fs::remove_dir_all(&young_gone_db).unwrap();
         let dir = cache.dir();
         let damaged = dir.join("0123.idx");
-        let cut = [crate::advisories::index::format::MAGIC.as_slice(), b"cut short"].concat();
+        let cut = [
+            crate::advisories::index::format::MAGIC.as_slice(),
+            b"cut short",
+        ]
+        .concat();
         std::fs::write(&damaged, cut).unwrap();
         let stale_temp = dir.join(".tmp-stale");
         std::fs::write(&stale_temp, b"half an index").unwrap();
