@@ -2,8 +2,12 @@
 # Runs the fuzz targets in rotation until each is at a plateau or the budget
 # is spent. Each round gives every target not yet at a plateau one slice:
 #   cargo +nightly fuzz run -a T -- -timeout=1 -rss_limit_mb=512 -max_total_time=SLICE
-# at nice 19. A target is at a plateau after a whole slice that found neither
-# new coverage (cov) nor new features (ft). A slice that ends in a crash, a
+# at nice 19. A target is at a plateau after a whole slice that found no new
+# coverage (cov: code edges reached), the usual criterion; with STRICT=1 the
+# slice must also find no new features (ft: edge hit-count buckets and value
+# profiles, which keep creeping up long after the code reached stops growing).
+# A slice that got less than 80 % of a core (the machine was busy) proves
+# nothing: it is logged as starved and never counts as a plateau. A slice that ends in a crash, a
 # hang (> 1 s) or an out-of-memory leaves its reproducer in
 # fuzz/artifacts/T/ and the target keeps its turn in the next round.
 #
@@ -16,6 +20,7 @@ set -uo pipefail
 
 cd "$(dirname "$0")"
 SLICE=${SLICE:-180}
+STRICT=${STRICT:-}
 BUDGET=${BUDGET:-3600}
 LOG=${LOG:-$PWD/plateau.log}
 mkdir -p "$LOG.d"
@@ -53,9 +58,11 @@ while :; do
         slice=$((left < SLICE ? left : SLICE))
         out="$LOG.d/$t.$round.log"
         began=$(date +%s)
-        nice -n 19 cargo +nightly fuzz run -a "$t" -- -timeout=1 -rss_limit_mb=512 \
-            -max_total_time="$slice" -print_final_stats=1 >"$out" 2>&1
+        TIMEFORMAT='%U %S'
+        { time nice -n 19 cargo +nightly fuzz run -a "$t" -- -timeout=1 -rss_limit_mb=512 \
+            -max_total_time="$slice" -print_final_stats=1 >"$out" 2>&1 ; } 2>"$out.cpu"
         rc=$?
+        cpu=$(awk '{printf "%d", $1 + $2}' "$out.cpu")
         took=$(($(date +%s) - began))
         read -r cov0 ft0 < <(inited "$out")
         read -r cov1 ft1 < <(final "$out")
@@ -65,13 +72,15 @@ while :; do
         if [ "$rc" -ne 0 ]; then
             status="failed(rc=$rc: $(grep -oE 'ERROR: libFuzzer: [a-z-]+|ALARM|out-of-memory|panicked at [^,]*' "$out" | head -1))"
             status="$status $(grep -oE 'artifacts/[^ ]+' "$out" | head -1)"
-        elif [ "${cov0:-}" = "${cov1:-}" ] && [ "${ft0:-}" = "${ft1:-}" ] && [ "$slice" -eq "$SLICE" ]; then
+        elif [ "$cpu" -lt $((slice * 8 / 10)) ]; then
+            status="starved(cpu=${cpu}s)"
+        elif [ "${cov0:-}" = "${cov1:-}" ] && { [ -z "$STRICT" ] || [ "${ft0:-}" = "${ft1:-}" ]; } && [ "$slice" -eq "$SLICE" ]; then
             status=plateau
             plateau[$t]=$round
         else
             status=growing
         fi
-        log "slice target=$t round=$round secs=$took execs=${runs:-0} cov=${cov0:-?}->${cov1:-?} ft=${ft0:-?}->${ft1:-?} $status"
+        log "slice target=$t round=$round secs=$took cpu=${cpu}s execs=${runs:-0} cov=${cov0:-?}->${cov1:-?} ft=${ft0:-?}->${ft1:-?} $status"
     done
     [ "$pending" -eq 0 ] && break
 done
