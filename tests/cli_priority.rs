@@ -29,21 +29,7 @@ fn sbom(dir: &Path) -> PathBuf {
 
 /// A KEV catalog in CISA's layout listing `cves` (test data for the join).
 fn kev(dir: &Path, name: &str, cves: &[&str]) -> PathBuf {
-    let entries: Vec<Value> = cves
-        .iter()
-        .map(|c| {
-            serde_json::json!({
-                "cveID": c, "vendorProject": "v", "product": "p", "vulnerabilityName": "n",
-                "dateAdded": "2025-03-04", "dueDate": "2025-03-25",
-                "knownRansomwareCampaignUse": "Unknown",
-            })
-        })
-        .collect();
-    let doc = serde_json::json!({
-        "title": "test", "catalogVersion": "2025.03.04", "dateReleased": "2025-03-04T00:00:00.000Z",
-        "count": entries.len(), "vulnerabilities": entries,
-    });
-    write(dir, name, &doc.to_string())
+    write(dir, name, &testkit::kev::catalog(cves, "Unknown"))
 }
 
 /// `scan --sbom` with the embedded advisory set, `kev_env` as

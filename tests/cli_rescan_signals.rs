@@ -46,21 +46,10 @@ fn database(dir: &Path, name: &str, records: &[(&str, &str, &str)]) -> String {
 
 /// A KEV catalog in CISA's layout listing `cves`.
 fn kev(dir: &Path, name: &str, cves: &[&str]) -> String {
-    let entries: Vec<Value> = cves
-        .iter()
-        .map(|c| {
-            serde_json::json!({
-                "cveID": c, "vendorProject": "v", "product": "p", "vulnerabilityName": "n",
-                "dateAdded": "2025-03-04", "dueDate": "2025-03-25",
-                "knownRansomwareCampaignUse": "Unknown",
-            })
-        })
-        .collect();
-    let doc = serde_json::json!({
-        "title": "test", "catalogVersion": "2025.03.04", "dateReleased": "2025-03-04T00:00:00.000Z",
-        "count": entries.len(), "vulnerabilities": entries,
-    });
-    write(dir.join(name), doc.to_string().as_bytes())
+    write(
+        dir.join(name),
+        testkit::kev::catalog(cves, "Unknown").as_bytes(),
+    )
 }
 
 /// Runs lambda-audit with its own cache and store, `kev` as `LAMBDA_AUDIT_KEV`.

@@ -34,21 +34,7 @@ fn osv(dir: &Path, id: &str, cve: &str, package: &str) {
 
 /// A KEV catalog in CISA's layout listing `cves`.
 fn kev_file(path: &Path, cves: &[&str]) -> PathBuf {
-    let entries: Vec<serde_json::Value> = cves
-        .iter()
-        .map(|cve| {
-            serde_json::json!({
-                "cveID": cve, "vendorProject": "v", "product": "p", "vulnerabilityName": "n",
-                "dateAdded": "2025-03-04", "dueDate": "2025-03-25",
-                "knownRansomwareCampaignUse": "Known",
-            })
-        })
-        .collect();
-    let doc = serde_json::json!({
-        "title": "t", "catalogVersion": "1", "dateReleased": "2025-03-04T00:00:00.000Z",
-        "count": cves.len(), "vulnerabilities": entries,
-    });
-    std::fs::write(path, doc.to_string()).unwrap();
+    std::fs::write(path, testkit::kev::catalog(cves, "Known")).unwrap();
     path.to_path_buf()
 }
 

@@ -11,12 +11,14 @@
 //! - [`fullsize`]: a database of OSV's full size, generated from the shared records (benches);
 //!   [`measure`]: a bench process's CPU time and peak memory.
 //! - `store_conformance` (feature `store`): the behaviour every findings store backend must have.
+//! - [`kev`]: KEV catalogs in CISA's layout.
 //! - [`aws`]: the moto emulator and a scripted loopback HTTP server for the AWS tests.
 
 pub mod aws;
 pub mod fullsize;
 mod golden;
 pub mod hostile;
+pub mod kev;
 pub mod measure;
 mod paths;
 mod shared;
