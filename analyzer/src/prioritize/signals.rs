@@ -100,16 +100,8 @@ mod tests {
 
     /// A KEV catalog in CISA's layout listing `cve`.
     fn kev_file(dir: &Path, cve: &str) -> PathBuf {
-        let doc = serde_json::json!({
-            "title": "t", "catalogVersion": "1", "dateReleased": "2025-03-04T00:00:00.000Z",
-            "count": 1, "vulnerabilities": [{
-                "cveID": cve, "vendorProject": "v", "product": "p", "vulnerabilityName": "n",
-                "dateAdded": "2025-03-04", "dueDate": "2025-03-25",
-                "knownRansomwareCampaignUse": "Unknown",
-            }],
-        });
         let path = dir.join("kev.json");
-        std::fs::write(&path, doc.to_string()).unwrap();
+        std::fs::write(&path, testkit::kev::catalog(&[cve], "Unknown")).unwrap();
         path
     }
 

@@ -79,17 +79,9 @@ mod tests {
 
     /// A KEV catalog in CISA's layout listing `cve`.
     fn kev_file(dir: &Path, name: &str, cve: &str) -> PathBuf {
-        let doc = serde_json::json!({
-            "title": "test", "catalogVersion": "1", "dateReleased": "2025-03-04T00:00:00.000Z",
-            "count": 1, "vulnerabilities": [{
-                "cveID": cve, "vendorProject": "v", "product": "p", "vulnerabilityName": "n",
-                "dateAdded": "2025-03-04", "dueDate": "2025-03-25",
-                "knownRansomwareCampaignUse": "Known",
-            }],
-        });
         let path = dir.join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, doc.to_string()).unwrap();
+        std::fs::write(&path, testkit::kev::catalog(&[cve], "Known")).unwrap();
         path
     }
 
