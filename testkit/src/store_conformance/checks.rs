@@ -331,24 +331,14 @@ pub fn a_stale_commit_conflicts_and_writes_nothing(store: Shared) {
     closing.revision += 1;
     closing.closed_at = Some(day(1));
     closing.close_reason = Some(CloseReason::PackageRemoved);
-    let stale = Commit {
-        subject: stored.subject.clone(),
-        expected_revision: Some(stored.revision),
-        inventory: None,
-        digest: None,
-        scan: ScanRecord {
-            subject: FUNCTION.into(),
-            at: day(1),
-            reason: ScanReason::Rescan,
-            database: String::new(),
-            active: 1,
-        },
-        deleted: false,
-        changes: vec![store::lifecycle::Change {
+    let stale = rescan_commit(
+        stored.subject.clone(),
+        stored.revision,
+        vec![store::lifecycle::Change {
             finding: closing,
             transition: Some(Transition::Closed),
         }],
-    };
+    );
     // ...after another writer moved the subject on: a conflict, nothing written.
     scan_a(store, 1, "1.2.0");
     assert_eq!(
@@ -491,24 +481,14 @@ pub fn the_exposure_a_scan_judged_is_kept_with_its_subject(store: Shared) {
     // A rescan's commit writes no inventory: the exposure stays, whatever
     // the commit's subject says.
     let stored = store.subject(FUNCTION).unwrap().unwrap();
-    let touch = Commit {
-        subject: Subject {
+    let touch = rescan_commit(
+        Subject {
             exposure: None,
             ..stored.subject.clone()
         },
-        expected_revision: Some(stored.revision),
-        inventory: None,
-        digest: None,
-        scan: ScanRecord {
-            subject: FUNCTION.into(),
-            at: day(1),
-            reason: ScanReason::Rescan,
-            database: String::new(),
-            active: 1,
-        },
-        deleted: false,
-        changes: Vec::new(),
-    };
+        stored.revision,
+        Vec::new(),
+    );
     assert_eq!(store.commit(&[touch]).unwrap(), [CommitOutcome::Committed]);
     assert_eq!(exposure_of(FUNCTION), Some(url));
 
@@ -526,4 +506,28 @@ pub fn the_exposure_a_scan_judged_is_kept_with_its_subject(store: Shared) {
     record(store, scanned, &layer, None, ScanReason::Trigger, day(5)).unwrap();
     assert_eq!(exposure_of(LAYER), None);
     assert_consistent(store);
+}
+
+/// A rescan's commit about `FUNCTION` on day 1 (no inventory, one active
+/// finding), expecting `revision`.
+fn rescan_commit(
+    subject: Subject,
+    revision: u64,
+    changes: Vec<store::lifecycle::Change>,
+) -> Commit {
+    Commit {
+        subject,
+        expected_revision: Some(revision),
+        inventory: None,
+        digest: None,
+        scan: ScanRecord {
+            subject: FUNCTION.into(),
+            at: day(1),
+            reason: ScanReason::Rescan,
+            database: String::new(),
+            active: 1,
+        },
+        deleted: false,
+        changes,
+    }
 }
