@@ -389,6 +389,56 @@ mod folders {
     }
 
     #[test]
+    fn symbolic_links_are_never_followed_and_those_leaving_the_folder_are_skipped() {
+        use std::os::unix::fs::symlink;
+        let outside = tempfile::tempdir().unwrap();
+        write(
+            &outside.path().join("package-lock.json"),
+            br#"{"lockfileVersion":3,"packages":{"node_modules/lodash":{"version":"4.17.15"}}}"#,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(&root.join(MINIMIST.2), &package_json("minimist", "1.2.0"));
+        // Inside the folder: read where the target lives, not a second time.
+        symlink("minimist", root.join("node_modules/alias")).unwrap();
+        // Outside, nowhere, and a cycle: listed as skipped, never followed.
+        symlink(
+            outside.path().join("package-lock.json"),
+            root.join("package-lock.json"),
+        )
+        .unwrap();
+        symlink("missing", root.join("node_modules/dangling")).unwrap();
+        symlink("loop-b", root.join("loop-a")).unwrap();
+        symlink("loop-a", root.join("loop-b")).unwrap();
+        symlink("..", root.join("node_modules/up")).unwrap();
+        let tree = ArchiveTree::open_path(root, &Limits::default()).unwrap();
+        let scan = scan(&tree);
+        assert_eq!(packages(&scan), [MINIMIST]);
+        let mut skipped: Vec<_> = scan
+            .skipped
+            .iter()
+            .map(|s| (s.path.as_str(), s.reason.as_str()))
+            .collect();
+        skipped.sort();
+        assert_eq!(skipped.len(), 4, "{skipped:?}");
+        let paths: Vec<_> = skipped.iter().map(|s| s.0).collect();
+        assert_eq!(
+            paths,
+            [
+                "loop-a",
+                "loop-b",
+                "node_modules/dangling",
+                "package-lock.json"
+            ]
+        );
+        assert!(skipped[3].1.contains("outside the folder: not followed"));
+        assert!(skipped[2]
+            .1
+            .contains("symbolic link to missing, which cannot be resolved"));
+        assert!(scan.incomplete.is_empty(), "{:?}", scan.incomplete);
+    }
+
+    #[test]
     fn files_past_the_limit_are_gaps_by_their_size_on_disk() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();

@@ -1,8 +1,11 @@
 //! Listing a directory artifact: every regular file under it, within the
-//! tree-wide entry limit. Symbolic links and `.git` are left out; FIFOs,
-//! sockets and devices are listed as skipped and never opened (opening a FIFO
-//! blocks, reading a device never ends); a folder or file that cannot be read is
-//! a gap naming its path, and the rest of the folder is still listed.
+//! tree-wide entry limit. `.git` is left out; symbolic links are never followed
+//! (no cycles): one whose target lies inside the folder is left out, its target
+//! being listed where it lives, and one pointing outside the folder or nowhere
+//! is listed as skipped, as are FIFOs, sockets and devices, which are never
+//! opened (opening a FIFO blocks, reading a device never ends); a folder or
+//! file that cannot be read is a gap naming its path, and the rest of the
+//! folder is still listed.
 
 use super::budget::Budget;
 use super::entry::{FileEntry, Origin};
@@ -64,6 +67,7 @@ pub(super) fn list(root: &Path, name: &str, budget: &Budget) -> Result<Listing, 
             .to_string_lossy()
             .replace('\\', "/")
     };
+    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let entries = match std::fs::read_dir(&dir) {
@@ -106,6 +110,9 @@ pub(super) fn list(root: &Path, name: &str, budget: &Budget) -> Result<Listing, 
                 }
             };
             if file_type.is_symlink() {
+                if let Some(reason) = unfollowed_link(&real_root, &path) {
+                    listing.skipped.push(Skipped { path: rel, reason });
+                }
                 continue;
             }
             if file_type.is_dir() {
@@ -155,6 +162,23 @@ pub(super) fn list(root: &Path, name: &str, budget: &Budget) -> Result<Listing, 
         }
     }
     Ok(listing)
+}
+
+/// Why the symbolic link `link` is listed as skipped, or `None` when its
+/// target lies inside the folder `real_root` (canonical), where it is listed.
+fn unfollowed_link(real_root: &Path, link: &Path) -> Option<String> {
+    let target = std::fs::read_link(link)
+        .map(|t| t.display().to_string())
+        .unwrap_or_else(|_| "?".to_string());
+    match std::fs::canonicalize(link) {
+        Ok(resolved) if resolved.starts_with(real_root) => None,
+        Ok(_) => Some(format!(
+            "symbolic link to {target}, outside the folder: not followed"
+        )),
+        Err(e) => Some(format!(
+            "symbolic link to {target}, which cannot be resolved ({e}): not followed"
+        )),
+    }
 }
 
 #[cfg(unix)]
