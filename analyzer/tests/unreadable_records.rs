@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::scan_records as scan;
+use common::{compile_records, match_compiled, scan_records as scan};
 use lambda_audit_analyzer::advisories::osv::Osv;
 use lambda_audit_analyzer::Ecosystem;
 use proptest::prelude::*;
@@ -75,5 +75,27 @@ proptest! {
                 "GOOD-1 at {}: {:?}", version, report.findings
             );
         }
+    }
+}
+
+/// A record without an id (found by the `osv` fuzz target, where it made the
+/// matcher panic) cannot be named in a finding: the index refuses it, names it
+/// among the database's unreadable records, and the package's other records
+/// still match.
+#[test]
+fn a_record_without_an_id_is_listed_unreadable_and_the_others_still_match() {
+    for eco in Ecosystem::ALL {
+        let installed = ["1.0.0".to_string()];
+        let compiled = compile_records(&[record("", eco), record("GOOD-1", eco)]);
+        assert_eq!(compiled.header.invalid.len(), 1, "{eco:?}");
+        assert!(
+            compiled.header.invalid[0].contains("the record's id is empty"),
+            "{:?}",
+            compiled.header.invalid
+        );
+        let report = match_compiled(compiled, eco, &installed);
+        let ids: Vec<_> = report.findings.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["GOOD-1"], "{eco:?}");
+        assert!(report.unmatched.is_empty(), "{:?}", report.unmatched);
     }
 }

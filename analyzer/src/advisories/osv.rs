@@ -7,6 +7,8 @@ use serde::{Deserialize, Deserializer};
 /// One OSV advisory record.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct Osv {
+    /// Never empty nor blank in a parsed record: such a record is refused.
+    #[serde(deserialize_with = "record_id")]
     pub id: String,
     #[serde(default)]
     pub modified: String,
@@ -125,9 +127,20 @@ where
     Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// Reads a record's `id`, which the schema requires and every finding is named
+/// by: an empty or blank one is an error, so the record is unreadable.
+fn record_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let id = String::deserialize(deserializer)?;
+    if id.trim().is_empty() {
+        return Err(serde::de::Error::custom("the record's id is empty"));
+    }
+    Ok(id)
+}
+
 /// The few fields needed to index a record, read without building the rest.
 #[derive(Debug, Deserialize)]
 pub(crate) struct IndexView {
+    #[serde(deserialize_with = "record_id")]
     pub id: String,
     #[serde(default)]
     pub modified: String,
@@ -159,5 +172,27 @@ mod tests {
         assert!(osv.affected[0].ranges.is_empty());
         assert!(!osv.is_withdrawn());
         assert_eq!(osv.ids().collect::<Vec<_>>(), vec!["X-1"]);
+    }
+
+    /// Found by the `osv` fuzz target: a record with `"id": ""` and no alias
+    /// reached the matcher, which names a finding by its first id and panicked.
+    #[test]
+    fn a_record_without_an_id_is_refused_by_both_readers() {
+        for id in ["\"\"", "\"  \""] {
+            let json = format!(
+                r#"{{"id":{id},"affected":[{{"package":{{"ecosystem":"npm","name":"a"}},
+                   "versions":["1.0.0"]}}]}}"#
+            );
+            let err = Osv::from_slice(json.as_bytes()).unwrap_err();
+            assert!(
+                err.to_string().contains("the record's id is empty"),
+                "{err}"
+            );
+            let err = serde_json::from_str::<IndexView>(&json).unwrap_err();
+            assert!(
+                err.to_string().contains("the record's id is empty"),
+                "{err}"
+            );
+        }
     }
 }

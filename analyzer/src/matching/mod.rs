@@ -195,7 +195,12 @@ fn evaluate_record<'r>(package: &Package, record: &'r Osv) -> (Outcome, Vec<&'r 
 /// Builds one finding from a group of records, some of which (`hits`) matched.
 fn finding(package: &Package, members: &[&Osv], hits: &[&(&Osv, Vec<&Affected>)]) -> Finding {
     let mut ids = aliases::ordered_ids(members.iter().copied());
-    let id = ids.remove(0);
+    // A parsed record always has an id (`Osv::id`); one built in code may not.
+    let id = if ids.is_empty() {
+        String::new()
+    } else {
+        ids.remove(0)
+    };
     let mut ordered: Vec<&(&Osv, Vec<&Affected>)> = hits.to_vec();
     ordered.sort_by(|a, b| aliases::record_order(a.0, b.0));
     let summary = ordered

@@ -388,9 +388,19 @@ pub fn validate(dir: &Path, schema: &str, instance: &Value) -> Vec<String> {
 /// against `records`, compiled into an index in memory; every record must be
 /// placeable (name a package).
 pub fn scan_records(records: &[Value], eco: Ecosystem, installed: &[String]) -> ScanReport {
+    let compiled = compile_records(records);
+    assert!(
+        compiled.header.invalid.is_empty(),
+        "{:?}",
+        compiled.header.invalid
+    );
+    match_compiled(compiled, eco, installed)
+}
+
+/// Compiles `records` into an index in memory, as a database's members.
+pub fn compile_records(records: &[Value]) -> lambda_audit_analyzer::advisories::index::Compiled {
     use lambda_audit_analyzer::advisories::index::Builder;
     use lambda_audit_analyzer::advisories::load::RawRecord;
-    use lambda_audit_analyzer::advisories::Database;
     let mut builder = Builder::default();
     for (i, record) in records.iter().enumerate() {
         builder.add(RawRecord {
@@ -398,12 +408,17 @@ pub fn scan_records(records: &[Value], eco: Ecosystem, installed: &[String]) -> 
             bytes: record.to_string().into_bytes(),
         });
     }
-    let compiled = builder.finish(Vec::new());
-    assert!(
-        compiled.header.invalid.is_empty(),
-        "{:?}",
-        compiled.header.invalid
-    );
+    builder.finish(Vec::new())
+}
+
+/// Matches `installed` versions of a package named `pkg` (ecosystem `eco`)
+/// against a compiled index.
+pub fn match_compiled(
+    compiled: lambda_audit_analyzer::advisories::index::Compiled,
+    eco: Ecosystem,
+    installed: &[String],
+) -> ScanReport {
+    use lambda_audit_analyzer::advisories::Database;
     let sightings = installed
         .iter()
         .map(|version| {
