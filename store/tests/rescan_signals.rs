@@ -95,6 +95,19 @@ fn options(signals: &Signals, at: i64) -> RescanOptions<'_> {
 }
 
 /// The stored finding of `advisory` (a finding's id is its CVE, the
+/// Records `report` as the function's first scan, on day 0.
+fn record_first_scan(store: &SqliteStore, report: &ScanReport) {
+    record(
+        store,
+        subject(FUNCTION, &[LAYER]),
+        report,
+        None,
+        ScanReason::Function,
+        day(0),
+    )
+    .unwrap();
+}
+
 /// record's id an alias).
 fn stored(store: &dyn FindingStore, advisory: &str) -> Finding {
     store
@@ -136,15 +149,7 @@ fn a_rescan_after_a_database_change_scores_as_the_first_scan_did() {
     assert!(scanned.priority.kev.is_some());
     assert_eq!(scanned.priority.risk.factors.reachability, 0.5);
     assert_eq!(scanned.priority.risk.factors.exposure, 0.7);
-    record(
-        &store,
-        subject(FUNCTION, &[LAYER]),
-        &first,
-        None,
-        ScanReason::Function,
-        day(0),
-    )
-    .unwrap();
+    record_first_scan(&store, &first);
     let kept = store.subject(FUNCTION).unwrap().unwrap().subject.exposure;
     assert_eq!(kept, Some(exposure.clone()), "stored with the subject");
 
@@ -186,15 +191,7 @@ fn a_catalog_that_now_lists_a_cve_rewrites_its_findings_without_a_database_chang
     let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
     let first = fresh_scan(&db, &before, &exposure);
     let unlisted = by_id(&first, "CVE-2000-0001").priority.risk.score;
-    record(
-        &store,
-        subject(FUNCTION, &[LAYER]),
-        &first,
-        None,
-        ScanReason::Function,
-        day(0),
-    )
-    .unwrap();
+    record_first_scan(&store, &first);
 
     // Same database, same catalog: nothing can have changed; not re-matched.
     let same = rescan(&store, &db, &options(&before, 1)).unwrap();
