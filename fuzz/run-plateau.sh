@@ -56,10 +56,12 @@ inited() { grep -m1 INITED "$1" | grep -oE 'cov: [0-9]+ ft: [0-9]+' | awk '{prin
 final() { grep -oE 'cov: [0-9]+ ft: [0-9]+' "$1" | tail -1 | awk '{print $2, $4}'; }
 
 declare -A plateau secs execs
-start=$(date +%s)
 round=0
 log "start targets=${targets[*]} slice=${SLICE}s budget=${BUDGET}s sanitizer=$SANITIZER dict=${DICT:-1} rustflags=$RUSTFLAGS"
 nice -n 19 cargo +nightly fuzz build -a -s "$SANITIZER" >>"$LOG.d/build.log" 2>&1 || { log "build failed: see $LOG.d/build.log"; exit 1; }
+# The budget is fuzzing time: it starts once the targets are built, so a
+# budget of whole slices gives each its full SLICE.
+start=$(date +%s)
 
 while :; do
     round=$((round + 1))
