@@ -7,6 +7,7 @@ evidence file found in the fixture archives is saved with its index in front.
 Formats no fixture holds get a small hand-written example. Run it, fuzz from
 the seeds, then `cargo fuzz cmin` into fuzz/corpus/ (see the README).
 """
+import json
 import os
 import pathlib
 import zipfile
@@ -14,7 +15,7 @@ import zipfile
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "fuzz" / "seeds"
 
-# Same order as NPM_FILES, PYTHON_FILES, CARGO_FILES, MAVEN_FILES in src/harness.rs.
+# Same order as NPM, PYTHON, CARGO, MAVEN (their `files`) in src/harness.rs.
 NPM = ["package-lock.json", "npm-shrinkwrap.json", "node_modules/.package-lock.json",
        "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb", "package.json",
        "node_modules/x/package.json"]
@@ -24,7 +25,7 @@ PYTHON = ["requirements.txt", "poetry.lock", "uv.lock", "pdm.lock", "Pipfile.loc
 CARGO = ["Cargo.lock", "bootstrap"]
 MAVEN = ["pom.xml", "META-INF/maven/g/a/pom.properties", "META-INF/MANIFEST.MF",
          "gradle.lockfile"]
-# GO_FILES is ["bootstrap", ...]: index 0. RUBY_FILES: 0 Gemfile.lock, 2 a gemspec.
+# GO.files is ["bootstrap", ...]: index 0. RUBY.files: 0 Gemfile.lock, 2 a gemspec.
 # BUNDLE_FILES: a bundle input is its files' contents joined by NUL bytes.
 
 MAX_SEED = 64 * 1024
@@ -96,6 +97,8 @@ def main():
         save("bundle", b"\0".join(p.encode() for p in parts), name)
     for record in sorted((fixtures / "osv").glob("*.json")):
         save("osv", record.read_bytes(), record.name)
+    for name, record in OSV_RECORDS.items():
+        save("osv", json.dumps(record, indent=1).encode(), name)
     for name, text in HAND_WRITTEN.items():
         target, index, body = text
         save(target, bytes([index]) + body.encode(), name)
@@ -116,6 +119,61 @@ def go_seed(archive):
         subprocess.run(["objcopy", "--only-section=.go.buildinfo", str(full), str(small)],
                        check=True)
         save("go", b"\0" + small.read_bytes(), "go-bootstrap-buildinfo")
+
+
+def osv_record(ident, ecosystem, name, ranges, versions=(), **extra):
+    """A hand-written OSV record (schema 1.6) for one package."""
+    affected = {"package": {"ecosystem": ecosystem, "name": name}, "ranges": ranges}
+    if versions:
+        affected["versions"] = list(versions)
+    record = {"schema_version": "1.6.0", "id": ident, "modified": "2026-11-01T00:00:00Z",
+              "aliases": [f"CVE-2026-{ident[-4:]}"], "affected": [affected],
+              "database_specific": {"severity": "HIGH"}}
+    record.update(extra)
+    return record
+
+
+def events(*pairs):
+    return [{kind: version} for kind, version in pairs]
+
+
+# One record per ecosystem the matcher knows (fixtures/osv has only npm), so
+# the `osv` target matches under every ecosystem's version rules from its
+# first run instead of waiting for a mutation to spell the ecosystem's name.
+OSV_RECORDS = {
+    "seed-pypi.json": osv_record("SEED-PYPI-0001", "PyPI", "Jinja2", [
+        {"type": "ECOSYSTEM", "events": events(("introduced", "0"), ("fixed", "2.10.1"))},
+        {"type": "ECOSYSTEM", "events": events(("introduced", "3.0.0a1"), ("last_affected", "3.1.2"))},
+    ], versions=["2.10", "2.10.post1", "3.0.0rc2", "1!1.0.dev3"]),
+    "seed-crates.json": osv_record("SEED-CRATES-0001", "crates.io", "smallvec", [
+        {"type": "SEMVER", "events": events(("introduced", "0.6.3"), ("fixed", "0.6.14"),
+                                            ("introduced", "1.0.0-alpha.1"), ("fixed", "1.6.1"))},
+    ]),
+    "seed-maven.json": osv_record("SEED-MAVEN-0001", "Maven", "org.apache.logging.log4j:log4j-core", [
+        {"type": "ECOSYSTEM", "events": events(("introduced", "2.0-beta9"), ("fixed", "2.3.1"),
+                                               ("introduced", "2.4"), ("fixed", "2.12.2"),
+                                               ("introduced", "2.13.0"), ("fixed", "2.15.0"))},
+    ], versions=["2.0-rc1", "2.14.1", "2.15.0-SNAPSHOT", "2.1.Final"]),
+    "seed-go.json": osv_record("SEED-GO-0001", "Go", "golang.org/x/net", [
+        {"type": "SEMVER", "events": events(("introduced", "0"), ("fixed", "0.7.0"))},
+        {"type": "SEMVER", "events": events(("introduced", "0.0.0-20190101000000-abcdefabcdef"),
+                                            ("limit", "0.1.0"))},
+    ], versions=["0.6.0", "0.0.0-20211209124913-491a49abca63"]),
+    "seed-rubygems.json": osv_record("SEED-GEM-0001", "RubyGems", "rack", [
+        {"type": "ECOSYSTEM", "events": events(("introduced", "0"), ("fixed", "2.2.6.3"),
+                                               ("introduced", "3.0.0.beta1"), ("fixed", "3.0.4.2"))},
+    ], versions=["2.2.3", "3.0.0.rc1"]),
+    "seed-nuget.json": osv_record("SEED-NUGET-0001", "NuGet", "Newtonsoft.Json", [
+        {"type": "ECOSYSTEM", "events": events(("introduced", "0"), ("fixed", "13.0.1"))},
+        {"type": "ECOSYSTEM", "events": events(("introduced", "4.0.0-preview.1"), ("last_affected", "4.5.0"))},
+    ], versions=["12.0.3", "13.0.1-beta1"]),
+    "seed-npm-git.json": osv_record("SEED-NPM-0001", "npm", "@scope/pkg", [
+        {"type": "SEMVER", "events": events(("introduced", "1.0.0-rc.1"), ("last_affected", "1.4.2"))},
+        {"type": "GIT", "repo": "https://example.invalid/pkg",
+         "events": events(("introduced", "0"), ("fixed", "abcdef0"))},
+    ], withdrawn="2026-11-02T00:00:00Z",
+        severity=[{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]),
+}
 
 
 HAND_WRITTEN = {

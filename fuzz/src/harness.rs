@@ -6,7 +6,7 @@
 //! a hang or an allocation past the limits is the bug.
 
 use lambda_audit_analyzer::advisories::Osv;
-use lambda_audit_analyzer::extract::scan_tree;
+use lambda_audit_analyzer::extract::{scan_tree, ArtifactScan};
 use lambda_audit_analyzer::matching::match_package;
 use lambda_audit_analyzer::version::Version;
 use lambda_audit_analyzer::{purl, version, ArchiveTree, Ecosystem, Limits, Package};
@@ -44,33 +44,47 @@ fn limits() -> Limits {
     }
 }
 
+/// The name every target's artifact is opened under.
+pub const ARTIFACT: &str = "fuzz.zip";
+
 /// Opens `data` as an artifact (a zip, with any archives nested in it), reads
 /// every file, and runs every extractor over it.
 pub fn archive(data: &[u8]) {
-    let Ok(tree) = ArchiveTree::open_bytes("fuzz.zip", data.to_vec(), &limits()) else {
-        return;
-    };
+    let _ = scan_artifact(ARTIFACT, data);
+}
+
+/// Opens `data` as the artifact `name`, reads every file and runs every
+/// extractor over it; `None` when it does not open.
+fn scan_artifact(name: &str, data: &[u8]) -> Option<ArtifactScan> {
+    let tree = ArchiveTree::open_bytes(name, data.to_vec(), &limits()).ok()?;
     for file in &tree.files {
         let _ = tree.read(file);
     }
-    let _ = scan_tree(&tree, &lambda_audit_analyzer::extract::all());
+    Some(scan_tree(&tree, &lambda_audit_analyzer::extract::all()))
 }
 
-/// A one-file artifact: the file named `names[data[0] % len]`, holding the
-/// rest of `data`, stored in a zip and scanned by every extractor.
-fn one_file(names: &[&str], data: &[u8]) {
-    let Some((&pick, contents)) = data.split_first() else {
-        return;
-    };
-    let name = names[usize::from(pick) % names.len()];
-    scan_files(&[(name, contents)]);
+/// A target whose input is one file of an artifact: the input's first byte
+/// picks the file's name (`files[data[0] % len]`), the rest is its contents.
+pub struct OneFile {
+    /// The name the artifact is opened under.
+    pub artifact: &'static str,
+    /// The names the first byte picks from.
+    pub files: &'static [&'static str],
 }
 
-/// Stores `files` (name, contents) in a zip and scans it as an artifact.
-fn scan_files(files: &[(&str, &[u8])]) {
-    if let Some(zip) = zip_files(files) {
-        archive(&zip);
+impl OneFile {
+    /// Stores the input's file in the artifact and scans it.
+    pub fn scan(&self, data: &[u8]) -> Option<ArtifactScan> {
+        let (&pick, contents) = data.split_first()?;
+        let name = self.files[usize::from(pick) % self.files.len()];
+        scan_files(self.artifact, &[(name, contents)])
     }
+}
+
+/// Stores `files` (name, contents) in a zip and scans it as the artifact
+/// `artifact`.
+fn scan_files(artifact: &str, files: &[(&str, &[u8])]) -> Option<ArtifactScan> {
+    scan_artifact(artifact, &zip_files(files)?)
 }
 
 /// A zip of `files` (name, contents), stored uncompressed and executable
@@ -88,52 +102,74 @@ pub fn zip_files(files: &[(&str, &[u8])]) -> Option<Vec<u8>> {
     Some(zip.finish().ok()?.into_inner())
 }
 
-/// The file names each manifest target feeds its input as (the first byte of
-/// an input picks one).
-pub const NPM_FILES: [&str; 9] = [
-    "package-lock.json",
-    "npm-shrinkwrap.json",
-    "node_modules/.package-lock.json",
-    "yarn.lock",
-    "pnpm-lock.yaml",
-    "bun.lock",
-    "bun.lockb",
-    "package.json",
-    "node_modules/x/package.json",
-];
-/// See [`NPM_FILES`].
-pub const PYTHON_FILES: [&str; 9] = [
-    "requirements.txt",
-    "poetry.lock",
-    "uv.lock",
-    "pdm.lock",
-    "Pipfile.lock",
-    "pylock.toml",
-    "x-1.0.dist-info/METADATA",
-    "x.egg-info/PKG-INFO",
-    "requirements/base.txt",
-];
-/// See [`NPM_FILES`].
-pub const CARGO_FILES: [&str; 2] = ["Cargo.lock", "bootstrap"];
-/// See [`NPM_FILES`].
-pub const MAVEN_FILES: [&str; 4] = [
-    "pom.xml",
-    "META-INF/maven/g/a/pom.properties",
-    "META-INF/MANIFEST.MF",
-    "gradle.lockfile",
-];
+/// The one-file targets: the artifact each stores its input's file in and the
+/// names its first byte picks from.
+pub const NPM: OneFile = OneFile {
+    artifact: ARTIFACT,
+    files: &[
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "node_modules/.package-lock.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "bun.lock",
+        "bun.lockb",
+        "package.json",
+        "node_modules/x/package.json",
+    ],
+};
+/// See [`NPM`].
+pub const PYTHON: OneFile = OneFile {
+    artifact: ARTIFACT,
+    files: &[
+        "requirements.txt",
+        "poetry.lock",
+        "uv.lock",
+        "pdm.lock",
+        "Pipfile.lock",
+        "pylock.toml",
+        "x-1.0.dist-info/METADATA",
+        "x.egg-info/PKG-INFO",
+        "requirements/base.txt",
+    ],
+};
+/// See [`NPM`].
+pub const CARGO: OneFile = OneFile {
+    artifact: ARTIFACT,
+    files: &["Cargo.lock", "bootstrap"],
+};
+/// See [`NPM`]. A jar: a jar's `META-INF/MANIFEST.MF` is read only when the
+/// archive holding it is a jar, so in a zip the manifest parser never runs.
+pub const MAVEN: OneFile = OneFile {
+    artifact: "fuzz.jar",
+    files: &[
+        "pom.xml",
+        "META-INF/maven/g/a/pom.properties",
+        "META-INF/MANIFEST.MF",
+        "gradle.lockfile",
+    ],
+};
 
-/// See [`NPM_FILES`].
-pub const GO_FILES: [&str; 2] = ["bootstrap", "bin/server"];
-/// See [`NPM_FILES`].
-pub const RUBY_FILES: [&str; 4] = [
-    "Gemfile.lock",
-    "gems.locked",
-    "vendor/bundle/ruby/3.2.0/specifications/x-1.0.gemspec",
-    "specifications/default/y-2.0.gemspec",
-];
-/// See [`NPM_FILES`].
-pub const DOTNET_FILES: [&str; 1] = ["App.deps.json"];
+/// See [`NPM`].
+pub const GO: OneFile = OneFile {
+    artifact: ARTIFACT,
+    files: &["bootstrap", "bin/server"],
+};
+/// See [`NPM`].
+pub const RUBY: OneFile = OneFile {
+    artifact: ARTIFACT,
+    files: &[
+        "Gemfile.lock",
+        "gems.locked",
+        "vendor/bundle/ruby/3.2.0/specifications/x-1.0.gemspec",
+        "specifications/default/y-2.0.gemspec",
+    ],
+};
+/// See [`NPM`].
+pub const DOTNET: OneFile = OneFile {
+    artifact: ARTIFACT,
+    files: &["App.deps.json"],
+};
 /// The files of the bundle target's artifact: a bundle (read as such) and the
 /// evidence its extractor reads beside it, in the order the input's
 /// NUL-separated parts fill them.
@@ -149,39 +185,39 @@ pub const BUNDLE_FILES: [&str; 6] = [
 /// npm: package-lock (v1-v3), hidden lockfile, yarn (v1 and berry), pnpm,
 /// bun (text and binary), package.json (root and installed).
 pub fn npm(data: &[u8]) {
-    one_file(&NPM_FILES, data);
+    let _ = NPM.scan(data);
 }
 
 /// Python: requirements (with includes), poetry, uv, pdm, Pipfile.lock,
 /// pylock, METADATA / PKG-INFO.
 pub fn python(data: &[u8]) {
-    one_file(&PYTHON_FILES, data);
+    let _ = PYTHON.scan(data);
 }
 
 /// Rust: Cargo.lock and cargo-auditable data in an ELF `bootstrap`.
 pub fn cargo(data: &[u8]) {
-    one_file(&CARGO_FILES, data);
+    let _ = CARGO.scan(data);
 }
 
-/// Maven: pom.xml, pom.properties, MANIFEST.MF, gradle.lockfile.
+/// Maven: pom.xml, pom.properties, MANIFEST.MF, gradle.lockfile, in a jar.
 pub fn maven(data: &[u8]) {
-    one_file(&MAVEN_FILES, data);
+    let _ = MAVEN.scan(data);
 }
 
 /// Go: the build info of an executable (ELF `.go.buildinfo` or a data
 /// segment) and its module info, as `bootstrap` or any executable.
 pub fn go(data: &[u8]) {
-    one_file(&GO_FILES, data);
+    let _ = GO.scan(data);
 }
 
 /// Ruby: Gemfile.lock / gems.locked and installed gemspecs.
 pub fn ruby(data: &[u8]) {
-    one_file(&RUBY_FILES, data);
+    let _ = RUBY.scan(data);
 }
 
 /// .NET: a `*.deps.json`.
 pub fn dotnet(data: &[u8]) {
-    one_file(&DOTNET_FILES, data);
+    let _ = DOTNET.scan(data);
 }
 
 /// A JavaScript bundle with its source map, esbuild metafile, extracted
@@ -194,7 +230,7 @@ pub fn bundle(data: &[u8]) {
         .copied()
         .zip(data.split(|&b| b == 0))
         .collect();
-    scan_files(&files);
+    let _ = scan_files(ARTIFACT, &files);
 }
 
 /// Versions the OSV target matches every record against, per ecosystem.
