@@ -145,4 +145,23 @@ fn every_text_file_a_target_feeds_reaches_its_parser() {
         missed.is_empty(),
         "examples that yield no package: {missed:#?}"
     );
+    // A name added to a target needs an example here (but the binary ones).
+    let binary = ["bootstrap", "bin/server", "bun.lockb"];
+    let targets = [
+        &harness::NPM,
+        &harness::PYTHON,
+        &harness::CARGO,
+        &harness::MAVEN,
+        &harness::GO,
+        &harness::RUBY,
+        &harness::DOTNET,
+    ];
+    for target in targets {
+        for name in target.files {
+            let covered = cases
+                .iter()
+                .any(|(t, n, _, _)| t.files == target.files && n == name);
+            assert!(covered || binary.contains(name), "no example for {name}");
+        }
+    }
 }
