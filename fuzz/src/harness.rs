@@ -73,6 +73,14 @@ pub struct OneFile {
 }
 
 impl OneFile {
+    /// A target whose file is stored in a zip artifact, [`ARTIFACT`].
+    const fn in_zip(files: &'static [&'static str]) -> OneFile {
+        OneFile {
+            artifact: ARTIFACT,
+            files,
+        }
+    }
+
     /// Stores the input's file in the artifact and scans it.
     pub fn scan(&self, data: &[u8]) -> Option<ArtifactScan> {
         let (&pick, contents) = data.split_first()?;
@@ -104,40 +112,31 @@ pub fn zip_files(files: &[(&str, &[u8])]) -> Option<Vec<u8>> {
 
 /// The one-file targets: the artifact each stores its input's file in and the
 /// names its first byte picks from.
-pub const NPM: OneFile = OneFile {
-    artifact: ARTIFACT,
-    files: &[
-        "package-lock.json",
-        "npm-shrinkwrap.json",
-        "node_modules/.package-lock.json",
-        "yarn.lock",
-        "pnpm-lock.yaml",
-        "bun.lock",
-        "bun.lockb",
-        "package.json",
-        "node_modules/x/package.json",
-    ],
-};
+pub const NPM: OneFile = OneFile::in_zip(&[
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "node_modules/.package-lock.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lock",
+    "bun.lockb",
+    "package.json",
+    "node_modules/x/package.json",
+]);
 /// See [`NPM`].
-pub const PYTHON: OneFile = OneFile {
-    artifact: ARTIFACT,
-    files: &[
-        "requirements.txt",
-        "poetry.lock",
-        "uv.lock",
-        "pdm.lock",
-        "Pipfile.lock",
-        "pylock.toml",
-        "x-1.0.dist-info/METADATA",
-        "x.egg-info/PKG-INFO",
-        "requirements/base.txt",
-    ],
-};
+pub const PYTHON: OneFile = OneFile::in_zip(&[
+    "requirements.txt",
+    "poetry.lock",
+    "uv.lock",
+    "pdm.lock",
+    "Pipfile.lock",
+    "pylock.toml",
+    "x-1.0.dist-info/METADATA",
+    "x.egg-info/PKG-INFO",
+    "requirements/base.txt",
+]);
 /// See [`NPM`].
-pub const CARGO: OneFile = OneFile {
-    artifact: ARTIFACT,
-    files: &["Cargo.lock", "bootstrap"],
-};
+pub const CARGO: OneFile = OneFile::in_zip(&["Cargo.lock", "bootstrap"]);
 /// See [`NPM`]. A jar: a jar's `META-INF/MANIFEST.MF` is read only when the
 /// archive holding it is a jar, so in a zip the manifest parser never runs.
 pub const MAVEN: OneFile = OneFile {
@@ -151,25 +150,16 @@ pub const MAVEN: OneFile = OneFile {
 };
 
 /// See [`NPM`].
-pub const GO: OneFile = OneFile {
-    artifact: ARTIFACT,
-    files: &["bootstrap", "bin/server"],
-};
+pub const GO: OneFile = OneFile::in_zip(&["bootstrap", "bin/server"]);
 /// See [`NPM`].
-pub const RUBY: OneFile = OneFile {
-    artifact: ARTIFACT,
-    files: &[
-        "Gemfile.lock",
-        "gems.locked",
-        "vendor/bundle/ruby/3.2.0/specifications/x-1.0.gemspec",
-        "specifications/default/y-2.0.gemspec",
-    ],
-};
+pub const RUBY: OneFile = OneFile::in_zip(&[
+    "Gemfile.lock",
+    "gems.locked",
+    "vendor/bundle/ruby/3.2.0/specifications/x-1.0.gemspec",
+    "specifications/default/y-2.0.gemspec",
+]);
 /// See [`NPM`].
-pub const DOTNET: OneFile = OneFile {
-    artifact: ARTIFACT,
-    files: &["App.deps.json"],
-};
+pub const DOTNET: OneFile = OneFile::in_zip(&["App.deps.json"]);
 /// The files of the bundle target's artifact: a bundle (read as such) and the
 /// evidence its extractor reads beside it, in the order the input's
 /// NUL-separated parts fill them.
