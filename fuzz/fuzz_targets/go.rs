@@ -1,7 +1,4 @@
 #![no_main]
 //! Fuzz target `go`: see `lambda_audit_fuzz::go`.
 
-libfuzzer_sys::fuzz_target!(
-    init: lambda_audit_fuzz::single_threaded(),
-    |data: &[u8]| lambda_audit_fuzz::go(data)
-);
+libfuzzer_sys::fuzz_target!(|data: &[u8]| lambda_audit_fuzz::isolated(data, lambda_audit_fuzz::go));

@@ -1,25 +1,75 @@
 //! The fuzz targets' library: the harness functions, shared with the replay
 //! of the committed corpora (see `harness`), and the setup only a fuzzer
-//! process needs.
+//! process needs, which makes an input's coverage a function of the input
+//! alone: libFuzzer keeps an input for the edges it reached, so edges that
+//! depend on anything else are found again in every run, lost in every
+//! replay, and keep a target from ever looking settled.
 
 mod harness;
 
 pub use harness::*;
 
-/// Makes rayon's global pool this one thread, before the first input.
+use std::ffi::{c_uint, c_void};
+
+/// The stack of the thread an input runs on: the main thread's (8 MiB), so
+/// that moving the work off it changes nothing about how deep a parser may go.
+const STACK_BYTES: usize = 8 << 20;
+
+/// Runs `target` on `data` the way every fuzz target does: on a thread of its
+/// own, which is also the only worker of its own rayon pool.
 ///
-/// The extractors run in parallel on rayon's pool; under the fuzzer that
-/// makes coverage depend on thread scheduling: the work-stealing and sleep
-/// paths of rayon and crossbeam reach "new" edges at random, so a target
-/// never looks settled, and an input's coverage is not reproducible. With the
-/// calling thread as the pool's only worker, every `par_iter` runs inline and
-/// an input always reaches the same edges. Each fuzz target calls this from
-/// libFuzzer's `init`; the corpus replay does not (its tests run on many
-/// threads, and a pool made of one test's thread would outlive it).
-pub fn single_threaded() {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .use_current_thread()
-        .build_global()
-        .expect("rayon's global pool is built once, before any input runs");
+/// - The extractors run in parallel on rayon in the product; on a pool of
+///   several threads coverage would depend on scheduling (rayon's
+///   work-stealing and sleep paths), so every `par_iter` here runs inline on
+///   the input's thread.
+/// - The standard library's hash maps draw their seeds per thread (from
+///   `getrandom`, below) and then count up with each map made, so on one long
+///   fuzzing thread the n-th input's maps had other seeds than in a replay,
+///   and the hash table's probing and dropping paths reached edges at random.
+///   A fresh thread starts from the same seed for every input.
+pub fn isolated(data: &[u8], target: Target) {
+    std::thread::scope(|scope| {
+        let input = std::thread::Builder::new()
+            .name("fuzz-input".into())
+            .stack_size(STACK_BYTES)
+            .spawn_scoped(scope, || {
+                let _pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .use_current_thread()
+                    .build()
+                    .expect("a fresh thread can be its own pool's only worker");
+                target(data);
+            })
+            .expect("the input's thread starts");
+        // libfuzzer-sys aborts the process on any panic, in any thread, so a
+        // panic never gets here; resuming it keeps that true without the hook.
+        if let Err(panic) = input.join() {
+            std::panic::resume_unwind(panic);
+        }
+    });
+}
+
+/// The bytes the standard library reads for its hash-map seeds, fixed.
+///
+/// std calls `getrandom` through a weak symbol so that it can be interposed
+/// (its own comment names "disabling randomness for consistency" as the use);
+/// defined here, every thread of a fuzz target gets the same seeds, so an
+/// input's hash maps behave the same in every run. Nothing in the targets
+/// needs unpredictable bytes: the seeds defend against hostile keys flooding
+/// one bucket, which would show up here as a slow input, not as a wrong one.
+///
+/// # Safety
+/// `buf` must be valid for writes of `len` bytes, as `getrandom(2)` requires.
+#[no_mangle]
+pub unsafe extern "C" fn getrandom(buf: *mut c_void, len: usize, _flags: c_uint) -> isize {
+    let bytes = buf.cast::<u8>();
+    for i in 0..len {
+        // SAFETY: the caller passes a buffer of `len` writable bytes.
+        unsafe {
+            bytes
+                .add(i)
+                .write((i as u8).wrapping_mul(151).wrapping_add(7))
+        };
+    }
+    len as isize
 }
