@@ -28,7 +28,7 @@ const STACK_BYTES: usize = 8 << 20;
 ///   and the hash table's probing and dropping paths reached edges at random.
 ///   A fresh thread starts from the same seed for every input.
 ///
-/// The thread costs about 60-100 µs an input on the 2-core development VM,
+/// The thread costs about 50-100 µs an input on the 2-core development VM,
 /// which the fast targets feel (README, Fuzzing).
 pub fn isolated(data: &[u8], target: Target) {
     let data = data.to_vec();
